@@ -1,0 +1,1 @@
+"""Operator-facing events: liveness over the socket and system announcements."""

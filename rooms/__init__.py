@@ -1,0 +1,1 @@
+"""Shared realtime primitives: room names, membership checks, presence, typing, rate limits."""

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install what the tests need (Python dev extras, the JS Socket.IO client) and run the suite.
+# Usage: bash scripts/test.sh [pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/pip install -q -e '.[dev]'
+if command -v npm >/dev/null 2>&1; then
+  (cd tests/js && npm ci --silent --no-audit --no-fund)
+fi
+set +e
+.venv/bin/python -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure here" >&2
+  exit 1
+fi
+exit "$rc"

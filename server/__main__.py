@@ -1,0 +1,126 @@
+"""`python -m server <command>`: serve, migrate, token, emit, worker, and domain commands."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import signal
+import sys
+import time
+
+import handlers
+
+
+def _settings():
+    from server.config import Settings
+
+    return Settings.from_env()
+
+
+async def _serve(host: str, port: int) -> None:
+    from aiohttp import web
+
+    from server.app import create_app, drain
+
+    settings = _settings()
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, backlog=4096)
+    await site.start()
+    # Long-lived objects (modules, app) are frozen out of the cyclic GC; larger gen0 threshold
+    # keeps per-delivery garbage collection cheap (measured in docs/benchmarks.md).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1000)
+    print(json.dumps({"event": "READY", "host": host, "port": port, "pid": os.getpid()}),
+          flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    started = time.monotonic()
+    await site.stop()  # stop accepting new connections
+    try:
+        await asyncio.wait_for(drain(app, settings.reconnect_hint_ms), settings.shutdown_grace)
+    except asyncio.TimeoutError:
+        pass
+    await runner.cleanup()
+    print(json.dumps({"event": "STOPPED", "seconds": round(time.monotonic() - started, 3)}),
+          flush=True)
+
+
+async def _migrate() -> None:
+    from server.app import resolve_stores
+    from server.migrations import migrate_dsn
+
+    settings, emb = resolve_stores(_settings())
+    try:
+        applied = await migrate_dsn(settings.database_url, settings.database_schema)
+        print(json.dumps({"applied": applied}))
+    finally:
+        if emb is not None:
+            emb.stop()
+
+
+async def _emit(user_id: str, event: str, payload: str) -> None:
+    from server.app import resolve_stores
+    from server.emitter import write_only_emitter
+
+    settings, emb = resolve_stores(_settings())
+    try:
+        data = json.loads(payload)
+        emitter = write_only_emitter(settings.redis_url, settings.redis_prefix)
+        await emitter.emit_to_user(user_id, event, data)
+        print(json.dumps({"emitted": event, "user_id": user_id}))
+    finally:
+        if emb is not None:
+            emb.stop()
+
+
+def _token(user_id: str, role: str) -> None:
+    from server.tokens import TokenKeys
+
+    print(TokenKeys(_settings()).sign(user_id, role=role))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="run the Socket.IO + HTTP server")
+    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)))
+    sub.add_parser("migrate", help="apply pending SQL migrations")
+    p = sub.add_parser("token", help="print an access token for a user")
+    p.add_argument("user_id")
+    p.add_argument("--role", default="user", choices=("user", "creator", "moderator", "admin"))
+    p = sub.add_parser("emit", help="push an event to every socket of a user")
+    p.add_argument("user_id")
+    p.add_argument("event")
+    p.add_argument("json")
+    # Domains may add commands: handlers/<domain>/commands.py with add_commands(sub).
+    domains = handlers.discover()
+    for d in domains:
+        if d.commands is not None and hasattr(d.commands, "add_commands"):
+            d.commands.add_commands(sub)
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        import uvloop
+
+        uvloop.run(_serve(args.host, args.port))
+    elif args.command == "migrate":
+        asyncio.run(_migrate())
+    elif args.command == "token":
+        _token(args.user_id, args.role)
+    elif args.command == "emit":
+        asyncio.run(_emit(args.user_id, args.event, args.json))
+    elif hasattr(args, "run"):
+        return args.run(args) or 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The application factory: one aiohttp app serving Socket.IO and the HTTP sidecar.
+
+`create_app()` is importable (gunicorn's aiohttp uvloop worker, tests) and `python -m server
+serve` runs it. With no DATABASE_URL / REDIS_URL it starts embedded stores first.
+"""
+from __future__ import annotations
+
+import asyncio
+
+import redis.asyncio as aioredis
+import structlog
+from aiohttp import web
+
+import handlers
+from server.config import Settings
+from server.db import create_pool
+from server.emitter import Emitter
+from server.embedded import start_embedded
+from server.logs import configure_logging
+from server.metrics import Metrics
+from server.migrations import migrate_dsn
+from server.sockets import SocketSurface, build_socket_server
+from server.state import STATE, AppState
+from server.tokens import TokenKeys
+from server.web import edges, errors_middleware
+
+log = structlog.get_logger("app")
+SURFACE: web.AppKey[SocketSurface] = web.AppKey("sockets", SocketSurface)
+
+
+def resolve_stores(settings: Settings) -> tuple[Settings, object | None]:
+    """Fill in embedded store URLs where none are configured; returns what to stop later."""
+    need_pg, need_redis = settings.database_url is None, settings.redis_url is None
+    if not (need_pg or need_redis):
+        return settings, None
+    if settings.is_production:
+        raise SystemExit("production needs DATABASE_URL and REDIS_URL; embedded stores are "
+                         "for development only")
+    emb = start_embedded(settings.data_dir, need_postgres=need_pg, need_redis=need_redis)
+    changes = {"migrate_on_start": settings.migrate_on_start or need_pg}
+    if need_pg:
+        changes["database_url"] = emb.database_url
+    if need_redis:
+        changes["redis_url"] = emb.redis_url
+    return settings.with_(**changes), emb
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    if settings.is_production and settings.jwt_secret == Settings.jwt_secret \
+            and not settings.jwt_private_key:
+        raise SystemExit("production needs JWT_SECRET or JWT_PRIVATE_KEY_FILE")
+    settings, embedded = resolve_stores(settings)
+    state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
+    app = web.Application(middlewares=[errors_middleware],
+                          client_max_size=settings.max_http_body_bytes)
+    app[STATE] = state
+    domains = handlers.discover()  # importing events.py registers socket events
+
+    state.sio = build_socket_server(state)
+    state.emitter = Emitter(state.sio)
+    app[SURFACE] = SocketSurface(state, state.sio)
+    state.sio.attach(app)
+    app.add_routes(edges)
+    for d in domains:
+        if d.routes is not None and hasattr(d.routes, "routes"):
+            app.add_routes(d.routes.routes)
+
+    async def stores(app: web.Application):
+        if settings.migrate_on_start:
+            await migrate_dsn(settings.database_url, settings.database_schema)
+        state.db = await create_pool(settings.database_url, settings.database_schema,
+                                     min_size=settings.db_pool_min,
+                                     max_size=settings.db_pool_max)
+        state.redis = aioredis.from_url(settings.redis_url, decode_responses=False,
+                                        health_check_interval=30)
+        for d in domains:
+            if d.lifecycle is not None and hasattr(d.lifecycle, "startup"):
+                await d.lifecycle.startup(state)
+        log.info("app_started", schema=settings.database_schema, env=settings.env)
+        yield
+        for d in reversed(domains.items):
+            if d.lifecycle is not None and hasattr(d.lifecycle, "shutdown"):
+                try:
+                    await d.lifecycle.shutdown(state)
+                except Exception:
+                    log.exception("domain_shutdown_failed", domain=d.name)
+        for task in list(state.background):
+            task.cancel()
+        await asyncio.gather(*state.background, return_exceptions=True)
+        await state.sio.shutdown()
+        await state.db.close()
+        await state.redis.aclose()
+        if embedded is not None:
+            embedded.stop()
+
+    app.cleanup_ctx.append(stores)
+    return app
+
+
+async def drain(app: web.Application, reconnect_hint_ms: int) -> None:
+    """Tell this process's sockets to go elsewhere, then close them. Other nodes unaffected."""
+    state = app[STATE]
+    state.shutting_down = True
+    surface = app[SURFACE]
+    sio = state.sio
+    await sio.emit("server:shutdown", {"reconnect_after_ms": reconnect_hint_ms,
+                                       "reason": "server restarting"}, ignore_queue=True)
+    await asyncio.sleep(0.2)  # let the writers flush before the disconnect packets
+    for sid in surface.local_sids():
+        try:
+            await sio.disconnect(sid, ignore_queue=True)
+        except Exception:  # socket already gone
+            pass

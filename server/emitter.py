@@ -1,0 +1,42 @@
+"""Emit to rooms and users from any process, including ones that hold no sockets.
+
+A serving process emits through its AsyncServer (whose Redis manager publishes to every
+node). A worker or the CLI uses a write-only AsyncRedisManager on the same channel.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import socketio
+
+from rooms.names import user_room
+
+
+class _Emits(Protocol):
+    async def emit(self, event: str, data: Any, **kw: Any) -> Any: ...
+
+
+class Emitter:
+    def __init__(self, target: _Emits, *, namespace: str = "/"):
+        self._target = target
+        self._namespace = namespace
+
+    async def emit(self, event: str, data: Any, *, room: str | None) -> None:
+        """Send to a room on every node. room=None is a broadcast to everyone."""
+        await self._target.emit(event, data, room=room, namespace=self._namespace)
+
+    async def emit_to_user(self, user_id: object, event: str, data: Any) -> None:
+        """Every device of one user, wherever it is connected."""
+        await self.emit(event, data, room=user_room(user_id))
+
+
+def channel_name(redis_prefix: str) -> str:
+    """The Socket.IO adapter's pub/sub channel: per deployment (and per test)."""
+    return f"{redis_prefix}socketio"
+
+
+def write_only_emitter(redis_url: str, redis_prefix: str, serializer: str = "default") -> Emitter:
+    """An Emitter for processes without sockets (workers, `python -m server emit`)."""
+    mgr = socketio.AsyncRedisManager(redis_url, channel=channel_name(redis_prefix),
+                                     write_only=True)
+    return Emitter(mgr)

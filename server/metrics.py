@@ -1,0 +1,24 @@
+"""Prometheus metrics of one app (a registry each, so several apps can share a test process)."""
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.sockets = Gauge("sawt_connected_sockets", "Sockets connected to this process",
+                             registry=r)
+        self.events = Counter("sawt_socket_events_total", "Socket events handled", ["event"],
+                              registry=r)
+        self.latency = Histogram(
+            "sawt_socket_event_seconds", "Socket event handler latency", ["event"], registry=r,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+        self.errors = Counter("sawt_errors_total", "Errors answered, by code and surface",
+                              ["surface", "code"], registry=r)
+        self.http = Counter("sawt_http_requests_total", "HTTP requests", ["route", "status"],
+                            registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

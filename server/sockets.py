@@ -1,0 +1,208 @@
+"""The Socket.IO surface: connect-time auth, the event registry, and one dispatcher.
+
+Domains register events with `@on("domain:verb")` in their `events.py`; the dispatcher
+(a catch-all handler) decodes nothing itself but gives every event the same treatment:
+unknown events, oversized payloads and exceptions become `{ok: false, error}` acks, every
+call is counted and timed, and logs carry the socket and user ids.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import msgspec
+import socketio
+import structlog
+
+from rooms.names import session_room, user_room
+from server.errors import AppError, BadRequest, Forbidden, Unauthorized, error_ack, ok
+from server.state import AppState
+from server.tokens import Claims
+
+log = structlog.get_logger("sockets")
+
+ROLES = ("user", "creator", "moderator", "admin")
+
+
+@dataclass
+class SocketContext:
+    """Who is on this socket, and the process state to act with."""
+
+    sid: str
+    user_id: str
+    role: str
+    session_id: str | None
+    state: AppState
+    auth: dict = field(default_factory=dict)  # the client's connect auth payload
+    data: dict = field(default_factory=dict)  # per-socket scratch for domains
+
+    @property
+    def db(self):
+        return self.state.db
+
+    @property
+    def redis(self):
+        return self.state.redis
+
+    @property
+    def emitter(self):
+        return self.state.emitter
+
+
+Handler = Callable[[SocketContext, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    fn: Handler
+    roles: tuple[str, ...] | None
+    max_bytes: int
+
+
+EVENTS: dict[str, EventSpec] = {}
+ConnectGuard = Callable[[AppState, Claims], Awaitable[None]]
+CONNECT_GUARDS: list[ConnectGuard] = []
+ConnectHook = Callable[[SocketContext], Awaitable[None]]
+CONNECT_HOOKS: list[ConnectHook] = []
+DISCONNECT_HOOKS: list[ConnectHook] = []
+DEFAULT_MAX_EVENT_BYTES = 64 * 1024
+
+
+def on(event: str, *, roles: tuple[str, ...] | None = None,
+       max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> Callable[[Handler], Handler]:
+    """Register a client->server event. The handler's return value is the ack."""
+    def register(fn: Handler) -> Handler:
+        if event in EVENTS and EVENTS[event].fn is not fn:
+            raise ValueError(f"event {event!r} registered twice")
+        EVENTS[event] = EventSpec(event, fn, roles, max_bytes)
+        return fn
+    return register
+
+
+def connect_guard(fn: ConnectGuard) -> ConnectGuard:
+    """Extra checks at connect (e.g. the session is not revoked); raise AppError to refuse."""
+    CONNECT_GUARDS.append(fn)
+    return fn
+
+
+def on_connect(fn: ConnectHook) -> ConnectHook:
+    CONNECT_HOOKS.append(fn)
+    return fn
+
+
+def on_disconnect(fn: ConnectHook) -> ConnectHook:
+    DISCONNECT_HOOKS.append(fn)
+    return fn
+
+
+def require_role(role: str, allowed: tuple[str, ...]) -> None:
+    """The one role guard, shared by socket events and HTTP routes."""
+    if role not in allowed:
+        raise Forbidden(f"This needs one of the roles: {', '.join(allowed)}")
+
+
+class SocketSurface:
+    """Wires the registry into an AsyncServer and keeps this process's socket contexts."""
+
+    def __init__(self, state: AppState, sio: socketio.AsyncServer):
+        self.state = state
+        self.sio = sio
+        self.contexts: dict[str, SocketContext] = {}
+        sio.on("connect", self._connect)
+        sio.on("disconnect", self._disconnect)
+        sio.on("*", self._dispatch)
+
+    async def _connect(self, sid: str, environ: dict, auth: Any) -> None:
+        if self.state.shutting_down:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "Server is shutting down", {"code": "shutting_down",
+                                            "message": "Server is shutting down; reconnect"})
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            claims = self.state.keys.verify(token)
+            for guard in CONNECT_GUARDS:
+                await guard(self.state, claims)
+        except AppError as err:
+            self.state.metrics.errors.labels("connect", err.code).inc()
+            raise socketio.exceptions.ConnectionRefusedError(err.message, err.as_error())
+        ctx = SocketContext(sid=sid, user_id=claims.user_id, role=claims.role,
+                            session_id=claims.session_id, state=self.state,
+                            auth=auth if isinstance(auth, dict) else {})
+        self.contexts[sid] = ctx
+        await self.sio.enter_room(sid, user_room(claims.user_id))
+        if claims.session_id:
+            await self.sio.enter_room(sid, session_room(claims.session_id))
+        self.state.metrics.sockets.inc()
+        for hook in CONNECT_HOOKS:
+            try:
+                await hook(ctx)
+            except Exception:
+                log.exception("connect_hook_failed", sid=sid, user_id=ctx.user_id)
+
+    async def _disconnect(self, sid: str, reason: Any = None) -> None:
+        ctx = self.contexts.pop(sid, None)
+        if ctx is None:
+            return
+        self.state.metrics.sockets.dec()
+        for hook in DISCONNECT_HOOKS:
+            try:
+                await hook(ctx)
+            except Exception:
+                log.exception("disconnect_hook_failed", sid=sid, user_id=ctx.user_id)
+
+    async def _dispatch(self, event: str, sid: str, *args: Any) -> dict:
+        started = time.perf_counter()
+        ctx = self.contexts.get(sid)
+        spec = EVENTS.get(event)
+        label = event if spec else "unknown"
+        structlog.contextvars.bind_contextvars(sid=sid, user_id=ctx.user_id if ctx else None,
+                                               event=event[:64])
+        try:
+            if ctx is None:
+                raise Unauthorized("Socket is not authenticated")
+            if spec is None:
+                raise AppError("unknown_event", f"Unknown event {event[:64]!r}", status=404)
+            if len(args) > 1:
+                raise BadRequest("Send one payload object per event", code="invalid_payload")
+            data = args[0] if args else None
+            if data is not None and not isinstance(data, dict):
+                raise BadRequest("The payload must be an object", code="invalid_payload")
+            if data and len(msgspec.json.encode(data)) > spec.max_bytes:
+                raise AppError("payload_too_large",
+                               f"Payload exceeds {spec.max_bytes} bytes", status=413)
+            if spec.roles:
+                require_role(ctx.role, spec.roles)
+            result = await spec.fn(ctx, data)
+            if not (isinstance(result, dict) and isinstance(result.get("ok"), bool)):
+                result = ok(result)
+        except AppError as err:
+            self.state.metrics.errors.labels("socket", err.code).inc()
+            result = error_ack(err)
+        except Exception:
+            self.state.metrics.errors.labels("socket", "internal").inc()
+            log.exception("event_failed")
+            result = error_ack(None)
+        finally:
+            structlog.contextvars.clear_contextvars()
+        self.state.metrics.events.labels(label).inc()
+        self.state.metrics.latency.labels(label).observe(time.perf_counter() - started)
+        return result
+
+    def local_sids(self) -> list[str]:
+        return list(self.contexts)
+
+
+def build_socket_server(state: AppState) -> socketio.AsyncServer:
+    """The AsyncServer for this process, on the Redis adapter (shared by every node)."""
+    from server.emitter import channel_name
+
+    s = state.settings
+    manager = socketio.AsyncRedisManager(s.redis_url, channel=channel_name(s.redis_prefix))
+    cors = "*" if s.cors_origins == ("*",) else list(s.cors_origins)
+    return socketio.AsyncServer(
+        async_mode="aiohttp", client_manager=manager, serializer=s.socketio_serializer,
+        ping_interval=s.ping_interval, ping_timeout=s.ping_timeout,
+        max_http_buffer_size=s.max_payload_bytes, cors_allowed_origins=cors,
+        logger=False, engineio_logger=False)

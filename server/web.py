@@ -1,0 +1,105 @@
+"""The HTTP side: problem+json errors, request ids, and the health/readiness/metrics edges."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Awaitable, Callable
+
+import structlog
+from aiohttp import web
+
+from server.errors import AppError
+from server.state import STATE
+
+log = structlog.get_logger("http")
+edges = web.RouteTableDef()
+
+
+def problem(status: int, code: str, message: str, **extra) -> web.Response:
+    body = {"type": f"https://errors.sawt.app/{code}", "title": message, "status": status,
+            "code": code, **extra}
+    headers = {}
+    if "retry_after" in extra:
+        headers["Retry-After"] = str(max(1, int(round(extra["retry_after"]))))
+    return web.json_response(body, status=status, content_type="application/problem+json",
+                             headers=headers)
+
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+               415: "unsupported_media_type", 429: "rate_limited"}
+
+
+@web.middleware
+async def errors_middleware(request: web.Request,
+                            handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    """Every error leaves as application/problem+json; unexpected ones as `internal`."""
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    state = request.app[STATE]
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "?"
+    try:
+        resp = await handler(request)
+    except AppError as err:
+        state.metrics.errors.labels("http", err.code).inc()
+        extra = {"retry_after": err.retry_after} if err.retry_after is not None else {}
+        if err.details:
+            extra["details"] = err.details
+        resp = problem(err.status, err.code, err.message, **extra)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "application/problem+json":
+            raise
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        state.metrics.errors.labels("http", code).inc()
+        resp = problem(exc.status, code, exc.reason)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        state.metrics.errors.labels("http", "internal").inc()
+        log.exception("request_failed", path=request.path, method=request.method)
+        resp = problem(500, "internal", "Something went wrong on our side; it was logged.")
+    finally:
+        structlog.contextvars.clear_contextvars()
+    resp.headers["X-Request-Id"] = request_id
+    state.metrics.http.labels(route, str(resp.status)).inc()
+    return resp
+
+
+@edges.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    """The process is alive and its loop answers."""
+    return web.json_response({"status": "ok"})
+
+
+@edges.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """PostgreSQL and Redis both answer; 503 naming the ones that do not."""
+    state = request.app[STATE]
+    checks = {}
+
+    async def check_pg():
+        async with state.db.acquire(timeout=2) as conn:
+            await conn.fetchval("SELECT 1")
+
+    async def check_redis():
+        await state.redis.ping()
+
+    for name, fn in (("postgres", check_pg), ("redis", check_redis)):
+        try:
+            await asyncio.wait_for(fn(), timeout=2)
+            checks[name] = "ok"
+        except Exception as exc:  # any failure means not ready
+            checks[name] = f"down: {type(exc).__name__}"
+    failed = [k for k, v in checks.items() if v != "ok"]
+    if state.shutting_down:
+        failed.append("shutting_down")
+    if failed:
+        return problem(503, "not_ready", f"Not ready: {', '.join(failed)}", checks=checks,
+                       failed=failed)
+    return web.json_response({"status": "ready", "checks": checks})
+
+
+@edges.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    body = request.app[STATE].metrics.render()
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})

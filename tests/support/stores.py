@@ -1,0 +1,59 @@
+"""Real PostgreSQL and Redis for tests, isolated per test by schema and key prefix."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import asyncpg
+import redis.asyncio as aioredis
+
+from server.config import Settings
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def isolated_settings(**overrides) -> Settings:
+    """Settings for one test: its own schema, its own Redis prefix (and Socket.IO channel)."""
+    tag = uuid.uuid4().hex[:10]
+    base = dict(env="test", database_url=TEST_DATABASE_URL, database_schema=f"t_{tag}",
+                redis_url=TEST_REDIS_URL, redis_prefix=f"t:{tag}:",
+                jwt_secret="test-secret-" + "x" * 32, migrate_on_start=True,
+                log_level="WARNING")
+    base.update(overrides)
+    return Settings(**base)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The same settings as environment variables, for server subprocesses."""
+    env = {
+        "APP_ENV": settings.env,
+        "DATABASE_URL": settings.database_url or "",
+        "DATABASE_SCHEMA": settings.database_schema,
+        "REDIS_URL": settings.redis_url or "",
+        "REDIS_PREFIX": settings.redis_prefix,
+        "JWT_SECRET": settings.jwt_secret,
+        "MIGRATE_ON_START": "1" if settings.migrate_on_start else "0",
+        "LOG_LEVEL": settings.log_level,
+        "MEDIA_ROOT": str(settings.media_root),
+        "DATA_DIR": str(settings.data_dir),
+        "PING_INTERVAL": str(settings.ping_interval),
+        "PING_TIMEOUT": str(settings.ping_timeout),
+        "SHUTDOWN_GRACE": str(settings.shutdown_grace),
+    }
+    return env
+
+
+async def drop_test_stores(settings: Settings) -> None:
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{settings.database_schema}" CASCADE')
+    finally:
+        await conn.close()
+    r = aioredis.from_url(settings.redis_url)
+    try:
+        keys = [k async for k in r.scan_iter(match=settings.redis_prefix + "*", count=1000)]
+        for i in range(0, len(keys), 500):
+            await r.delete(*keys[i:i + 500])
+    finally:
+        await r.aclose()
