@@ -1,0 +1,1 @@
+"""Moderation: text decisions (lists, patterns, model), reports, review queue, PDPL rights."""
