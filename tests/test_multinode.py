@@ -1,0 +1,90 @@
+"""Several real server processes sharing Redis: emits cross nodes; SIGTERM drains cleanly."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+
+from tests.support.clients import SocketClient
+from tests.support.servers import ROOT
+from tests.support.stores import settings_env
+
+
+async def test_emit_to_user_from_a_process_without_sockets_reaches_every_node(
+        server_procs, make_user, settings):
+    a, b = await server_procs(2)
+    bob = await make_user("bob")
+    on_a = await bob.connect(a.url)
+    on_b = await bob.connect(b.url)
+    env = {**os.environ, **settings_env(settings), "PYTHONPATH": str(ROOT)}
+    out = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "server", "emit", bob.id, "system:notice",
+                         json.dumps({"text": "ahlan"})],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert await on_a.next("system:notice") == {"text": "ahlan"}
+    assert await on_b.next("system:notice") == {"text": "ahlan"}
+
+
+async def test_room_broadcast_from_one_process_reaches_a_client_on_another(
+        server_procs, make_user):
+    a, b = await server_procs(2)
+    admin = await make_user("admin", role="admin")
+    bob = await make_user("bob")
+    admin_on_a = await admin.connect(a.url)
+    bob_on_b = await bob.connect(b.url)
+    await admin_on_a.ok("system:announce", {"event": "maintenance", "data": {"in": 5}})
+    assert await bob_on_b.next("system:maintenance") == {"in": 5}
+
+
+async def test_token_command_prints_a_token_the_server_accepts(server_procs, make_user, settings):
+    (a,) = await server_procs(1)
+    carol = await make_user("carol")
+    env = {**os.environ, **settings_env(settings), "PYTHONPATH": str(ROOT)}
+    out = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "server", "token", carol.id],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    client = SocketClient(a.url, out.stdout.strip())
+    try:
+        await client.connect()
+        assert (await client.ok("system:ping", {}))["user_id"] == carol.id
+    finally:
+        await client.close()
+
+
+async def test_sigterm_tells_clients_and_exits_cleanly_within_ten_seconds(
+        server_procs, make_user):
+    (a,) = await server_procs(1)
+    users = [await make_user(f"u{i}") for i in range(5)]
+    socks = [await u.connect(a.url) for u in users]
+    started = time.monotonic()
+    a.terminate()
+    notices = await asyncio.gather(*(s.next("server:shutdown", timeout=10) for s in socks))
+    assert all(n["reconnect_after_ms"] > 0 for n in notices)
+    code = await asyncio.to_thread(a.proc.wait, 10)
+    assert code == 0
+    assert time.monotonic() - started < 10
+    for s in socks:  # the server closed them; nobody hangs on a dead socket
+        for _ in range(50):
+            if not s.sio.connected:
+                break
+            await asyncio.sleep(0.1)
+        assert not s.sio.connected
+
+
+async def test_msgpack_serializer_for_clients_that_ask_for_it(server_procs, make_user):
+    import socketio
+
+    (a,) = await server_procs(1, SOCKETIO_SERIALIZER="msgpack")
+    dina = await make_user("dina")
+    client = socketio.AsyncClient(serializer="msgpack")
+    try:
+        await client.connect(a.url, auth={"token": dina.token}, transports=["websocket"])
+        ack = await client.call("system:ping", {"binary": b"\x00\x01"}, timeout=5)
+        assert ack["ok"] is True and ack["data"]["user_id"] == dina.id
+    finally:
+        await client.disconnect()
