@@ -88,3 +88,44 @@ async def test_msgpack_serializer_for_clients_that_ask_for_it(server_procs, make
         assert ack["ok"] is True and ack["data"]["user_id"] == dina.id
     finally:
         await client.disconnect()
+
+
+async def test_serve_with_no_store_urls_comes_up_on_embedded_stores(tmp_path):
+    """A fresh machine: no DATABASE_URL / REDIS_URL, real embedded PostgreSQL and Redis."""
+    from tests.support.servers import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "QDRANT_URL", "DATABASE_SCHEMA")}
+    env.update({"DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT),
+                "LOG_LEVEL": "WARNING"})
+    log = open(tmp_path / "serve.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        import aiohttp
+
+        body = None
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/readyz") as r:
+                        if r.status == 200:
+                            body = await r.json()
+                            break
+                except aiohttp.ClientError:
+                    pass
+                if proc.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+        assert body == {"status": "ready", "checks": {"postgres": "ok", "redis": "ok"}}, \
+            (tmp_path / "serve.log").read_text()[-3000:]
+        assert (tmp_path / "data" / "postgres").is_dir()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    assert proc.returncode == 0
