@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("user_id")
     p.add_argument("event")
     p.add_argument("json")
+    from server.worker import add_worker_command
+
+    add_worker_command(sub)
     # Domains may add commands: handlers/<domain>/commands.py with add_commands(sub).
     domains = handlers.discover()
     for d in domains:

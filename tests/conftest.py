@@ -87,6 +87,25 @@ async def server_procs(settings):
 
 
 @pytest.fixture
+async def worker_procs(settings):
+    """Factory: start N real `python -m server worker` processes sharing this test's stores."""
+    from tests.support.workers import WorkerProcess
+
+    started: list[WorkerProcess] = []
+
+    async def start(n: int = 1, **extra_env) -> list[WorkerProcess]:
+        procs = [WorkerProcess(settings, extra_env=extra_env, name=f"w{len(started) + i}").start()
+                 for i in range(n)]
+        started.extend(procs)
+        await asyncio.gather(*(p.wait_ready() for p in procs))
+        return procs
+
+    yield start
+    for p in started:
+        p.stop()
+
+
+@pytest.fixture
 def keys(settings) -> TokenKeys:
     return TokenKeys(settings)
 

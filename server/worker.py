@@ -1,0 +1,96 @@
+"""`python -m server worker`: a process with no sockets that runs background jobs.
+
+It holds what jobs need (PostgreSQL pool, Redis, a write-only emitter that pushes events to
+users through the Socket.IO Redis channel, settings) in an AppState without a socket server.
+Several may run, on any machine; see server/jobs.py for the delivery guarantees.
+SIGTERM/SIGINT: stop claiming, let running jobs finish for WORKER_GRACE seconds (default 30),
+then exit; an unfinished job stays pending and another worker reclaims it.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+
+import redis.asyncio as aioredis
+import structlog
+
+import handlers
+from server.config import Settings
+from server.jobs import Worker, collect_jobs
+
+log = structlog.get_logger("worker")
+
+
+async def build_worker_state(settings: Settings):
+    """An AppState for a socket-less process: db, redis, write-only emitter."""
+    from server.db import create_pool
+    from server.emitter import write_only_emitter
+    from server.metrics import Metrics
+    from server.state import AppState
+    from server.tokens import TokenKeys
+
+    state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
+    state.db = await create_pool(settings.database_url, settings.database_schema,
+                                 min_size=1, max_size=max(2, settings.db_pool_max // 2))
+    state.redis = aioredis.from_url(settings.redis_url, decode_responses=False,
+                                    health_check_interval=30)
+    state.emitter = write_only_emitter(settings.redis_url, settings.redis_prefix,
+                                       settings.socketio_serializer)
+    return state
+
+
+async def close_worker_state(state) -> None:
+    for task in list(state.background):
+        task.cancel()
+    await asyncio.gather(*state.background, return_exceptions=True)
+    await state.db.close()
+    await state.redis.aclose()
+
+
+async def run_worker(queues: list[str] | None, concurrency: int) -> None:
+    from server.app import resolve_stores
+    from server.logs import configure_logging
+    from server.migrations import migrate_dsn
+
+    settings, emb = resolve_stores(Settings.from_env())
+    configure_logging(settings.log_level)
+    try:
+        if settings.migrate_on_start:
+            await migrate_dsn(settings.database_url, settings.database_schema)
+        jobs, failures, known_queues = collect_jobs(handlers.discover())
+        state = await build_worker_state(settings)
+        worker = Worker(state, jobs, queues or known_queues, concurrency=concurrency,
+                        on_failure=failures)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        print(json.dumps({"event": "WORKER_READY", "pid": os.getpid(),
+                          "consumer": worker.consumer, "queues": worker.queues,
+                          "jobs": sorted(jobs)}), flush=True)
+        grace = float(os.environ.get("WORKER_GRACE", 30))
+        await worker.run(stop, grace)
+        await close_worker_state(state)
+    finally:
+        if emb is not None:
+            emb.stop()
+
+
+def add_worker_command(sub) -> None:
+    p = sub.add_parser("worker", help="run background jobs (transcoding, renewals, ...)")
+    p.add_argument("--queues", default=os.environ.get("WORKER_QUEUES", ""),
+                   help="comma-separated queues (default: every queue a domain declares)")
+    p.add_argument("--concurrency", type=int,
+                   default=int(os.environ.get("WORKER_CONCURRENCY", 1)),
+                   help="jobs run at once by this process")
+
+    def run(args) -> int:
+        import uvloop
+
+        queues = [q.strip() for q in args.queues.split(",") if q.strip()] or None
+        uvloop.run(run_worker(queues, args.concurrency))
+        return 0
+
+    p.set_defaults(run=run)

@@ -1,0 +1,69 @@
+"""Real `python -m server worker` child processes sharing a test's stores."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server.config import Settings
+from tests.support.stores import settings_env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class WorkerProcess:
+    settings: Settings
+    extra_env: dict = field(default_factory=dict)
+    proc: subprocess.Popen | None = None
+    log_path: Path | None = None
+    name: str = "w"
+
+    def start(self) -> "WorkerProcess":
+        env = {**os.environ, **settings_env(self.settings), **self.extra_env,
+               "PYTHONPATH": str(ROOT)}
+        self.log_path = Path(f"/tmp/sawt-worker-{self.settings.database_schema}-{self.name}"
+                             f"-{time.time_ns()}.log")
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "server", "worker"], cwd=ROOT,
+                                     env=env, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    async def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.log_tail()}")
+            if "WORKER_READY" in self.log_tail(100_000):
+                return
+            await asyncio.sleep(0.1)
+        raise TimeoutError(f"worker not ready:\n{self.log_tail()}")
+
+    def log_tail(self, n: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies mid-job without acking anything."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def stop(self, timeout: float = 15) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self.proc.returncode
