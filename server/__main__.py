@@ -81,10 +81,11 @@ async def _emit(user_id: str, event: str, payload: str) -> None:
             emb.stop()
 
 
-def _token(user_id: str, role: str) -> None:
-    from server.tokens import TokenKeys
+def _token(user_id: str, role: str | None) -> int:
+    """A session labelled `operator` for an existing user (the auth domain opens it)."""
+    from handlers.auth.commands import run_token
 
-    print(TokenKeys(_settings()).sign(user_id, role=role))
+    return run_token(user_id, role, _settings())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,9 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)))
     sub.add_parser("migrate", help="apply pending SQL migrations")
-    p = sub.add_parser("token", help="print an access token for a user")
+    p = sub.add_parser("token", help="open an `operator` session for a user; print its token")
     p.add_argument("user_id")
-    p.add_argument("--role", default="user", choices=("user", "creator", "moderator", "admin"))
+    p.add_argument("--role", default=None, choices=("user", "creator", "moderator", "admin"),
+                   help="role claimed by the token (default: the user's stored role)")
     p = sub.add_parser("emit", help="push an event to every socket of a user")
     p.add_argument("user_id")
     p.add_argument("event")
@@ -117,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "migrate":
         asyncio.run(_migrate())
     elif args.command == "token":
-        _token(args.user_id, args.role)
+        return _token(args.user_id, args.role)
     elif args.command == "emit":
         asyncio.run(_emit(args.user_id, args.event, args.json))
     elif hasattr(args, "run"):

@@ -112,7 +112,7 @@ def keys(settings) -> TokenKeys:
 
 @pytest.fixture
 async def make_user(settings, keys):
-    """Factory: a user row in this test's schema and a token for it."""
+    """Factory: a user row in this test's schema, a live session, and a token bound to it."""
     await migrate_dsn(settings.database_url, settings.database_schema)
     conn = await asyncpg.connect(settings.database_url,
                                  server_settings={"search_path": settings.database_schema})
@@ -124,7 +124,13 @@ async def make_user(settings, keys):
         uid = await conn.fetchval(
             "INSERT INTO users (display_name, role) VALUES ($1, $2) RETURNING id::text",
             name, role)
-        user = TestUser(uid, name, role, keys.sign(uid, role=role))
+        # A real session row (auth domain): the connect guard refuses tokens without a live
+        # session. TestUser.session_id is it; revoke it to sign this user's device out.
+        sid = await conn.fetchval(
+            "INSERT INTO auth_sessions (user_id, label, method) VALUES ($1::uuid, 'test', 'test')"
+            " RETURNING id::text", uid)
+        user = TestUser(uid, name, role, keys.sign(uid, role=role, session_id=sid))
+        user.session_id = sid
         users.append(user)
         return user
 
@@ -140,6 +146,7 @@ class TestUser:
 
     def __init__(self, user_id: str, name: str, role: str, token: str):
         self.id, self.name, self.role, self.token = user_id, name, role, token
+        self.session_id: str | None = None
         self.clients: list[SocketClient] = []
 
     async def connect(self, url: str, **kw) -> SocketClient:

@@ -1,0 +1,1 @@
+"""Identity: phone verification (WhatsApp / flash call), passwords, passkeys, sessions, JWT."""

@@ -1,0 +1,54 @@
+"""Password hashing with argon2id (argon2-cffi), off the event loop.
+
+Hashing costs ~tens of ms and 64 MiB by design, so it runs in a worker thread. A login for a
+phone without an account still verifies against a dummy hash, so timing does not tell.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from handlers.auth.config import AuthConfig
+from server.errors import BadRequest
+
+MIN_LENGTH, MAX_LENGTH = 8, 128
+
+
+class Passwords:
+    def __init__(self, cfg: AuthConfig):
+        self.hasher = PasswordHasher(time_cost=cfg.argon2_time_cost,
+                                     memory_cost=cfg.argon2_memory_kib,
+                                     parallelism=cfg.argon2_parallelism, type=Type.ID)
+        self._dummy: str | None = None
+
+    @staticmethod
+    def check_policy(password: str) -> None:
+        if not (MIN_LENGTH <= len(password) <= MAX_LENGTH):
+            raise BadRequest(f"Password must be {MIN_LENGTH} to {MAX_LENGTH} characters",
+                             code="weak_password")
+        if len(set(password)) < 4:
+            raise BadRequest("Password is too simple", code="weak_password")
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self.hasher.hash, password)
+
+    async def verify(self, stored: str | None, password: str) -> bool:
+        """True if it matches; a missing hash burns the same time and answers False."""
+        if stored is None:
+            if self._dummy is None:
+                self._dummy = await self.hash("dummy-password-for-timing")
+            stored, password = self._dummy, password + "\x00mismatch"
+            await asyncio.to_thread(self._verify, stored, password)
+            return False
+        return await asyncio.to_thread(self._verify, stored, password)
+
+    def _verify(self, stored: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(stored, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, stored: str) -> bool:
+        return self.hasher.check_needs_rehash(stored)
