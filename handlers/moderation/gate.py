@@ -3,37 +3,43 @@
 `decision = await moderate_text(state, text, user_id=..., context="chat")`.
 `decision.action` is "allow", "hold" (stored, shown to nobody but the author until reviewed)
 or "block" (refused: the author gets an error, nothing is stored or fanned out).
+Contexts: chat, comment, post, profile (and bio, caption, live_chat): phone numbers,
+payment handles, addresses and shouting are held only in the public ones (not chat).
+
+The layers (engine.py): lists and patterns (1-2, pure, well under a millisecond) and the
+local model (3). After storing a held item, the caller queues it for review with
+`handlers.moderation.actions.do_hold_for_review(state, target_type=, target_id=,
+author_id=, text=, decision=)` so moderators see it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+from handlers.moderation.decision import ALLOW, Decision
+from handlers.moderation.engine import default_moderator
 from server.state import AppState
 
+__all__ = ["ALLOW", "Decision", "RULES", "moderate_text", "moderate_text_sync"]
 
-@dataclass(frozen=True)
-class Decision:
-    action: str  # allow | hold | block
-    layer: str | None = None  # lists | patterns | model
-    reason: str | None = None
-    score: float | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.action == "allow"
-
-
-ALLOW = Decision("allow")
 TextRule = Callable[[AppState, str, str | None, str], Awaitable[Decision | None]]
-RULES: list[TextRule] = []  # the moderation layers register here, in order
+RULES: list[TextRule] = []  # extra async rules, run after the built-in layers allow
+
+
+def moderate_text_sync(text: str, *, user_id: str | None = None, context: str = "chat",
+                       use_model: bool = True) -> Decision:
+    """The built-in layers without an AppState (CLI, benchmarks, other pure code)."""
+    return default_moderator().check(text, user_id=user_id, context=context,
+                                     use_model=use_model)
 
 
 async def moderate_text(state: AppState, text: str, *, user_id: str | None = None,
                         context: str = "chat") -> Decision:
-    """First non-allow decision of the registered layers, else allow."""
+    """Built-in layers, then any registered rule; the first non-allow decision wins."""
+    d = default_moderator().check(text, user_id=user_id, context=context)
+    if not d.allowed:
+        return d
     for rule in RULES:
-        d = await rule(state, text, user_id, context)
-        if d is not None and d.action != "allow":
-            return d
-    return ALLOW
+        r = await rule(state, text, user_id, context)
+        if r is not None and r.action != "allow":
+            return r
+    return d

@@ -1,0 +1,23 @@
+"""The outcome of moderating one text (re-exported by gate.py, the public seam)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # allow | hold | block
+    layer: str | None = None  # lists | patterns | model
+    reason: str | None = None  # the rule ("egyptian.tsv:28 شرموطه"), pattern or model name
+    score: float | None = None  # model probability of abuse, when the model ran
+
+    @property
+    def allowed(self) -> bool:
+        return self.action == "allow"
+
+    def as_dict(self) -> dict:
+        return {"decision": self.action, "layer": self.layer, "reason": self.reason,
+                "score": None if self.score is None else round(self.score, 4)}
+
+
+ALLOW = Decision("allow")

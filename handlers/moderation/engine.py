@@ -1,0 +1,66 @@
+"""The three layers in order: lists (1), patterns (2), model (3). Pure, synchronous, fast.
+
+`Moderator.check(text, user_id=, context=)` -> Decision. Layers 1-2 always run; the model
+runs only on text the first two allowed (it can hold, never block: a model's mistake must
+reach a person, not silently refuse a message). Block beats hold.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from handlers.moderation.decision import ALLOW, Decision
+from handlers.moderation.lists import ListMatcher, default_matcher
+from handlers.moderation.patterns import FloodTracker, check_patterns, shouting
+
+_NON_WORD = re.compile(r"[\W_]+")
+_SQUEEZE = re.compile(r"(.)\1+")
+
+
+def _flood_key(folded: str) -> str:
+    """"follow my page!!" and "fooollow  my page" are the same message when flooding."""
+    return _SQUEEZE.sub(r"\1", _NON_WORD.sub("", folded))
+
+
+MAX_CHARS = 5000  # longer texts are judged on their first MAX_CHARS characters
+
+
+class Moderator:
+    def __init__(self, matcher: ListMatcher, model=None, flood: FloodTracker | None = None):
+        self.matcher = matcher
+        self.model = model
+        self.flood = flood if flood is not None else FloodTracker()
+
+    def check(self, text: str, *, user_id: str | None = None, context: str = "chat",
+              use_model: bool = True) -> Decision:
+        if not text or not text.strip():
+            return ALLOW
+        text = text[:MAX_CHARS]
+        norm = self.matcher.normalize(text)
+        hit = self.matcher.match_normalized(norm)
+        if hit is not None and hit.rule.action == "block":
+            return Decision("block", "lists", f"{hit.rule.category}: {hit.rule.id} {hit.rule.term}")
+        pat = check_patterns(norm.fold, user_id, context, self.flood,
+                             _flood_key(norm.fold) if user_id else None)
+        if pat is not None and pat.action == "block":
+            return Decision("block", "patterns", pat.reason)
+        if hit is not None:
+            return Decision("hold", "lists", f"{hit.rule.category}: {hit.rule.id} {hit.rule.term}")
+        if pat is not None:
+            return Decision(pat.action, "patterns", pat.reason)
+        if shouting(text, context):
+            return Decision("hold", "patterns", "shouting")
+        if use_model and self.model is not None:
+            score = self.model.score(norm)
+            if score >= self.model.threshold:
+                return Decision("hold", "model", self.model.name, score)
+            return Decision("allow", None, None, score)
+        return ALLOW
+
+
+@lru_cache(maxsize=1)
+def default_moderator() -> Moderator:
+    """The process-wide moderator: the shipped lists and, if trained, the shipped model."""
+    from handlers.moderation.model import load_default_model
+
+    return Moderator(default_matcher(), load_default_model())

@@ -1,0 +1,132 @@
+"""Layer 2: spam and abuse patterns that are not words.
+
+- phone numbers (Egyptian mobiles, +20/0020, any other E.164 number) and payment handles
+  (InstaPay, Vodafone/Orange/Etisalat/WE Cash, Fawry codes) in comments, posts and profiles;
+- links to off-platform payments (paypal.me, instapay links, wallets, crypto addresses);
+- the same message repeated by one user (flooding);
+- shouting: long all-caps Latin text in public places;
+- doxxing: Egyptian national ID numbers (14 digits with a valid birth date and governorate)
+  anywhere, and street addresses (street + building/floor/flat) in public places.
+
+`check_patterns(fold, user_id, context, flood)` returns a PatternHit or None. Pure but for
+the per-process flood tracker, which is passed in (tests make their own).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+PUBLIC = frozenset({"comment", "post", "profile", "bio", "live", "live_chat", "caption"})
+SEP = r"[\s.\-_/\\()]{0,3}"
+_DIGITS_RUN = re.compile(r"(?:\+|00)?\d(?:" + SEP + r"\d){7,17}")
+_EG_MOBILE = re.compile(r"^(?:\+?20|0020)?0?1[0125]\d{8}$")
+_INTL = re.compile(r"^(?:\+|00)\d{8,15}$")
+_GOVERNORATES = frozenset({1, 2, 3, 4, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23, 24,
+                           25, 26, 27, 28, 29, 31, 32, 33, 34, 35, 88})
+_PAYMENT_WORDS = re.compile(
+    r"instapay|insta pay|انستا ?باي|vodafone ?cash|فودافون ?كاش|orange ?cash|اورانج ?كاش|"
+    r"etisalat ?cash|اتصالات ?كاش|we ?pay|فوري|fawry|paypal|باي ?بال|western ?union|"
+    r"ويسترن|محفظه|wallet|حول(?:لي|ي)? علي|7awel|7awelly|ipn\.eg|\bبيتكوين|bitcoin|usdt|"
+    r"binance|بينانس")
+_PAYMENT_HANDLE = re.compile(r"[a-z0-9._-]{3,}@(?:instapay|ipn|vodafonecash|axis|paypal)\b")
+_PAY_LINK = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:paypal\.me|ipn\.eg|instapay\.eg|cash\.app|venmo\.com|"
+    r"buymeacoffee\.com|ko-fi\.com|patreon\.com|t\.me|wa\.me|chat\.whatsapp\.com|"
+    r"binance\.com|onlyfans\.com)(?:/\S*)?")
+_CRYPTO = re.compile(r"\b(?:0x[0-9a-f]{40}|bc1[0-9a-z]{25,59}|[13][1-9a-hj-np-z]{25,34}|"
+                     r"t[1-9a-hj-np-z]{33})\b")
+_ADDRESS = re.compile(
+    r"(?:شارع|ش\.|street|st\.|عماره|عمارة|برج|building|bldg)\s*\S*.{0,40}?"
+    r"(?:الدور|دور|floor|شقه|شقة|flat|apt|apartment|عماره|عمارة|building|بلوك|block)\s*\d+")
+_LETTERS = re.compile(r"[A-Za-z]")
+
+
+@dataclass(frozen=True, slots=True)
+class PatternHit:
+    action: str  # hold | block
+    reason: str  # phone_number | payment_handle | payment_link | flood | shouting | ...
+
+
+def national_id(digits: str) -> bool:
+    """An Egyptian national ID: century 2/3, a real birth date, a governorate code."""
+    if len(digits) != 14 or digits[0] not in "23":
+        return False
+    mm, dd, gov = int(digits[3:5]), int(digits[5:7]), int(digits[7:9])
+    return 1 <= mm <= 12 and 1 <= dd <= 31 and gov in _GOVERNORATES
+
+
+def _numbers(fold: str):
+    for m in _DIGITS_RUN.finditer(fold):
+        raw = m.group(0)
+        yield raw, re.sub(r"\D", "", raw), raw.startswith(("+", "00"))
+
+
+class FloodTracker:
+    """Recent message fingerprints per user, in this process (sockets are sticky to one).
+
+    `seen(user, text)` counts how often the same text came from the user within `window` s.
+    Bounded: at most `max_users` users, `per_user` fingerprints each.
+    """
+
+    def __init__(self, window: float = 30.0, per_user: int = 8, max_users: int = 50_000):
+        self.window, self.per_user, self.max_users = window, per_user, max_users
+        self._recent: OrderedDict[str, deque] = OrderedDict()
+
+    def seen(self, user_id: str, key: str, now: float | None = None) -> int:
+        now = time.monotonic() if now is None else now
+        fp = hashlib.blake2b(key.encode(), digest_size=8).digest()
+        q = self._recent.get(user_id)
+        if q is None:
+            q = self._recent[user_id] = deque(maxlen=self.per_user)
+            if len(self._recent) > self.max_users:
+                self._recent.popitem(last=False)
+        else:
+            self._recent.move_to_end(user_id)
+        while q and now - q[0][0] > self.window:
+            q.popleft()
+        q.append((now, fp))
+        return sum(1 for _, f in q if f == fp)
+
+
+FLOOD_REPEATS = 3  # the third identical message within the window is refused
+
+
+def check_patterns(fold: str, user_id: str | None, context: str,
+                   flood: FloodTracker | None, flood_key: str | None = None) -> PatternHit | None:
+    public = context in PUBLIC
+    has_digit = any(c.isdigit() for c in fold)
+    if has_digit:
+        for raw, digits, intl in _numbers(fold):
+            if len(digits) == 14 and national_id(digits):
+                return PatternHit("block", "national_id")
+            if public and (_EG_MOBILE.match(digits) or (intl and _INTL.match("+" + digits))):
+                return PatternHit("hold", "phone_number")
+    if public:
+        if _PAY_LINK.search(fold):
+            return PatternHit("hold", "payment_link")
+        if _PAYMENT_HANDLE.search(fold):
+            return PatternHit("hold", "payment_handle")
+        if has_digit and _PAYMENT_WORDS.search(fold) and re.search(r"\d{6,}", fold.replace(" ", "")):
+            return PatternHit("hold", "payment_handle")
+        if _CRYPTO.search(fold):
+            return PatternHit("hold", "payment_link")
+        if has_digit and _ADDRESS.search(fold):
+            return PatternHit("hold", "address")
+    if flood is not None and user_id is not None and flood_key and len(flood_key) > 1:
+        if flood.seen(user_id, flood_key) >= FLOOD_REPEATS:
+            return PatternHit("block", "flood")
+    return None
+
+
+def shouting(original: str, context: str) -> bool:
+    """Long all-caps Latin text in a public place (fold lower-cases, so read the original)."""
+    if context not in PUBLIC:
+        return False
+    letters = _LETTERS.findall(original)
+    if len(letters) < 16:
+        return False
+    upper = sum(1 for c in letters if c.isupper())
+    return upper / len(letters) >= 0.9
