@@ -47,6 +47,9 @@ class Settings:
     ping_timeout: float = 20.0
     connect_timeout: float = 45.0
     max_payload_bytes: int = 1_000_000
+    ws_max_buffer_bytes: int = 1 << 20  # unsent bytes per socket before it is cut (slow consumer)
+    recovery_window: float = 120.0  # connection state recovery; 0 disables it
+    recovery_log_maxlen: int = 100_000  # broadcasts kept in the packet log (approximate)
     max_http_body_bytes: int = 2_000_000
     cors_origins: tuple[str, ...] = ("*",)
     migrate_on_start: bool = False
@@ -95,6 +98,9 @@ class Settings:
             ping_timeout=_float("PING_TIMEOUT", 20.0),
             connect_timeout=_float("CONNECT_TIMEOUT", 45.0),
             max_payload_bytes=_int("MAX_PAYLOAD_BYTES", 1_000_000),
+            ws_max_buffer_bytes=_int("WS_MAX_BUFFER_BYTES", 1 << 20),
+            recovery_window=_float("RECOVERY_WINDOW", 120.0),
+            recovery_log_maxlen=_int("RECOVERY_LOG_MAXLEN", 100_000),
             max_http_body_bytes=_int("MAX_HTTP_BODY_BYTES", 2_000_000),
             cors_origins=origins,
             migrate_on_start=_bool("MIGRATE_ON_START", False),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-import socketio
 
 from rooms.names import user_room
 
@@ -37,6 +36,8 @@ def channel_name(redis_prefix: str) -> str:
 
 def write_only_emitter(redis_url: str, redis_prefix: str, serializer: str = "default") -> Emitter:
     """An Emitter for processes without sockets (workers, `python -m server emit`)."""
-    mgr = socketio.AsyncRedisManager(redis_url, channel=channel_name(redis_prefix),
-                                     write_only=True)
+    from server.engine import RedisManager
+
+    # our adapter, so that these broadcasts are logged for connection state recovery too
+    mgr = RedisManager(redis_url, channel=channel_name(redis_prefix), write_only=True)
     return Emitter(mgr)

@@ -10,6 +10,8 @@ class Metrics:
         r = self.registry
         self.sockets = Gauge("sawt_connected_sockets", "Sockets connected to this process",
                              registry=r)
+        self.disconnects = Counter("sawt_socket_disconnects_total",
+                                   "Sockets disconnected, by reason", ["reason"], registry=r)
         self.events = Counter("sawt_socket_events_total", "Socket events handled", ["event"],
                               registry=r)
         self.latency = Histogram(

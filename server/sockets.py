@@ -113,6 +113,12 @@ class SocketSurface:
         sio.on("connect", self._connect)
         sio.on("disconnect", self._disconnect)
         sio.on("*", self._dispatch)
+        # a recovered session is only handed back to the user who owned it
+        sio.session_owner = self._owner
+
+    def _owner(self, sid: str) -> str | None:
+        ctx = self.contexts.get(sid)
+        return ctx.user_id if ctx else None
 
     async def _connect(self, sid: str, environ: dict, auth: Any) -> None:
         if self.state.shutting_down:
@@ -146,6 +152,7 @@ class SocketSurface:
         if ctx is None:
             return
         self.state.metrics.sockets.dec()
+        self.state.metrics.disconnects.labels(str(reason or "unknown")[:32]).inc()
         for hook in DISCONNECT_HOOKS:
             try:
                 await hook(ctx)
@@ -195,14 +202,26 @@ class SocketSurface:
 
 
 def build_socket_server(state: AppState) -> socketio.AsyncServer:
-    """The AsyncServer for this process, on the Redis adapter (shared by every node)."""
+    """The AsyncServer for this process, on the Redis adapter (shared by every node).
+
+    It is our engine layer (server/engine/): python-socketio's AsyncServer and
+    AsyncRedisManager with protocol fixes, connection state recovery and a fast broadcast.
+    """
     from server.emitter import channel_name
+    from server.engine import RedisManager, SocketServer
+    from server.engine.recovery import RecoveryStore
 
     s = state.settings
-    manager = socketio.AsyncRedisManager(s.redis_url, channel=channel_name(s.redis_prefix))
+    manager = RedisManager(s.redis_url, channel=channel_name(s.redis_prefix),
+                           log_maxlen=s.recovery_log_maxlen)
+    recovery = None
+    if s.recovery_window > 0:
+        recovery = RecoveryStore(s.redis_url, key_prefix=s.key("sio", "session", ""),
+                                 log_key=manager.log_key, window=s.recovery_window)
     cors = "*" if s.cors_origins == ("*",) else list(s.cors_origins)
-    return socketio.AsyncServer(
+    return SocketServer(
         async_mode="aiohttp", client_manager=manager, serializer=s.socketio_serializer,
         ping_interval=s.ping_interval, ping_timeout=s.ping_timeout,
         max_http_buffer_size=s.max_payload_bytes, cors_allowed_origins=cors,
-        logger=False, engineio_logger=False)
+        connect_timeout=s.connect_timeout, max_buffer_bytes=s.ws_max_buffer_bytes,
+        recovery=recovery, logger=False, engineio_logger=False)

@@ -1,0 +1,304 @@
+"""The Redis adapter: logged broadcasts, encoded once, written to every recipient in one loop.
+
+Upstream: socketio.AsyncRedisManager / AsyncPubSubManager / AsyncManager (python-socketio
+5.18.1). We replace `emit` (both the publishing and the local half) and `_thread` (the
+subscriber loop); joins, leaves, remote disconnects and cross-node acks keep the upstream
+JSON messages and code.
+
+A broadcast leaves as one atomic script: XADD to the packet log (its id is the broadcast's
+offset, used by connection state recovery) and PUBLISH `<id> v1<header>\\n<body>` where the
+header names namespace, rooms and skipped sids and the body is the JSON `[event, *args]`.
+Every node, the emitting one included, delivers from the subscription, so every node sees
+broadcasts in log order. A node first looks up its local recipients from the small header and
+skips the message without decoding the body when it has none; otherwise it wraps the body into
+one Engine.IO packet and one websocket frame and writes that frame to each recipient.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import msgspec
+import redis.asyncio as aioredis
+import socketio
+from socketio import packet as sio_packet
+
+from server.engine.frames import BINARY, TEXT, ws_frame
+from server.engine.recovery import parse_offset
+
+log = logging.getLogger("sawt.engine")
+
+LOG_AND_PUBLISH = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+return id
+"""
+_json_decode = msgspec.json.decode
+_json_encode = msgspec.json.encode
+
+
+def split_logged(message: bytes) -> tuple[bytes | None, dict, bytes]:
+    """`[<offset> ]v1<header>\\n<body>` -> (offset, header, body)."""
+    offset = None
+    if not message.startswith(b"v1"):
+        sp = message.index(b" ")
+        offset, message = message[:sp], message[sp + 1:]
+    nl = message.index(b"\n")
+    return offset, _json_decode(message[2:nl]), message[nl + 1:]
+
+
+class RedisManager(socketio.AsyncRedisManager):
+    name = "sawt-redis"
+
+    def __init__(self, url: str, channel: str, *, write_only: bool = False,
+                 log_maxlen: int = 100_000, **kwargs: Any):
+        super().__init__(url, channel=channel, write_only=write_only, **kwargs)
+        self.log_key = f"{channel}:log"
+        self.log_maxlen = log_maxlen
+        self._client: aioredis.Redis | None = None
+        self._script = None
+        self._ready: asyncio.Event | None = None
+        self._ready_token = f"ready:{self.host_id}".encode()
+
+    # -- publishing --------------------------------------------------------------------------
+    def _log_script(self):
+        if self._client is None:
+            self._client = aioredis.Redis.from_url(self.redis_url, **self.redis_options)
+            self._script = self._client.register_script(LOG_AND_PUBLISH)
+        return self._script
+
+    async def emit(self, event, data, namespace=None, room=None, skip_sid=None,
+                   callback=None, to=None, **kwargs):
+        room = to or room
+        namespace = namespace or "/"
+        if callback is not None or sio_packet.Packet.data_is_binary(data):
+            # acks across nodes and binary attachments: the upstream path
+            return await super().emit(event, data, namespace=namespace, room=room,
+                                      skip_sid=skip_sid, callback=callback, **kwargs)
+        if data is None:
+            args: list = []
+        elif isinstance(data, tuple):
+            args = list(data)
+        else:
+            args = [data]
+        header: dict[str, Any] = {"n": namespace}
+        if room is not None:
+            header["r"] = room
+        if skip_sid:
+            header["s"] = skip_sid
+        body = _json_encode([event, *args])
+        if kwargs.get("ignore_queue"):
+            self.deliver(None, header, body)
+            return
+        message = b"v1" + _json_encode(header) + b"\n" + body
+        for attempt in (1, 2):
+            try:
+                await self._log_script()(keys=[self.log_key, self.channel],
+                                         args=[message, self.log_maxlen])
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("cannot log/publish a broadcast to redis (attempt %d): %s",
+                          attempt, exc)
+                client, self._client, self._script = self._client, None, None
+                if client is not None:
+                    try:
+                        await client.aclose()
+                    except Exception:
+                        pass
+        # Redis is unreachable: at least this node's sockets get it (without an offset)
+        self.deliver(None, header, body)
+
+    # -- delivering ----------------------------------------------------------------------------
+    def _members(self, namespace: str, room: Any) -> dict | None:
+        ns_rooms = self.rooms.get(namespace)
+        if not ns_rooms:
+            return None
+        if room is None or isinstance(room, str):
+            members = ns_rooms.get(room)
+            return members._fwdm if members else None
+        merged: dict = {}
+        for r in room:
+            members = ns_rooms.get(r)
+            if members:
+                merged.update(members._fwdm)
+        return merged
+
+    def deliver(self, offset: bytes | None, header: dict, body: bytes) -> int:
+        """Write one broadcast to this node's recipients; returns how many got it."""
+        namespace = header.get("n", "/")
+        members = self._members(namespace, header.get("r"))
+        if not members:
+            return 0  # nobody here: the body is never decoded
+        server = self.server
+        socks = server.eio.sockets
+        holding = server._holding
+        skip = header.get("s")
+        if skip is not None and not isinstance(skip, list):
+            skip = (skip,)
+        json_packets = server.packet_class is sio_packet.Packet
+        if json_packets:
+            prefix = b"42" if namespace == "/" else b"42" + namespace.encode() + b","
+            plain = prefix + body
+            plain_frame = tagged = tagged_frame = None
+        else:
+            plain = plain_frame = tagged = tagged_frame = None
+        off_t = None
+        count = 0
+        for sid, eio_sid in members.items():
+            if skip is not None and sid in skip:
+                continue
+            sock = socks.get(eio_sid)
+            if sock is None:
+                continue
+            if offset is not None and sock.csr:
+                if sock.min_offset is not None:
+                    off_t = off_t or parse_offset(offset)
+                    if off_t <= sock.min_offset:
+                        continue  # already replayed to it at recovery
+                    sock.min_offset = None
+                if tagged is None:
+                    tagged = self._encode(namespace, body, offset, prefix if json_packets else None)
+                    tagged_frame = ws_frame(tagged, TEXT if json_packets else BINARY)
+                data, frame = tagged, tagged_frame
+            else:
+                if plain is None:
+                    plain = self._encode(namespace, body, None, None)
+                if plain_frame is None:
+                    plain_frame = ws_frame(plain, TEXT if json_packets else BINARY)
+                data, frame = plain, plain_frame
+            if holding:
+                hold = holding.get(eio_sid)
+                if hold is not None:
+                    hold.append((not json_packets, data, offset))
+                    continue
+            if json_packets:
+                sock.write_text(data, frame)
+            else:
+                sock.write_binary(data, frame)
+            count += 1
+        return count
+
+    def _encode(self, namespace: str, body: bytes, offset: bytes | None,
+                prefix: bytes | None) -> bytes:
+        """The Engine.IO message for one broadcast (JSON: text bytes; msgpack: binary)."""
+        if prefix is not None:
+            if offset is None:
+                return prefix + body
+            return prefix + body[:-1] + b',"' + offset + b'"]'
+        data = _json_decode(body)
+        if offset is not None:
+            data.append(offset.decode())
+        return self.server.packet_class(sio_packet.EVENT, namespace=namespace,
+                                        data=data).encode()
+
+    def encode_for(self, sock, offset: bytes | None, header: dict, body: bytes):
+        """(binary, data) of a logged broadcast for one socket (recovery replay)."""
+        namespace = header.get("n", "/")
+        if self.server.packet_class is sio_packet.Packet:
+            prefix = b"42" if namespace == "/" else b"42" + namespace.encode() + b","
+            return False, self._encode(namespace, body, offset, prefix)
+        return True, self._encode(namespace, body, offset, None)
+
+    # -- subscribing ---------------------------------------------------------------------------
+    def initialize(self):
+        if not self.write_only:
+            self._ready = asyncio.Event()
+        super().initialize()
+
+    async def wait_ready(self, timeout: float = 10) -> None:
+        """Until this node's subscription is live (a broadcast made after this is seen)."""
+        if self._ready is not None and not self._ready.is_set():
+            try:
+                await asyncio.wait_for(self._ready.wait(), timeout)
+            except asyncio.TimeoutError:
+                log.error("socket.io redis subscription not confirmed after %ss", timeout)
+
+    async def _redis_listen_with_retries(self):  # upstream, plus the readiness handshake
+        retry_sleep = 1
+        subscribed = False
+        while True:
+            try:
+                if not subscribed:
+                    self._redis_connect()
+                    await self.pubsub.subscribe(self.channel)
+                    subscribed = True
+                    retry_sleep = 1
+                    await self.redis.publish(self.channel, self._ready_token)
+                async for message in self.pubsub.listen():
+                    yield message
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("cannot receive from redis, retrying in %ss: %s", retry_sleep, exc)
+                subscribed = False
+                await asyncio.sleep(retry_sleep)
+                retry_sleep = min(retry_sleep * 2, 60)
+
+    async def _thread(self):
+        """Upstream `_thread`, with our logged broadcasts handled first."""
+        while True:
+            try:
+                async for message in self._listen():
+                    if isinstance(message, bytes) and message[:1].isdigit():
+                        try:
+                            offset, header, body = split_logged(message)
+                            self.deliver(offset, header, body)
+                        except Exception:
+                            log.exception("bad broadcast on the socket.io channel")
+                        continue
+                    if message == self._ready_token:
+                        if self._ready is not None:
+                            self._ready.set()
+                        continue
+                    await self._handle_upstream(message)
+                log.error("pubsub listen() exited unexpectedly")
+                break
+            except asyncio.CancelledError:
+                break
+            except Exception:
+                log.exception("unexpected error in the pubsub listener")
+
+    async def _handle_upstream(self, message) -> None:
+        data = message if isinstance(message, dict) else None
+        if data is None:
+            try:
+                data = self.json.loads(message)
+            except Exception:
+                return
+        if not isinstance(data, dict) or "method" not in data:
+            return
+        try:
+            if data["method"] == "callback":
+                await self._handle_callback(data)
+            elif data.get("host_id") != self.host_id:
+                handler = {"emit": self._handle_emit, "disconnect": self._handle_disconnect,
+                           "enter_room": self._handle_enter_room,
+                           "leave_room": self._handle_leave_room,
+                           "close_room": self._handle_close_room}.get(data["method"])
+                if handler is not None:
+                    await handler(data)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("handler error in the pubsub listener")
+
+    async def pre_connect(self, eio_sid, namespace, sid: str | None = None):
+        """Upstream BaseManager.pre_connect, able to reuse a recovered session's sid."""
+        if sid is None or self.eio_sid_from_sid(sid, namespace) is not None:
+            return await super().pre_connect(eio_sid, namespace)
+        from bidict import ValueDuplicationError
+        try:
+            self.basic_enter_room(sid, namespace, None, eio_sid=eio_sid)
+        except ValueDuplicationError:
+            return None
+        self.basic_enter_room(sid, namespace, sid, eio_sid=eio_sid)
+        self.pending_connect.setdefault(namespace, []).append(sid)
+        return sid
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

@@ -1,0 +1,296 @@
+"""The Socket.IO v5 server: connect ordering, namespace errors, connect timeout, recovery.
+
+Upstream: socketio.AsyncServer (python-socketio 5.18.1). Overridden: `_engineio_server_class`,
+`_send_packet`, `_send_eio_packet`, `_handle_eio_connect`, `_handle_eio_disconnect`,
+`_handle_connect`, `_handle_disconnect`, `disconnect`.
+
+While a namespace CONNECT is being handled, every packet for that socket (whatever the connect
+handler or a concurrent broadcast emits) is held and written only after the CONNECT packet,
+so the client sees CONNECT first. The same hold covers the recovery replay: rooms are rejoined
+before the missed packets are read from the log, so nothing falls between the replay and the
+live stream, and live packets already replayed are dropped by offset.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from functools import partial
+from typing import Any, Callable
+
+import socketio
+from socketio import exceptions
+from socketio import packet as sio_packet
+
+from server.engine.eio import EngineServer
+from server.engine.manager import split_logged
+from server.engine.recovery import RECOVERABLE, RecoveryStore, parse_offset
+
+log = logging.getLogger("sawt.engine")
+
+
+class SocketServer(socketio.AsyncServer):
+    def __init__(self, *, connect_timeout: float = 45.0, max_buffer_bytes: int = 1 << 20,
+                 recovery: RecoveryStore | None = None, **kwargs: Any):
+        self._max_buffer_bytes = max_buffer_bytes
+        super().__init__(**kwargs)
+        self.connect_timeout = connect_timeout
+        self.recovery = recovery
+        # who owns a socket (the app's user id): a session only recovers for its owner
+        self.session_owner: Callable[[str], Any] = lambda sid: None
+        self._holding: dict[str, list] = {}  # eio_sid -> packets held until CONNECT is out
+        self._connect_timers: dict[str, asyncio.TimerHandle] = {}
+        self._csr: dict[str, dict] = {}  # sid -> {pid, base, ns} of recovering sockets
+
+    def _engineio_server_class(self):
+        return partial(EngineServer, max_buffer_bytes=self._max_buffer_bytes)
+
+    # -- writing -------------------------------------------------------------------------------
+    def _write(self, eio_sid: str, items: list[tuple[bool, bytes]]) -> None:
+        hold = self._holding.get(eio_sid)
+        if hold is not None:
+            hold.extend((binary, data, None) for binary, data in items)
+            return
+        sock = self.eio.sockets.get(eio_sid)
+        if sock is None or sock.closed:
+            return
+        for binary, data in items:
+            if binary:
+                sock.write_binary(data)
+            else:
+                sock.write_text(data)
+
+    @staticmethod
+    def _eio_items(pkt) -> list[tuple[bool, bytes]]:
+        enc = pkt.encode()
+        if isinstance(enc, list):
+            return [(False, b"4" + enc[0].encode())] + [(True, bytes(a)) for a in enc[1:]]
+        if isinstance(enc, str):
+            return [(False, b"4" + enc.encode())]
+        return [(True, bytes(enc))]
+
+    async def _send_packet(self, eio_sid, pkt):
+        self._write(eio_sid, self._eio_items(pkt))
+
+    async def _send_eio_packet(self, eio_sid, eio_pkt):
+        if eio_pkt.binary:
+            self._write(eio_sid, [(True, bytes(eio_pkt.data))])
+        else:
+            self._write(eio_sid, [(False, eio_pkt.encode().encode())])
+
+    # -- engine.io session ---------------------------------------------------------------------
+    async def _handle_eio_connect(self, eio_sid, environ):
+        if not self.manager_initialized:
+            self.manager_initialized = True
+            self.manager.initialize()
+        if hasattr(self.manager, "wait_ready"):
+            await self.manager.wait_ready()
+        self.environ[eio_sid] = environ
+        loop = asyncio.get_running_loop()
+        self._connect_timers[eio_sid] = loop.call_later(
+            self.connect_timeout, self._connect_timed_out, eio_sid)
+
+    def _connect_timed_out(self, eio_sid: str) -> None:
+        """A transport that never sent a namespace CONNECT (socket.io's connectTimeout)."""
+        self._connect_timers.pop(eio_sid, None)
+        if eio_sid in self.eio.sockets:
+            self.eio.spawn(self.eio.disconnect(eio_sid))
+
+    async def _handle_eio_disconnect(self, eio_sid, reason):
+        timer = self._connect_timers.pop(eio_sid, None)
+        if timer is not None:
+            timer.cancel()
+        self._holding.pop(eio_sid, None)
+        await super()._handle_eio_disconnect(eio_sid, reason)
+
+    # -- namespace connect -----------------------------------------------------------------------
+    async def _handle_connect(self, eio_sid, namespace, data):
+        namespace = namespace or "/"
+        timer = self._connect_timers.pop(eio_sid, None)
+        if timer is not None:
+            timer.cancel()
+        if not (namespace in self.handlers or namespace in self.namespace_handlers
+                or self.namespaces == "*" or namespace in self.namespaces):
+            await self._send_packet(eio_sid, self.packet_class(
+                sio_packet.CONNECT_ERROR, data={"message": "Invalid namespace"},
+                namespace=namespace))
+            return
+        auth = data if isinstance(data, dict) else None
+        csr = self.recovery is not None and auth is not None and (
+            isinstance(auth.get("pid"), str) or auth.get("recover") is True)
+        session = None
+        if csr and isinstance(auth.get("pid"), str):
+            session = await self._take_session(auth["pid"])
+        want_sid = session.get("sid") if session else None
+        sid = await self.manager.pre_connect(eio_sid, namespace, sid=want_sid) \
+            if hasattr(self.manager, "deliver") else await self.manager.pre_connect(
+                eio_sid, namespace)
+        if sid is None:
+            await self._send_packet(eio_sid, self.packet_class(
+                sio_packet.CONNECT_ERROR, data={"message": "Unable to connect"},
+                namespace=namespace))
+            return
+        self._holding[eio_sid] = []
+        sock = self.eio.sockets.get(eio_sid)
+        if sock is not None:
+            sock.csr = csr  # live broadcasts held during the connect carry offsets too
+        try:
+            await self._connect_held(eio_sid, namespace, sid, data, auth, csr, session)
+        finally:
+            self._holding.pop(eio_sid, None)
+
+    async def _connect_held(self, eio_sid, namespace, sid, data, auth, csr, session):
+        fail_reason = exceptions.ConnectionRefusedError().error_args
+        try:
+            if data:
+                success = await self._trigger_event(
+                    "connect", namespace, sid, self.environ[eio_sid], data)
+            else:
+                try:
+                    success = await self._trigger_event(
+                        "connect", namespace, sid, self.environ[eio_sid], None)
+                except TypeError as exc:
+                    try:
+                        success = await self._trigger_event(
+                            "connect", namespace, sid, self.environ[eio_sid])
+                    except TypeError:
+                        raise exc
+        except exceptions.ConnectionRefusedError as exc:
+            fail_reason = exc.error_args
+            success = False
+        except ConnectionRefusedError:
+            fail_reason = {"message": "Connection refused by server"}
+            success = False
+        if success is False:
+            self._holding.pop(eio_sid, None)
+            await self._send_packet(eio_sid, self.packet_class(
+                sio_packet.CONNECT_ERROR, data=fail_reason, namespace=namespace))
+            await self.manager.disconnect(sid, namespace, ignore_queue=True)
+            return
+        connect_data: dict[str, Any] = {"sid": sid}
+        replay: list = []
+        if csr:
+            pid, replay = await self._recover(sid, namespace, auth, session)
+            connect_data["pid"] = pid
+        sock = self.eio.sockets.get(eio_sid)
+        if sock is None or sock.closed:
+            return  # gone while connecting; the engine's disconnect cleans up
+        held = self._holding.pop(eio_sid, [])
+        self._write(eio_sid, self._eio_items(self.packet_class(
+            sio_packet.CONNECT, connect_data, namespace=namespace)))
+        await self.manager.connect(sid, namespace)
+        last = None
+        for binary, payload, offset in replay:
+            (sock.write_binary if binary else sock.write_text)(payload)
+            last = offset
+        last_t = parse_offset(last)
+        if last_t is not None:
+            sock.min_offset = last_t
+        for binary, payload, offset in held:
+            if last_t is not None and offset is not None and parse_offset(offset) <= last_t:
+                continue
+            (sock.write_binary if binary else sock.write_text)(payload)
+
+    async def _take_session(self, pid: str) -> dict | None:
+        # the old node may persist the session a moment after the client has reconnected
+        for attempt in range(4):
+            try:
+                session = await self.recovery.take(pid)
+            except Exception:
+                log.exception("recovery store unavailable")
+                return None
+            if session is not None or attempt == 3:
+                return session
+            await asyncio.sleep(0.05 * (attempt + 1))
+        return None
+
+    async def _recover(self, sid, namespace, auth, session) -> tuple[str, list]:
+        """Restore rooms and read what was missed; returns (pid, replay packets)."""
+        rec = self.recovery
+        if session and session.get("ns") == namespace \
+                and session.get("owner") == _plain(self.session_owner(sid)):
+            for room in session.get("rooms", []):
+                if room != sid:
+                    await self.manager.enter_room(sid, namespace, room)
+            since = auth.get("offset") if isinstance(auth.get("offset"), str) \
+                else session.get("base", "0-0")
+            try:
+                missed = await rec.missed(since)
+            except Exception:
+                log.exception("recovery log unavailable")
+                missed = None
+            if missed is not None:
+                replay = self._replay_packets(sid, namespace, missed)
+                base = missed[-1][0].decode() if missed else since
+                self._csr[sid] = {"pid": session["pid"], "base": base, "ns": namespace}
+                return session["pid"], replay
+            for room in session.get("rooms", []):
+                if room != sid:
+                    await self.manager.leave_room(sid, namespace, room)
+        pid = uuid.uuid4().hex
+        try:
+            base = await rec.head()
+        except Exception:
+            log.exception("recovery log unavailable")
+            base = "0-0"
+        self._csr[sid] = {"pid": pid, "base": base, "ns": namespace}
+        return pid, []
+
+    def _replay_packets(self, sid, namespace, missed) -> list:
+        rooms = set(self.manager.get_rooms(sid, namespace)) | {sid}
+        sock = None
+        out = []
+        for offset, message in missed:
+            try:
+                _, header, body = split_logged(message)
+            except ValueError:
+                continue
+            if header.get("n", "/") != namespace:
+                continue
+            target = header.get("r")
+            if target is not None:
+                targets = {target} if isinstance(target, str) else set(target)
+                if not targets & rooms:
+                    continue
+            skip = header.get("s")
+            if skip is not None and (sid == skip or (isinstance(skip, list) and sid in skip)):
+                continue
+            binary, data = self.manager.encode_for(sock, offset, header, body)
+            out.append((binary, data, offset))
+        return out
+
+    # -- disconnect ------------------------------------------------------------------------------
+    async def _handle_disconnect(self, eio_sid, namespace, reason=None):
+        namespace = namespace or "/"
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        state = self._csr.pop(sid, None) if sid is not None else None
+        if state is not None and reason in RECOVERABLE and self.recovery is not None \
+                and self.manager.is_connected(sid, namespace):
+            session = {"pid": state["pid"], "sid": sid, "ns": namespace,
+                       "base": state["base"], "owner": _plain(self.session_owner(sid)),
+                       "rooms": [r for r in self.manager.get_rooms(sid, namespace)
+                                 if r != sid]}
+            try:
+                await self.recovery.save(state["pid"], session)
+            except Exception:
+                log.exception("cannot store a session for recovery")
+        await super()._handle_disconnect(eio_sid, namespace, reason)
+
+    async def shutdown(self):
+        await super().shutdown()
+        thread = getattr(self.manager, "thread", None)
+        if thread is not None and not thread.done():
+            thread.cancel()
+            await asyncio.gather(thread, return_exceptions=True)
+        if hasattr(self.manager, "close"):
+            await self.manager.close()
+        if self.recovery is not None:
+            await self.recovery.close()
+
+    async def disconnect(self, sid, namespace=None, ignore_queue=False):
+        self._csr.pop(sid, None)
+        await super().disconnect(sid, namespace=namespace, ignore_queue=ignore_queue)
+
+
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int)) else str(value)
