@@ -32,9 +32,11 @@ async def _serve(host: str, port: int) -> None:
     await site.start()
     # Long-lived objects (modules, app) are frozen out of the cyclic GC; larger gen0 threshold
     # keeps per-delivery garbage collection cheap (measured in docs/benchmarks.md).
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 1000)
+    # GC_TUNING=0 keeps CPython's defaults (for measuring the difference).
+    if os.environ.get("GC_TUNING", "1") != "0":
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 1000)
     print(json.dumps({"event": "READY", "host": host, "port": port, "pid": os.getpid()}),
           flush=True)
     stop = asyncio.Event()

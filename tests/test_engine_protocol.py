@@ -1,0 +1,275 @@
+"""Engine.IO v4 / Socket.IO v5 conformance of our engine, one rule per test, raw HTTP and
+websocket clients (what the official clients rely on; see server/engine/)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.parse
+
+import aiohttp
+import pytest
+
+from server.config import Settings
+from server.sockets import CONNECT_HOOKS
+from tests.conftest import LiveApp
+
+
+def eio(app: LiveApp, **query) -> str:
+    return app.url + "/socket.io/?" + urllib.parse.urlencode({"EIO": "4", **query})
+
+
+def ws_url(app: LiveApp, **query) -> str:
+    return eio(app, transport="websocket", **query).replace("http://", "ws://")
+
+
+async def open_polling(http: aiohttp.ClientSession, app: LiveApp) -> dict:
+    async with http.get(eio(app, transport="polling")) as r:
+        assert r.status == 200
+        body = await r.text()
+    assert body.startswith("0")
+    return json.loads(body[1:])
+
+
+async def error_of(resp: aiohttp.ClientResponse) -> dict:
+    return json.loads(await resp.text())
+
+
+@pytest.fixture
+async def app(settings):
+    a = await LiveApp(settings).start()
+    yield a
+    await a.stop()
+
+
+@pytest.fixture
+async def fast_app(settings):
+    """Short heartbeats and connect timeout, so the timeout rules show quickly."""
+    a = await LiveApp(settings.with_(ping_interval=0.3, ping_timeout=0.2,
+                                     connect_timeout=0.3)).start()
+    yield a
+    await a.stop()
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+async def test_handshake_heartbeat_is_in_milliseconds_not_truncated_seconds(fast_app, http):
+    hs = await open_polling(http, fast_app)
+    assert hs["pingInterval"] == 300 and hs["pingTimeout"] == 200
+    assert hs["maxPayload"] == fast_app.settings.max_payload_bytes
+    assert hs["upgrades"] == ["websocket"]
+
+
+@pytest.mark.parametrize("query", [{}, {"transport": "carrier-pigeon"}])
+async def test_polling_without_a_known_transport_is_400(app, http, query):
+    async with http.get(eio(app, **query)) as r:
+        assert r.status == 400
+        assert (await error_of(r)) == {"code": 0, "message": "Transport unknown"}
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+async def test_methods_other_than_get_and_post_are_400(app, http, method):
+    hs = await open_polling(http, app)
+    async with http.request(method, eio(app, transport="polling", sid=hs["sid"])) as r:
+        assert r.status == 400
+
+
+async def test_a_post_is_answered_ok(app, http):
+    hs = await open_polling(http, app)
+    async with http.post(eio(app, transport="polling", sid=hs["sid"]), data="6") as r:
+        assert r.status == 200 and await r.text() == "ok"
+
+
+async def test_an_invalid_packet_closes_the_session(app, http):
+    hs = await open_polling(http, app)
+    url = eio(app, transport="polling", sid=hs["sid"])
+    async with http.post(url, data="9garbage") as r:
+        assert r.status == 400
+    async with http.get(url) as r:
+        assert r.status == 400
+        assert (await error_of(r))["message"] == "Session ID unknown"
+
+
+async def test_two_concurrent_polls_close_the_session(app, http):
+    hs = await open_polling(http, app)
+    url = eio(app, transport="polling", sid=hs["sid"])
+
+    async def poll():
+        async with http.get(url) as r:
+            return r.status, await r.text()
+
+    first = asyncio.create_task(poll())
+    await asyncio.sleep(0.2)  # let the first GET park on the server
+    status, _ = await poll()
+    assert status == 400
+    assert await asyncio.wait_for(first, 5) == (200, "1")  # the parked poll gets CLOSE
+    assert (await poll())[0] == 400
+
+
+async def test_a_client_that_never_answers_pings_is_closed_after_the_ping_timeout(
+        fast_app, http):
+    hs = await open_polling(http, fast_app)
+    url = eio(fast_app, transport="polling", sid=hs["sid"])
+    seen = []
+    for _ in range(20):  # bounded: each poll returns at the next ping or the close
+        async with http.get(url) as r:
+            if r.status != 200:
+                break
+            seen.append(await r.text())
+    assert r.status == 400
+    packets = [p for body in seen for p in body.split("\x1e")]
+    assert "2" in packets and packets[-1] == "1"  # pinged, never answered, closed
+
+
+async def test_a_forced_close_ends_the_session(app, http, make_user):
+    alice = await make_user()
+    hs = await open_polling(http, app)
+    url = eio(app, transport="polling", sid=hs["sid"])
+    async with http.post(url, data="40" + json.dumps({"token": alice.token})) as r:
+        assert await r.text() == "ok"
+    async with http.get(url) as r:
+        assert (await r.text()).startswith("40")
+
+    async def poll():
+        async with http.get(url) as r:
+            return r.status, await r.text()
+
+    parked = asyncio.create_task(poll())
+    await asyncio.sleep(0.1)
+    await app.state.sio.eio.disconnect(hs["sid"])  # e.g. an operator kicks the socket
+    status, body = await asyncio.wait_for(parked, 5)
+    assert status == 200 and body.split("\x1e")[-1] == "1"
+    assert (await poll())[0] == 400
+
+
+async def upgrade(http, app, sid):
+    ws = await http.ws_connect(ws_url(app, sid=sid))
+    await ws.send_str("2probe")
+    assert (await ws.receive(timeout=5)).data == "3probe"
+    await ws.send_str("5")
+    return ws
+
+
+async def test_after_an_upgrade_polling_requests_for_the_session_fail(app, http):
+    hs = await open_polling(http, app)
+    ws = await upgrade(http, app, hs["sid"])
+    try:
+        url = eio(app, transport="polling", sid=hs["sid"])
+        await asyncio.sleep(0.1)
+        async with http.get(url) as r:
+            assert r.status == 400
+        async with http.post(url, data="6") as r:
+            assert r.status == 400
+    finally:
+        await ws.close()
+
+
+async def test_a_second_websocket_for_the_same_session_is_refused(app, http):
+    hs = await open_polling(http, app)
+    ws = await upgrade(http, app, hs["sid"])
+    try:
+        await asyncio.sleep(0.1)
+        with pytest.raises(aiohttp.WSServerHandshakeError) as exc:
+            await http.ws_connect(ws_url(app, sid=hs["sid"]))
+        assert exc.value.status == 400
+    finally:
+        await ws.close()
+
+
+async def test_upgrade_ends_the_pending_poll_with_one_noop_and_sends_no_stray_noops(
+        app, http, make_user):
+    alice = await make_user()
+    hs = await open_polling(http, app)
+    url = eio(app, transport="polling", sid=hs["sid"])
+
+    async def poll():
+        async with http.get(url) as r:
+            return await r.text()
+
+    parked = asyncio.create_task(poll())
+    await asyncio.sleep(0.1)
+    ws = await http.ws_connect(ws_url(app, sid=hs["sid"]))
+    try:
+        await ws.send_str("2probe")
+        assert (await ws.receive(timeout=5)).data == "3probe"
+        assert await asyncio.wait_for(parked, 5) == "6"  # the paused poll ends with noop
+        await ws.send_str("5")
+        await ws.send_str("40" + json.dumps({"token": alice.token}))
+        first = (await ws.receive(timeout=5)).data
+        assert first.startswith("40{")  # not a leftover noop
+        await ws.send_str('421["system:ping",{}]')
+        ack = (await ws.receive(timeout=5)).data
+        assert ack.startswith("431[")
+    finally:
+        await ws.close()
+
+
+@pytest.fixture
+def hello_on_connect():
+    """A connect hook that emits to the new socket at once (locally and through Redis)."""
+    async def hook(ctx):
+        await ctx.state.sio.emit("test:hello", {"via": "local"}, to=ctx.sid, ignore_queue=True)
+        await ctx.state.sio.emit("test:hello", {"via": "redis"}, to=ctx.sid)
+
+    CONNECT_HOOKS.append(hook)
+    yield
+    CONNECT_HOOKS.remove(hook)
+
+
+async def test_connect_packet_goes_out_before_what_the_connect_handler_emits(
+        app, http, make_user, hello_on_connect):
+    alice = await make_user()
+    ws = await http.ws_connect(ws_url(app))
+    try:
+        assert (await ws.receive(timeout=5)).data.startswith("0{")
+        await ws.send_str("40" + json.dumps({"token": alice.token}))
+        frames = [(await ws.receive(timeout=5)).data for _ in range(3)]
+    finally:
+        await ws.close()
+    assert frames[0].startswith('40{"sid":')
+    assert sorted(frames[1:]) == ['42["test:hello",{"via":"local"}]',
+                                  '42["test:hello",{"via":"redis"}]']
+
+
+async def test_connect_to_an_unknown_namespace_is_answered_invalid_namespace(app, http):
+    ws = await http.ws_connect(ws_url(app))
+    try:
+        assert (await ws.receive(timeout=5)).data.startswith("0{")
+        await ws.send_str("40/nope,")
+        assert (await ws.receive(timeout=5)).data == '44/nope,{"message":"Invalid namespace"}'
+    finally:
+        await ws.close()
+
+
+async def test_a_transport_that_never_sends_connect_is_closed_after_the_connect_timeout(
+        fast_app, http):
+    ws = await http.ws_connect(ws_url(fast_app), autoping=True)
+    frames = []
+    try:
+        for _ in range(10):  # bounded: OPEN, then CLOSE and the websocket close
+            msg = await ws.receive(timeout=5)
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                break
+            frames.append(msg.data)
+            if msg.data == "2":
+                await ws.send_str("3")  # alive: only the missing CONNECT can close us
+    finally:
+        await ws.close()
+    assert frames[0].startswith("0{") and frames[-1] == "1"
+    assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+def test_engine_settings_come_from_the_environment(monkeypatch):
+    for k, v in {"PING_INTERVAL": "0.5", "PING_TIMEOUT": "0.25", "MAX_PAYLOAD_BYTES": "4096",
+                 "CORS_ORIGINS": "https://a.example, https://b.example",
+                 "CONNECT_TIMEOUT": "7.5", "WS_MAX_BUFFER_BYTES": "65536",
+                 "RECOVERY_WINDOW": "30"}.items():
+        monkeypatch.setenv(k, v)
+    s = Settings.from_env()
+    assert (s.ping_interval, s.ping_timeout, s.max_payload_bytes, s.connect_timeout) == \
+        (0.5, 0.25, 4096, 7.5)
+    assert s.cors_origins == ("https://a.example", "https://b.example")
+    assert (s.ws_max_buffer_bytes, s.recovery_window) == (65536, 30.0)
