@@ -1,0 +1,562 @@
+"""Live actions: stream lifecycle, WHIP sessions, the live room. Only this module emits.
+
+States: created -> live -> (reconnecting -> live)* -> ended. One process hosts a stream's
+ingest: the one holding the Redis publisher lock `live:pub:<id>` (refreshed by its
+heartbeat). Every process sweeps for streams whose host died and ends them.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from handlers.live import queries as q
+from handlers.live.access import can_watch, follower_batches
+from handlers.live.runtime import Ingest, runtime, stream_dir
+from handlers.moderation.gate import moderate_text
+from media.live_hls import LivePipeline, close_orphaned_recording
+from media.whip import BadOffer, WhipSession
+from rooms.names import live_room, user_room
+from rooms.ratelimit import check_rate
+from server.db import transaction
+from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from server.privacy import holds_personal_data
+from server.state import AppState
+
+log = structlog.get_logger("live")
+VISIBILITIES = ("public", "followers", "circle", "subscribers")
+REACTIONS = ("heart", "fire", "laugh", "wow", "clap", "sad")
+CHAT_MAX = 500
+
+
+# ---------------------------------------------------------------- views and helpers
+
+def _iso(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, datetime) else v
+
+
+def stream_view(row) -> dict:
+    d = {k: _iso(v) for k, v in dict(row).items()}
+    d["hls_url"] = f"/v1/live/{d['id']}/hls/master.m3u8"
+    d["vod_url"] = f"/v1/live/{d['id']}/hls/vod.m3u8" if d.get("vod_path") else None
+    return d
+
+
+def _uuid(value: str, what: str = "stream") -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise NotFound(f"No such {what}", code=f"{what}_not_found") from None
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _pub_key(state: AppState, stream_id: str) -> str:
+    return state.key("live", "pub", stream_id)
+
+
+def _viewers_key(state: AppState, stream_id: str) -> str:
+    return state.key("live", "viewers", stream_id)
+
+
+def _removed_key(state: AppState, stream_id: str) -> str:
+    return state.key("live", "removed", stream_id)
+
+
+async def get_stream(state: AppState, stream_id: str) -> dict:
+    row = await state.db.fetchrow(q.GET_STREAM, _uuid(stream_id))
+    if row is None:
+        raise NotFound("No such stream", code="stream_not_found")
+    return dict(row)
+
+
+# ---------------------------------------------------------------- creating a stream
+
+async def check_create_stream(state: AppState, user_id: str, title: str, visibility: str,
+                              circle_id: str | None) -> None:
+    if visibility not in VISIBILITIES:
+        raise BadRequest(f"visibility must be one of {', '.join(VISIBILITIES)}",
+                         code="invalid_visibility")
+    if visibility == "circle" and not circle_id:
+        raise BadRequest("A circle stream needs circle_id", code="circle_required")
+    if len(title) > 140:
+        raise BadRequest("Title is longer than 140 characters", code="title_too_long")
+    await check_rate(state, "live:create", user_id, "10/minute")
+    if title and not (await moderate_text(state, title, user_id=user_id,
+                                          context="live_title")).allowed:
+        raise AppError("title_rejected", "This title cannot be used", status=422)
+
+
+async def do_create_stream(state: AppState, user_id: str, *, title: str, visibility: str,
+                           circle_id: str | None = None,
+                           source_height: int | None = None) -> dict:
+    """Store a stream; the bearer stream key is returned now and never again."""
+    key = secrets.token_urlsafe(32)
+    circle = _uuid(circle_id, "circle") if circle_id else None
+    async with transaction(state.db) as tx:
+        row = await tx.conn.fetchrow(q.INSERT_STREAM, user_id, title, visibility, circle,
+                                     _hash_key(key), source_height)
+    view = stream_view(row)
+    return {"stream": view, "stream_key": key, "whip_url": f"/v1/live/{view['id']}/whip"}
+
+
+# ---------------------------------------------------------------- WHIP ingest
+
+async def check_publisher(state: AppState, stream_id: str, authorization: str | None) -> dict:
+    """The stream, if the bearer stream key is right (401 otherwise) and it has not ended."""
+    stream_id = _uuid(stream_id)
+    key_hash = await state.db.fetchval(q.GET_STREAM_KEY_HASH, stream_id)
+    if key_hash is None:
+        raise NotFound("No such stream", code="stream_not_found")
+    token = ""
+    if authorization and authorization.lower().startswith("bearer "):
+        token = authorization[7:].strip()
+    if not token or not hmac.compare_digest(_hash_key(token), key_hash):
+        raise Unauthorized("Wrong or missing stream key", code="bad_stream_key")
+    stream = await get_stream(state, stream_id)
+    if stream["state"] == "ended":
+        raise Conflict("This stream has ended; create a new one", code="stream_ended")
+    return stream
+
+
+async def do_start_publishing(state: AppState, stream: dict, offer_sdp: str) -> tuple[str, str]:
+    """Answer a WHIP offer: (session id, SDP answer). 409 if someone already publishes.
+
+    A publisher coming back while the stream is `reconnecting` on this process resumes the
+    same playlists (with a discontinuity); on another process it gets 409 until the grace
+    period ends (route WHIP by stream id at the load balancer to avoid that).
+    """
+    rt = runtime(state)
+    sid_ = stream["id"]
+    ing = rt.ingests.get(sid_)
+    if ing is not None and (ing.session is not None or ing.ending):
+        raise Conflict("Someone is already publishing to this stream", code="already_publishing")
+    lock = _pub_key(state, sid_)
+    if ing is None:
+        got = await state.redis.set(lock, rt.node, nx=True, ex=rt.lock_ttl)
+        if not got:
+            raise Conflict("Someone is already publishing to this stream",
+                           code="already_publishing")
+        pipeline = LivePipeline(stream_dir(state, sid_),
+                                declared_height=stream.get("source_height"),
+                                on_progress=lambda rung, pos: rt.progressed_threadsafe(sid_),
+                                on_master=lambda: _from_thread(state, do_announce_playable,
+                                                               sid_))
+        ing = Ingest(sid_, stream["creator_id"], pipeline)
+        rt.ingests[sid_] = ing
+        new = True
+    else:
+        await state.redis.set(lock, rt.node, ex=rt.lock_ttl)
+        new = False
+    session = WhipSession(ing.pipeline, lambda reason: do_publisher_gone(state, sid_, reason),
+                          media_timeout=rt.media_timeout)
+    ing.pipeline.new_source()
+    try:
+        answer = await session.accept(offer_sdp)
+    except BadOffer as exc:
+        await session.close()
+        if new:
+            rt.ingests.pop(sid_, None)
+            await asyncio.to_thread(ing.pipeline.stop)
+            await state.redis.delete(lock)
+        raise AppError("unsupported_offer", str(exc), status=422) from None
+    ing.session = session
+    if ing.grace_task is not None:
+        ing.grace_task.cancel()
+        ing.grace_task = None
+    async with transaction(state.db, state.emitter) as tx:
+        row = await tx.conn.fetchrow(q.SET_LIVE, sid_)
+        if row is not None:
+            tx.emit("live:state", {"stream_id": sid_, "state": "live", "playable":
+                                   ing.pipeline.master_written, "resumed": not new},
+                    room=live_room(sid_))
+    if row is not None and new:
+        await _fan_out_live(state, stream_view(row))
+    return session.id, answer
+
+
+def _from_thread(state: AppState, fn, *args) -> None:
+    """Schedule an action from the packager's worker thread onto the event loop."""
+    rt = runtime(state)
+    if rt.loop is not None and not rt.loop.is_closed():
+        rt.loop.call_soon_threadsafe(lambda: state.spawn(fn(state, *args)))
+
+
+async def do_announce_playable(state: AppState, stream_id: str) -> None:
+    """The master playlist exists: viewers can start playing."""
+    await state.emitter.emit("live:state", {"stream_id": stream_id, "state": "live",
+                                            "playable": True,
+                                            "hls_url": f"/v1/live/{stream_id}/hls/master.m3u8"},
+                             room=live_room(stream_id))
+
+
+async def _fan_out_live(state: AppState, stream: dict) -> None:
+    """`feed:live` to the creator's followers (and the creator's own devices), in batches."""
+    payload = {"stream": stream}
+    await state.emitter.emit("feed:live", payload, room=user_room(stream["creator_id"]))
+    if stream["visibility"] not in ("public", "followers"):
+        return
+    async for batch in follower_batches(state, stream["creator_id"]):
+        for uid in batch:
+            await state.emitter.emit("feed:live", payload, room=user_room(uid))
+
+
+async def do_publisher_gone(state: AppState, stream_id: str, reason: str) -> None:
+    """The publisher vanished: `reconnecting` now, `ended` after the grace period."""
+    rt = runtime(state)
+    ing = rt.ingests.get(stream_id)
+    if ing is None or ing.ending:
+        return
+    session, ing.session = ing.session, None
+    if session is not None:
+        await session.close()
+    async with transaction(state.db, state.emitter) as tx:
+        row = await tx.conn.fetchrow(q.SET_RECONNECTING, stream_id)
+        if row is not None:
+            tx.emit("live:state", {"stream_id": stream_id, "state": "reconnecting",
+                                   "grace_seconds": rt.grace, "reason": reason},
+                    room=live_room(stream_id))
+
+    async def grace_then_end():
+        await asyncio.sleep(rt.grace)
+        cur = rt.ingests.get(stream_id)
+        if cur is ing and ing.session is None:
+            await do_end_stream(state, stream_id, "publisher_timeout")
+
+    ing.grace_task = state.spawn(grace_then_end())
+
+
+async def check_whip_session(state: AppState, stream: dict, session_id: str) -> Ingest:
+    ing = runtime(state).ingests.get(stream["id"])
+    if ing is None or ing.session is None or ing.session.id != session_id:
+        raise NotFound("No such WHIP session here", code="session_not_found")
+    return ing
+
+
+async def _stop_local_ingest(state: AppState, stream_id: str) -> None:
+    rt = runtime(state)
+    ing = rt.ingests.get(stream_id)
+    if ing is None or ing.ending:
+        return
+    ing.ending = True
+    if ing.grace_task is not None and ing.grace_task is not asyncio.current_task():
+        ing.grace_task.cancel()
+    if ing.session is not None:
+        await ing.session.close()
+        ing.session = None
+    await asyncio.to_thread(ing.pipeline.stop)
+    rt.ingests.pop(stream_id, None)
+    rt.progressed(stream_id)
+    lock = _pub_key(state, stream_id)
+    try:
+        if (await state.redis.get(lock)) == rt.node.encode():
+            await state.redis.delete(lock)
+    except Exception:
+        log.exception("live_unlock_failed", stream_id=stream_id)
+
+
+async def do_end_stream(state: AppState, stream_id: str, reason: str) -> dict | None:
+    """End a stream: stop its ingest if this process hosts it, close the recording (VOD with
+    ENDLIST, path stored on the row), tell the room. Returns the row, None if already ended.
+    A process hosting a stream that another process ended notices on its heartbeat."""
+    await _stop_local_ingest(state, stream_id)
+    out = stream_dir(state, stream_id)
+    vod_path = None
+    if (out / "vod.m3u8").exists() or close_orphaned_recording(out):
+        vod_path = f"live/{stream_id}/vod.m3u8"
+    async with transaction(state.db, state.emitter) as tx:
+        row = await tx.conn.fetchrow(q.SET_ENDED, stream_id, reason, vod_path)
+        if row is not None:
+            view = stream_view(row)
+            tx.emit("live:state", {"stream_id": stream_id, "state": "ended", "reason": reason,
+                                   "vod_url": view["vod_url"]}, room=live_room(stream_id))
+    return stream_view(row) if row is not None else None
+
+
+async def check_end_stream(state: AppState, user_id: str, role: str, stream_id: str) -> dict:
+    stream = await get_stream(state, stream_id)
+    if stream["creator_id"] != user_id and role not in ("moderator", "admin"):
+        raise Forbidden("Only the creator can end this stream", code="not_stream_owner")
+    if stream["state"] == "ended":
+        raise Conflict("This stream has already ended", code="stream_ended")
+    return stream
+
+
+async def do_attach_post(state: AppState, stream_id: str, post_id: str) -> None:
+    """For the feeds domain: remember the post that shows this stream's recording."""
+    async with transaction(state.db) as tx:
+        await tx.conn.execute(q.SET_POST, _uuid(stream_id), _uuid(post_id, "post"))
+
+
+# ---------------------------------------------------------------- per-process loops
+
+async def do_heartbeat(state: AppState) -> None:
+    """Refresh the publisher locks of the ingests this process hosts; stop the ones another
+    process ended; end streams whose hosting process died (its lock expired)."""
+    rt = runtime(state)
+    local = list(rt.ingests)
+    if local:
+        pipe = state.redis.pipeline(transaction=False)
+        for sid_ in local:
+            pipe.set(_pub_key(state, sid_), rt.node, ex=rt.lock_ttl)
+        await pipe.execute()
+        ended = await state.db.fetch(
+            "SELECT id::text FROM live_streams WHERE id = ANY($1::uuid[]) AND state = 'ended'",
+            local)
+        for r in ended:
+            await _stop_local_ingest(state, r["id"])
+    for r in await state.db.fetch(q.ACTIVE_STREAMS):
+        sid_ = r["id"]
+        if sid_ in rt.ingests:
+            continue
+        if not await state.redis.exists(_pub_key(state, sid_)):
+            log.warning("live_orphan_ended", stream_id=sid_)
+            await do_end_stream(state, sid_, "host_lost")
+
+
+async def do_end_local_streams(state: AppState, reason: str = "server_restart") -> None:
+    """A process going down ends the streams it hosts, cleanly (VOD closed, room told)."""
+    for sid_ in list(runtime(state).ingests):
+        try:
+            await do_end_stream(state, sid_, reason)
+        except Exception:
+            log.exception("live_end_on_shutdown_failed", stream_id=sid_)
+
+
+# ---------------------------------------------------------------- the live room
+
+async def check_join(state: AppState, user_id: str, role: str, stream_id: str) -> dict:
+    stream = await get_stream(state, stream_id)
+    if stream["state"] == "ended":
+        raise Conflict("This stream has ended", code="stream_ended")
+    if await state.redis.sismember(_removed_key(state, stream["id"]), user_id) or \
+            await state.db.fetchval(q.IS_REMOVED, stream["id"], user_id):
+        raise Forbidden("The creator removed you from this stream", code="removed_from_stream")
+    if not await can_watch(state, stream, user_id, role):
+        raise Forbidden("This stream is not visible to you", code="stream_not_visible")
+    return stream
+
+
+async def do_join(state: AppState, sid: str, user_id: str, stream: dict) -> dict:
+    rt = runtime(state)
+    await state.sio.enter_room(sid, live_room(stream["id"]))
+    rt.add_viewer(stream["id"], user_id, sid)
+    key = _viewers_key(state, stream["id"])
+    pipe = state.redis.pipeline(transaction=False)
+    pipe.zadd(key, {user_id: time.time()})
+    pipe.expire(key, 120)
+    pipe.zcard(key)
+    count = (await pipe.execute())[-1]
+    recent = await state.db.fetch(q.RECENT_CHAT, stream["id"], 20)
+    return {"stream": stream_view(stream), "viewers": count,
+            "recent_chat": [{k: _iso(v) for k, v in dict(r).items()} for r in reversed(recent)]}
+
+
+async def do_leave(state: AppState, sid: str, user_id: str, stream_id: str) -> None:
+    rt = runtime(state)
+    await state.sio.leave_room(sid, live_room(stream_id))
+    if rt.remove_viewer(stream_id, user_id, sid):
+        # Another process may still hold a socket of this user: it re-adds on its tick.
+        await state.redis.zrem(_viewers_key(state, stream_id), user_id)
+
+
+async def do_leave_all(state: AppState, sid: str, user_id: str) -> None:
+    """The socket disconnected: leave every live room it was in."""
+    rt = runtime(state)
+    for stream_id in list(rt.sid_streams.get(sid, ())):
+        if rt.remove_viewer(stream_id, user_id, sid):
+            await state.redis.zrem(_viewers_key(state, stream_id), user_id)
+    rt.sid_streams.pop(sid, None)
+
+
+async def do_viewer_tick(state: AppState) -> None:
+    """Once per tick per process: refresh this process's viewers in the shared set, apply
+    removals, and — on the one process that wins the tick for a stream — publish the
+    distinct-viewer count (only when it changed) and the reactions of the tick, aggregated.
+    Cost is one pipelined round trip per stream per process, whatever the audience size."""
+    rt = runtime(state)
+    now = time.time()
+    streams = set(rt.viewers) | set(rt.ingests)
+    for stream_id in streams:
+        users = list(rt.viewers.get(stream_id, {}))
+        vkey = _viewers_key(state, stream_id)
+        pipe = state.redis.pipeline(transaction=False)
+        if users:
+            pipe.zadd(vkey, {u: now for u in users})
+            pipe.expire(vkey, 120)
+        pipe.smembers(_removed_key(state, stream_id))
+        pipe.set(state.key("live", "lead", stream_id, int(now / rt.tick)), rt.node, nx=True,
+                 ex=max(2, int(rt.tick * 3)))
+        res = await pipe.execute()
+        removed, leader = res[-2], res[-1]
+        for raw in removed:
+            uid = raw.decode()
+            for sid in list(rt.viewers.get(stream_id, {}).get(uid, ())):
+                await state.sio.leave_room(sid, live_room(stream_id))
+                rt.remove_viewer(stream_id, uid, sid)
+        if not leader:
+            continue
+        rkey = state.key("live", "reactions", stream_id)
+        pipe = state.redis.pipeline(transaction=True)
+        pipe.zremrangebyscore(vkey, "-inf", now - 3 * rt.tick - 1)
+        pipe.zcard(vkey)
+        pipe.hgetall(rkey)
+        pipe.delete(rkey)
+        _, count, reactions, _ = await pipe.execute()
+        last = await state.redis.getset(state.key("live", "count", stream_id), count)
+        await state.redis.expire(state.key("live", "count", stream_id), 600)
+        if last is None or int(last) != count:
+            await state.emitter.emit("live:viewers", {"stream_id": stream_id, "count": count},
+                                     room=live_room(stream_id))
+        if reactions:
+            await state.emitter.emit("live:reactions", {
+                "stream_id": stream_id,
+                "counts": {k.decode(): int(v) for k, v in reactions.items()}},
+                room=live_room(stream_id))
+
+
+async def check_in_room(state: AppState, sid: str, user_id: str, stream_id: str) -> dict:
+    stream = await get_stream(state, stream_id)
+    if not runtime(state).is_viewer(stream["id"], sid):
+        raise Forbidden("Join the stream first (live:join)", code="not_in_stream")
+    if stream["state"] == "ended":
+        raise Conflict("This stream has ended", code="stream_ended")
+    if await state.redis.sismember(_removed_key(state, stream["id"]), user_id):
+        raise Forbidden("The creator removed you from this stream", code="removed_from_stream")
+    return stream
+
+
+async def do_send_chat(state: AppState, user_id: str, stream: dict, text: str) -> dict:
+    """Moderated live chat: blocked -> error; held -> stored, only the author knows;
+    allowed -> stored and sent to the room."""
+    text = text.strip()
+    if not text or len(text) > CHAT_MAX:
+        raise BadRequest(f"Chat text must be 1..{CHAT_MAX} characters", code="invalid_text")
+    await check_rate(state, "live:chat", user_id, "3/second")
+    decision = await moderate_text(state, text, user_id=user_id, context="live_chat")
+    if decision.action == "block":
+        raise AppError("message_blocked", "This message was not sent", status=422,
+                       details={"layer": decision.layer} if decision.layer else None)
+    status = "held" if decision.action == "hold" else "visible"
+    async with transaction(state.db, state.emitter) as tx:
+        row = await tx.conn.fetchrow(q.INSERT_CHAT, stream["id"], user_id, text, status)
+        name = await tx.conn.fetchval("SELECT display_name FROM users WHERE id = $1", user_id)
+        msg = {"id": row["id"], "stream_id": stream["id"], "user_id": user_id,
+               "display_name": name, "text": text, "created_at": _iso(row["created_at"]),
+               "status": status}
+        if status == "visible":
+            tx.emit("live:message", msg, room=live_room(stream["id"]))
+    return msg
+
+
+async def do_react(state: AppState, user_id: str, stream: dict, kind: str) -> None:
+    if kind not in REACTIONS:
+        raise BadRequest(f"reaction must be one of {', '.join(REACTIONS)}",
+                         code="invalid_reaction")
+    await check_rate(state, "live:react", user_id, "10/second")
+    key = state.key("live", "reactions", stream["id"])
+    pipe = state.redis.pipeline(transaction=False)
+    pipe.hincrby(key, kind, 1)
+    pipe.expire(key, 60)
+    await pipe.execute()
+
+
+def check_creator(stream: dict, user_id: str, role: str) -> None:
+    if stream["creator_id"] != user_id and role not in ("moderator", "admin"):
+        raise Forbidden("Only the creator can do this", code="not_stream_owner")
+
+
+async def do_pin(state: AppState, stream: dict, message_id: int | None) -> dict | None:
+    pinned = None
+    async with transaction(state.db, state.emitter) as tx:
+        if message_id is not None:
+            m = await tx.conn.fetchrow(q.GET_CHAT, message_id, stream["id"])
+            if m is None or m["status"] != "visible":
+                raise NotFound("No such message in this stream", code="message_not_found")
+            pinned = {"id": m["id"], "user_id": m["user_id"], "text": m["text"],
+                      "created_at": _iso(m["created_at"])}
+        await tx.conn.execute(q.SET_PINNED, stream["id"], pinned)
+        tx.emit("live:pinned", {"stream_id": stream["id"], "message": pinned},
+                room=live_room(stream["id"]))
+    return pinned
+
+
+async def do_remove_viewer(state: AppState, stream: dict, user_id: str) -> None:
+    """Remove a viewer: they leave the room on every process (this one now, others on their
+    next tick), cannot rejoin or chat, and are told with `live:removed`."""
+    target = _uuid(user_id, "user")
+    if target == stream["creator_id"]:
+        raise BadRequest("The creator cannot be removed", code="cannot_remove_creator")
+    async with transaction(state.db, state.emitter) as tx:
+        await tx.conn.execute(q.INSERT_REMOVED, stream["id"], target)
+        tx.emit("live:removed", {"stream_id": stream["id"]}, room=user_room(target))
+    rkey = _removed_key(state, stream["id"])
+    pipe = state.redis.pipeline(transaction=False)
+    pipe.sadd(rkey, target)
+    pipe.expire(rkey, 86400)
+    pipe.zrem(_viewers_key(state, stream["id"]), target)
+    await pipe.execute()
+    rt = runtime(state)
+    for sid in list(rt.viewers.get(stream["id"], {}).get(target, ())):
+        await state.sio.leave_room(sid, live_room(stream["id"]))
+        rt.remove_viewer(stream["id"], target, sid)
+
+
+async def do_show_tip_in_room(state: AppState, stream_id: str, tip: dict) -> None:
+    """Hook for the wallet domain: call after the tip's ledger transaction committed.
+
+    tip = {"from_user_id", "amount_piastres", "message"?, "tip_id"?}. Everyone in the room
+    gets `live:tip`; a message that moderation does not allow is dropped (the tip stays).
+    """
+    message = (tip.get("message") or "").strip()[:200] or None
+    if message:
+        d = await moderate_text(state, message, user_id=tip.get("from_user_id"),
+                                context="live_tip")
+        if not d.allowed:
+            message = None
+    await state.emitter.emit("live:tip", {
+        "stream_id": stream_id, "tip_id": tip.get("tip_id"),
+        "from_user_id": tip.get("from_user_id"),
+        "amount_piastres": int(tip["amount_piastres"]), "message": message},
+        room=live_room(stream_id))
+
+
+# ---------------------------------------------------------------- personal data (PDPL)
+
+async def _export(conn, user_id: str):
+    return await conn.fetchval(q.EXPORT_USER, user_id)
+
+
+async def _erase(conn, user_id: str) -> None:
+    await conn.execute(q.ERASE_USER_CHAT, user_id)
+    await conn.execute(q.ERASE_USER_REMOVALS, user_id)
+    await conn.execute(q.ERASE_USER_STREAMS, user_id)
+
+
+async def _after_erase(state: AppState, user_id: str) -> None:
+    # Recordings of erased streams: their rows are gone; remove directories with no row.
+    import shutil
+
+    root = stream_dir(state, "x").parent
+    if not root.exists():
+        return
+    ids = [p.name for p in root.iterdir() if p.is_dir()]
+    if not ids:
+        return
+    alive = {r["id"] for r in await state.db.fetch(
+        "SELECT id::text FROM live_streams WHERE id::text = ANY($1::text[])", ids)}
+    for name in ids:
+        if name not in alive and name not in runtime(state).ingests:
+            await asyncio.to_thread(shutil.rmtree, root / name, True)
+
+
+holds_personal_data("live", export=_export, erase=_erase, after_commit=_after_erase)

@@ -1,0 +1,147 @@
+"""Live streaming end to end: a WHIP publisher (aiortc, synthetic frames) -> LL-HLS -> PyAV."""
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import aiohttp
+import av
+import pytest
+
+from tests.support.publisher import WhipPublisher
+
+LADDER = "360:600,180:250"  # small rungs: fast on a shared 2-core machine
+
+
+@pytest.fixture(autouse=True)
+def live_env(monkeypatch):
+    monkeypatch.setenv("LIVE_ICE_HOST_ADDRESSES", "127.0.0.1")  # media stays on loopback
+    monkeypatch.setenv("LIVE_LADDER", LADDER)
+    monkeypatch.setenv("LIVE_VIEWER_TICK", "0.3")
+    monkeypatch.setenv("LIVE_RECONNECT_GRACE", "2")
+    monkeypatch.setenv("LIVE_MEDIA_TIMEOUT", "1.5")
+
+
+async def _get(url: str, **kw) -> tuple[int, str, dict]:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url, **kw) as r:
+            return r.status, await r.text(), dict(r.headers)
+
+
+async def _wait_for(url: str, timeout: float = 15) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, body, _ = await _get(url)
+        if status == 200:
+            return body
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} never appeared")
+
+
+async def _create(sock, **kw) -> dict:
+    return await sock.ok("live:create", {"title": "sahra", **kw})
+
+
+def _decode_frames(url: str, n: int = 5) -> list[av.VideoFrame]:
+    frames = []
+    with av.open(url, options={"allowed_extensions": "ALL", "live_start_index": "0"},
+                 timeout=10) as c:
+        for f in c.decode(video=0):
+            frames.append(f)
+            if len(frames) >= n:
+                break
+    return frames
+
+
+async def test_whip_publish_becomes_ll_hls_then_a_vod(live_app, make_user):
+    creator = await make_user("creator")
+    viewer = await make_user("viewer")
+    csock = await creator.connect(live_app.url)
+    made = await _create(csock)
+    sid = made["stream"]["id"]
+    vsock = await viewer.connect(live_app.url)
+    await vsock.ok("live:join", {"stream_id": sid})
+
+    pub = WhipPublisher(live_app.url, made["whip_url"], made["stream_key"])
+    assert await pub.start() == 201
+    assert pub.content_type.startswith("application/sdp")
+    assert pub.location.startswith(f"/v1/live/{sid}/whip/")
+    assert "a=rtpmap" in pub.body and "H264" in pub.body.split("m=video")[1].split("\n")[0] \
+        or "H264/90000" in pub.body
+    try:
+        state = await vsock.next("live:state")
+        assert state["state"] == "live"
+
+        # A second publisher with the right key is refused while the first one is live.
+        second = WhipPublisher(live_app.url, made["whip_url"], made["stream_key"])
+        assert await second.start() == 409
+        await second.stop(hang_up=False)
+
+        base = f"{live_app.url}/v1/live/{sid}/hls"
+        master = await _wait_for(f"{base}/master.m3u8")
+        variants = re.findall(r"RESOLUTION=(\d+)x(\d+),CODECS=\"(avc1\.[0-9a-f]{6}),mp4a",
+                              master)
+        assert [v[:2] for v in variants] == [("640", "360"), ("320", "180")]
+        uris = [ln for ln in master.splitlines() if ln and not ln.startswith("#")]
+        # Each rendition already has a segment (the master waits for all of them).
+        for uri in uris:
+            status, text, headers = await _get(f"{base}/{uri}")
+            assert status == 200 and "no-cache" in headers["Cache-Control"]
+            assert "#EXTINF" in text and "#EXT-X-PART:" in text
+            assert "#EXT-X-PRELOAD-HINT:TYPE=PART" in text
+            assert "CAN-BLOCK-RELOAD=YES" in text and "#EXT-X-PART-INF:PART-TARGET=0.200" in text
+
+        # Blocking playlist reload: ask for a part that does not exist yet; it arrives.
+        status, text, _ = await _get(f"{base}/360p/index.m3u8")
+        hint = re.search(r'PRELOAD-HINT:TYPE=PART,URI="s(\d+)\.(\d+)\.m4s"', text)
+        msn, part = int(hint.group(1)), int(hint.group(2))
+        status, text, _ = await _get(f"{base}/360p/index.m3u8?_HLS_msn={msn}&_HLS_part={part}")
+        assert status == 200 and f'URI="s{msn}.{part}.m4s"' in text
+        status, _, _ = await _get(f"{base}/360p/index.m3u8?_HLS_msn={msn + 50}")
+        assert status == 400
+
+        # PyAV plays every rendition from the live playlists.
+        for uri, (w, h, _) in zip(uris, variants):
+            frames = await asyncio.to_thread(_decode_frames, f"{base}/{uri}", 5)
+            assert len(frames) == 5 and (frames[0].width, frames[0].height) == (int(w), int(h))
+
+        await asyncio.sleep(2.5)  # a few whole segments
+    finally:
+        assert await pub.stop() == 200
+
+    ended = await vsock.next("live:state")
+    while ended["state"] != "ended":
+        ended = await vsock.next("live:state")
+    assert ended["vod_url"] == f"/v1/live/{sid}/hls/vod.m3u8"
+    row = await live_app.state.db.fetchrow(
+        "SELECT state, vod_path, end_reason FROM live_streams WHERE id = $1", sid)
+    assert (row["state"], row["vod_path"]) == ("ended", f"live/{sid}/vod.m3u8")
+
+    vod_master = await _wait_for(f"{base}/vod.m3u8", 5)
+    for uri in [ln for ln in vod_master.splitlines() if ln and not ln.startswith("#")]:
+        status, vod, _ = await _get(f"{base}/{uri}")
+        assert status == 200 and vod.rstrip().endswith("#EXT-X-ENDLIST")
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in vod and "#EXT-X-PART" not in vod
+        durations = [float(d) for d in re.findall(r"#EXTINF:([\d.]+),", vod)]
+        assert len(durations) >= 4
+        for d in durations[:-1]:  # the last one is cut by the hang-up
+            assert abs(d - 1.0) <= 0.1, durations
+        frames = await asyncio.to_thread(_decode_frames, f"{base}/{uri}", 30)
+        assert len(frames) == 30
+
+
+async def test_wrong_stream_key_is_401_and_options_answers_cors(live_app, make_user):
+    creator = await make_user("creator")
+    sock = await creator.connect(live_app.url)
+    made = await _create(sock)
+    pub = WhipPublisher(live_app.url, made["whip_url"], "not-the-key")
+    assert await pub.start() == 401
+    await pub.stop(hang_up=False)
+    async with aiohttp.ClientSession() as http:
+        async with http.options(live_app.url + made["whip_url"],
+                                headers={"Origin": "https://app.example",
+                                         "Access-Control-Request-Method": "POST"}) as r:
+            assert r.status == 204
+            assert r.headers["Accept-Post"] == "application/sdp"
+            assert "POST" in r.headers["Access-Control-Allow-Methods"]
