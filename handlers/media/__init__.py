@@ -1,0 +1,1 @@
+"""Uploaded videos: tus uploads, validation, the transcode job, progress events, serving."""

@@ -1,0 +1,1 @@
+"""Everything that touches video bytes: tus uploads, storage, probing, the HLS ladder."""
