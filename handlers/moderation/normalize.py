@@ -139,39 +139,78 @@ def _digraph(m: re.Match) -> str:
 
 
 def _undo_evasions(folded: str) -> str:
-    s = _APOSTROPHE.sub(lambda m: _APOSTROPHE_MAP[m.group(1)], folded)
+    s = folded
+    if "'" in s or "’" in s or "`" in s:
+        s = _APOSTROPHE.sub(lambda m: _APOSTROPHE_MAP[m.group(1)], s)
     s = _SPACED.sub(_join_spaced, s)
     return _ELONGATED.sub(r"\1", s)
 
 
+_HAS_DIGIT = re.compile(r"\d")
 _AR_ADDRESS = re.compile(r"(?<!\S)(?:انت|انتي|انتو)(?!\S)")
 
 
 def latin_view(s: str) -> str:
     if not s.isascii():  # "انت idiot": the Arabic address joins the English words
         s = _AR_ADDRESS.sub(" you ", s)
-    words = _LATIN_WORD.findall(_INNER.sub("", _ONLY_DIGITS.sub("", s).translate(_LEET)))
+    if _HAS_DIGIT.search(s):
+        s = _ONLY_DIGITS.sub("", s)
+    words = _LATIN_WORD.findall(_INNER.sub("", s.translate(_LEET)))
     return " " + " ".join(words) + " " if words else " "
 
 
+def _word_skeleton(w: str) -> str:
+    """The skeleton of one folded word ("" for numbers and lone articles)."""
+    if w.isdigit():
+        return ""  # numbers are not words (patterns look at them)
+    mapped = _FRANCO_WORDS.get(w)
+    if mapped is not None:
+        return " ".join(_word_skeleton(x) for x in mapped.split() if x != w)
+    if w.isascii():
+        w = _LATIN_DOUBLE.sub(r"\1", w)
+        w = _ARTICLE.sub("", w)
+        w = _LATIN_FINAL.sub(_latin_final, w)
+        for dg, ar in _DIGRAPH_MAP.items():
+            if dg in w:
+                w = w.replace(dg, ar)
+    else:
+        w = _ARTICLE.sub("", w)
+        w = _ARABIC_FINAL.sub(_A, w)
+        if "el" in w or any(c in w for c in "aeiouy"):  # a word mixing scripts
+            w = _LATIN_FINAL.sub(_latin_final, w)
+            w = _DIGRAPH.sub(_digraph, w)
+    return _INNER_SEMIVOWEL.sub("", w.translate(_SKEL))
+
+
+_CACHE: dict[str, str] = {}
+_CACHE_MAX = 200_000  # distinct words kept; chat vocabulary is small and repetitive
+
+
+def word_skeleton(w: str) -> str:
+    sk = _CACHE.get(w)
+    if sk is None:
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        sk = _CACHE[w] = _word_skeleton(w)
+    return sk
+
+
 def skeleton_view(s: str, keep_latin: frozenset[str] = frozenset()) -> str:
-    """Skeletons of the words of an already folded, de-evaded string."""
+    """Skeletons of the words of an already folded, de-evaded string (memoised per word)."""
     words = _WORD.findall(_INNER.sub("", s))
     if not words:
         return " "
-    if keep_latin:  # English words that are not Franco (see lists.LATIN_ALLOW) stay out
-        words = [w for w in words if w not in keep_latin]
-    s = " ".join(_FRANCO_WORDS.get(w, w) for w in words)
-    s = _ONLY_DIGITS.sub("", s)  # numbers are not words (patterns look at them)
-    s = _LATIN_DOUBLE.sub(r"\1", s)
-    s = _ARTICLE.sub("", s)
-    s = _LATIN_FINAL.sub(_latin_final, s)
-    s = _ARABIC_FINAL.sub(_arabic_final, s)
-    s = _DIGRAPH.sub(_digraph, s)
-    s = s.translate(_SKEL)
-    s = _INNER_SEMIVOWEL.sub("", s)
-    parts = s.split()
-    return " " + " ".join(parts) + " " if parts else " "
+    get = _CACHE.get
+    out = []
+    for w in words:
+        if w in keep_latin:  # English words that are not Franco (lists.load_allow_words)
+            continue
+        sk = get(w)
+        if sk is None:
+            sk = word_skeleton(w)
+        if sk:
+            out.append(sk)
+    return " " + " ".join(out) + " " if out else " "
 
 
 def normalize(text: str, keep_latin: frozenset[str] = frozenset()) -> Normalized:

@@ -42,6 +42,7 @@ _ADDRESS = re.compile(
     r"(?:شارع|ش\.|street|st\.|عماره|عمارة|برج|building|bldg)\s*\S*.{0,40}?"
     r"(?:الدور|دور|floor|شقه|شقة|flat|apt|apartment|عماره|عمارة|building|بلوك|block)\s*\d+")
 _LETTERS = re.compile(r"[A-Za-z]")
+_HAS_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,7 @@ FLOOD_REPEATS = 3  # the third identical message within the window is refused
 def check_patterns(fold: str, user_id: str | None, context: str,
                    flood: FloodTracker | None, flood_key: str | None = None) -> PatternHit | None:
     public = context in PUBLIC
-    has_digit = any(c.isdigit() for c in fold)
+    has_digit = _HAS_DIGIT.search(fold) is not None
     if has_digit:
         for raw, digits, intl in _numbers(fold):
             if len(digits) == 14 and national_id(digits):
@@ -123,7 +124,7 @@ def check_patterns(fold: str, user_id: str | None, context: str,
 
 def shouting(original: str, context: str) -> bool:
     """Long all-caps Latin text in a public place (fold lower-cases, so read the original)."""
-    if context not in PUBLIC:
+    if context not in PUBLIC or original.islower() or len(original) < 16:
         return False
     letters = _LETTERS.findall(original)
     if len(letters) < 16:
