@@ -1,0 +1,1 @@
+"""Posts and stories; home (hybrid fan-out), profile, circle and trending feeds; live push."""

@@ -1,0 +1,184 @@
+"""SQL of the feed domain: posts, stories and the reads behind every feed.
+
+Every read that shows posts to a viewer goes through one of two visibility predicates below,
+so blocks, mutes, deletes, circle membership and story expiry hold on every read path.
+"""
+
+# A post as the viewer ($1) sees it. `p` is posts.
+POST_COLUMNS = """
+p.id::text AS id, p.seq, p.author_id::text AS author_id, au.display_name AS author_name,
+apr.handle AS author_handle, coalesce(apr.verified, false) AS author_verified,
+p.kind, p.body, p.media_id, p.visibility, p.circle_id::text AS circle_id, p.is_story,
+p.expires_at, p.status, p.reaction_counts, p.reaction_total, p.comment_count, p.created_at,
+p.published_at, p.edited_at,
+(SELECT r.kind FROM reactions r WHERE r.target_kind = 'post' AND r.target_id = p.id
+   AND r.user_id = $1) AS my_reaction
+"""
+POST_JOINS = """
+JOIN users au ON au.id = p.author_id
+LEFT JOIN profiles apr ON apr.user_id = p.author_id
+"""
+
+NOT_BLOCKED = """
+NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = $1 AND b.blocked_id = p.author_id)
+                                     OR (b.blocker_id = p.author_id AND b.blocked_id = $1))
+"""
+NOT_MUTED = "NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = $1 AND m.muted_id = p.author_id)"
+
+# The general rule: may viewer $1 see post p at time $2?
+VISIBLE = f"""
+(p.status = 'published' OR (p.author_id = $1 AND p.status IN ('held', 'pending_media')))
+AND (NOT p.is_story OR p.expires_at > $2)
+AND {NOT_BLOCKED}
+AND (p.author_id = $1 OR p.visibility = 'public'
+     OR (p.visibility = 'followers' AND EXISTS (
+            SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = p.author_id))
+     OR (p.visibility = 'circle' AND EXISTS (
+            SELECT 1 FROM circle_members cm WHERE cm.circle_id = p.circle_id
+              AND cm.user_id = $1 AND cm.status = 'active')))
+"""
+
+# Home timelines hold followees' (and one's own) non-circle, non-story posts.
+HOME_VISIBLE = f"""
+p.status = 'published' AND NOT p.is_story AND p.visibility <> 'circle'
+AND (p.author_id = $1 OR EXISTS (SELECT 1 FROM follows f
+                                 WHERE f.follower_id = $1 AND f.followee_id = p.author_id))
+AND {NOT_BLOCKED} AND {NOT_MUTED}
+"""
+
+GET_POST = f"SELECT {POST_COLUMNS}, ({VISIBLE}) AS visible FROM posts p {POST_JOINS} WHERE p.id = $3"
+
+POST_ROW = "SELECT * FROM posts WHERE id = $1"
+POST_ROW_FOR_UPDATE = "SELECT * FROM posts WHERE id = $1 FOR UPDATE"
+
+MAX_SEQ = "SELECT coalesce(max(seq), 0) FROM posts"
+
+MEDIA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('feed-media:' || $1))"
+MEDIA_READY = "SELECT EXISTS (SELECT 1 FROM feed_media_ready WHERE media_id = $1)"
+MARK_MEDIA_READY = "INSERT INTO feed_media_ready (media_id) VALUES ($1) ON CONFLICT DO NOTHING"
+PENDING_FOR_MEDIA = """
+SELECT id::text FROM posts WHERE media_id = $1 AND status = 'pending_media'
+"""
+PUBLISH_PENDING = """
+UPDATE posts SET status = 'published', seq = $2, published_at = now()
+WHERE id = $1 AND status = 'pending_media' RETURNING id
+"""
+
+INSERT_POST = """
+INSERT INTO posts (id, author_id, kind, body, media_id, visibility, circle_id, is_story,
+                   expires_at, status, seq, published_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+        CASE WHEN $10 = 'published' THEN now() END)
+"""
+
+EDIT_POST = """
+UPDATE posts SET body = coalesce($2, body), visibility = coalesce($3, visibility),
+       circle_id = CASE WHEN coalesce($3, visibility) = 'circle' THEN circle_id ELSE NULL END,
+       status = CASE WHEN $4 THEN 'held' ELSE status END, edited_at = now()
+WHERE id = $1 RETURNING id
+"""
+
+DELETE_POST = """
+UPDATE posts SET status = 'deleted', deleted_at = now(), body = ''
+WHERE id = $1 AND status <> 'deleted' RETURNING id
+"""
+
+# Followers to fan out to, keyset-paged. Those who muted the author still get the timeline
+# entry (reads filter it, so an unmute brings it back) but not the live push.
+FOLLOWERS_BATCH = """
+SELECT f.follower_id::text,
+       EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = f.follower_id AND m.muted_id = $1)
+FROM follows f
+WHERE f.followee_id = $1 AND f.follower_id > $2
+ORDER BY f.follower_id LIMIT $3
+"""
+
+CIRCLE_MEMBER_IDS = """
+SELECT user_id::text FROM circle_members WHERE circle_id = $1 AND status = 'active'
+"""
+
+# Rebuild of a home timeline: followees below the pull threshold, plus oneself.
+REBUILD_HOME = """
+SELECT q.id::text, q.seq FROM (
+  SELECT f.followee_id AS author_id FROM follows f
+  LEFT JOIN social_counts c ON c.user_id = f.followee_id
+  WHERE f.follower_id = $1 AND coalesce(c.followers, 0) < $2
+  UNION ALL SELECT $1
+) a
+JOIN LATERAL (SELECT id, seq FROM posts
+              WHERE author_id = a.author_id AND status = 'published' AND NOT is_story
+                AND visibility <> 'circle' AND seq > $3 AND seq <= $4
+              ORDER BY seq DESC LIMIT $5) q ON true
+ORDER BY q.seq DESC LIMIT $5
+"""
+
+# Candidates of one home page: pushed ids from Redis ($2) merged with posts pulled from
+# followees at or above the pull threshold ($4) — or from every followee and oneself when
+# the reader is deeper than the cached timeline ($6). Rows carry `visible` so the caller
+# knows how far the page reached even when some candidates are hidden.
+# $3 = upper bound (inclusive), $5 = limit, $7 = lower bound (exclusive, newer pages only).
+_HOME_CANDIDATES = """
+WITH pulled_from AS (
+  SELECT f.followee_id AS author_id FROM follows f
+  JOIN social_counts c ON c.user_id = f.followee_id
+  WHERE f.follower_id = $1 AND (c.followers >= $4 OR $6)
+  UNION ALL SELECT $1 WHERE $6
+), cand AS (
+  SELECT unnest($2::uuid[]) AS id
+  UNION
+  SELECT q.id FROM pulled_from a JOIN LATERAL (
+      SELECT id FROM posts WHERE author_id = a.author_id AND status = 'published'
+        AND NOT is_story AND visibility <> 'circle' AND {window}
+      ORDER BY seq {order} LIMIT $5) q ON true
+)
+SELECT {cols}, ({home}) AS visible
+FROM cand JOIN posts p ON p.id = cand.id {joins}
+WHERE p.seq IS NOT NULL AND {pwindow}
+ORDER BY p.seq {order} LIMIT $5
+"""
+HOME_OLDER = _HOME_CANDIDATES.format(
+    window="seq <= $3", pwindow="p.seq <= $3", order="DESC",
+    cols=POST_COLUMNS, home=HOME_VISIBLE, joins=POST_JOINS)
+HOME_NEWER = _HOME_CANDIDATES.format(
+    window="seq <= $3 AND seq > $7", pwindow="p.seq <= $3 AND p.seq > $7", order="ASC",
+    cols=POST_COLUMNS, home=HOME_VISIBLE, joins=POST_JOINS)
+
+PROFILE_FEED = f"""
+SELECT {POST_COLUMNS} FROM posts p {POST_JOINS}
+WHERE p.author_id = $3 AND NOT p.is_story AND p.seq IS NOT NULL
+  AND ($4::bigint IS NULL OR p.seq < $4) AND {VISIBLE}
+ORDER BY p.seq DESC LIMIT $5
+"""
+
+CIRCLE_FEED = f"""
+SELECT {POST_COLUMNS} FROM posts p {POST_JOINS}
+WHERE p.circle_id = $3 AND NOT p.is_story AND p.seq IS NOT NULL
+  AND ($4::bigint IS NULL OR p.seq < $4) AND {VISIBLE} AND {NOT_MUTED}
+ORDER BY p.seq DESC LIMIT $5
+"""
+
+# Active stories of the people one follows and one's own, newest first per author.
+STORIES = f"""
+SELECT {POST_COLUMNS} FROM posts p {POST_JOINS}
+WHERE p.is_story AND p.expires_at > $2 AND p.status = 'published'
+  AND (p.author_id = $1 OR p.author_id IN (SELECT followee_id FROM follows
+                                           WHERE follower_id = $1))
+  AND {VISIBLE} AND {NOT_MUTED}
+ORDER BY (p.author_id = $1) DESC, p.author_id, p.seq DESC
+LIMIT 500
+"""
+
+POSTS_BY_IDS = f"""
+SELECT {POST_COLUMNS}, ({VISIBLE} AND {NOT_MUTED}) AS visible
+FROM posts p {POST_JOINS} WHERE p.id = ANY($3::uuid[])
+"""
+
+# PDPL
+EXPORT = """
+SELECT coalesce(json_agg(json_build_object(
+    'id', id, 'kind', kind, 'body', body, 'media_id', media_id, 'visibility', visibility,
+    'circle_id', circle_id, 'is_story', is_story, 'status', status, 'created_at', created_at)
+  ORDER BY created_at), '[]')
+FROM posts WHERE author_id = $1
+"""
+ERASE = "DELETE FROM posts WHERE author_id = $1"

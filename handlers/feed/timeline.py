@@ -1,0 +1,174 @@
+"""Home timelines in Redis: feed positions, fan-out on write, rebuild on read.
+
+Shape (all keys under the deployment's prefix):
+- `feed:home:{uid}`  sorted set post_id -> feed position (`seq`), capped at CAP entries, plus a
+  marker member `~` at score 0 that says "this timeline was built". A missing key means
+  "not cached": fan-out skips it (Lua `EXISTS`), the next read rebuilds it from PostgreSQL.
+- `feed:seq`         the last feed position issued (INCR; re-seeded from PostgreSQL if lost).
+- `feed:inflight`    positions issued but not yet fully written (committed and fanned out).
+
+Why the in-flight set: positions are issued before the post commits and fan-outs run in
+parallel, so position 101 can land in timelines before 100 does. Readers only read up to the
+*watermark* — just below the lowest in-flight position — so a page never shows 101 while 100
+may still appear beneath it. That is what keeps cursors free of skips while posts arrive.
+An entry whose publisher died is dropped after INFLIGHT_TTL_MS.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Iterable
+
+from server.state import AppState
+
+CAP = 500  # posts kept per cached home timeline
+MARKER = b"~"
+TIMELINE_TTL = 14 * 24 * 3600  # idle timelines leave Redis; they are rebuilt on read
+INFLIGHT_TTL_MS = 30_000
+FANOUT_BATCH = 1000
+
+_ISSUE = """
+local cur = redis.call('GET', KEYS[1])
+if not cur then
+  if ARGV[1] == '' then return -1 end
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+local s = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[2], s, s .. ':' .. ARGV[2])
+return s
+"""
+
+_WATERMARK = """
+local now = tonumber(ARGV[1])
+for i = 1, 50 do
+  local m = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if #m == 0 then break end
+  local dl = tonumber(string.match(m[1], ':(%d+)$'))
+  if dl < now then redis.call('ZREM', KEYS[1], m[1]) else return tonumber(m[2]) - 1 end
+end
+local cur = redis.call('GET', KEYS[2])
+if not cur then return -1 end
+return tonumber(cur)
+"""
+
+# KEYS: timelines; ARGV: score, member, cap. Only timelines that exist are written.
+_PUSH = """
+local n = 0
+for i, k in ipairs(KEYS) do
+  if redis.call('EXISTS', k) == 1 then
+    redis.call('ZADD', k, ARGV[1], ARGV[2])
+    redis.call('ZREMRANGEBYRANK', k, 1, -(tonumber(ARGV[3]) + 1))
+    n = n + 1
+  end
+end
+return n
+"""
+
+
+def pull_threshold(state: AppState) -> int:
+    """Authors with at least this many followers are not fanned out but pulled at read."""
+    v = state.settings.extra.get("feed_pull_threshold") or os.environ.get("FEED_PULL_THRESHOLD")
+    return int(v) if v else 1000
+
+
+def timeline_key(state: AppState, user_id: object) -> str:
+    return state.key("feed", "home", user_id)
+
+
+def _scripts(state: AppState):
+    s = state.extras.get("feed_scripts")
+    if s is None:
+        r = state.redis
+        s = state.extras["feed_scripts"] = {
+            "issue": r.register_script(_ISSUE), "watermark": r.register_script(_WATERMARK),
+            "push": r.register_script(_PUSH)}
+    return s
+
+
+async def issue_position(state: AppState, pg_floor) -> tuple[int, str]:
+    """A new feed position, registered in flight. `pg_floor()` gives max(seq) in PostgreSQL
+    (used only when Redis lost the counter). Returns (seq, token for finish_position)."""
+    deadline = int(time.time() * 1000) + INFLIGHT_TTL_MS
+    sc = _scripts(state)
+    keys = [state.key("feed", "seq"), state.key("feed", "inflight")]
+    seq = await sc["issue"](keys=keys, args=["", deadline])
+    if seq == -1:
+        seq = await sc["issue"](keys=keys, args=[str(await pg_floor()), deadline])
+    return int(seq), f"{seq}:{deadline}"
+
+
+async def finish_position(state: AppState, token: str) -> None:
+    await state.redis.zrem(state.key("feed", "inflight"), token)
+
+
+async def watermark(state: AppState, pg_floor) -> int:
+    """Highest position below which every issued position is committed and fanned out."""
+    w = await _scripts(state)["watermark"](
+        keys=[state.key("feed", "inflight"), state.key("feed", "seq")],
+        args=[int(time.time() * 1000)])
+    if w == -1:
+        return int(await pg_floor())
+    return int(w)
+
+
+async def push(state: AppState, user_ids: Iterable[object], post_id: str, seq: int) -> int:
+    """Add one post to the cached timelines of these users; returns how many were cached."""
+    keys = [timeline_key(state, u) for u in user_ids]
+    if not keys:
+        return 0
+    push_script = _scripts(state)["push"]
+    pipe = state.redis.pipeline(transaction=False)
+    for i in range(0, len(keys), FANOUT_BATCH):
+        await push_script(keys=keys[i:i + FANOUT_BATCH], args=[seq, post_id, CAP], client=pipe)
+    return sum(await pipe.execute())
+
+
+async def invalidate(state: AppState, *user_ids: object) -> None:
+    """Forget cached timelines (after follow/unfollow/block); the next read rebuilds them."""
+    if user_ids:
+        await state.redis.delete(*(timeline_key(state, u) for u in user_ids))
+
+
+async def exists(state: AppState, user_id: object) -> bool:
+    return bool(await state.redis.exists(timeline_key(state, user_id)))
+
+
+async def store(state: AppState, user_id: object, rows: list[tuple[str, int]]) -> None:
+    """Write a rebuilt timeline (merging with anything fanned out meanwhile)."""
+    key = timeline_key(state, user_id)
+    mapping = {MARKER: 0}
+    mapping.update({pid: seq for pid, seq in rows})
+    pipe = state.redis.pipeline(transaction=True)
+    pipe.zadd(key, mapping)
+    pipe.zremrangebyrank(key, 1, -(CAP + 1))
+    pipe.expire(key, TIMELINE_TTL)
+    await pipe.execute()
+
+
+async def add(state: AppState, user_id: object, rows: list[tuple[str, int]]) -> None:
+    if rows:
+        await state.redis.zadd(timeline_key(state, user_id), {pid: seq for pid, seq in rows})
+
+
+async def page_older(state: AppState, user_id: object, upper: int, limit: int
+                     ) -> tuple[list[tuple[str, int]], int]:
+    """Up to `limit` (post_id, seq) at or below `upper`, newest first; and the entry count."""
+    key = timeline_key(state, user_id)
+    pipe = state.redis.pipeline(transaction=False)
+    pipe.zrevrangebyscore(key, upper, 1, start=0, num=limit, withscores=True)
+    pipe.zcard(key)
+    pipe.expire(key, TIMELINE_TTL)
+    got, card, _ = await pipe.execute()
+    return [(m.decode(), int(s)) for m, s in got], max(0, card - 1)
+
+
+async def page_newer(state: AppState, user_id: object, lower: int, upper: int, limit: int
+                     ) -> list[tuple[str, int]]:
+    """Up to `limit` (post_id, seq) strictly above `lower` and at most `upper`, oldest first."""
+    got = await state.redis.zrangebyscore(timeline_key(state, user_id), f"({lower}", upper,
+                                          start=0, num=limit, withscores=True)
+    return [(m.decode(), int(s)) for m, s in got]
+
+
+async def drop(state: AppState, user_id: object) -> None:
+    await state.redis.delete(timeline_key(state, user_id))

@@ -1,0 +1,1 @@
+"""Reactions, threaded comments, mentions, report hand-off, grouped notifications."""

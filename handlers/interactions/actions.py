@@ -1,0 +1,411 @@
+"""Reactions, threaded comments, mentions, reports, and notifications.
+
+Notifications are the contract other domains use: inside their own transaction they call
+
+    await do_notify(tx, user_id=creator, kind="tip", actor_id=tipper,
+                    target_kind="stream", target_id=stream_id, data={"amount": 500})
+
+and the grouped notification is stored with their write and pushed live as `notify` to the
+recipient's devices after the commit. Muted and blocked users never notify; notifying
+oneself is a no-op. Groups ("Ahmed and 12 others reacted to your post") collect actors per
+(recipient, kind, target) until the recipient reads them.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+
+from handlers.feed.actions import PostNotFound, check_can_view_post, check_uuid
+from handlers.interactions import queries as q
+from handlers.moderation.gate import moderate_text
+from handlers.users.actions import check_not_blocked
+from rooms.names import post_room, user_room
+from rooms.ratelimit import check_rate
+from server.db import Tx, transaction
+from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
+from server.privacy import holds_personal_data
+from server.state import AppState
+
+REACTION_KINDS = ("like", "love", "haha", "wow", "sad", "angry")
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.]{3,30})")
+GROUPED_KINDS = {"follow", "reaction", "comment", "reply", "tip", "circle_invite",
+                 "circle_request"}
+VERBS = {"follow": "followed you", "reaction": "reacted to your {target}",
+         "comment": "commented on your post", "reply": "replied to your comment",
+         "mention": "mentioned you", "tip": "sent you a tip",
+         "circle_invite": "invited you to a circle",
+         "circle_request": "asked to join your circle"}
+
+
+class React(msgspec.Struct, forbid_unknown_fields=True):
+    target_id: str
+    kind: str
+    target_kind: Literal["post", "comment"] = "post"
+
+
+class NewComment(msgspec.Struct, forbid_unknown_fields=True):
+    post_id: str
+    body: str
+    parent_id: str | None = None
+
+
+class CommentNotFound(NotFound):
+    def __init__(self):
+        super().__init__("No such comment", code="comment_not_found")
+
+
+# ---------------------------------------------------------------- notifications
+
+def _render(row, unread: int | None = None) -> dict:
+    actors = row["actors"] or []
+    count = row["actor_count"]
+    verb = VERBS.get(row["kind"], row["kind"]).format(target=row["target_kind"] or "post")
+    if actors:
+        first = actors[0]["display_name"] or "Someone"
+        others = count - 1
+        who = first if others <= 0 else \
+            f"{first} and {others} other{'s' if others > 1 else ''}"
+        text = f"{who} {verb}"
+    else:
+        text = verb
+    out = {"id": row["id"], "kind": row["kind"], "target_kind": row["target_kind"],
+           "target_id": row["target_id"], "actors": actors, "actor_count": count,
+           "text": text, "data": row["data"], "read": row["read_at"] is not None,
+           "created_at": row["created_at"].isoformat(),
+           "updated_at": row["updated_at"].isoformat()}
+    if unread is not None:
+        out["unread_count"] = unread
+    return out
+
+
+async def do_notify(tx: Tx, *, user_id: str, kind: str, actor_id: str,
+                    target_kind: str | None = None, target_id: str | None = None,
+                    data: dict | None = None) -> dict | None:
+    """Store (grouped) and, after the caller's commit, push `notify` to `user_id`.
+
+    Call inside your transaction with its Tx. Returns the notification as pushed, or None
+    when nobody is told (self, blocked either way, muted, deleted recipient)."""
+    if not user_id or not actor_id or str(user_id) == str(actor_id):
+        return None
+    conn = tx.conn
+    if not await conn.fetchval(q.MAY_NOTIFY, user_id, actor_id):
+        return None
+    target = f"{target_kind}:{target_id}" if target_kind else "-"
+    group = f"{kind}:{target}" if kind in GROUPED_KINDS else f"{kind}:{target}:{uuid.uuid4()}"
+    nid = await conn.fetchval(q.UPSERT_NOTIFICATION, user_id, kind, group, target_kind,
+                              None if target_id is None else str(target_id), actor_id,
+                              data or {})
+    if await conn.fetchval(q.ADD_ACTOR, nid, actor_id):
+        await conn.execute(q.BUMP_ACTORS, nid)
+    row = await conn.fetchrow(q.GET_NOTIFICATION, nid)
+    unread = await conn.fetchval(q.UNREAD_COUNT, user_id)
+    payload = _render(row, unread)
+    tx.emit("notify", payload, room=user_room(user_id))
+    return payload
+
+
+async def notify(state: AppState, **kw: Any) -> dict | None:
+    """do_notify in a transaction of its own, for callers that hold none."""
+    async with transaction(state.db, state.emitter) as tx:
+        return await do_notify(tx, **kw)
+
+
+async def list_notifications(state: AppState, user: str, cursor: str | None,
+                             limit: int | None, unread_only: bool = False) -> dict:
+    from handlers.feed.cursors import clamp_limit, decode_cursor, encode_cursor
+
+    n = clamp_limit(limit, 30, 100)
+    after = decode_cursor(cursor, 2)
+    at = datetime.fromisoformat(after[0]) if after else None
+    async with state.db.acquire() as conn:
+        rows = await conn.fetch(q.NOTIFICATIONS_PAGE, user, at, after[1] if after else None,
+                                n + 1, not unread_only)
+        unread = await conn.fetchval(q.UNREAD_COUNT, user)
+    more = len(rows) > n
+    rows = rows[:n]
+    nxt = encode_cursor(rows[-1]["updated_at"].isoformat(), rows[-1]["id"]) if more else None
+    return {"items": [_render(r) for r in rows], "next_cursor": nxt, "unread_count": unread}
+
+
+async def unread_count(state: AppState, user: str) -> dict:
+    return {"unread_count": await state.db.fetchval(q.UNREAD_COUNT, user)}
+
+
+async def do_mark_read(state: AppState, user: str, ids: list[str] | None) -> dict:
+    if ids is not None:
+        ids = [check_uuid(i, BadRequest("Bad notification id", code="invalid_payload"))
+               for i in ids]
+    async with transaction(state.db, state.emitter) as tx:
+        res = await tx.conn.execute(q.MARK_READ, user, ids)
+        unread = await tx.conn.fetchval(q.UNREAD_COUNT, user)
+        tx.emit("notify:unread", {"unread_count": unread}, room=user_room(user))
+    return {"marked": int(res.split()[-1]), "unread_count": unread}
+
+
+# ---------------------------------------------------------------- reactions
+
+async def _check_target(state: AppState, user: str, kind: str, target_id: str, conn):
+    """(post row, comment row or None) for a reaction target the user may see."""
+    if kind == "post":
+        return await check_can_view_post(state, user, target_id, conn), None
+    cid = check_uuid(target_id, CommentNotFound())
+    c = await conn.fetchrow(q.COMMENT_ROW, cid)
+    if c is None or c["status"] == "deleted":
+        raise CommentNotFound()
+    post = await check_can_view_post(state, user, str(c["post_id"]), conn)
+    await check_not_blocked(conn, user, str(c["author_id"]))
+    if c["status"] == "held" and str(c["author_id"]) != user:
+        raise CommentNotFound()
+    return post, c
+
+
+async def do_react(state: AppState, user: str, req: React) -> dict:
+    """React to a post or comment. One reaction per user per target: the same kind twice is
+    `already_reacted`, another kind switches it. Counts are exact under concurrency (the
+    target's row lock serialises the count update)."""
+    if req.kind not in REACTION_KINDS:
+        raise BadRequest(f"kind must be one of {', '.join(REACTION_KINDS)}",
+                         code="invalid_reaction")
+    await check_rate(state, "interactions:react", user, "20/second")
+    async with transaction(state.db, state.emitter) as tx:
+        post, comment = await _check_target(state, user, req.target_kind, req.target_id,
+                                             tx.conn)
+        target_id = post["id"] if comment is None else str(comment["id"])
+        await tx.conn.execute(q.REACTION_LOCK, target_id, user)
+        old = await tx.conn.fetchval(q.MY_REACTION, req.target_kind, target_id, user)
+        if old == req.kind:
+            raise Conflict("You already reacted with this", code="already_reacted")
+        if old is None:
+            await tx.conn.execute(q.INSERT_REACTION, req.target_kind, target_id, user, req.kind)
+        else:
+            await tx.conn.execute(q.SWITCH_REACTION, req.target_kind, target_id, user, req.kind)
+        bump = q.BUMP_POST_REACTIONS if comment is None else q.BUMP_COMMENT_REACTIONS
+        counts = await tx.conn.fetchrow(bump, target_id, req.kind, old, 0 if old else 1)
+        owner = post["author_id"] if comment is None else str(comment["author_id"])
+        if old is None:
+            await do_notify(tx, user_id=owner, kind="reaction", actor_id=user,
+                            target_kind=req.target_kind, target_id=target_id,
+                            data={"post_id": post["id"]})
+        out = {"target_kind": req.target_kind, "target_id": target_id, "post_id": post["id"],
+               "reactions": counts["reaction_counts"], "total": counts["reaction_total"]}
+        tx.emit("interactions:reaction", {**out, "user_id": user, "kind": req.kind},
+                room=post_room(post["id"]))
+    await _engaged(state, post)
+    return {**out, "my_reaction": req.kind}
+
+
+async def do_unreact(state: AppState, user: str, target_kind: str, target_id: str) -> dict:
+    if target_kind not in ("post", "comment"):
+        raise BadRequest("target_kind is post or comment", code="invalid_payload")
+    async with transaction(state.db, state.emitter) as tx:
+        post, comment = await _check_target(state, user, target_kind, target_id, tx.conn)
+        target_id = post["id"] if comment is None else str(comment["id"])
+        await tx.conn.execute(q.REACTION_LOCK, target_id, user)
+        old = await tx.conn.fetchval(q.DELETE_REACTION, target_kind, target_id, user)
+        if old is None:
+            raise NotFound("You have not reacted to this", code="not_reacted")
+        bump = q.BUMP_POST_REACTIONS if comment is None else q.BUMP_COMMENT_REACTIONS
+        counts = await tx.conn.fetchrow(bump, target_id, None, old, -1)
+        out = {"target_kind": target_kind, "target_id": target_id, "post_id": post["id"],
+               "reactions": counts["reaction_counts"], "total": counts["reaction_total"]}
+        tx.emit("interactions:reaction", {**out, "user_id": user, "kind": None},
+                room=post_room(post["id"]))
+    await _engaged(state, post)
+    return {**out, "my_reaction": None}
+
+
+async def _engaged(state: AppState, post) -> None:
+    """Engagement moved: let trending and trust hear of it (cheap, after the commit)."""
+    try:
+        from handlers.feed.trending import bump_post
+    except ImportError:
+        return
+    await bump_post(state, post["id"])
+
+
+# ---------------------------------------------------------------- comments
+
+def comment_json(row) -> dict:
+    deleted = row["status"] == "deleted"
+    return {"id": row["id"], "post_id": row["post_id"], "parent_id": row["parent_id"],
+            "depth": row["depth"],
+            "author": None if deleted else {
+                "id": row["author_id"], "display_name": row["author_name"],
+                "handle": row["author_handle"], "verified": row["author_verified"]},
+            "body": "" if deleted else row["body"], "deleted": deleted,
+            "status": row["status"], "reactions": row["reaction_counts"],
+            "reaction_total": row["reaction_total"], "reply_count": row["reply_count"],
+            "created_at": row["created_at"].isoformat(),
+            "edited_at": row["edited_at"].isoformat() if row["edited_at"] else None}
+
+
+async def _mentioned(conn, body: str) -> list[str]:
+    handles = sorted({h.lower() for h in MENTION.findall(body)})[:20]
+    if not handles:
+        return []
+    return [r[0] for r in await conn.fetch(q.USER_IDS_BY_HANDLES, handles)]
+
+
+async def notify_mentions(tx: Tx, body: str, actor: str, target_kind: str, target_id: str,
+                          post_id: str, skip: set[str] = frozenset()) -> None:
+    """Tell every @handle in `body` (call inside the writer's transaction)."""
+    for uid in await _mentioned(tx.conn, body):
+        if uid not in skip:
+            await do_notify(tx, user_id=uid, kind="mention", actor_id=actor,
+                            target_kind=target_kind, target_id=target_id,
+                            data={"post_id": post_id})
+
+
+async def do_comment(state: AppState, user: str, req: NewComment) -> dict:
+    """Comment on a post or reply to a comment (any depth). Refused on a deleted or hidden
+    post; the post row is locked so a concurrent delete cannot leave a half-written reply."""
+    body = req.body.strip()
+    if not body:
+        raise BadRequest("A comment needs text", code="empty_comment")
+    if len(body) > 2000:
+        raise BadRequest("A comment is at most 2000 characters", code="comment_too_long")
+    await check_rate(state, "interactions:comment", user, "30/minute")
+    post = await check_can_view_post(state, user, req.post_id)
+    d = await moderate_text(state, body, user_id=user, context="comment")
+    if d.action == "block":
+        raise AppError("content_blocked", "This comment was refused by moderation",
+                       status=422, details={"reason": d.reason})
+    status = "held" if d.action == "hold" else "published"
+    cid = str(uuid.uuid4())
+    async with transaction(state.db, state.emitter) as tx:
+        locked = await tx.conn.fetchrow(q.LOCK_POST, post["id"])
+        if locked is None or locked["status"] == "deleted":
+            raise PostNotFound()
+        parent = None
+        if req.parent_id:
+            parent = await tx.conn.fetchrow(q.COMMENT_ROW_FOR_UPDATE,
+                                            check_uuid(req.parent_id, CommentNotFound()))
+            if parent is None or parent["status"] == "deleted" \
+                    or str(parent["post_id"]) != post["id"]:
+                raise CommentNotFound()
+            await check_not_blocked(tx.conn, user, str(parent["author_id"]))
+        seq = await tx.conn.fetchval(q.NEXT_COMMENT_SEQ)
+        seg = f"{seq:012d}"
+        path = f"{parent['path']}.{seg}" if parent else seg
+        await tx.conn.execute(q.INSERT_COMMENT, cid, post["id"], user,
+                              parent["id"] if parent else None,
+                              parent["depth"] + 1 if parent else 0, path, body, status)
+        if status == "published":
+            await tx.conn.execute(q.BUMP_POST_COMMENTS, post["id"], 1)
+            if parent:
+                await tx.conn.execute(q.BUMP_REPLIES, parent["id"], 1)
+        row = await tx.conn.fetchrow(q.GET_COMMENT, cid)
+        comment = comment_json(row)
+        if status == "published":
+            told = {user}
+            if parent and str(parent["author_id"]) not in told:
+                await do_notify(tx, user_id=str(parent["author_id"]), kind="reply",
+                                actor_id=user, target_kind="comment",
+                                target_id=str(parent["id"]), data={"post_id": post["id"]})
+                told.add(str(parent["author_id"]))
+            if post["author_id"] not in told:
+                await do_notify(tx, user_id=post["author_id"], kind="comment", actor_id=user,
+                                target_kind="post", target_id=post["id"],
+                                data={"post_id": post["id"]})
+                told.add(post["author_id"])
+            await notify_mentions(tx, body, user, "comment", cid, post["id"], told)
+            tx.emit("interactions:comment", {"comment": comment}, room=post_room(post["id"]))
+    if status == "published":
+        await _engaged(state, post)
+    return comment
+
+
+async def list_comments(state: AppState, viewer: str, post_id: str, *,
+                        parent_id: str | None = None, cursor: str | None = None,
+                        limit: int | None = None) -> dict:
+    """Comments in thread order (each reply under its parent, oldest first at every level),
+    paged by opaque cursor; with parent_id, only that comment's replies (any depth)."""
+    from handlers.feed.cursors import clamp_limit, decode_cursor, encode_cursor
+
+    n = clamp_limit(limit, 30, 100)
+    after = decode_cursor(cursor, 1)
+    async with state.db.acquire() as conn:
+        post = await check_can_view_post(state, viewer, post_id, conn)
+        prefix = None
+        if parent_id:
+            parent = await conn.fetchrow(q.COMMENT_ROW, check_uuid(parent_id, CommentNotFound()))
+            if parent is None or str(parent["post_id"]) != post["id"]:
+                raise CommentNotFound()
+            prefix = parent["path"]
+        rows = await conn.fetch(q.COMMENTS_PAGE, viewer, post["id"],
+                                after[0] if after else "", prefix, n + 1)
+    more = len(rows) > n
+    rows = rows[:n]
+    return {"items": [comment_json(r) for r in rows],
+            "next_cursor": encode_cursor(rows[-1]["path"]) if more else None}
+
+
+async def do_delete_comment(state: AppState, user: str, comment_id: str) -> dict:
+    """The comment's author or the post's author removes it; replies stay under a
+    placeholder."""
+    cid = check_uuid(comment_id, CommentNotFound())
+    async with transaction(state.db, state.emitter) as tx:
+        c = await tx.conn.fetchrow(q.COMMENT_ROW_FOR_UPDATE, cid)
+        if c is None or c["status"] == "deleted":
+            raise CommentNotFound()
+        post_author = await tx.conn.fetchval("SELECT author_id::text FROM posts WHERE id = $1",
+                                             c["post_id"])
+        if user not in (str(c["author_id"]), post_author):
+            raise Forbidden("Only the comment's or the post's author removes it",
+                            code="not_author")
+        await tx.conn.execute(q.DELETE_COMMENT, cid)
+        if c["status"] == "published":
+            await tx.conn.execute(q.BUMP_POST_COMMENTS, c["post_id"], -1)
+            if c["parent_id"]:
+                await tx.conn.execute(q.BUMP_REPLIES, c["parent_id"], -1)
+        tx.emit("interactions:comment_removed", {"comment_id": cid,
+                                                 "post_id": str(c["post_id"])},
+                room=post_room(c["post_id"]))
+    return {"comment_id": cid, "deleted": True}
+
+
+# ---------------------------------------------------------------- reports
+
+class Report(msgspec.Struct, forbid_unknown_fields=True):
+    target_kind: Literal["post", "comment", "user"]
+    target_id: str
+    reason: str
+    note: str | None = None
+
+
+REPORT_SINKS: list = []  # moderation registers `async fn(state, reporter, report) -> dict`
+
+
+async def do_report(state: AppState, user: str, req: Report) -> dict:
+    """Check the reporter can see what they report, then hand it to moderation."""
+    await check_rate(state, "interactions:report", user, "20/hour")
+    async with state.db.acquire() as conn:
+        if req.target_kind == "post":
+            await check_can_view_post(state, user, req.target_id, conn)
+        elif req.target_kind == "comment":
+            await _check_target(state, user, "comment", req.target_id, conn)
+        else:
+            from handlers.users.actions import check_user_exists
+
+            await check_user_exists(conn, req.target_id)
+    if not REPORT_SINKS:
+        raise AppError("reports_unavailable", "Reports are not being accepted right now",
+                       status=503)
+    return await REPORT_SINKS[0](state, user, req)
+
+
+# PDPL: comments, reactions, notifications.
+async def _export(conn, user_id: str) -> Any:
+    return await conn.fetchval(q.EXPORT, user_id)
+
+
+async def _erase(conn, user_id: str) -> None:
+    for sql in q.ERASE:
+        await conn.execute(sql, user_id)
+
+
+holds_personal_data("interactions", export=_export, erase=_erase)

@@ -1,0 +1,1 @@
+"""Profiles, the follow/block/mute graph, circles and the trust score."""

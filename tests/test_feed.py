@@ -1,0 +1,177 @@
+"""Posts and the home feed: fan-out, hybrid pull for big accounts, cursors under load,
+rebuild after Redis loses a timeline, live push and retraction across processes."""
+from __future__ import annotations
+
+import asyncio
+
+from handlers.feed import actions as feed
+from handlers.feed import timeline
+from tests.conftest import LiveApp
+from tests.support.social import bodies, follow, home_all, post
+
+
+async def test_new_post_reaches_followers_feed_and_live_sockets_on_another_process(
+        server_procs, make_user):
+    one, two = await server_procs(2)
+    author, fan, stranger = await make_user("Author"), await make_user("Fan"), \
+        await make_user("Stranger")
+    a = await author.connect(one.url)
+    f_phone = await fan.connect(two.url)  # another process: the push crosses Redis
+    s = await stranger.connect(two.url)
+    await follow(f_phone, author.id)
+    p = await post(a, "salam ya gama3a")
+    pushed = await f_phone.next("feed:new")
+    assert pushed["post"]["id"] == p["id"] and pushed["post"]["body"] == "salam ya gama3a"
+    assert await s.nothing("feed:new", 0.3)
+    assert bodies(await home_all(f_phone)) == ["salam ya gama3a"]
+    assert await home_all(s) == []
+    await a.ok("feed:delete", {"post_id": p["id"]})
+    assert (await f_phone.next("feed:remove"))["post_id"] == p["id"]
+    assert await home_all(f_phone) == []
+    assert (await f_phone.call("feed:get", {"post_id": p["id"]}))["error"]["code"] \
+        == "post_not_found"
+
+
+async def test_big_accounts_are_pulled_at_read_and_merged_in_order(settings, make_user):
+    app = await LiveApp(settings.with_(extra={"feed_pull_threshold": 3})).start()
+    try:
+        star, friend, reader = await make_user("Star"), await make_user("Friend"), \
+            await make_user("Reader")
+        others = [await make_user(f"o{i}") for i in range(2)]
+        r = await reader.connect(app.url)
+        st, fr = await star.connect(app.url), await friend.connect(app.url)
+        for u in (r, *[await o.connect(app.url) for o in others]):
+            await follow(u, star.id)  # 3 followers: the star is pulled, not pushed
+        await follow(r, friend.id)
+        await home_all(r)  # the reader's timeline is cached from here on
+        expected = []
+        for i in range(6):
+            sock, who = (st, "star") if i % 2 == 0 else (fr, "friend")
+            res = await post(sock, f"{who}-{i}")
+            assert res["fanout"]["mode"] == ("pull" if who == "star" else "push")
+            expected.insert(0, f"{who}-{i}")
+        cached = await app.state.redis.zrange(timeline.timeline_key(app.state, reader.id), 0, -1)
+        assert len(cached) == 1 + 3  # marker + the friend's posts only
+        assert bodies(await home_all(r, limit=2)) == expected
+    finally:
+        for u in (star, friend, reader, *others):
+            for c in u.clients:
+                await c.close()
+        await app.stop()
+
+
+async def test_paging_while_100_posts_arrive_yields_every_post_once(live_app, make_user):
+    state = live_app.state
+    reader = await make_user("Reader")
+    authors = [await make_user(f"a{i}") for i in range(10)]
+    r = await reader.connect(live_app.url)
+    for a in authors:
+        await follow(r, a.id)
+    old = [await feed.do_create_post(state, authors[i % 10].id,
+                                     feed.NewPost(body=f"old-{i}")) for i in range(30)]
+
+    async def arrive():
+        async def one(i):
+            await asyncio.sleep(0.002 * (i % 10))
+            return await feed.do_create_post(state, authors[i % 10].id,
+                                             feed.NewPost(body=f"new-{i}"))
+        return await asyncio.gather(*(one(i) for i in range(100)))
+
+    writer = asyncio.create_task(arrive())
+    seen: list[str] = []
+    page = await r.ok("feed:home", {"limit": 4})
+    newer = page["newer_cursor"]
+    seen += [p["id"] for p in page["items"]]
+    while page["next_cursor"]:
+        page = await r.ok("feed:home", {"limit": 4, "cursor": page["next_cursor"]})
+        seen += [p["id"] for p in page["items"]]
+        # and catch up on what arrived meanwhile, as an app does on pull-to-refresh
+        up = await r.ok("feed:home", {"limit": 7, "newer_than": newer})
+        newer = up["newer_cursor"]
+        seen += [p["id"] for p in up["items"]]
+    new = await writer
+    for _ in range(100):
+        up = await r.ok("feed:home", {"limit": 7, "newer_than": newer})
+        newer = up["newer_cursor"]
+        seen += [p["id"] for p in up["items"]]
+        if not up["more"]:
+            break
+    assert len(seen) == len(set(seen)), "a post came twice"
+    assert set(seen) == {p["id"] for p in old + new}
+
+
+async def test_a_timeline_lost_from_redis_is_rebuilt_from_postgres(live_app, make_user):
+    author, fan = await make_user("Author"), await make_user("Fan")
+    a, f = await author.connect(live_app.url), await fan.connect(live_app.url)
+    await follow(f, author.id)
+    for i in range(5):
+        await post(a, f"p{i}")
+    assert bodies(await home_all(f)) == [f"p{i}" for i in reversed(range(5))]
+    redis = live_app.state.redis
+    keys = [k async for k in redis.scan_iter(match=live_app.state.key("*"))]
+    await redis.delete(*keys)  # as if Redis had been flushed (counters and all)
+    assert bodies(await home_all(f)) == [f"p{i}" for i in reversed(range(5))]
+    await post(a, "after the flush")
+    assert bodies(await home_all(f))[:2] == ["after the flush", "p4"]
+
+
+async def test_video_post_is_published_only_when_its_media_is_ready(live_app, make_user):
+    author, fan = await make_user("Author"), await make_user("Fan")
+    a, f = await author.connect(live_app.url), await fan.connect(live_app.url)
+    await follow(f, author.id)
+    p = await post(a, "my first video", kind="video", media_id="media-123")
+    assert p["status"] == "pending_media"
+    assert await home_all(f) == [] and await f.nothing("feed:new", 0.2)
+    assert (await f.call("feed:get", {"post_id": p["id"]}))["error"]["code"] == "post_not_found"
+    assert await feed.do_mark_media_ready(live_app.state, "media-123") == [p["id"]]
+    assert (await f.next("feed:new"))["post"]["id"] == p["id"]
+    assert bodies(await home_all(f)) == ["my first video"]
+    # media already ready: the next post with it publishes at once
+    again = await post(a, "same clip again", kind="video", media_id="media-123")
+    assert again["status"] == "published"
+
+
+async def test_followers_only_posts_and_edits(live_app, make_user):
+    author, fan, other = await make_user("A"), await make_user("F"), await make_user("O")
+    a, f, o = (await author.connect(live_app.url), await fan.connect(live_app.url),
+               await other.connect(live_app.url))
+    await follow(f, author.id)
+    p = await post(a, "for my people", visibility="followers")
+    assert (await f.ok("feed:get", {"post_id": p["id"]}))["body"] == "for my people"
+    assert (await o.call("feed:get", {"post_id": p["id"]}))["error"]["code"] == "post_not_found"
+    assert (await o.ok("feed:profile", {"user_id": author.id}))["items"] == []
+    pub = await post(a, "for everyone")
+    await o.ok("feed:watch", {"post_id": pub["id"]})
+    await a.ok("feed:edit", {"post_id": pub["id"], "body": "for everyone (edited)"})
+    assert (await o.next("feed:update"))["post"]["body"] == "for everyone (edited)"
+    await a.ok("feed:edit", {"post_id": pub["id"], "visibility": "followers"})
+    assert (await o.next("feed:remove"))["post_id"] == pub["id"]
+    assert (await o.call("feed:get", {"post_id": pub["id"]}))["error"]["code"] \
+        == "post_not_found"
+    ack = await f.call("feed:edit", {"post_id": pub["id"], "body": "hijack"})
+    assert ack["error"]["code"] == "not_author"
+
+
+async def test_blocked_and_muted_authors_stay_out_of_every_read_path(live_app, make_user):
+    author, fan = await make_user("Author"), await make_user("Fan")
+    a, f = await author.connect(live_app.url), await fan.connect(live_app.url)
+    await follow(f, author.id)
+    p = await post(a, "hello")
+    await a.ok("feed:post", {"body": "a story", "story": True})
+    assert bodies(await home_all(f)) == ["hello"]
+    assert len((await f.ok("feed:stories"))["items"]) == 1
+    await f.ok("users:mute", {"user_id": author.id})
+    f.drain("feed:new")
+    assert await home_all(f) == []
+    assert (await f.ok("feed:stories"))["items"] == []
+    await post(a, "while muted")
+    assert await f.nothing("feed:new", 0.3)
+    await f.ok("users:unmute", {"user_id": author.id})
+    assert bodies(await home_all(f)) == ["while muted", "hello"]
+    await a.ok("users:block", {"user_id": fan.id})
+    assert await home_all(f) == []
+    assert (await f.ok("feed:stories"))["items"] == []
+    assert (await f.call("feed:get", {"post_id": p["id"]}))["error"]["code"] == "blocked"
+    assert (await f.call("feed:profile", {"user_id": author.id}))["error"]["code"] == "blocked"
+    ack = await f.call("users:follow", {"user_id": author.id})
+    assert ack["error"]["code"] == "blocked"
