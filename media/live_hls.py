@@ -155,6 +155,7 @@ class RenditionWriter:
         self._v0: float | None = None  # media time of the first video frame
         self._frag0: float | None = None  # decode time of the first fragment
         self._key_at: float | None = None  # media time of a forced keyframe not yet cut
+        self._seg_v: tuple[float, float] | None = None
 
     # ---- encoding (worker thread)
     def encode_video(self, frame: av.VideoFrame, t: float, key: bool) -> None:
@@ -208,23 +209,27 @@ class RenditionWriter:
             _atomic_write(self.dir / "init.mp4", self.splitter.init)
         for frag in frags:
             self._add_fragment(frag)
-        if frags and self._key_at is not None and self._frag0 is not None:
+        vfrags = [f for f in frags if f.has_video]
+        if vfrags and self._key_at is not None and self._frag0 is not None:
             # The muxer cuts a fragment right before a keyframe: once the fragment that ends
             # at the keyframe is out, the segment is complete (no need to wait ~1 part for
             # the keyframe's own fragment).
-            end = frags[-1].start - self._frag0 + frags[-1].duration
-            if end >= self._key_at - 0.002:
+            end = vfrags[-1].start - self._frag0 + vfrags[-1].duration
+            if abs(end - self._key_at) < 0.005:
                 self._key_at = None
-                if self.current is not None and end > 0.001:
+                if self.current is not None:
                     self._finish_segment()
+            elif end > self._key_at:  # the keyframe's own fragment is out: already cut
+                self._key_at = None
 
     def _add_fragment(self, frag) -> None:
         if frag.keyframe and self.current is not None and self.current.parts:
             self._finish_segment()
-        if self._frag0 is None:
+        if self._frag0 is None and frag.has_video:
             self._frag0 = frag.start
         if self.current is None:
-            media_t = (self._v0 or 0.0) + frag.start - self._frag0
+            media_t = (self._v0 or 0.0) + frag.start - (self._frag0 or frag.start)
+            self._seg_v = None  # (first video start, last video end) of this segment
             self.current = Segment(msn=self.msn, duration=0.0, uri=f"s{self.msn}.m4s",
                                    discontinuity=self.pending_discontinuity,
                                    program_time=self.t0_wall + media_t)
@@ -235,7 +240,11 @@ class RenditionWriter:
         _atomic_write(self.dir / uri, frag.data)
         self._cur_bytes.append(frag.data)
         self.current.parts.append(Part(frag.duration, frag.keyframe, uri))
-        self.current.duration += frag.duration
+        if frag.has_video:
+            v0 = self._seg_v[0] if self._seg_v else frag.start
+            self._seg_v = (v0, frag.start + frag.duration)
+            # EXTINF from video decode times; audio-only fragments add nothing to it.
+            self.current.duration = self._seg_v[1] - self._seg_v[0]
         self._write_live_playlist()
         self.notify(self.rung.name, (self.current.msn, idx))
 

@@ -76,13 +76,16 @@ def parse_init(buf: bytes) -> dict[int, Track]:
 @dataclass
 class Fragment:
     data: bytes  # moof + mdat
-    start: float  # seconds, decode time of the first video sample
-    duration: float  # seconds of video in this fragment
+    start: float  # seconds, decode time of the first video sample (else audio)
+    duration: float  # seconds of video in this fragment (else audio)
     keyframe: bool  # the first video sample is a sync sample (an IDR)
+    has_video: bool = True
 
 
-def parse_fragment(buf: bytes, tracks: dict[int, Track]) -> tuple[float, float, bool]:
-    """(start, duration, starts_with_keyframe) of the video track in one moof+mdat."""
+def parse_fragment(buf: bytes, tracks: dict[int, Track]) -> tuple[float, float, bool, bool]:
+    """(start, duration, starts_with_keyframe, has_video) of one moof+mdat: of its video
+    track, or of its audio when the muxer cut a fragment with no video in it (never a
+    keyframe then: only video decides where segments start)."""
     moof = next(((o, s) for t, o, s in iter_boxes(buf) if t == "moof"), None)
     best = None
     for typ, o, s in iter_boxes(buf, moof[0] + 8, moof[0] + moof[1]):
@@ -141,11 +144,10 @@ def parse_fragment(buf: bytes, tracks: dict[int, Track]) -> tuple[float, float, 
         if track is None:
             continue
         key = first_flags is not None and not (first_flags & 0x10000)
-        info = (base / track.timescale, total / track.timescale, key)
         if track.kind == "vide":
-            return info
-        best = best or info
-    return best or (0.0, 0.0, False)
+            return (base / track.timescale, total / track.timescale, key, True)
+        best = best or (base / track.timescale, total / track.timescale, False, False)
+    return best or (0.0, 0.0, False, False)
 
 
 class FragmentSplitter:
@@ -172,8 +174,7 @@ class FragmentSplitter:
                 self._moof_at = off
             elif typ == "mdat" and self._moof_at is not None:
                 frag = bytes(self.buf[self._moof_at:off + size])
-                start, dur, key = parse_fragment(frag, self.tracks)
-                out.append(Fragment(frag, start, dur, key))
+                out.append(Fragment(frag, *parse_fragment(frag, self.tracks)))
                 self._moof_at = None
                 consumed = off + size
             elif typ not in ("moof", "mdat"):
