@@ -310,3 +310,29 @@ async def test_a_killed_workers_job_is_redone_by_another(
     q = JobQueue(media_app.state.redis, media_app.settings)
     assert await q.dead() == []
     assert PROCESS_JOB == "media.process"
+
+
+async def test_a_video_post_is_published_only_once_its_video_is_ready(
+        media_app, inproc_worker, make_user, tmp_path):
+    alice, bob = await make_user("alice"), await make_user("bob")
+    phone, bob_phone = await alice.connect(media_app.url), await bob.connect(media_app.url)
+    clip = make_clip(tmp_path / "cat.mp4", seconds=1, width=320, height=240, fps=10)
+    # The app creates the upload, then the post right away, while bytes are still going up.
+    loc, _ = await asyncio.to_thread(tus_upload, media_app.url, alice.token, clip,
+                                     chunk_size=4096, stop_after_chunks=1)
+    media_id = loc.rsplit("/", 1)[1]
+    post = await phone.ok("feed:post", {"kind": "video", "body": "my cat",
+                                        "media_id": media_id})
+    assert post["status"] == "pending_media"  # "processing", shown to its author alone
+    ack = await bob_phone.call("feed:get", {"post_id": post["id"]})
+    assert ack["ok"] is False
+    await asyncio.to_thread(tus_upload, media_app.url, alice.token, clip, chunk_size=1 << 20,
+                            url=loc)
+    await phone.next("media:ready", timeout=60)
+    for _ in range(50):  # the feed publishes right after the media is marked ready
+        got = await bob_phone.call("feed:get", {"post_id": post["id"]})
+        if got["ok"]:
+            break
+        await asyncio.sleep(0.1)
+    assert got["ok"] and got["data"]["status"] == "published"
+    assert got["data"]["media_id"] == media_id
