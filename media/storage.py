@@ -97,14 +97,14 @@ class LocalStorage:
         return None
 
 
-def open_storage(cfg) -> Storage:
-    """The store MEDIA_STORAGE names (`local` by default)."""
+def open_storage(cfg, settings) -> Storage:
+    """The store MEDIA_STORAGE names (`local` by default, `s3` for an S3-compatible bucket)."""
     if cfg.storage == "local":
         return LocalStorage(cfg.store_dir)
     if cfg.storage == "s3":
         from media.s3 import S3Storage
 
-        return S3Storage.from_env()
+        return S3Storage.from_settings(settings)
     raise ValueError(f"unknown MEDIA_STORAGE {cfg.storage!r}")
 
 
@@ -113,5 +113,5 @@ def media_storage(state) -> Storage:
 
     st = state.extras.get("media_storage")
     if st is None:
-        st = state.extras["media_storage"] = open_storage(media_config(state))
+        st = state.extras["media_storage"] = open_storage(media_config(state), state.settings)
     return st
