@@ -90,3 +90,83 @@ async def on_verify(ctx: SocketContext, data: dict | None):
     req = decode(Verify, data)
     return await a.do_set_verified(ctx.state, ctx.user_id, a.check_user_id(req.user_id),
                                    req.verified)
+
+
+# ---------------------------------------------------------------- circles
+from handlers.users import circles as c  # noqa: E402
+
+
+class CircleRef(msgspec.Struct, forbid_unknown_fields=True):
+    circle_id: str
+
+
+class CircleMember(msgspec.Struct, forbid_unknown_fields=True):
+    circle_id: str
+    user_id: str
+
+
+class CircleRole(msgspec.Struct, forbid_unknown_fields=True):
+    circle_id: str
+    user_id: str
+    role: str
+
+
+class CirclePage(msgspec.Struct, forbid_unknown_fields=True):
+    circle_id: str
+    cursor: str | None = None
+    limit: int | None = None
+
+
+@on("circles:create")
+async def on_circle_create(ctx: SocketContext, data: dict | None):
+    return await c.do_create_circle(ctx.state, ctx.user_id, decode(c.NewCircle, data))
+
+
+@on("circles:get")
+async def on_circle_get(ctx: SocketContext, data: dict | None):
+    return await c.get_circle(ctx.state, ctx.user_id, decode(CircleRef, data).circle_id)
+
+
+@on("circles:mine")
+async def on_circles_mine(ctx: SocketContext, data: dict | None):
+    return await c.list_my_circles(ctx.state, ctx.user_id)
+
+
+@on("circles:invite")
+async def on_circle_invite(ctx: SocketContext, data: dict | None):
+    req = decode(CircleMember, data)
+    return await c.do_invite(ctx.state, ctx.user_id, req.circle_id, req.user_id)
+
+
+@on("circles:join")
+async def on_circle_join(ctx: SocketContext, data: dict | None):
+    return await c.do_join(ctx.state, ctx.user_id, decode(CircleRef, data).circle_id)
+
+
+@on("circles:approve")
+async def on_circle_approve(ctx: SocketContext, data: dict | None):
+    req = decode(CircleMember, data)
+    return await c.do_approve(ctx.state, ctx.user_id, req.circle_id, req.user_id)
+
+
+@on("circles:leave")
+async def on_circle_leave(ctx: SocketContext, data: dict | None):
+    return await c.do_leave(ctx.state, ctx.user_id, decode(CircleRef, data).circle_id)
+
+
+@on("circles:remove")
+async def on_circle_remove(ctx: SocketContext, data: dict | None):
+    req = decode(CircleMember, data)
+    return await c.do_remove_member(ctx.state, ctx.user_id, req.circle_id, req.user_id)
+
+
+@on("circles:set_role")
+async def on_circle_set_role(ctx: SocketContext, data: dict | None):
+    req = decode(CircleRole, data)
+    return await c.do_set_role(ctx.state, ctx.user_id, req.circle_id, req.user_id, req.role)
+
+
+@on("circles:members")
+async def on_circle_members(ctx: SocketContext, data: dict | None):
+    req = decode(CirclePage, data)
+    return await c.list_members(ctx.state, ctx.user_id, req.circle_id, req.cursor, req.limit)

@@ -112,6 +112,44 @@ LIMIT $5
 FOLLOWERS_PAGE = _LIST.format(me="followee_id", other="follower_id")
 FOLLOWING_PAGE = _LIST.format(me="follower_id", other="followee_id")
 
+# Circles
+INSERT_CIRCLE = """
+INSERT INTO circles (id, owner_id, name, description, join_policy) VALUES ($1, $2, $3, $4, $5)
+"""
+CIRCLE = """
+SELECT c.id::text AS id, c.name, c.description, c.join_policy, c.owner_id::text AS owner_id,
+       c.created_at,
+       (SELECT count(*) FROM circle_members m WHERE m.circle_id = c.id
+          AND m.status = 'active') AS members
+FROM circles c WHERE c.id = $1
+"""
+MEMBERSHIP = "SELECT role, status FROM circle_members WHERE circle_id = $1 AND user_id = $2"
+MEMBERSHIP_FOR_UPDATE = MEMBERSHIP + " FOR UPDATE"
+ADD_MEMBER = """
+INSERT INTO circle_members (circle_id, user_id, role, status, invited_by)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (circle_id, user_id) DO UPDATE SET status = EXCLUDED.status
+"""
+SET_STATUS = "UPDATE circle_members SET status = $3 WHERE circle_id = $1 AND user_id = $2"
+SET_ROLE = "UPDATE circle_members SET role = $3 WHERE circle_id = $1 AND user_id = $2"
+REMOVE = "DELETE FROM circle_members WHERE circle_id = $1 AND user_id = $2"
+MANAGERS = """
+SELECT user_id::text FROM circle_members WHERE circle_id = $1 AND status = 'active'
+  AND role IN ('owner', 'admin')
+"""
+MEMBERS_PAGE = """
+SELECT m.user_id::text AS id, u.display_name, p.handle, m.role, m.status, m.created_at
+FROM circle_members m JOIN users u ON u.id = m.user_id
+LEFT JOIN profiles p ON p.user_id = m.user_id
+WHERE m.circle_id = $1 AND (m.status = 'active' OR $4) AND m.user_id::text > $2
+ORDER BY m.user_id LIMIT $3
+"""
+MY_CIRCLES = """
+SELECT c.id::text AS id, c.name, c.join_policy, m.role, m.status
+FROM circle_members m JOIN circles c ON c.id = m.circle_id
+WHERE m.user_id = $1 ORDER BY c.created_at DESC LIMIT 200
+"""
+
 # PDPL
 EXPORT = """
 SELECT json_build_object(
