@@ -89,3 +89,11 @@ async def on_watch(ctx: SocketContext, data: dict | None):
 @on("feed:unwatch")
 async def on_unwatch(ctx: SocketContext, data: dict | None):
     return await a.do_unwatch_post(ctx.state, ctx.sid, decode(PostRef, data).post_id)
+
+
+@on("feed:trending")
+async def on_trending(ctx: SocketContext, data: dict | None):
+    from handlers.feed.trending import read_trending
+
+    req = decode(Page, data)
+    return await read_trending(ctx.state, ctx.user_id, req.cursor, req.limit)

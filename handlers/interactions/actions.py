@@ -219,12 +219,15 @@ async def do_unreact(state: AppState, user: str, target_kind: str, target_id: st
 
 
 async def _engaged(state: AppState, post) -> None:
-    """Engagement moved: let trending and trust hear of it (cheap, after the commit)."""
-    try:
-        from handlers.feed.trending import bump_post
-    except ImportError:
-        return
+    """Engagement moved: let trending and trust hear of it (cheap, after the commit).
+    The author's trust is recomputed at most once a minute (it scans their engagement)."""
+    from handlers.feed.trending import bump_post
+    from handlers.users.trust import do_recompute_trust
+
     await bump_post(state, post["id"])
+    author = post["author_id"]
+    if await state.redis.set(state.key("trust", "debounce", author), 1, nx=True, ex=60):
+        await do_recompute_trust(state, author)
 
 
 # ---------------------------------------------------------------- comments

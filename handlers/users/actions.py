@@ -248,10 +248,8 @@ async def list_edges(state: AppState, viewer: str, user_id: str, which: str,
 
 
 async def _recompute_trust_later(state: AppState, user_id: str) -> None:
-    try:
-        from handlers.users.trust import do_recompute_trust
-    except ImportError:  # trust lands in a later step
-        return
+    from handlers.users.trust import do_recompute_trust
+
     await do_recompute_trust(state, user_id)
 
 

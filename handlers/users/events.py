@@ -170,3 +170,14 @@ async def on_circle_set_role(ctx: SocketContext, data: dict | None):
 async def on_circle_members(ctx: SocketContext, data: dict | None):
     req = decode(CirclePage, data)
     return await c.list_members(ctx.state, ctx.user_id, req.circle_id, req.cursor, req.limit)
+
+
+# ---------------------------------------------------------------- trust
+from handlers.users import trust as t  # noqa: E402
+
+
+@on("trust:explain")
+async def on_trust_explain(ctx: SocketContext, data: dict | None):
+    req = decode(Who, data)
+    uid = a.check_user_id(req.user_id) if req.user_id else ctx.user_id
+    return await t.explain_trust(ctx.state, ctx.user_id, ctx.role, uid)
