@@ -145,3 +145,40 @@ async def test_wrong_stream_key_is_401_and_options_answers_cors(live_app, make_u
             assert r.status == 204
             assert r.headers["Accept-Post"] == "application/sdp"
             assert "POST" in r.headers["Access-Control-Allow-Methods"]
+
+
+async def test_publisher_drop_reconnects_into_the_same_playlist_then_ends_after_grace(
+        live_app, make_user):
+    creator = await make_user("creator")
+    sock = await creator.connect(live_app.url)
+    made = await _create(sock)
+    sid = made["stream"]["id"]
+    await sock.ok("live:join", {"stream_id": sid})
+    base = f"{live_app.url}/v1/live/{sid}/hls"
+
+    first = WhipPublisher(live_app.url, made["whip_url"], made["stream_key"])
+    assert await first.start() == 201
+    await _wait_for(f"{base}/master.m3u8")
+    await first.stop(hang_up=False)  # the network drops: no DELETE
+    gone = await sock.next("live:state", timeout=15)
+    while gone["state"] != "reconnecting":
+        gone = await sock.next("live:state", timeout=15)
+
+    again = WhipPublisher(live_app.url, made["whip_url"], made["stream_key"])
+    assert await again.start() == 201
+    back = await sock.next("live:state", timeout=10)
+    assert (back["state"], back["resumed"]) == ("live", True)
+    deadline = time.monotonic() + 15
+    text = ""
+    while "#EXT-X-DISCONTINUITY" not in text and time.monotonic() < deadline:
+        await asyncio.sleep(0.3)
+        text = (await _get(f"{base}/360p/index.m3u8"))[1]
+    assert "#EXT-X-DISCONTINUITY" in text  # same playlist, marked where the source changed
+
+    await again.stop(hang_up=False)  # and gone for longer than the grace period
+    ended = await sock.next("live:state", timeout=20)
+    while ended["state"] != "ended":
+        ended = await sock.next("live:state", timeout=20)
+    assert ended["reason"] == "publisher_timeout"
+    vod = (await _get(f"{base}/360p/vod.m3u8"))[1]
+    assert "#EXT-X-DISCONTINUITY" in vod and vod.rstrip().endswith("#EXT-X-ENDLIST")

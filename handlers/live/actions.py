@@ -206,8 +206,8 @@ async def _fan_out_live(state: AppState, stream: dict) -> None:
     if stream["visibility"] not in ("public", "followers"):
         return
     async for batch in follower_batches(state, stream["creator_id"]):
-        for uid in batch:
-            await state.emitter.emit("feed:live", payload, room=user_room(uid))
+        # One emit per batch: python-socketio takes a list of rooms.
+        await state.emitter.emit("feed:live", payload, room=[user_room(u) for u in batch])
 
 
 async def do_publisher_gone(state: AppState, stream_id: str, reason: str) -> None:
@@ -279,7 +279,30 @@ async def do_end_stream(state: AppState, stream_id: str, reason: str) -> dict | 
             view = stream_view(row)
             tx.emit("live:state", {"stream_id": stream_id, "state": "ended", "reason": reason,
                                    "vod_url": view["vod_url"]}, room=live_room(stream_id))
-    return stream_view(row) if row is not None else None
+    if row is None:
+        return None
+    view = stream_view(row)
+    if vod_path and view["visibility"] in ("public", "followers", "circle"):
+        state.spawn(_publish_recording(state, view))
+    return view
+
+
+async def _publish_recording(state: AppState, stream: dict) -> None:
+    """The recording becomes a video post of the creator (feeds domain), media id
+    `live:<stream id>` (played from /v1/live/<id>/hls/vod.m3u8); its id is kept on the row."""
+    try:
+        from handlers.feed.actions import NewPost, do_create_post, do_mark_media_ready
+    except ImportError:  # no feeds domain in this deployment
+        return
+    media_id = f"live:{stream['id']}"
+    try:
+        await do_mark_media_ready(state, media_id)
+        post = await do_create_post(state, stream["creator_id"], NewPost(
+            kind="video", body=stream["title"] or "", media_id=media_id,
+            visibility=stream["visibility"], circle_id=stream.get("circle_id")))
+        await do_attach_post(state, stream["id"], post["id"])
+    except Exception:
+        log.exception("live_recording_post_failed", stream_id=stream["id"])
 
 
 async def check_end_stream(state: AppState, user_id: str, role: str, stream_id: str) -> dict:
@@ -455,7 +478,22 @@ async def do_send_chat(state: AppState, user_id: str, stream: dict, text: str) -
                "status": status}
         if status == "visible":
             tx.emit("live:message", msg, room=live_room(stream["id"]))
+    if status == "held":
+        await _queue_for_review(state, msg, decision)
     return msg
+
+
+async def _queue_for_review(state: AppState, msg: dict, decision) -> None:
+    try:
+        from handlers.moderation.actions import do_hold_for_review
+    except ImportError:  # review queue not in this deployment yet
+        return
+    try:
+        await do_hold_for_review(state, target_type="live_chat", target_id=str(msg["id"]),
+                                 author_id=msg["user_id"], text=msg["text"],
+                                 decision=decision)
+    except Exception:
+        log.exception("live_hold_for_review_failed", message_id=msg["id"])
 
 
 async def do_react(state: AppState, user_id: str, stream: dict, kind: str) -> None:

@@ -63,3 +63,15 @@ SELECT json_build_object(
 ERASE_USER_CHAT = "DELETE FROM live_chat_messages WHERE user_id = $1"
 ERASE_USER_REMOVALS = "DELETE FROM live_removed_viewers WHERE user_id = $1"
 ERASE_USER_STREAMS = "DELETE FROM live_streams WHERE creator_id = $1 RETURNING id::text"
+
+# Other domains' tables with lower migration numbers (users/feeds 0300s), read by id only.
+IS_FOLLOWER = """
+SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2)
+   AND NOT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $2 AND blocked_id = $1)"""
+IS_CIRCLE_MEMBER = """
+SELECT EXISTS (SELECT 1 FROM circle_members
+               WHERE circle_id = $1 AND user_id = $2 AND status = 'active')"""
+IS_BLOCKED_BY = "SELECT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2)"
+FOLLOWERS_BATCH = """
+SELECT follower_id::text FROM follows WHERE followee_id = $1 AND follower_id > $2
+ORDER BY follower_id LIMIT $3"""
