@@ -25,3 +25,8 @@ def live_room(stream_id: object) -> str:
 def session_room(session_id: object) -> str:
     """Every socket opened with one login session (one device); used to cut a revoked one."""
     return f"session:{session_id}"
+
+
+def mod_queue_room() -> str:
+    """Moderators working the review queue: live updates when items arrive, are taken, decided."""
+    return "mod:queue"

@@ -19,7 +19,8 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
-PUBLIC = frozenset({"comment", "post", "profile", "bio", "live", "live_chat", "caption"})
+PUBLIC = frozenset({"comment", "post", "profile", "bio", "display_name", "live", "live_chat",
+                    "caption", "title"})
 SEP = r"[\s.\-_/\\()]{0,3}"
 _DIGITS_RUN = re.compile(r"(?:\+|00)?\d(?:" + SEP + r"\d){7,17}")
 _EG_MOBILE = re.compile(r"^(?:\+?20|0020)?0?1[0125]\d{8}$")

@@ -1,0 +1,85 @@
+"""The content that reports and decisions are about, in other domains' tables.
+
+Moderation never depends on those tables: an item keeps its own snapshot. When the owning
+table exists in this deployment, a report takes the text and author from it (the reporter
+cannot put words in someone's mouth) and a decision acts on it (remove / restore). A domain
+whose content is not listed here can `register_target(...)` from its own module.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+from handlers.moderation import queries as q
+
+
+@dataclass(frozen=True)
+class Target:
+    table: str
+    fetch: str  # SQL: $1 id -> (author_id text, text text)
+    remove: str | None  # SQL: $1 id
+    restore: str | None  # SQL: $1 id
+
+
+TARGETS: dict[str, Target] = {
+    "post": Target(
+        "posts", "SELECT author_id::text, body FROM posts WHERE id = $1::uuid",
+        "UPDATE posts SET status = 'deleted', deleted_at = now() WHERE id = $1::uuid",
+        "UPDATE posts SET status = 'published', deleted_at = NULL "
+        "WHERE id = $1::uuid AND status IN ('held', 'deleted')"),
+    "comment": Target(
+        "comments", "SELECT author_id::text, body FROM comments WHERE id = $1::uuid",
+        "UPDATE comments SET status = 'deleted', deleted_at = now() WHERE id = $1::uuid",
+        "UPDATE comments SET status = 'published', deleted_at = NULL "
+        "WHERE id = $1::uuid AND status IN ('held', 'deleted')"),
+    "chat_message": Target(
+        "messages", "SELECT sender_id::text, body FROM messages WHERE id = $1::uuid",
+        "UPDATE messages SET deleted_at = now() WHERE id = $1::uuid",
+        "UPDATE messages SET status = 'visible', deleted_at = NULL WHERE id = $1::uuid"),
+    "profile": Target(
+        "profiles", "SELECT user_id::text, bio FROM profiles WHERE user_id = $1::uuid",
+        "UPDATE profiles SET bio = '' WHERE user_id = $1::uuid", None),
+}
+
+
+def register_target(name: str, target: Target) -> None:
+    TARGETS[name] = target
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        return False
+
+
+async def table_exists(conn: asyncpg.Connection, table: str) -> bool:
+    return bool(await conn.fetchval(q.TABLE_EXISTS, table))
+
+
+async def snapshot(conn: asyncpg.Connection, target_type: str,
+                   target_id: str) -> tuple[bool, str | None, str | None]:
+    """(known, author_id, text): known=False when this deployment has no such table."""
+    t = TARGETS.get(target_type)
+    if t is None or not await table_exists(conn, t.table):
+        return False, None, None
+    if not _is_uuid(target_id):
+        return True, None, None
+    row = await conn.fetchrow(t.fetch, target_id)
+    if row is None:
+        return True, None, None
+    return True, row[0], row[1] or ""
+
+
+async def apply(conn: asyncpg.Connection, target_type: str, target_id: str,
+                what: str) -> bool:
+    """Remove or restore the content; False when there is nothing here to act on."""
+    t = TARGETS.get(target_type)
+    sql = None if t is None else (t.remove if what == "remove" else t.restore)
+    if sql is None or not _is_uuid(target_id) or not await table_exists(conn, t.table):
+        return False
+    status = await conn.execute(sql, target_id)
+    return not status.endswith(" 0")
