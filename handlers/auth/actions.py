@@ -23,6 +23,7 @@ from rooms.names import session_room
 from rooms.ratelimit import check_rate
 from server.db import transaction
 from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from server.privacy import holds_personal_data
 from server.state import AppState
 
 log = structlog.get_logger("auth")
@@ -315,3 +316,55 @@ async def do_refresh(state: AppState, refresh_token: str, client: Client) -> Iss
     if outcome == "suspended":
         raise Forbidden("This account is suspended", code="account_suspended")
     return issued
+
+
+# --- roles -------------------------------------------------------------------------------
+
+async def do_set_role(state: AppState, admin_id: str, user_id: str, role: str,
+                      client: Client) -> dict:
+    """An admin changes a user's role. Tokens carry the role, so it applies from the user's
+    next refresh or sign-in (at most one access-token lifetime)."""
+    from server.sockets import ROLES
+
+    if role not in ROLES:
+        raise BadRequest(f"role must be one of {', '.join(ROLES)}", code="invalid_role")
+    async with transaction(state.db) as tx:
+        old = await tx.conn.fetchval(
+            "SELECT role FROM users WHERE id = $1::uuid FOR UPDATE", user_id)
+        if old is None:
+            raise NotFound("No such user", code="user_not_found")
+        await tx.conn.execute(q.SET_ROLE, user_id, role)
+        await record(tx.conn, "role_changed", client, user_id=user_id, by=admin_id,
+                     old=old, new=role)
+    return {"user_id": user_id, "role": role, "previous": old}
+
+
+# --- PDPL ----------------------------------------------------------------------------------
+
+async def export_personal_data(conn, user_id: str) -> dict:
+    sessions = [dict(r) for r in await conn.fetch(q.EXPORT_SESSIONS, user_id)]
+    passkeys = [dict(r) for r in await conn.fetch(q.LIST_PASSKEYS, user_id)]
+    audit = [dict(r) for r in await conn.fetch(q.AUDIT_OF_USER, user_id)]
+    has_password = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM auth_passwords WHERE user_id = $1::uuid)", user_id)
+    return {"has_password": has_password, "sessions": sessions, "passkeys": passkeys,
+            "security_log": audit}
+
+
+async def erase_personal_data(conn, user_id: str) -> None:
+    """Credentials go; sessions are revoked and stripped of device details; the security log
+    keeps its events (append-only) with IP and user agent removed."""
+    await conn.execute(q.ERASE_CREDENTIALS, user_id)
+    await conn.execute("SET LOCAL sawt.audit_erase = 'on'")
+    await conn.execute(q.ERASE_AUDIT_OF_USER, user_id)
+    await conn.execute("SET LOCAL sawt.audit_erase = 'off'")
+
+
+async def after_erase(state: AppState, user_id: str) -> None:
+    ids = [r["id"] for r in await state.db.fetch(
+        "SELECT id::text FROM auth_sessions WHERE user_id = $1::uuid", user_id)]
+    await after_revoke(state, ids, "account_erased")
+
+
+holds_personal_data("auth", export=export_personal_data, erase=erase_personal_data,
+                    after_commit=after_erase)

@@ -14,7 +14,7 @@ from handlers.auth.phones import mask_phone
 EVENTS = ("signup", "login_success", "login_failed", "login_locked", "otp_sent",
           "otp_verified", "otp_failed", "refresh", "refresh_reuse_detected", "session_opened",
           "session_revoked", "password_reset", "passkey_added", "passkey_used",
-          "passkey_removed", "passkey_failed")
+          "passkey_removed", "passkey_failed", "role_changed")
 
 
 @dataclass(frozen=True)

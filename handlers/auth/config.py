@@ -34,8 +34,9 @@ class AuthConfig:
     whatsapp_token: str = ""
     whatsapp_template: str = "sawt_otp"
     whatsapp_template_lang: str = "ar"
-    flash_call_api_url: str = ""
+    flash_call_api_url: str = "https://api.telnyx.com/v2"
     flash_call_api_key: str = ""
+    flash_call_profile_id: str = ""
     flash_call_caller_prefix: str = "+2022"  # the missed call comes from <prefix><code>
     webauthn_rp_id: str = "localhost"
     webauthn_rp_name: str = "Sawt"

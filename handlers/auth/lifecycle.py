@@ -8,6 +8,7 @@ import structlog
 
 from handlers.auth.actions import do_cut_local_sockets, revocation_channel
 from handlers.auth.config import auth_config
+from handlers.auth.otp_channels import close_http
 from server.state import AppState
 
 log = structlog.get_logger("auth")
@@ -27,6 +28,7 @@ async def startup(state: AppState) -> None:
 
 
 async def shutdown(state: AppState) -> None:
+    await close_http(state)
     pubsub = state.extras.pop("auth_pubsub", None)
     if pubsub is not None:
         try:

@@ -20,6 +20,8 @@ UPSERT_PASSWORD = """
 INSERT INTO auth_passwords (user_id, hash) VALUES ($1::uuid, $2)
 ON CONFLICT (user_id) DO UPDATE SET hash = EXCLUDED.hash, updated_at = now()"""
 
+SET_ROLE = "UPDATE users SET role = $2 WHERE id = $1::uuid"
+
 UPDATE_PASSWORD_HASH = "UPDATE auth_passwords SET hash = $2 WHERE user_id = $1::uuid"
 
 # --- sessions ------------------------------------------------------------------------------
