@@ -24,7 +24,7 @@ def normalize_phone(raw: object) -> str:
         num = phonenumbers.parse(text, "EG")
     except phonenumbers.NumberParseException:
         raise BadRequest("Phone number is malformed", code="invalid_phone") from None
-    if not phonenumbers.is_valid_number(num) or phonenumbers.number_type(num) not in _MOBILE:
+    if num.extension or not phonenumbers.is_valid_number(num) or phonenumbers.number_type(num) not in _MOBILE:
         raise BadRequest("Not a valid mobile number", code="invalid_phone")
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
