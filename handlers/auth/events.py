@@ -13,8 +13,13 @@ connect_guard(session_guard)
 @on_connect
 async def recheck_after_join(ctx: SocketContext) -> None:
     """A revocation published between the guard and joining the session room would miss this
-    socket; look once more now that it is in the room."""
-    if ctx.session_id and not await session_is_live(ctx.state, ctx.session_id, ctx.user_id):
+    socket; look once more now that it is in the room (off the connect path)."""
+    if ctx.session_id:
+        ctx.state.spawn(_recheck(ctx))
+
+
+async def _recheck(ctx: SocketContext) -> None:
+    if not await session_is_live(ctx.state, ctx.session_id, ctx.user_id):
         await ctx.state.sio.disconnect(ctx.sid, ignore_queue=True)
 
 
