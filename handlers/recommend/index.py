@@ -1,0 +1,149 @@
+"""Qdrant collections for posts and users, one code path for local mode and a server.
+
+qdrant-client's local mode (`path=`) is blocking and single-process: every call here runs
+on one dedicated thread, and opening a folder another process holds raises
+`VectorsUnavailable` with a clear message instead of touching (and corrupting) it. With
+`QDRANT_URL` set the same calls go to a Qdrant server.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+
+from handlers.recommend.embedder import DIM
+from server.config import Settings
+from server.errors import AppError
+
+
+class VectorsUnavailable(AppError):
+    def __init__(self, message: str):
+        super().__init__("vectors_unavailable", message, status=503)
+
+
+@dataclass(frozen=True)
+class Hit:
+    post_id: str
+    score: float
+    payload: dict
+
+
+class VectorIndex:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        tag = re.sub(r"[^a-z0-9_]", "_", settings.redis_prefix.lower()).strip("_") or "sawt"
+        self.posts = f"{tag}_posts"
+        self.users = f"{tag}_users"
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qdrant")
+        self._client: QdrantClient | None = None
+        self._open_error: str | None = None
+
+    @property
+    def local_path(self) -> str:
+        return str((self.settings.data_dir / "qdrant").resolve())
+
+    def _open(self) -> QdrantClient:
+        if self._client is not None:
+            return self._client
+        if self.settings.qdrant_url:
+            client = QdrantClient(url=self.settings.qdrant_url, timeout=10)
+        else:
+            try:
+                client = QdrantClient(path=self.local_path)
+            except RuntimeError as exc:  # portalocker: another process holds the folder
+                raise VectorsUnavailable(
+                    f"Qdrant local folder {self.local_path} is owned by another process; "
+                    f"run one owner (the worker) or set QDRANT_URL for several ({exc})") from None
+        for name in (self.posts, self.users):
+            if not client.collection_exists(name):
+                client.create_collection(name, vectors_config=qm.VectorParams(
+                    size=DIM, distance=qm.Distance.COSINE))
+                if name == self.posts and self.settings.qdrant_url:  # local mode ignores them
+                    for field, kind in (("author_id", qm.PayloadSchemaType.KEYWORD),
+                                        ("lang", qm.PayloadSchemaType.KEYWORD),
+                                        ("visibility", qm.PayloadSchemaType.KEYWORD),
+                                        ("published_ts", qm.PayloadSchemaType.FLOAT)):
+                        client.create_payload_index(name, field, kind)
+        self._client = client
+        return client
+
+    async def _run(self, fn, *args, **kw):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, lambda: fn(self._open(), *args, **kw))
+
+    async def available(self) -> bool:
+        try:
+            await self._run(lambda c: None)
+            return True
+        except VectorsUnavailable:
+            return False
+
+    async def upsert_posts(self, rows: list[tuple[str, np.ndarray, dict]]) -> None:
+        if not rows:
+            return
+
+        def op(c: QdrantClient):
+            c.upsert(self.posts, wait=True, points=qm.Batch(
+                ids=[r[0] for r in rows], vectors=[r[1].astype(np.float32).tolist() for r in rows],
+                payloads=[r[2] for r in rows]))
+        await self._run(op)
+
+    async def delete_posts(self, post_ids: list[str]) -> None:
+        if post_ids:
+            await self._run(lambda c: c.delete(self.posts, wait=True,
+                                               points_selector=qm.PointIdsList(points=post_ids)))
+
+    async def search_posts(self, vector: np.ndarray, *, limit: int, min_ts: float | None = None,
+                           exclude_authors: list[str] = (), langs: list[str] | None = None,
+                           visibility: str = "public") -> list[Hit]:
+        """Nearest public posts, filtered by age, author and language in Qdrant itself."""
+        must = [qm.FieldCondition(key="visibility", match=qm.MatchValue(value=visibility))]
+        if min_ts is not None:
+            must.append(qm.FieldCondition(key="published_ts", range=qm.Range(gte=min_ts)))
+        if langs:
+            must.append(qm.FieldCondition(key="lang", match=qm.MatchAny(any=list(langs))))
+        must_not = []
+        if exclude_authors:
+            must_not.append(qm.FieldCondition(key="author_id",
+                                              match=qm.MatchAny(any=list(exclude_authors))))
+        flt = qm.Filter(must=must, must_not=must_not or None)
+
+        def op(c: QdrantClient):
+            return c.query_points(self.posts, query=vector.astype(np.float32).tolist(),
+                                  query_filter=flt, limit=limit, with_payload=True).points
+        points = await self._run(op)
+        return [Hit(str(p.id), float(p.score), p.payload or {}) for p in points]
+
+    async def count_posts(self) -> int:
+        return await self._run(lambda c: c.count(self.posts, exact=True).count)
+
+    async def upsert_user(self, user_id: str, vector: np.ndarray, payload: dict) -> None:
+        await self._run(lambda c: c.upsert(self.users, wait=True, points=[qm.PointStruct(
+            id=str(uuid.UUID(user_id)), vector=vector.astype(np.float32).tolist(),
+            payload=payload)]))
+
+    async def delete_user(self, user_id: str) -> None:
+        await self._run(lambda c: c.delete(self.users, wait=True, points_selector=qm.PointIdsList(
+            points=[str(uuid.UUID(user_id))])))
+
+    async def close(self) -> None:
+        def op():
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+        await asyncio.get_running_loop().run_in_executor(self._pool, op)
+        self._pool.shutdown(wait=False)
+
+
+def vector_index(state) -> VectorIndex:
+    """This process's index handle (opened lazily on first use)."""
+    idx = state.extras.get("recommend.index")
+    if idx is None:
+        idx = state.extras["recommend.index"] = VectorIndex(state.settings)
+    return idx
