@@ -13,13 +13,19 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from qdrant_client import QdrantClient
-from qdrant_client import models as qm
 
 from handlers.recommend.embedder import DIM
 from server.config import Settings
 from server.errors import AppError
+
+if TYPE_CHECKING:
+    from qdrant_client import QdrantClient
+
+# qdrant_client is imported where it is used: it costs ~1 s of start-up for every process,
+# and only the processes that index or search need it.
 
 
 class VectorsUnavailable(AppError):
@@ -48,9 +54,11 @@ class VectorIndex:
     def local_path(self) -> str:
         return str((self.settings.data_dir / "qdrant").resolve())
 
-    def _open(self) -> QdrantClient:
+    def _open(self) -> "QdrantClient":
         if self._client is not None:
             return self._client
+        from qdrant_client import QdrantClient
+        from qdrant_client import models as qm
         if self.settings.qdrant_url:
             client = QdrantClient(url=self.settings.qdrant_url, timeout=10)
         else:
@@ -87,14 +95,17 @@ class VectorIndex:
     async def upsert_posts(self, rows: list[tuple[str, np.ndarray, dict]]) -> None:
         if not rows:
             return
+        from qdrant_client import models as qm
 
-        def op(c: QdrantClient):
+        def op(c):
             c.upsert(self.posts, wait=True, points=qm.Batch(
                 ids=[r[0] for r in rows], vectors=[r[1].astype(np.float32).tolist() for r in rows],
                 payloads=[r[2] for r in rows]))
         await self._run(op)
 
     async def delete_posts(self, post_ids: list[str]) -> None:
+        from qdrant_client import models as qm
+
         if post_ids:
             await self._run(lambda c: c.delete(self.posts, wait=True,
                                                points_selector=qm.PointIdsList(points=post_ids)))
@@ -103,6 +114,8 @@ class VectorIndex:
                            exclude_authors: list[str] = (), langs: list[str] | None = None,
                            visibility: str = "public") -> list[Hit]:
         """Nearest public posts, filtered by age, author and language in Qdrant itself."""
+        from qdrant_client import models as qm
+
         must = [qm.FieldCondition(key="visibility", match=qm.MatchValue(value=visibility))]
         if min_ts is not None:
             must.append(qm.FieldCondition(key="published_ts", range=qm.Range(gte=min_ts)))
@@ -114,7 +127,7 @@ class VectorIndex:
                                               match=qm.MatchAny(any=list(exclude_authors))))
         flt = qm.Filter(must=must, must_not=must_not or None)
 
-        def op(c: QdrantClient):
+        def op(c):
             return c.query_points(self.posts, query=vector.astype(np.float32).tolist(),
                                   query_filter=flt, limit=limit, with_payload=True).points
         points = await self._run(op)
@@ -124,11 +137,15 @@ class VectorIndex:
         return await self._run(lambda c: c.count(self.posts, exact=True).count)
 
     async def upsert_user(self, user_id: str, vector: np.ndarray, payload: dict) -> None:
+        from qdrant_client import models as qm
+
         await self._run(lambda c: c.upsert(self.users, wait=True, points=[qm.PointStruct(
             id=str(uuid.UUID(user_id)), vector=vector.astype(np.float32).tolist(),
             payload=payload)]))
 
     async def delete_user(self, user_id: str) -> None:
+        from qdrant_client import models as qm
+
         await self._run(lambda c: c.delete(self.users, wait=True, points_selector=qm.PointIdsList(
             points=[str(uuid.UUID(user_id))])))
 
