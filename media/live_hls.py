@@ -73,7 +73,7 @@ class PipelineConfig:
     part_window: int = 3  # segments that still list their parts
     fps: int = 30
     preset: str = field(default_factory=lambda: os.environ.get("LIVE_X264_PRESET", "ultrafast"))
-    queue_size: int = 120  # ~1.5 s of audio+video frames
+    queue_size: int = 48  # ~0.6 s of audio+video: a late frame is worth less than a drop
     x264_threads: int = field(
         default_factory=lambda: int(os.environ.get("LIVE_X264_THREADS", "1")))
 
@@ -158,7 +158,9 @@ class RenditionWriter:
         self._seg_v: tuple[float, float] | None = None
 
     # ---- encoding (worker thread)
-    def encode_video(self, frame: av.VideoFrame, t: float, key: bool) -> None:
+    def encode_video(self, frame: av.VideoFrame, t: float, key: bool) -> av.VideoFrame:
+        """Scale, encode, mux; returns the scaled frame (the next, smaller rung scales from
+        it: cheaper than scaling every rung from the source)."""
         pts = int(round(t * VIDEO_TB.denominator))
         if pts <= self._last_pts:
             pts = self._last_pts + 1
@@ -173,6 +175,7 @@ class RenditionWriter:
         for pkt in self.v.encode(out):
             self.container.mux(pkt)
         self._drain()
+        return out
 
     def encode_audio(self, frame: av.AudioFrame) -> None:
         for pkt in self.a.encode(frame):
@@ -450,8 +453,9 @@ class LivePipeline:
                     if key:
                         k = math.floor((t - kf_base) / self.cfg.segment_seconds + 1e-6) + 1
                         next_key = kf_base + k * self.cfg.segment_seconds
-                    for w in self.writers:
-                        w.encode_video(frame, t, key)
+                    src = frame
+                    for w in self.writers:  # highest rung first
+                        src = w.encode_video(src, t, key)
                 elif self.writers:
                     if resampler is None:
                         resampler = av.AudioResampler(format="fltp", layout="stereo",

@@ -17,7 +17,8 @@ CELL = 8  # pixels per barcode cell (rows 0..CELL of the frame)
 
 
 def burn_ms(img: np.ndarray, ms: int) -> None:
-    """Write ms (mod 2**32) as BITS black/white cells along the top of an RGB image."""
+    """Write ms (mod 2**32) as BITS black/white cells along the top of an image (the top
+    rows of a yuv420p array are luma)."""
     for i in range(BITS):
         v = 255 if (ms >> (BITS - 1 - i)) & 1 else 0
         img[0:CELL, i * CELL:(i + 1) * CELL] = v
@@ -50,11 +51,15 @@ class SyntheticVideo(VideoStreamTrack):
         delay = target - time.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        img = np.full((self.height, self.width, 3), 40, np.uint8)
-        x = (self.n * 8) % self.width
-        img[self.height // 3:, x:x + 24] = (200, 80, 20)
+        # yuv420p straight away (no colour conversion): Y plane, then U and V planes
+        h, w = self.height, self.width
+        img = np.empty((h * 3 // 2, w), np.uint8)
+        img[:h] = 40
+        img[h:] = 128
+        x = (self.n * 8) % w
+        img[h // 3:h, x:x + 24] = 200
         burn_ms(img, int(time.time() * 1000) & 0xFFFFFFFF)
-        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+        frame = av.VideoFrame.from_ndarray(img, format="yuv420p")
         frame.pts = int(self.n * 90000 / self.fps)
         frame.time_base = fractions.Fraction(1, 90000)
         self.n += 1
