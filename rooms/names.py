@@ -30,3 +30,8 @@ def session_room(session_id: object) -> str:
 def mod_queue_room() -> str:
     """Moderators working the review queue: live updates when items arrive, are taken, decided."""
     return "mod:queue"
+
+
+def presence_room(user_id: object) -> str:
+    """Sockets allowed to watch one user's presence (joined by `presence:subscribe`)."""
+    return f"presence:{user_id}"

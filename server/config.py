@@ -58,6 +58,15 @@ class Settings:
     db_pool_min: int = 1
     db_pool_max: int = 10
     log_level: str = "INFO"
+    # chat and realtime primitives (handlers/chat, rooms/presence.py, rooms/typing.py)
+    presence_heartbeat: float = 5.0  # seconds between a process's presence heartbeats
+    presence_ttl: float = 15.0  # a process silent this long is dead: its users go offline
+    typing_ttl: float = 5.0  # a typing indicator expires by itself after this
+    typing_throttle: float = 2.0  # at most one typing push per user and conversation per this
+    chat_user_rate: str = "15/second"  # messages per user, across all devices and processes
+    chat_socket_rate: str = "10/second"  # messages per socket
+    chat_event_rate: str = "60/second"  # other chat/typing/presence events per socket
+    chat_max_chars: int = 4000  # longest message text
     extra: dict = field(default_factory=dict)
 
     @property
@@ -108,4 +117,12 @@ class Settings:
             db_pool_min=_int("DB_POOL_MIN", 1),
             db_pool_max=_int("DB_POOL_MAX", 10),
             log_level=e("LOG_LEVEL", "INFO"),
+            presence_heartbeat=_float("PRESENCE_HEARTBEAT", 5.0),
+            presence_ttl=_float("PRESENCE_TTL", 15.0),
+            typing_ttl=_float("TYPING_TTL", 5.0),
+            typing_throttle=_float("TYPING_THROTTLE", 2.0),
+            chat_user_rate=e("CHAT_USER_RATE", "15/second"),
+            chat_socket_rate=e("CHAT_SOCKET_RATE", "10/second"),
+            chat_event_rate=e("CHAT_EVENT_RATE", "60/second"),
+            chat_max_chars=_int("CHAT_MAX_CHARS", 4000),
         )

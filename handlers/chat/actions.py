@@ -1,0 +1,440 @@
+"""Chat actions: conversations, messages, receipts, sync. `check_*` authorise and validate,
+`do_*` write and queue events, which leave only after the commit.
+
+Fan-out goes to the members' `user:{id}` rooms, computed from membership inside the same
+transaction that stores the message, in one emit (one Redis publish) with a list of rooms.
+So a socket never has to join a conversation room, and someone who is not a member at the
+moment a message is stored is never among its recipients.
+"""
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from handlers.moderation.gate import Decision, moderate_text
+from rooms import membership
+from rooms.names import user_room
+from rooms.ratelimit import check_rate
+from server.db import transaction
+from server.errors import AppError, BadRequest, NotFound
+from server.privacy import holds_personal_data
+from server.state import AppState
+
+from . import queries as q
+
+log = structlog.get_logger("chat")
+
+MAX_GROUP_MEMBERS = 256
+MAX_PAGE = 200
+MEDIA_KINDS = ("image", "video", "audio", "file", "sticker")
+
+
+def ms(t: datetime | None) -> int | None:
+    return int(t.timestamp() * 1000) if t else None
+
+
+def message_out(r) -> dict:
+    """A stored message as clients see it (tombstones keep their place, lose their content)."""
+    return {
+        "id": r["id"], "conversation_id": r["conversation_id"], "seq": r["seq"],
+        "rev": r["rev"], "sender_id": r["sender_id"], "client_id": r["client_id"],
+        "kind": r["kind"], "text": r["body"], "reply_to": r["reply_to_seq"],
+        "media": r["media"], "data": r["data"], "held": r["status"] == "held",
+        "created_at": ms(r["created_at"]), "edited_at": ms(r["edited_at"]),
+        "deleted": r["deleted_at"] is not None,
+    }
+
+
+def rooms_of(user_ids) -> list[str]:
+    return [user_room(u) for u in user_ids]
+
+
+def dm_key(a: str, b: str) -> str:
+    return ":".join(sorted((str(a), str(b))))
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"b{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("b"):
+            raise ValueError
+        return int(raw[1:])
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("Invalid cursor", code="invalid_cursor") from None
+
+
+# --- sending -----------------------------------------------------------------------------
+
+@dataclass
+class Outgoing:
+    """A validated message about to be stored."""
+
+    conversation_id: str | None
+    to: str | None
+    client_id: str
+    text: str | None
+    reply_to: int | None
+    media: dict | None
+
+
+async def check_send_message(state: AppState, user_id: str, sid: str,
+                             msg: Outgoing) -> Decision:
+    """Rate limits (per user across processes, per socket), size, and moderation."""
+    s = state.settings
+    await check_rate(state, "chat:send:user", user_id, s.chat_user_rate)
+    await check_rate(state, "chat:send:socket", sid, s.chat_socket_rate)
+    if (msg.conversation_id is None) == (msg.to is None):
+        raise BadRequest("Give exactly one of conversation_id or to", code="invalid_payload")
+    if msg.to is not None and str(msg.to) == str(user_id):
+        raise BadRequest("You cannot message yourself", code="invalid_recipient")
+    if not msg.text and not msg.media:
+        raise BadRequest("A message needs text or media", code="empty_message")
+    if msg.text is not None and len(msg.text) > s.chat_max_chars:
+        raise AppError("message_too_long", f"Messages are at most {s.chat_max_chars} characters",
+                       status=413)
+    if msg.media is not None:
+        check_media(msg.media)
+    if not msg.text:
+        return Decision("allow")
+    decision = await moderate_text(state, msg.text, user_id=user_id, context="chat")
+    if decision.action == "block":
+        raise AppError("message_blocked", decision.reason or "This message was not sent: it "
+                       "breaks the community rules", status=422,
+                       details={"layer": decision.layer} if decision.layer else None)
+    return decision
+
+
+def check_media(media: dict) -> None:
+    if not isinstance(media.get("id"), str) or not 0 < len(media["id"]) <= 100 \
+            or media.get("kind") not in MEDIA_KINDS:
+        raise BadRequest(f"media needs an id and a kind ({', '.join(MEDIA_KINDS)})",
+                         code="invalid_media")
+
+
+async def _open_dm(state: AppState, conn, user_id: str, to: str) -> str:
+    if not await conn.fetchval(q.USER_ACTIVE, to):
+        raise NotFound("No such user", code="user_not_found")
+    key = dm_key(user_id, to)
+    conv_id = await conn.fetchval(q.CREATE_DM, key, user_id)
+    if conv_id is None:
+        conv_id = await conn.fetchval(q.DM_BY_KEY, key)
+    else:
+        await conn.execute(q.ADD_DM_MEMBERS, conv_id, [user_id, to])
+    return conv_id
+
+
+async def do_send_message(state: AppState, user_id: str, msg: Outgoing,
+                          decision: Decision) -> dict:
+    """Store the message with the next seq and send it to every member's devices.
+
+    Idempotent on (sender, conversation, client_id): a resend returns the stored message
+    and sends nothing again. A held message is stored but goes only to its author.
+    """
+    held = decision.action == "hold"
+    async with transaction(state.db, state.emitter) as tx:
+        conn = tx.conn
+        conv_id = msg.conversation_id or await _open_dm(state, conn, user_id, msg.to)
+        row = await conn.fetchrow(q.LOCK_FOR_SEND, conv_id, user_id, msg.client_id)
+        if row is None:
+            raise membership.conversation_not_found()
+        if row["existing_seq"] is not None:
+            existing = await conn.fetchrow(q.MESSAGE_BY_SEQ, conv_id, row["existing_seq"])
+            return {**message_out(existing), "duplicate": True}
+        others = [m for m in row["members"] if m != str(user_id)]
+        if row["kind"] == "dm" and await membership.blocked_between(state, conn, user_id, others):
+            raise AppError("blocked", "You cannot message this person", status=403)
+        if msg.reply_to is not None and not await conn.fetchval(
+                q.REPLY_TARGET_EXISTS, conv_id, msg.reply_to, row["joined_seq"], user_id):
+            raise NotFound("The message you reply to does not exist", code="reply_not_found")
+        stored = await conn.fetchrow(
+            q.INSERT_MESSAGE, conv_id, user_id, msg.client_id, "text", msg.text, msg.reply_to,
+            msg.media, None, "held" if held else "visible",
+            {"layer": decision.layer, "reason": decision.reason} if held else None)
+        out = message_out(stored)
+        tx.emit("chat:message", out,
+                room=user_room(user_id) if held else rooms_of(row["members"]))
+    return out
+
+
+async def _system_message(tx, conv_id: str, actor: str, data: dict, recipients) -> dict:
+    stored = await tx.conn.fetchrow(
+        q.INSERT_MESSAGE, conv_id, actor, f"sys-{uuid.uuid4().hex}", "system", None, None,
+        None, data, "visible", None)
+    out = message_out(stored)
+    tx.emit("chat:message", out, room=rooms_of(recipients))
+    return out
+
+
+# --- edit and delete ---------------------------------------------------------------------
+
+async def check_edit_message(state: AppState, user_id: str, text: str) -> Decision:
+    await check_rate(state, "chat:send:user", user_id, state.settings.chat_user_rate)
+    if not text:
+        raise BadRequest("An edit needs text; delete the message instead", code="empty_message")
+    if len(text) > state.settings.chat_max_chars:
+        raise AppError("message_too_long",
+                       f"Messages are at most {state.settings.chat_max_chars} characters",
+                       status=413)
+    decision = await moderate_text(state, text, user_id=user_id, context="chat")
+    if decision.action == "block":
+        raise AppError("message_blocked", decision.reason or "This edit breaks the community "
+                       "rules", status=422)
+    return decision
+
+
+async def _own_message(conn, conv_id: str, seq: int, user_id: str, *, admin_ok: bool) -> Any:
+    m = await membership.check_member(conn, conv_id, user_id)
+    r = await conn.fetchrow(q.MESSAGE_BY_SEQ_FOR_UPDATE, conv_id, seq)
+    if r is None or seq <= m.joined_seq or (r["status"] == "held"
+                                            and r["sender_id"] != str(user_id)):
+        raise NotFound("No such message", code="message_not_found")
+    if r["kind"] != "text":
+        raise AppError("not_editable", "System messages cannot be changed", status=403)
+    if r["sender_id"] != str(user_id) and not (admin_ok and m.is_admin):
+        raise AppError("not_your_message", "Only the author can change this message",
+                       status=403)
+    if r["deleted_at"] is not None:
+        raise AppError("message_deleted", "This message was deleted", status=409)
+    return r
+
+
+async def do_edit_message(state: AppState, user_id: str, conv_id: str, seq: int, text: str,
+                          decision: Decision) -> dict:
+    held = decision.action == "hold"
+    async with transaction(state.db, state.emitter) as tx:
+        conn = tx.conn
+        await _own_message(conn, conv_id, seq, user_id, admin_ok=False)
+        rev = await conn.fetchval(q.BUMP_REV, conv_id)
+        r = await conn.fetchrow(
+            q.EDIT_MESSAGE, conv_id, seq, text, rev, "held" if held else "visible",
+            {"layer": decision.layer, "reason": decision.reason} if held else None)
+        out = message_out(r)
+        members = await membership.member_ids(conn, conv_id)
+        if held:  # the others saw the old text; now they see nothing there
+            tx.emit("chat:message_updated", out, room=user_room(user_id))
+            hidden = {**out, "text": None, "media": None, "held": False, "deleted": True}
+            tx.emit("chat:message_updated", hidden,
+                    room=rooms_of(m for m in members if m != str(user_id)))
+        else:
+            tx.emit("chat:message_updated", out, room=rooms_of(members))
+    return out
+
+
+async def do_delete_message(state: AppState, user_id: str, conv_id: str, seq: int) -> dict:
+    """Tombstone: the message keeps its seq; text and media are gone. Author or group admin."""
+    async with transaction(state.db, state.emitter) as tx:
+        conn = tx.conn
+        await _own_message(conn, conv_id, seq, user_id, admin_ok=True)
+        rev = await conn.fetchval(q.BUMP_REV, conv_id)
+        out = message_out(await conn.fetchrow(q.DELETE_MESSAGE, conv_id, seq, rev))
+        tx.emit("chat:message_updated", out,
+                room=rooms_of(await membership.member_ids(conn, conv_id)))
+    return out
+
+
+# --- reading -----------------------------------------------------------------------------
+
+async def do_history(state: AppState, user_id: str, conv_id: str, cursor: str | None,
+                     limit: int) -> dict:
+    """A page of messages older than the cursor, oldest first; `cursor` pages further back."""
+    limit = max(1, min(limit, MAX_PAGE))
+    before = decode_cursor(cursor) if cursor else 2**62
+    async with state.db.acquire() as conn:
+        m = await membership.check_member(conn, conv_id, user_id)
+        rows = await conn.fetch(q.HISTORY_BEFORE, conv_id, m.joined_seq, before, user_id, limit)
+    msgs = [message_out(r) for r in reversed(rows)]
+    more = len(rows) == limit and msgs[0]["seq"] > m.joined_seq + 1
+    return {"conversation_id": conv_id, "messages": msgs, "last_seq": m.last_seq,
+            "cursor": encode_cursor(msgs[0]["seq"]) if more else None}
+
+
+async def do_sync(state: AppState, user_id: str, known: dict[str, tuple[int, int | None]],
+                  limit: int) -> dict:
+    """What a (re)connecting device missed, per conversation, in seq order.
+
+    `known` maps conversation id -> (last seq the device has, last rev it has or None).
+    Conversations the device does not list start from the user's confirmed delivery point.
+    For each, returns messages with seq in (after, last_seq] (at most `limit`; `has_more`
+    says to call again from the new point), edits and deletions of older messages the device
+    has (when it gave a rev), and the point to continue from. Listed conversations the user
+    is no longer in come back in `gone`. Delivery is confirmed up to what is returned.
+    """
+    limit = max(1, min(limit, MAX_PAGE))
+    out, delivered = [], []
+    async with state.db.acquire() as conn:
+        mine = {r["conversation_id"]: r for r in await conn.fetch(q.MY_CONVERSATIONS_FOR_SYNC,
+                                                                  user_id)}
+        gone = [c for c in known if c not in mine]
+        for conv_id, r in mine.items():
+            after_seq, after_rev = known.get(conv_id, (r["delivered_seq"], None))
+            after_seq = max(after_seq, r["joined_seq"])
+            listed = conv_id in known
+            if not listed and r["last_seq"] <= after_seq:
+                continue
+            rows = await conn.fetch(q.MESSAGES_AFTER, conv_id, after_seq, user_id, limit + 1) \
+                if r["last_seq"] > after_seq else []
+            more = len(rows) > limit
+            rows = rows[:limit]
+            changed = []
+            if after_rev is not None and r["last_rev"] > after_rev:
+                changed = [message_out(x) for x in await conn.fetch(
+                    q.CHANGED_SINCE, conv_id, after_rev, r["joined_seq"], after_seq, user_id,
+                    MAX_PAGE)]
+            upto = rows[-1]["seq"] if more else max(r["last_seq"], after_seq)
+            out.append({"conversation_id": conv_id, "messages": [message_out(x) for x in rows],
+                        "changed": changed, "last_seq": upto,
+                        "last_rev": r["last_rev"], "has_more": more})
+            if rows:
+                delivered.append((conv_id, rows[-1]["seq"]))
+    for conv_id, seq in delivered:
+        await do_receipt(state, user_id, conv_id, seq, "delivered", checked=True)
+    return {"conversations": out, "gone": gone}
+
+
+async def do_conversations(state: AppState, user_id: str, limit: int) -> list[dict]:
+    async with state.db.acquire() as conn:
+        rows = await conn.fetch(q.MY_CONVERSATIONS, user_id, max(1, min(limit, 500)))
+    return [{"id": r["id"], "kind": r["kind"], "title": r["title"], "role": r["role"],
+             "members": r["members"], "last_seq": r["last_seq"], "last_rev": r["last_rev"],
+             "read_seq": r["read_seq"], "delivered_seq": r["delivered_seq"],
+             "unread": r["unread"], "last_message_at": ms(r["last_message_at"])}
+            for r in rows]
+
+
+async def do_receipt(state: AppState, user_id: str, conv_id: str, seq: int, kind: str,
+                     *, checked: bool = False) -> dict:
+    """Move the user's read (or delivered) point forward and tell the members."""
+    sql = q.ADVANCE_READ if kind == "read" else q.ADVANCE_DELIVERED
+    async with transaction(state.db, state.emitter) as tx:
+        if not checked:
+            await membership.check_member(tx.conn, conv_id, user_id)
+        upto = await tx.conn.fetchval(sql, conv_id, user_id, seq)
+        if upto is not None:
+            tx.emit("chat:receipt", {"conversation_id": conv_id, "user_id": str(user_id),
+                                     "kind": kind, "seq": upto},
+                    room=rooms_of(await membership.member_ids(tx.conn, conv_id)))
+    return {"conversation_id": conv_id, "kind": kind, "seq": upto, "advanced": upto is not None}
+
+
+# --- groups ------------------------------------------------------------------------------
+
+async def _active_users(conn, user_ids) -> list[str]:
+    ids = list(dict.fromkeys(str(u) for u in user_ids))
+    found = {r[0] for r in await conn.fetch(q.USERS_ACTIVE, ids)}
+    missing = [u for u in ids if u not in found]
+    if missing:
+        raise NotFound(f"No such user: {', '.join(missing[:5])}", code="user_not_found")
+    return ids
+
+
+async def do_create_group(state: AppState, user_id: str, title: str,
+                          member_ids: list[str]) -> dict:
+    others = [u for u in dict.fromkeys(str(m) for m in member_ids) if u != str(user_id)]
+    if len(others) + 1 > MAX_GROUP_MEMBERS:
+        raise BadRequest(f"A group has at most {MAX_GROUP_MEMBERS} members", code="group_full")
+    async with transaction(state.db, state.emitter) as tx:
+        conn = tx.conn
+        await _active_users(conn, others)
+        conv_id = await conn.fetchval(q.CREATE_GROUP, title, user_id)
+        await conn.fetch(q.ADD_MEMBERS, conv_id, [user_id], "admin")
+        await conn.fetch(q.ADD_MEMBERS, conv_id, others, "member")
+        members = [str(user_id), *others]
+        await _system_message(tx, conv_id, user_id, {"event": "created", "title": title,
+                                                     "members": members}, members)
+    return {"id": conv_id, "kind": "group", "title": title, "members": members}
+
+
+async def do_add_members(state: AppState, user_id: str, conv_id: str,
+                         user_ids: list[str]) -> dict:
+    async with transaction(state.db, state.emitter) as tx:
+        conn = tx.conn
+        m = await membership.check_admin(conn, conv_id, user_id)
+        if m.kind != "group":
+            raise AppError("not_a_group", "Members can be added to groups only", status=409)
+        ids = await _active_users(conn, user_ids)
+        current = await membership.member_ids(conn, conv_id)
+        if len(set(current) | set(ids)) > MAX_GROUP_MEMBERS:
+            raise BadRequest(f"A group has at most {MAX_GROUP_MEMBERS} members",
+                             code="group_full")
+        added = [r[0] for r in await conn.fetch(q.ADD_MEMBERS, conv_id, ids, "member")]
+        if added:
+            await _system_message(tx, conv_id, user_id, {"event": "members_added",
+                                                         "user_ids": added},
+                                  [*current, *added])
+    return {"conversation_id": conv_id, "added": added}
+
+
+async def do_remove_member(state: AppState, user_id: str, conv_id: str, target: str) -> dict:
+    """An admin removes someone, or anyone leaves (target = themselves). Not for DMs."""
+    leaving = str(target) == str(user_id)
+    async with transaction(state.db, state.emitter) as tx:
+        conn = tx.conn
+        m = await (membership.check_member if leaving else membership.check_admin)(
+            conn, conv_id, user_id)
+        if m.kind != "group":
+            raise AppError("not_a_group", "You cannot leave a direct conversation",
+                           status=409)
+        before = await membership.member_ids(conn, conv_id)
+        if not await conn.fetchval(q.REMOVE_MEMBER, conv_id, target):
+            raise NotFound("Not a member of this group", code="member_not_found")
+        promoted = await conn.fetchval(q.PROMOTE_IF_NO_ADMIN, conv_id)
+        data = {"event": "member_left" if leaving else "member_removed", "user_id": str(target)}
+        if promoted:
+            data["promoted"] = promoted
+        # the one who is out hears it too, then nothing more
+        await _system_message(tx, conv_id, user_id, data, before)
+    return {"conversation_id": conv_id, "removed": str(target)}
+
+
+async def do_rename(state: AppState, user_id: str, conv_id: str, title: str) -> dict:
+    async with transaction(state.db, state.emitter) as tx:
+        m = await membership.check_admin(tx.conn, conv_id, user_id)
+        if m.kind != "group":
+            raise AppError("not_a_group", "Only groups have a title", status=409)
+        await tx.conn.execute(q.RENAME, conv_id, title)
+        await _system_message(tx, conv_id, user_id, {"event": "renamed", "title": title},
+                              await membership.member_ids(tx.conn, conv_id))
+    return {"conversation_id": conv_id, "title": title}
+
+
+async def do_set_admin(state: AppState, user_id: str, conv_id: str, target: str,
+                       admin: bool) -> dict:
+    async with transaction(state.db, state.emitter) as tx:
+        m = await membership.check_admin(tx.conn, conv_id, user_id)
+        if m.kind != "group":
+            raise AppError("not_a_group", "Only groups have admins", status=409)
+        if not await tx.conn.fetchval(q.SET_ROLE, conv_id, target,
+                                      "admin" if admin else "member"):
+            raise NotFound("Not a member of this group", code="member_not_found")
+        await tx.conn.fetchval(q.PROMOTE_IF_NO_ADMIN, conv_id)
+        await _system_message(tx, conv_id, user_id,
+                              {"event": "admin_granted" if admin else "admin_revoked",
+                               "user_id": str(target)},
+                              await membership.member_ids(tx.conn, conv_id))
+    return {"conversation_id": conv_id, "user_id": str(target), "admin": admin}
+
+
+# --- PDPL --------------------------------------------------------------------------------
+
+async def _export(conn, user_id: str) -> dict:
+    return {"messages": [message_out(r) for r in await conn.fetch(q.EXPORT_MESSAGES, user_id)],
+            "conversations": [{**dict(r), "joined_at": ms(r["joined_at"])}
+                              for r in await conn.fetch(q.EXPORT_MEMBERSHIPS, user_id)]}
+
+
+async def _erase(conn, user_id: str) -> None:
+    """Their messages become tombstones (others' threads keep their shape); memberships go."""
+    await conn.execute(q.ERASE_MESSAGES, user_id)
+    await conn.execute("DELETE FROM conversation_members WHERE user_id = $1", user_id)
+
+
+holds_personal_data("chat", export=_export, erase=_erase)

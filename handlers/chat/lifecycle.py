@@ -1,0 +1,43 @@
+"""Per-process start and stop of chat's background work: the presence heartbeat and sweep."""
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from handlers.chat.live_actions import do_presence_close, do_presence_sweep
+from rooms.presence import presence
+from rooms.typing import typing
+from server.state import AppState
+
+log = structlog.get_logger("presence")
+
+
+async def _beat(state: AppState) -> None:
+    """Heartbeat, then sweep dead processes, every `presence_heartbeat` seconds."""
+    store = presence(state)
+    delay = state.settings.presence_heartbeat
+    while True:
+        try:
+            await store.heartbeat()
+            await do_presence_sweep(state)
+            delay = state.settings.presence_heartbeat
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("presence_heartbeat_failed")
+            delay = min(delay * 2, state.settings.presence_ttl / 3)
+        await asyncio.sleep(delay)
+
+
+async def startup(state: AppState) -> None:
+    await presence(state).heartbeat()
+    state.spawn(_beat(state))
+
+
+async def shutdown(state: AppState) -> None:
+    typing(state).cancel_all()
+    try:
+        await do_presence_close(state)
+    except Exception:
+        log.exception("presence_close_failed")
