@@ -15,6 +15,10 @@ process's users read as offline as soon as its heartbeat is `presence_ttl` old. 
 fields and reports who went offline, so watchers get a push. With the defaults (5 s beat,
 15 s TTL) a ghost is gone from reads after 15 s and pushed offline within ~20 s.
 
+A process that was only slow (CPU starved past the TTL) and got swept notices at its next
+heartbeat (its entry had to be re-added) and registers its sockets again from `local`, its
+own list of the sockets it holds; that list is never read to answer anyone.
+
 This module only keeps state and reports changes (`Change`); the chat actions emit them.
 """
 from __future__ import annotations
@@ -52,7 +56,7 @@ class Change:
 class PresenceStore(Protocol):
     node_id: str
 
-    async def heartbeat(self) -> None: ...
+    async def heartbeat(self) -> list[Change]: ...
     async def connect(self, user_id: str, sid: str, status: str = ONLINE) -> Change | None: ...
     async def disconnect(self, user_id: str, sid: str) -> Change | None: ...
     async def set_status(self, user_id: str, sid: str, status: str) -> Change | None: ...
@@ -70,6 +74,7 @@ class RedisPresence:
         s = state.settings
         self.ttl = s.presence_ttl
         self.k_nodes = s.key("pres", "nodes")
+        self.local: dict[str, tuple[str, str]] = {}  # sid -> (user id, status), this process
 
     @property
     def r(self):
@@ -84,14 +89,26 @@ class RedisPresence:
     def _k_seen(self, uid) -> str:
         return self.state.key("pres", "seen", uid)
 
-    async def heartbeat(self) -> None:
-        await self.r.zadd(self.k_nodes, {self.node_id: time.time()})
+    async def heartbeat(self) -> list[Change]:
+        """Say this process lives; if it had been swept as dead, put its sockets back."""
+        if not await self.r.zadd(self.k_nodes, {self.node_id: time.time()}):
+            return []
+        local = dict(self.local)
+        if not local:
+            return []
+        async with self.r.pipeline(transaction=False) as p:
+            for sid, (uid, status) in local.items():
+                p.hset(self._k_user(uid), f"{self.node_id}/{sid}", status)
+                p.sadd(self._k_node(self.node_id), f"{uid}/{sid}")
+            await p.execute()
+        now = await self.statuses({uid for uid, _ in local.values()})
+        return [Change(OFFLINE, p) for p in now.values() if p.status != OFFLINE]
 
     async def connect(self, user_id: str, sid: str, status: str = ONLINE) -> Change | None:
         before = (await self.statuses([user_id]))[user_id]
         field = f"{self.node_id}/{sid}"
+        self.local[sid] = (str(user_id), status)
         async with self.r.pipeline(transaction=False) as p:
-            p.zadd(self.k_nodes, {self.node_id: time.time()})
             p.hset(self._k_user(user_id), field, status)
             p.sadd(self._k_node(self.node_id), f"{user_id}/{sid}")
             await p.execute()
@@ -99,6 +116,7 @@ class RedisPresence:
 
     async def disconnect(self, user_id: str, sid: str) -> Change | None:
         before = (await self.statuses([user_id]))[user_id]
+        self.local.pop(sid, None)
         async with self.r.pipeline(transaction=False) as p:
             p.hdel(self._k_user(user_id), f"{self.node_id}/{sid}")
             p.srem(self._k_node(self.node_id), f"{user_id}/{sid}")
@@ -112,6 +130,8 @@ class RedisPresence:
         field = f"{self.node_id}/{sid}"
         if not await self.r.hexists(self._k_user(user_id), field):
             return None
+        if sid in self.local:
+            self.local[sid] = (str(user_id), status)
         await self.r.hset(self._k_user(user_id), field, status)
         return await self._changed(user_id, before.status)
 
@@ -165,9 +185,12 @@ class RedisPresence:
             if node == self.node_id:
                 continue  # our own loop was late; the next heartbeat revives us
             lock = self.state.key("pres", "sweep", node)
-            if not await self.r.set(lock, self.node_id, nx=True, ex=60):
+            if not await self.r.set(lock, self.node_id, nx=True, ex=30):
                 continue
-            changes += await self._forget_node(node, int(last_beat * 1000))
+            try:
+                changes += await self._forget_node(node, int(last_beat * 1000))
+            finally:
+                await self.r.delete(lock)
         return changes
 
     async def _forget_node(self, node: str, seen_ms: int) -> list[Change]:
@@ -197,6 +220,7 @@ class RedisPresence:
 
     async def close(self) -> list[Change]:
         """Graceful stop: forget what this process still holds, at once."""
+        self.local.clear()
         return await self._forget_node(self.node_id, int(time.time() * 1000))
 
 

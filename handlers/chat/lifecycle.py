@@ -5,7 +5,7 @@ import asyncio
 
 import structlog
 
-from handlers.chat.live_actions import do_presence_close, do_presence_sweep
+from handlers.chat.live_actions import do_presence_close, do_presence_sweep, emit_changes
 from rooms.presence import presence
 from rooms.typing import typing
 from server.state import AppState
@@ -19,7 +19,7 @@ async def _beat(state: AppState) -> None:
     delay = state.settings.presence_heartbeat
     while True:
         try:
-            await store.heartbeat()
+            await emit_changes(state, await store.heartbeat())
             await do_presence_sweep(state)
             delay = state.settings.presence_heartbeat
         except asyncio.CancelledError:
