@@ -31,7 +31,10 @@ async def _beat(state: AppState) -> None:
 
 
 async def startup(state: AppState) -> None:
-    await presence(state).heartbeat()
+    try:  # beat before the first socket arrives; a Redis outage must not stop start-up
+        await presence(state).heartbeat()
+    except Exception:
+        log.warning("presence_first_heartbeat_failed")
     state.spawn(_beat(state))
 
 
