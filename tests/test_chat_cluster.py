@@ -118,9 +118,9 @@ async def test_rate_limit_holds_across_two_processes_for_one_user(server_procs, 
     p1, p2 = await server_procs(2, CHAT_USER_RATE="4/minute")
     alice, bob = await make_user("alice"), await make_user("bob")
     on_1, on_2 = await alice.connect(p1.url), await alice.connect(p2.url)
-    for sock in (on_1, on_2, on_1, on_2):
-        await sock.ok("chat:send", {"to": bob.id, "client_id": cid(), "text": "hi"})
+    for i, sock in enumerate((on_1, on_2, on_1, on_2)):
+        await sock.ok("chat:send", {"to": bob.id, "client_id": cid(), "text": f"hi {i}"})
     for sock in (on_1, on_2):
-        ack = await sock.call("chat:send", {"to": bob.id, "client_id": cid(), "text": "hi"})
+        ack = await sock.call("chat:send", {"to": bob.id, "client_id": cid(), "text": "more"})
         assert ack["ok"] is False and ack["error"]["code"] == "rate_limited"
         assert 0 < ack["error"]["retry_after"] <= 60

@@ -8,12 +8,14 @@ moment a message is stored is never among its recipients.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import structlog
 
 from handlers.moderation.gate import Decision, moderate_text
@@ -86,12 +88,20 @@ class Outgoing:
     media: dict | None
 
 
+@dataclass
+class Prepared:
+    """What the checks found out about a send: where it goes, or that it was sent already."""
+
+    conversation_id: str | None  # None: the DM does not exist yet (first message)
+    decision: Decision
+    existing: dict | None = None
+
+
 async def check_send_message(state: AppState, user_id: str, sid: str,
-                             msg: Outgoing) -> Decision:
-    """Rate limits (per user across processes, per socket), size, and moderation."""
+                             msg: Outgoing) -> Prepared:
+    """Rate limits (per user across processes, per socket), size, membership, blocks, and
+    moderation last. A resend of a stored client_id is answered from the store."""
     s = state.settings
-    await check_rate(state, "chat:send:user", user_id, s.chat_user_rate)
-    await check_rate(state, "chat:send:socket", sid, s.chat_socket_rate)
     if (msg.conversation_id is None) == (msg.to is None):
         raise BadRequest("Give exactly one of conversation_id or to", code="invalid_payload")
     if msg.to is not None and str(msg.to) == str(user_id):
@@ -103,14 +113,61 @@ async def check_send_message(state: AppState, user_id: str, sid: str,
                        status=413)
     if msg.media is not None:
         check_media(msg.media)
-    if not msg.text:
-        return Decision("allow")
-    decision = await moderate_text(state, msg.text, user_id=user_id, context="chat")
-    if decision.action == "block":
-        raise AppError("message_blocked", decision.reason or "This message was not sent: it "
-                       "breaks the community rules", status=422,
-                       details={"layer": decision.layer} if decision.layer else None)
-    return decision
+    # the limits (Redis) and the store check (PostgreSQL) wait on different servers: overlap
+    rates = asyncio.gather(check_rate(state, "chat:send:user", user_id, s.chat_user_rate),
+                           check_rate(state, "chat:send:socket", sid, s.chat_socket_rate))
+    try:
+        conv_id, existing = await _precheck(state, user_id, msg)
+    finally:
+        await rates  # a rate_limited answer wins over whatever the store said
+    if existing is not None:
+        return Prepared(conv_id, ALLOW_DECISION, existing)
+    decision = ALLOW_DECISION
+    if msg.text:
+        decision = await moderate_text(state, msg.text, user_id=user_id, context="chat")
+        if decision.action == "block":
+            raise AppError("message_blocked", decision.reason or "This message was not sent: "
+                           "it breaks the community rules", status=422,
+                           details={"layer": decision.layer} if decision.layer else None)
+    return Prepared(conv_id, decision)
+
+
+async def _precheck(state: AppState, user_id: str, msg: Outgoing
+                    ) -> tuple[str | None, dict | None]:
+    """Membership and blocks: the conversation (None for a DM not yet created), and the
+    stored message when this client_id was sent already."""
+    async with state.db.acquire() as conn:
+        blocks = await membership.table_exists(state, conn, "blocks")
+        if msg.conversation_id is not None:
+            row = await conn.fetchrow(q.PRECHECK_BY_ID_BLOCKS if blocks else q.PRECHECK_BY_ID,
+                                      msg.conversation_id, user_id, msg.client_id)
+            if row is None:
+                raise membership.conversation_not_found()
+        else:
+            row = await conn.fetchrow(
+                q.PRECHECK_BY_DM_KEY_BLOCKS if blocks else q.PRECHECK_BY_DM_KEY,
+                dm_key(user_id, msg.to), user_id, msg.client_id)
+            if row is None:  # first message between them
+                if not await conn.fetchval(q.USER_ACTIVE, msg.to):
+                    raise NotFound("No such user", code="user_not_found")
+                if await membership.blocked_between(state, conn, user_id, [msg.to]):
+                    raise _blocked()
+        if row is not None and row["existing_seq"] is not None:
+            existing = await conn.fetchrow(q.MESSAGE_BY_SEQ, row["conversation_id"],
+                                           row["existing_seq"])
+            return row["conversation_id"], {**message_out(existing), "duplicate": True}
+    if row is None:
+        return None, None
+    if row["blocked"]:
+        raise _blocked()
+    return row["conversation_id"], None
+
+
+ALLOW_DECISION = Decision("allow")
+
+
+def _blocked() -> AppError:
+    return AppError("blocked", "You cannot message this person", status=403)
 
 
 def check_media(media: dict) -> None:
@@ -120,48 +177,46 @@ def check_media(media: dict) -> None:
                          code="invalid_media")
 
 
-async def _open_dm(state: AppState, conn, user_id: str, to: str) -> str:
-    if not await conn.fetchval(q.USER_ACTIVE, to):
-        raise NotFound("No such user", code="user_not_found")
+async def _open_dm(state: AppState, user_id: str, to: str) -> str:
+    """The pair's DM, created if needed (concurrent first messages share one)."""
     key = dm_key(user_id, to)
-    conv_id = await conn.fetchval(q.CREATE_DM, key, user_id)
-    if conv_id is None:
-        conv_id = await conn.fetchval(q.DM_BY_KEY, key)
-    else:
-        await conn.execute(q.ADD_DM_MEMBERS, conv_id, [user_id, to])
-    return conv_id
+    async with transaction(state.db) as tx:
+        conv_id = await tx.conn.fetchval(q.CREATE_DM, key, user_id)
+        if conv_id is not None:
+            await tx.conn.execute(q.ADD_DM_MEMBERS, conv_id, [user_id, to])
+    # the loser of a creation race reads the winner's row in a fresh statement
+    return conv_id or await state.db.fetchval(q.DM_BY_KEY, key)
 
 
 async def do_send_message(state: AppState, user_id: str, msg: Outgoing,
-                          decision: Decision) -> dict:
+                          prep: Prepared) -> dict:
     """Store the message with the next seq and send it to every member's devices.
 
     Idempotent on (sender, conversation, client_id): a resend returns the stored message
     and sends nothing again. A held message is stored but goes only to its author.
+    The store is one statement (its own transaction, see queries.SEND): the event leaves
+    after it has committed.
     """
-    held = decision.action == "hold"
-    async with transaction(state.db, state.emitter) as tx:
-        conn = tx.conn
-        conv_id = msg.conversation_id or await _open_dm(state, conn, user_id, msg.to)
-        row = await conn.fetchrow(q.LOCK_FOR_SEND, conv_id, user_id, msg.client_id)
-        if row is None:
-            raise membership.conversation_not_found()
-        if row["existing_seq"] is not None:
-            existing = await conn.fetchrow(q.MESSAGE_BY_SEQ, conv_id, row["existing_seq"])
-            return {**message_out(existing), "duplicate": True}
-        others = [m for m in row["members"] if m != str(user_id)]
-        if row["kind"] == "dm" and await membership.blocked_between(state, conn, user_id, others):
-            raise AppError("blocked", "You cannot message this person", status=403)
-        if msg.reply_to is not None and not await conn.fetchval(
-                q.REPLY_TARGET_EXISTS, conv_id, msg.reply_to, row["joined_seq"], user_id):
-            raise NotFound("The message you reply to does not exist", code="reply_not_found")
-        stored = await conn.fetchrow(
-            q.INSERT_MESSAGE, conv_id, user_id, msg.client_id, "text", msg.text, msg.reply_to,
-            msg.media, None, "held" if held else "visible",
-            {"layer": decision.layer, "reason": decision.reason} if held else None)
-        out = message_out(stored)
-        tx.emit("chat:message", out,
-                room=user_room(user_id) if held else rooms_of(row["members"]))
+    if prep.existing is not None:
+        return prep.existing
+    held = prep.decision.action == "hold"
+    conv_id = prep.conversation_id or await _open_dm(state, user_id, msg.to)
+    try:
+        row = await state.db.fetchrow(
+            q.SEND, conv_id, user_id, msg.client_id, msg.text, msg.reply_to, msg.media,
+            "held" if held else "visible",
+            {"layer": prep.decision.layer, "reason": prep.decision.reason} if held else None)
+    except asyncpg.UniqueViolationError:  # a concurrent resend of the same client_id won
+        existing = await state.db.fetchrow(q.MESSAGE_BY_CLIENT_ID, conv_id, user_id,
+                                           msg.client_id)
+        return {**message_out(existing), "duplicate": True}
+    if not row["member"]:
+        raise membership.conversation_not_found()
+    if not row["reply_ok"]:
+        raise NotFound("The message you reply to does not exist", code="reply_not_found")
+    out = message_out(row)
+    await state.emitter.emit("chat:message", out,
+                             room=user_room(user_id) if held else rooms_of(row["members"]))
     return out
 
 
@@ -176,8 +231,12 @@ async def _system_message(tx, conv_id: str, actor: str, data: dict, recipients) 
 
 # --- edit and delete ---------------------------------------------------------------------
 
-async def check_edit_message(state: AppState, user_id: str, text: str) -> Decision:
+async def check_edit_message(state: AppState, user_id: str, conv_id: str,
+                             text: str) -> Decision:
+    """Rate, size and membership, then moderation (authorised edits only reach it)."""
     await check_rate(state, "chat:send:user", user_id, state.settings.chat_user_rate)
+    async with state.db.acquire() as conn:
+        await membership.check_member(conn, conv_id, user_id)
     if not text:
         raise BadRequest("An edit needs text; delete the message instead", code="empty_message")
     if len(text) > state.settings.chat_max_chars:

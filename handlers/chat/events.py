@@ -121,14 +121,15 @@ async def on_send(ctx: SocketContext, data: dict) -> dict:
     msg = a.Outgoing(conversation_id=_s(req.conversation_id), to=_s(req.to),
                      client_id=req.client_id, text=req.text, reply_to=req.reply_to,
                      media=msgspec.to_builtins(req.media) if req.media else None)
-    decision = await a.check_send_message(ctx.state, ctx.user_id, ctx.sid, msg)
-    return ok(await a.do_send_message(ctx.state, ctx.user_id, msg, decision))
+    prepared = await a.check_send_message(ctx.state, ctx.user_id, ctx.sid, msg)
+    return ok(await a.do_send_message(ctx.state, ctx.user_id, msg, prepared))
 
 
 @on("chat:edit")
 async def on_edit(ctx: SocketContext, data: dict) -> dict:
     req = decode(Edit, data)
-    decision = await a.check_edit_message(ctx.state, ctx.user_id, req.text)
+    decision = await a.check_edit_message(ctx.state, ctx.user_id, str(req.conversation_id),
+                                          req.text)
     return ok(await a.do_edit_message(ctx.state, ctx.user_id, str(req.conversation_id),
                                       req.seq, req.text, decision))
 
