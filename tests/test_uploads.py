@@ -336,3 +336,26 @@ async def test_a_video_post_is_published_only_once_its_video_is_ready(
         await asyncio.sleep(0.1)
     assert got["ok"] and got["data"]["status"] == "published"
     assert got["data"]["media_id"] == media_id
+
+
+async def test_an_abandoned_upload_expires_and_its_bytes_are_swept(settings, make_user):
+    from handlers.media.actions import do_sweep_expired
+
+    app = await LiveApp(settings.with_(extra={**MEDIA_ENV, "MEDIA_UPLOAD_TTL": "1"})).start()
+    try:
+        alice = await make_user("alice")
+        async with aiohttp.ClientSession() as http:
+            async with await create(http, app.url, alice, 100) as r:
+                loc = r.headers["Location"]
+            async with http.patch(app.url + loc, data=b"x" * 10,
+                                  headers=patch_headers(alice, 0)) as r:
+                assert r.status == 204
+            await asyncio.sleep(2.1)
+            async with http.head(app.url + loc, headers=auth(alice)) as r:
+                assert r.status == 410
+            assert await do_sweep_expired(app.state) == 1
+            assert not list((Path(app.settings.media_root) / "uploads").rglob("*.part"))
+            async with http.head(app.url + loc, headers=auth(alice)) as r:
+                assert r.status == 404
+    finally:
+        await app.stop()

@@ -165,6 +165,17 @@ async def do_sweep_expired(state: AppState, limit: int = 500) -> int:
     return len(rows)
 
 
+async def do_requeue_stalled(state: AppState, idle_seconds: float = 1800) -> int:
+    """Complete uploads whose job was lost (Redis flushed, enqueue failed after the commit)
+    are queued again; a job still queued or running is not doubled (unique key)."""
+    n = 0
+    for r in await state.db.fetch(q.STALLED, float(idle_seconds)):
+        if await enqueue(state, PROCESS_JOB, {"media_id": r["id"]}, queue=QUEUE,
+                         unique_key=f"media:{r['id']}"):
+            n += 1
+    return n
+
+
 # --- processing (called by the worker) ------------------------------------------------------
 
 async def do_start_processing(state: AppState, media_id: str, stage: str):

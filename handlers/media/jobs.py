@@ -72,6 +72,8 @@ async def process_upload(state, payload: dict) -> None:
         return
     await a.do_record_probe(state, media_id, info.as_dict())
     await a.do_progress(state, media_id, owner, "transcoding", 5)
+    # Leftovers of an attempt whose worker died; one worker runs a job at a time (heartbeats).
+    await asyncio.to_thread(shutil.rmtree, cfg.work_dir / media_id, True)
     work = cfg.work_dir / media_id / uuid.uuid4().hex
     work.mkdir(parents=True)
     progress = _Progress(state, asyncio.get_running_loop(), media_id, owner)
@@ -95,7 +97,7 @@ async def process_upload(state, payload: dict) -> None:
         log.info("media_ready", media_id=media_id, seconds=round(ladder.seconds, 2),
                  frames=ladder.frames, rungs=[r.rung.name for r in ladder.renditions])
     finally:
-        await asyncio.to_thread(shutil.rmtree, work, True)
+        await asyncio.to_thread(shutil.rmtree, cfg.work_dir / media_id, True)
 
 
 async def processing_failed(state, payload: dict, error: str) -> None:

@@ -72,3 +72,8 @@ SELECT id::text, status, filename, filetype, upload_length, duration_ms, width, 
 FROM media WHERE owner_id = $1 ORDER BY created_at"""
 
 ERASE_OWN = "DELETE FROM media WHERE owner_id = $1"
+
+STALLED = """
+SELECT id::text FROM media
+WHERE status IN ('uploaded', 'processing') AND updated_at < now() - make_interval(secs => $1)
+ORDER BY updated_at LIMIT 100"""
