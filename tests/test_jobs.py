@@ -140,7 +140,3 @@ async def test_unique_key_makes_a_second_enqueue_a_no_op(wstate):
     assert await q.enqueue("x", {}, unique_key="media:1") is None
     assert await wstate.redis.xlen(q.stream("default")) == 1
 
-
-async def test_worker_command_starts_and_exits_cleanly_on_sigterm(worker_procs):
-    (w,) = await worker_procs(1)
-    assert w.stop() == 0

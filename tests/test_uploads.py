@@ -208,13 +208,12 @@ def _variants(master: str) -> list[tuple[dict, str]]:
 
 
 async def test_upload_survives_a_cut_and_a_server_restart_then_plays_as_a_ladder(
-        settings, server_procs, worker_procs, media_app, make_user, tmp_path):
+        settings, server_procs, media_app, inproc_worker, make_user, tmp_path):
     alice = await make_user("alice")
     phone = await alice.connect(media_app.url)  # a node that stays up, shares Redis
     clip = make_clip(tmp_path / "holiday.mp4", seconds=2, width=1280, height=720, fps=15)
     size = clip.stat().st_size
     chunk = size // 4 + 1
-    await worker_procs(1, **MEDIA_ENV)
     (node_a,) = await server_procs(1, **MEDIA_ENV)
     loc, offset = await asyncio.to_thread(tus_upload, node_a.url, alice.token, clip,
                                           chunk_size=chunk, stop_after_chunks=2)
@@ -292,7 +291,8 @@ async def test_a_killed_workers_job_is_redone_by_another(
     alice = await make_user("alice")
     phone = await alice.connect(media_app.url)
     clip = make_clip(tmp_path / "clip.mp4", seconds=2, width=1280, height=720, fps=15)
-    (slow,) = await worker_procs(1, **MEDIA_ENV, MEDIA_TEST_FRAME_DELAY="0.3")
+    # Two `python -m server worker` processes; the transcoder is slowed so one dies mid-job.
+    workers = await worker_procs(2, **MEDIA_ENV, MEDIA_TEST_FRAME_DELAY="0.1")
     loc, _ = await asyncio.to_thread(tus_upload, media_app.url, alice.token, clip,
                                      chunk_size=1 << 20)
     media_id = loc.rsplit("/", 1)[1]
@@ -300,17 +300,23 @@ async def test_a_killed_workers_job_is_redone_by_another(
         ev = await phone.next("media:progress", timeout=30)
         if ev["stage"] == "transcoding" and ev["percent"] >= 10:
             break
-    slow.kill()  # dies mid-transcode, nothing acked
-    await worker_procs(1, **MEDIA_ENV)
+    q = JobQueue(media_app.state.redis, media_app.settings)
+    pending = await media_app.state.redis.xpending_range(q.stream("media"), "workers",
+                                                        min="-", max="+", count=10)
+    assert len(pending) == 1
+    holder_pid = int(pending[0]["consumer"].decode().split(":")[1])
+    holder = next(w for w in workers if w.proc.pid == holder_pid)
+    survivor = next(w for w in workers if w is not holder)
+    holder.kill()  # dies mid-transcode (SIGKILL), nothing acked
     ready = await phone.next("media:ready", timeout=60)
     assert ready["media_id"] == media_id
     async with aiohttp.ClientSession() as http:
         async with http.get(media_app.url + ready["hls"]) as r:
             assert r.status == 200 and "#EXT-X-STREAM-INF" in await r.text()
-    q = JobQueue(media_app.state.redis, media_app.settings)
     assert await q.dead() == []
+    assert "job_reclaimed" in survivor.log_tail(200_000)  # the other worker redid it
+    assert survivor.stop() == 0  # SIGTERM: a clean exit
     assert PROCESS_JOB == "media.process"
-
 
 async def test_a_video_post_is_published_only_once_its_video_is_ready(
         media_app, inproc_worker, make_user, tmp_path):
