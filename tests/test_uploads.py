@@ -88,8 +88,12 @@ async def test_tus_discovery_and_protocol_rules(media_app, make_user):
     alice, bob = await make_user("alice"), await make_user("bob")
     url = media_app.url
     async with aiohttp.ClientSession() as http:
-        async with http.options(url + "/v1/uploads/") as r:
+        async with http.options(url + "/v1/uploads/", headers={
+                "Origin": "https://app.sawt.example",
+                "Access-Control-Request-Method": "PATCH"}) as r:
             assert r.status == 204
+            assert "Upload-Offset" in r.headers["Access-Control-Allow-Headers"]
+            assert "Location" in r.headers["Access-Control-Expose-Headers"]
             assert r.headers["Tus-Version"] == "1.0.0"
             assert set(r.headers["Tus-Extension"].split(",")) >= {
                 "creation", "creation-with-upload", "termination", "checksum", "expiration"}
