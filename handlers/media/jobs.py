@@ -93,7 +93,10 @@ async def process_upload(state, payload: dict) -> None:
         await a.do_progress(state, media_id, owner, "packaging", 90)
         prefix = f"{owner}/{media_id}"
         await media_storage(state).put_dir(prefix, work)
-        await a.do_mark_ready(state, media_id, ladder_summary(ladder), prefix)
+        if not await a.do_mark_ready(state, media_id, ladder_summary(ladder), prefix):
+            if await state.db.fetchval("SELECT 1 FROM media WHERE id = $1", media_id) is None:
+                await media_storage(state).delete_prefix(prefix)  # deleted while we worked
+            return
         log.info("media_ready", media_id=media_id, seconds=round(ladder.seconds, 2),
                  frames=ladder.frames, rungs=[r.rung.name for r in ladder.renditions])
     finally:
