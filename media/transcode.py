@@ -151,12 +151,15 @@ class _RungOutput:
                 self.first_key = bytes(p)
             self.out.mux(p)
 
-    def video_frame(self, frame: av.VideoFrame, key: bool) -> None:
+    def video_frame(self, frame: av.VideoFrame, key: bool) -> av.VideoFrame:
+        """Encode `frame` scaled to this rung; returns the scaled frame (the next, smaller
+        rung scales from it: cheaper than scaling every rung from a 1080p source)."""
         f = frame.reformat(width=self.rung.width, height=self.rung.height, format="yuv420p",
                            interpolation="BILINEAR")
         f.pts, f.time_base = frame.pts, frame.time_base
         f.pict_type = PictureType.I if key else PictureType.NONE
         self._mux(self.video.encode(f))
+        return f
 
     def audio_frame(self, frame: av.AudioFrame) -> None:
         if self.audio is not None:
@@ -225,7 +228,7 @@ class _Preview:
 
 
 def transcode(src: Path | str, out_dir: Path | str, probe: Probe, *, segment_seconds: float = 4.0,
-              preset: str = "veryfast", poster_at: float = 1.0, preview_seconds: float = 3.0,
+              preset: str = "superfast", poster_at: float = 1.0, preview_seconds: float = 3.0,
               progress: Callable[[float], None] | None = None,
               frame_delay: float = 0.0) -> Ladder:
     """Decode `src` once and write the whole ladder under `out_dir` (which must be empty)."""
@@ -269,11 +272,12 @@ def transcode(src: Path | str, out_dir: Path | str, probe: Probe, *, segment_sec
                 if key:
                     while next_key <= t + 1e-3:
                         next_key += segment_seconds
-                for o in outs:
-                    o.video_frame(frame, key)
+                scaled = frame
+                for o in outs:  # largest rung first
+                    scaled = o.video_frame(scaled, key)
                 if preview_open:
                     if t - t0 < preview_seconds:
-                        preview.frame(frame)
+                        preview.frame(scaled)
                     else:
                         preview.close()
                         preview_open = False

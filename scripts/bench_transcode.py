@@ -1,7 +1,7 @@
 """Benchmark: 60 s 1080p30 clip -> 3-rung HLS ladder (real-time factor), and tus upload
 throughput over loopback into a real `python -m server serve` process.
 
-    python scripts/bench_transcode.py [--seconds 60] [--presets veryfast,superfast]
+    python scripts/bench_transcode.py [--seconds 60] [--presets superfast,veryfast]
                                       [--upload-mib 256] [--skip-upload]
 
 Needs PostgreSQL and Redis like the tests (TEST_DATABASE_URL / TEST_REDIS_URL, defaults
@@ -171,7 +171,7 @@ async def bench_upload(mib: int) -> list[dict]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=60)
-    ap.add_argument("--presets", default="veryfast,superfast")
+    ap.add_argument("--presets", default="superfast,veryfast")
     ap.add_argument("--upload-mib", type=int, default=256)
     ap.add_argument("--skip-upload", action="store_true")
     ap.add_argument("--skip-transcode", action="store_true")
