@@ -338,7 +338,7 @@ async def _build_ranked_ids(state: AppState, user_id: str) -> list[str]:
         if not ids:
             ids = latest
     cands = await _candidates(state, user_id, ids)
-    ranked = rank(cands, user_vec, k=200)
+    ranked = rank(cands, user_vec, k=100)
     return [c.id for c in ranked]
 
 

@@ -50,27 +50,30 @@ def score(c: Candidate, sim: float, now: float) -> float:
 
 
 def mmr(cands: list[Candidate], k: int, lam: float = MMR_LAMBDA) -> list[Candidate]:
-    """Maximal marginal relevance: relevance minus similarity to what is already chosen."""
+    """Maximal marginal relevance: relevance minus similarity to what is already chosen.
+
+    The pairwise similarity matrix is computed once (n <= a few hundred), so each of the k
+    steps is a couple of vector operations."""
     if len(cands) <= 1:
         return list(cands)
-    pool = list(cands)
-    dim = next((c.vec.shape[0] for c in pool if c.vec is not None), 0)
-    mat = np.stack([c.vec if c.vec is not None else np.zeros(dim, np.float32) for c in pool]) \
-        if dim else None
-    rel = np.array([c.score for c in pool])
+    dim = next((c.vec.shape[0] for c in cands if c.vec is not None), 0)
+    rel = np.array([c.score for c in cands])
+    if not dim:
+        return [cands[i] for i in np.argsort(-rel)[:k]]
+    mat = np.stack([c.vec if c.vec is not None else np.zeros(dim, np.float32) for c in cands])
+    sim = np.maximum(mat @ mat.T, 0.0)
+    max_sim = np.zeros(len(cands))
+    value_base = lam * rel
+    taken = np.zeros(len(cands), dtype=bool)
     chosen: list[int] = []
-    max_sim = np.full(len(pool), -1.0 if mat is not None else 0.0)
-    remaining = np.ones(len(pool), dtype=bool)
-    for _ in range(min(k, len(pool))):
-        penalty = np.maximum(max_sim, 0.0) if mat is not None else 0.0
-        value = lam * rel - (1 - lam) * penalty
-        value[~remaining] = -np.inf
+    for _ in range(min(k, len(cands))):
+        value = value_base - (1 - lam) * max_sim
+        value[taken] = -np.inf
         i = int(np.argmax(value))
         chosen.append(i)
-        remaining[i] = False
-        if mat is not None:
-            max_sim = np.maximum(max_sim, mat @ mat[i])
-    return [pool[i] for i in chosen]
+        taken[i] = True
+        np.maximum(max_sim, sim[i], out=max_sim)
+    return [cands[i] for i in chosen]
 
 
 def space_authors(ranked: list[Candidate], max_run: int = MAX_RUN_PER_AUTHOR) -> list[Candidate]:
@@ -107,4 +110,6 @@ def rank(cands: list[Candidate], user_vec: np.ndarray | None, *, k: int,
         c.similarity = float(raw)
         c.score = score(c, float(s), now)
     cands.sort(key=lambda c: c.score, reverse=True)
-    return space_authors(mmr(cands[: max(k * 3, 60)], k))
+    head = mmr(cands[: max(k * 3 // 2, 60)], k)  # the diversified first pages
+    chosen = {id(c) for c in head}
+    return space_authors(head + [c for c in cands if id(c) not in chosen])
