@@ -91,7 +91,7 @@ async def test_failed_logins_slow_down_then_lock_and_never_reveal_the_phone(app,
     assert (status, err["code"]) == (429, "login_locked") and err["retry_after"] > 800
 
 
-@pytest.mark.parametrize("payload,code", [
+BAD_OTP_REQUESTS = [
     ({"phone": "12345"}, "invalid_phone"),
     ({"phone": "+20101234567"}, "invalid_phone"),          # one digit short
     ({"phone": "+20221234567"}, "invalid_phone"),          # Cairo landline, not mobile
@@ -100,10 +100,13 @@ async def test_failed_logins_slow_down_then_lock_and_never_reveal_the_phone(app,
     ({"phone": PHONE, "purpose": "anything"}, "unknown_purpose"),
     ({"phone": 201012345678}, "invalid_payload"),
     ({"phone": PHONE, "extra": 1}, "invalid_payload"),
-])
-async def test_bad_otp_requests_are_clear_400s(api, payload, code):
-    status, err = await api.call("POST", "/v1/auth/otp", payload)
-    assert (status, err["code"]) == (400, code)
+]
+
+
+async def test_bad_otp_requests_are_clear_400s(api):
+    answers = [(await api.call("POST", "/v1/auth/otp", payload)) for payload, _ in
+               BAD_OTP_REQUESTS]
+    assert [(s, e["code"]) for s, e in answers] == [(400, c) for _, c in BAD_OTP_REQUESTS]
 
 
 async def test_wrong_content_type_oversized_and_broken_bodies(api):

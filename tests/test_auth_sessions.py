@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
-from handlers.auth.actions import do_revoke_session
-from handlers.auth.audit import Client
+import pytest
+
 from tests.support.clients import SocketClient
 
 
@@ -22,41 +22,58 @@ async def test_token_without_a_session_is_refused_at_connect(live_app, make_user
     assert err["data"]["code"] == "session_required"
 
 
-async def test_revoking_a_session_cuts_its_socket_on_another_process(
-        server_procs, live_app, make_user):
+async def test_a_device_signed_out_over_http_drops_its_socket_on_another_process(
+        server_procs, settings, make_user):
+    from tests.conftest import LiveApp
+    from tests.support.auth_api import FAST_AUTH, AuthApi
+
     (b,) = await server_procs(1)
-    alice, bob = await make_user("alice"), await make_user("bob")
-    alice_on_b = await alice.connect(b.url)
-    bob_on_b = await bob.connect(b.url)
-    await do_revoke_session(live_app.state, alice.id, alice.session_id, Client())
-    assert (await alice_on_b.next("auth:session_revoked"))["reason"] == "signed_out"
-    assert await _gone(alice_on_b)
-    assert bob_on_b.sio.connected and (await bob_on_b.ok("system:ping", {}))["pong"]
-    err = await SocketClient(b.url, alice.token).try_connect()
-    assert err["data"]["code"] == "session_revoked"
+    here = await LiveApp(settings.with_(extra={"auth": FAST_AUTH})).start()
+    api = AuthApi(here.url)
+    try:
+        phone = await api.sign_up("+201012345678")
+        laptop = await api.login("+201012345678", device="laptop")
+        bob = await make_user("bob")
+        laptop_on_b = await SocketClient(b.url, laptop["access_token"]).connect()
+        phone_on_b = await SocketClient(b.url, phone["access_token"]).connect()
+        bob_on_b = await bob.connect(b.url)
+        await api.ok("DELETE", f"/v1/auth/sessions/{laptop['session_id']}",
+                     token=phone["access_token"], expect=204)
+        assert (await laptop_on_b.next("auth:session_revoked"))["reason"] == "signed_out"
+        assert await _gone(laptop_on_b)
+        assert (await phone_on_b.ok("system:ping", {}))["pong"]
+        assert (await bob_on_b.ok("system:ping", {}))["pong"]
+        for url in (b.url, here.url):
+            err = await SocketClient(url, laptop["access_token"]).try_connect()
+            assert err["data"]["code"] == "session_revoked"
+        await phone_on_b.close()
+    finally:
+        await api.close()
+        await here.stop()
+
+
+async def test_erasure_removes_credentials_and_keeps_a_pseudonymous_security_log(
+        live_app, make_user, db):
+    from server.privacy import HOLDERS
+
+    alice = await make_user("alice")
+    sock = await alice.connect(live_app.url)
+    await db.execute("INSERT INTO auth_audit (event, user_id, ip, user_agent) "
+                     "VALUES ('login_success', $1::uuid, '10.0.0.1', 'okhttp')", alice.id)
+    holder = HOLDERS["auth"]
+    async with db.acquire() as conn:
+        exported = await holder.export(conn, alice.id)
+        assert [s["label"] for s in exported["sessions"]] == ["test"]
+        assert exported["security_log"][0]["ip"] == "10.0.0.1"
+        async with conn.transaction():
+            await holder.erase(conn, alice.id)
+    await holder.after_commit(live_app.state, alice.id)
+    assert await _gone(sock)
+    row = await db.fetchrow("SELECT event, ip, user_agent FROM auth_audit WHERE user_id = $1",
+                            alice.id)
+    assert (row["event"], row["ip"], row["user_agent"]) == ("login_success", None, None)
     err = await SocketClient(live_app.url, alice.token).try_connect()
     assert err["data"]["code"] == "session_revoked"
-
-
-async def test_a_device_signed_out_over_http_drops_its_socket_on_another_process(
-        server_procs, settings):
-    from tests.support.auth_api import FAST_AUTH_ENV, AuthApi
-
-    a, b = await server_procs(2, **FAST_AUTH_ENV)
-    api_a, api_b = AuthApi(a.url), AuthApi(b.url)
-    try:
-        phone = await api_a.sign_up("+201012345678")
-        laptop = await api_b.login("+201012345678", device="laptop")
-        laptop_sock = await SocketClient(b.url, laptop["access_token"]).connect()
-        phone_sock = await SocketClient(a.url, phone["access_token"]).connect()
-        await api_a.ok("DELETE", f"/v1/auth/sessions/{laptop['session_id']}",
-                       token=phone["access_token"], expect=204)
-        assert await _gone(laptop_sock)
-        assert (await phone_sock.ok("system:ping", {}))["pong"]
-        await phone_sock.close()
-    finally:
-        await api_a.close()
-        await api_b.close()
 
 
 async def test_token_command_opens_an_operator_session(live_app, make_user, settings):
@@ -84,8 +101,8 @@ async def test_token_command_opens_an_operator_session(live_app, make_user, sett
         assert me["role"] == "moderator"
     finally:
         await api.close()
-    missing = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "server", "token",
-                         "00000000-0000-0000-0000-000000000000"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
-    assert missing.returncode == 1 and "user_not_found" in missing.stderr
+    from handlers.auth.commands import operator_token
+    from server.errors import AppError
+
+    with pytest.raises(AppError, match="No user"):
+        await operator_token(settings, "00000000-0000-0000-0000-000000000000")

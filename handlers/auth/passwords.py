@@ -6,6 +6,7 @@ phone without an account still verifies against a dummy hash, so timing does not
 from __future__ import annotations
 
 import asyncio
+import os
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -22,6 +23,8 @@ class Passwords:
                                      memory_cost=cfg.argon2_memory_kib,
                                      parallelism=cfg.argon2_parallelism, type=Type.ID)
         self._dummy: str | None = None
+        # each hash holds argon2_memory_kib; bound how many run at once (memory, not speed)
+        self._slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
 
     @staticmethod
     def check_policy(password: str) -> None:
@@ -32,7 +35,8 @@ class Passwords:
             raise BadRequest("Password is too simple", code="weak_password")
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self.hasher.hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(self.hasher.hash, password)
 
     async def verify(self, stored: str | None, password: str) -> bool:
         """True if it matches; a missing hash burns the same time and answers False."""
@@ -40,9 +44,13 @@ class Passwords:
             if self._dummy is None:
                 self._dummy = await self.hash("dummy-password-for-timing")
             stored, password = self._dummy, password + "\x00mismatch"
-            await asyncio.to_thread(self._verify, stored, password)
+            await self._verify_in_thread(stored, password)
             return False
-        return await asyncio.to_thread(self._verify, stored, password)
+        return await self._verify_in_thread(stored, password)
+
+    async def _verify_in_thread(self, stored: str, password: str) -> bool:
+        async with self._slots:
+            return await asyncio.to_thread(self._verify, stored, password)
 
     def _verify(self, stored: str, password: str) -> bool:
         try:
