@@ -323,3 +323,35 @@ async def test_sending_too_fast_is_rate_limited_with_retry_after(settings, make_
         await dm(a2, bob, "from the laptop")
     finally:
         await app.stop()
+
+
+async def test_held_message_goes_to_review_and_a_restore_reaches_the_members(live_app, make_user):
+    alice, bob = await make_user("alice"), await make_user("bob")
+    mod = await make_user("mona", role="moderator")
+    a, b, m = [await u.connect(live_app.url) for u in (alice, bob, mod)]
+
+    async def rule(state, text, user_id, context):
+        return gate.Decision("hold", layer="patterns", reason="Needs review") \
+            if "check-me" in text else None
+
+    gate.RULES.append(rule)
+    try:
+        first = await dm(a, bob, "salam")
+        conv = first["conversation_id"]
+        held = await a.ok("chat:send", {"conversation_id": conv, "client_id": cid(),
+                                        "text": "please check-me"})
+    finally:
+        gate.RULES.remove(rule)
+    assert held["held"] is True
+    queue = (await m.ok("mod:queue", {}))["items"]
+    item = next(i for i in queue if i["target_id"] == held["id"])
+    assert item["target_type"] == "chat_message" and item["author_id"] == alice.id
+    before = await b.ok("chat:sync", {"conversations": [{"conversation_id": conv,
+                                                         "last_seq": 0, "last_rev": 0}]})
+    c = before["conversations"][0]
+    assert [x["text"] for x in c["messages"]] == ["salam"]
+    await m.ok("mod:decide", {"item_id": item["id"], "decision": "restore"})
+    after = await b.ok("chat:sync", {"conversations": [
+        {"conversation_id": conv, "last_seq": c["last_seq"], "last_rev": c["last_rev"]}]})
+    changed = after["conversations"][0]["changed"]
+    assert [(x["seq"], x["text"], x["held"]) for x in changed] == [(2, "please check-me", False)]

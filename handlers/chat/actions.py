@@ -18,7 +18,9 @@ from typing import Any
 import asyncpg
 import structlog
 
+from handlers.moderation.actions import do_hold_for_review
 from handlers.moderation.gate import Decision, moderate_text
+from handlers.moderation.targets import Target, register_target
 from rooms import membership
 from rooms.names import user_room
 from rooms.ratelimit import check_rate
@@ -217,6 +219,10 @@ async def do_send_message(state: AppState, user_id: str, msg: Outgoing,
     out = message_out(row)
     await state.emitter.emit("chat:message", out,
                              room=user_room(user_id) if held else rooms_of(row["members"]))
+    if held:
+        await do_hold_for_review(state, target_type="chat_message", target_id=out["id"],
+                                 author_id=str(user_id), text=msg.text or "",
+                                 decision=prep.decision)
     return out
 
 
@@ -497,3 +503,16 @@ async def _erase(conn, user_id: str) -> None:
 
 
 holds_personal_data("chat", export=_export, erase=_erase)
+
+# What a moderator's decision does to a chat message: removal leaves a tombstone, restore
+# shows a held message to the members. Both bump the conversation's rev, so clients pick
+# the change up in `chat:sync` (`changed`).
+_BUMPED = """WITH c AS (UPDATE conversations SET last_rev = last_rev + 1
+           WHERE id = (SELECT conversation_id FROM messages WHERE id = $1::uuid)
+           RETURNING last_rev)
+UPDATE messages SET rev = (SELECT last_rev FROM c), {set} WHERE id = $1::uuid{where}"""
+register_target("chat_message", Target(
+    "messages", "SELECT sender_id::text, body FROM messages WHERE id = $1::uuid",
+    _BUMPED.format(set="body = NULL, media = NULL, deleted_at = now()",
+                   where=" AND kind = 'text'"),
+    _BUMPED.format(set="status = 'visible'", where=" AND status = 'held'")))
