@@ -6,7 +6,6 @@ import asyncio
 
 from handlers.feed import actions as feed
 from handlers.feed import timeline
-from tests.conftest import LiveApp
 from tests.support.social import bodies, follow, home_all, post
 
 
@@ -32,32 +31,30 @@ async def test_new_post_reaches_followers_feed_and_live_sockets_on_another_proce
         == "post_not_found"
 
 
-async def test_big_accounts_are_pulled_at_read_and_merged_in_order(settings, make_user):
-    app = await LiveApp(settings.with_(extra={"feed_pull_threshold": 3})).start()
-    try:
-        star, friend, reader = await make_user("Star"), await make_user("Friend"), \
-            await make_user("Reader")
-        others = [await make_user(f"o{i}") for i in range(2)]
-        r = await reader.connect(app.url)
-        st, fr = await star.connect(app.url), await friend.connect(app.url)
-        for u in (r, *[await o.connect(app.url) for o in others]):
-            await follow(u, star.id)  # 3 followers: the star is pulled, not pushed
-        await follow(r, friend.id)
-        await home_all(r)  # the reader's timeline is cached from here on
-        expected = []
-        for i in range(6):
-            sock, who = (st, "star") if i % 2 == 0 else (fr, "friend")
-            res = await post(sock, f"{who}-{i}")
-            assert res["fanout"]["mode"] == ("pull" if who == "star" else "push")
-            expected.insert(0, f"{who}-{i}")
-        cached = await app.state.redis.zrange(timeline.timeline_key(app.state, reader.id), 0, -1)
-        assert len(cached) == 1 + 3  # marker + the friend's posts only
-        assert bodies(await home_all(r, limit=2)) == expected
-    finally:
-        for u in (star, friend, reader, *others):
-            for c in u.clients:
-                await c.close()
-        await app.stop()
+async def test_big_accounts_are_pulled_at_read_and_merged_in_order(live_app, make_user):
+    app = live_app
+    app.state.settings = app.state.settings.with_(extra={"feed_pull_threshold": 3})
+    star, friend, reader = await make_user("Star"), await make_user("Friend"), \
+        await make_user("Reader")
+    others = [await make_user(f"o{i}") for i in range(2)]
+    r = await reader.connect(app.url)
+    st, fr = await star.connect(app.url), await friend.connect(app.url)
+    for u in (r, *[await o.connect(app.url) for o in others]):
+        await follow(u, star.id)  # 3 followers: the star is pulled, not pushed
+    await follow(r, friend.id)
+    await home_all(r)  # the reader's timeline is cached from here on
+    expected = []
+    for i in range(6):
+        sock, who = (st, "star") if i % 2 == 0 else (fr, "friend")
+        res = await post(sock, f"{who}-{i}")
+        assert res["fanout"]["mode"] == ("pull" if who == "star" else "push")
+        expected.insert(0, f"{who}-{i}")
+    cached = await app.state.redis.zrange(timeline.timeline_key(app.state, reader.id), 0, -1)
+    assert len(cached) == 1 + 3  # marker + the friend's posts only
+    assert bodies(await home_all(r, limit=2)) == expected
+    # and what arrives later merges the same way
+    await post(st, "star-late")
+    assert bodies(await home_all(r, limit=3))[:2] == ["star-late", "friend-5"]
 
 
 async def test_paging_while_100_posts_arrive_yields_every_post_once(live_app, make_user):

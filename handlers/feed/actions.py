@@ -15,6 +15,7 @@ once.
 """
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any, Literal
@@ -205,14 +206,19 @@ async def _distribute(state: AppState, row) -> dict:
     feed = "stories" if row["is_story"] else "home"
     n = 0
     async for batch, listening in _followers(state, author):
-        if push:
-            await timeline.push(state, batch, row["id"], row["seq"])
-        if listening:
-            await state.emitter.emit("feed:new", {**event, "feed": feed},
-                                     room=[user_room(u) for u in listening])
+        # timeline writes and the live push of one batch overlap
+        await asyncio.gather(
+            timeline.push(state, batch, row["id"], row["seq"]) if push else _nothing(),
+            state.emitter.emit("feed:new", {**event, "feed": feed},
+                               room=[user_room(u) for u in listening]) if listening
+            else _nothing())
         n += len(batch)
     return {"mode": "story" if row["is_story"] else ("push" if push else "pull"),
             "recipients": n}
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def _retract(state: AppState, row, *, only_non_members_of: str | None = None) -> None:
@@ -321,31 +327,37 @@ async def read_home(state: AppState, viewer: str, *, cursor: str | None = None,
     """
     n = clamp_limit(limit, 20, 100)
     threshold = timeline.pull_threshold(state)
-    w = await timeline.watermark(state, lambda: _pg_floor(state))
-    await _ensure_timeline(state, viewer, w)
     if newer_than is not None:
         lower = int(decode_cursor(newer_than, 1)[0])
+        w = await timeline.watermark(state, lambda: _pg_floor(state))
+        await _ensure_timeline(state, viewer)
         pushed = await timeline.page_newer(state, viewer, lower, w, n)
         async with state.db.acquire() as conn:
             rows = await conn.fetch(q.HOME_NEWER, viewer, [p for p, _ in pushed], w,
-                                    threshold, n, False, lower)
+                                    threshold, n, False, lower, [s for _, s in pushed])
         items = [post_json(r) for r in rows if r["visible"]]
         top = rows[-1]["seq"] if len(rows) == n else max(w, lower)
-        return {"items": items, "newer_cursor": encode_cursor(top),
-                "more": len(rows) == n}
-    upper = w
-    if cursor is not None:
-        upper = min(upper, int(decode_cursor(cursor, 1)[0]) - 1)
+        return {"items": items, "newer_cursor": encode_cursor(top), "more": len(rows) == n}
+    asked = int(decode_cursor(cursor, 1)[0]) - 1 if cursor is not None else None
+    # the common case is one Redis round trip and one SQL query
+    w, cached, pushed = await timeline.read_page(state, viewer, asked, n)
+    if w < 0 or cached < 0:  # Redis lost the counter or this timeline: rebuild, then read
+        w = await timeline.watermark(state, lambda: _pg_floor(state))
+        await _ensure_timeline(state, viewer)
+        pushed, cached = await timeline.page_older(
+            state, viewer, w if asked is None else min(w, asked), n)
+    upper = w if asked is None else min(w, asked)
     newer_cursor = encode_cursor(w) if cursor is None else None
     items: list[dict] = []
     end = False
-    for _ in range(5):  # hidden candidates can leave a page short; bounded refills
+    for round_ in range(5):  # hidden candidates can leave a page short; bounded refills
         need = n - len(items)
-        pushed, cached = await timeline.page_older(state, viewer, upper, need)
+        if round_:
+            pushed, cached = await timeline.page_older(state, viewer, upper, need)
         deep = len(pushed) < need and cached >= timeline.CAP
         async with state.db.acquire() as conn:
             rows = await conn.fetch(q.HOME_OLDER, viewer, [p for p, _ in pushed], upper,
-                                    threshold, need, deep)
+                                    threshold, need, deep, None, [s for _, s in pushed])
         items.extend(post_json(r) for r in rows if r["visible"])
         if len(rows) < need:
             end = True
@@ -357,7 +369,7 @@ async def read_home(state: AppState, viewer: str, *, cursor: str | None = None,
     return {"items": items, "next_cursor": nxt, "newer_cursor": newer_cursor}
 
 
-async def _ensure_timeline(state: AppState, viewer: str, w: int) -> None:
+async def _ensure_timeline(state: AppState, viewer: str) -> None:
     """Rebuild a timeline missing from Redis (flushed, evicted, new node) from PostgreSQL."""
     if await timeline.exists(state, viewer):
         return

@@ -116,7 +116,8 @@ ORDER BY q.seq DESC LIMIT $5
 # followees at or above the pull threshold ($4) — or from every followee and oneself when
 # the reader is deeper than the cached timeline ($6). Rows carry `visible` so the caller
 # knows how far the page reached even when some candidates are hidden.
-# $3 = upper bound (inclusive), $5 = limit, $7 = lower bound (exclusive, newer pages only).
+# $3 = upper bound (inclusive), $5 = limit, $7 = lower bound (exclusive, newer pages only;
+# NULL for older pages), $8 = the pushed ids' positions. Only the page's rows are hydrated.
 _HOME_CANDIDATES = """
 WITH pulled_from AS (
   SELECT f.followee_id AS author_id FROM follows f
@@ -124,23 +125,25 @@ WITH pulled_from AS (
   WHERE f.follower_id = $1 AND (c.followers >= $4 OR $6)
   UNION ALL SELECT $1 WHERE $6
 ), cand AS (
-  SELECT unnest($2::uuid[]) AS id
+  SELECT unnest($2::uuid[]) AS id, unnest($8::bigint[]) AS seq
   UNION
-  SELECT q.id FROM pulled_from a JOIN LATERAL (
-      SELECT id FROM posts WHERE author_id = a.author_id AND status = 'published'
+  SELECT q.id, q.seq FROM pulled_from a JOIN LATERAL (
+      SELECT id, seq FROM posts WHERE author_id = a.author_id AND status = 'published'
         AND NOT is_story AND visibility <> 'circle' AND {window}
       ORDER BY seq {order} LIMIT $5) q ON true
+), top AS (
+  SELECT id FROM cand WHERE {cwindow} ORDER BY seq {order} LIMIT $5
 )
 SELECT {cols}, ({home}) AS visible
-FROM cand JOIN posts p ON p.id = cand.id {joins}
-WHERE p.seq IS NOT NULL AND {pwindow}
-ORDER BY p.seq {order} LIMIT $5
+FROM top JOIN posts p ON p.id = top.id {joins}
+WHERE p.seq IS NOT NULL
+ORDER BY p.seq {order}
 """
 HOME_OLDER = _HOME_CANDIDATES.format(
-    window="seq <= $3", pwindow="p.seq <= $3", order="DESC",
+    window="seq <= $3", cwindow="seq <= $3 AND $7::bigint IS NULL", order="DESC",
     cols=POST_COLUMNS, home=HOME_VISIBLE, joins=POST_JOINS)
 HOME_NEWER = _HOME_CANDIDATES.format(
-    window="seq <= $3 AND seq > $7", pwindow="p.seq <= $3 AND p.seq > $7", order="ASC",
+    window="seq <= $3 AND seq > $7", cwindow="seq <= $3 AND seq > $7", order="ASC",
     cols=POST_COLUMNS, home=HOME_VISIBLE, joins=POST_JOINS)
 
 PROFILE_FEED = f"""

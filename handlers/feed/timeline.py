@@ -51,13 +51,46 @@ if not cur then return -1 end
 return tonumber(cur)
 """
 
-# KEYS: timelines; ARGV: score, member, cap. Only timelines that exist are written.
+# One round trip for a home page: the watermark, then up to ARGV[3] entries of the timeline
+# at or below min(ARGV[2], watermark), trimming the timeline to ARGV[4] entries. Returns {watermark, cached entries (-1: no timeline),
+# member, score, member, score, ...}; watermark -1 means "Redis lost the counter".
+_READ = """
+local now = tonumber(ARGV[1])
+local w = nil
+for i = 1, 50 do
+  local m = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if #m == 0 then break end
+  local dl = tonumber(string.match(m[1], ':(%d+)$'))
+  if dl < now then redis.call('ZREM', KEYS[1], m[1]) else w = tonumber(m[2]) - 1; break end
+end
+if w == nil then
+  local cur = redis.call('GET', KEYS[2])
+  if not cur then return {-1, -1} end
+  w = tonumber(cur)
+end
+local card = redis.call('ZCARD', KEYS[3])
+if card == 0 then return {w, -1} end
+local cap = tonumber(ARGV[4])
+if card > cap + 33 then
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 1, -(cap + 1))
+  card = cap + 1
+end
+local upper = w
+if ARGV[2] ~= '' and tonumber(ARGV[2]) < upper then upper = tonumber(ARGV[2]) end
+local got = redis.call('ZREVRANGEBYSCORE', KEYS[3], upper, 1, 'WITHSCORES', 'LIMIT', 0,
+                       tonumber(ARGV[3]))
+local out = {w, card - 1}
+for i = 1, #got do out[#out + 1] = got[i] end
+return out
+"""
+
+# KEYS: timelines; ARGV: score, member. Only timelines that exist are written. Trimming to
+# CAP happens when the timeline is read (below) or rebuilt: fan-out stays two calls per key.
 _PUSH = """
 local n = 0
 for i, k in ipairs(KEYS) do
   if redis.call('EXISTS', k) == 1 then
     redis.call('ZADD', k, ARGV[1], ARGV[2])
-    redis.call('ZREMRANGEBYRANK', k, 1, -(tonumber(ARGV[3]) + 1))
     n = n + 1
   end
 end
@@ -81,7 +114,7 @@ def _scripts(state: AppState):
         r = state.redis
         s = state.extras["feed_scripts"] = {
             "issue": r.register_script(_ISSUE), "watermark": r.register_script(_WATERMARK),
-            "push": r.register_script(_PUSH)}
+            "push": r.register_script(_PUSH), "read": r.register_script(_READ)}
     return s
 
 
@@ -119,7 +152,7 @@ async def push(state: AppState, user_ids: Iterable[object], post_id: str, seq: i
     push_script = _scripts(state)["push"]
     pipe = state.redis.pipeline(transaction=False)
     for i in range(0, len(keys), FANOUT_BATCH):
-        await push_script(keys=keys[i:i + FANOUT_BATCH], args=[seq, post_id, CAP], client=pipe)
+        await push_script(keys=keys[i:i + FANOUT_BATCH], args=[seq, post_id], client=pipe)
     return sum(await pipe.execute())
 
 
@@ -148,6 +181,19 @@ async def store(state: AppState, user_id: object, rows: list[tuple[str, int]]) -
 async def add(state: AppState, user_id: object, rows: list[tuple[str, int]]) -> None:
     if rows:
         await state.redis.zadd(timeline_key(state, user_id), {pid: seq for pid, seq in rows})
+
+
+async def read_page(state: AppState, user_id: object, upper: int | None, limit: int
+                    ) -> tuple[int, int, list[tuple[str, int]]]:
+    """(watermark, cached entry count or -1 when there is no timeline, up to `limit`
+    (post_id, seq) at or below min(upper, watermark), newest first) in one round trip.
+    A watermark of -1 means Redis lost its counter (the caller asks PostgreSQL)."""
+    got = await _scripts(state)["read"](
+        keys=[state.key("feed", "inflight"), state.key("feed", "seq"),
+              timeline_key(state, user_id)],
+        args=[int(time.time() * 1000), "" if upper is None else upper, limit, CAP])
+    w, card, flat = int(got[0]), int(got[1]), got[2:]
+    return w, card, [(flat[i].decode(), int(flat[i + 1])) for i in range(0, len(flat), 2)]
 
 
 async def page_older(state: AppState, user_id: object, upper: int, limit: int
