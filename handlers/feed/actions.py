@@ -177,12 +177,12 @@ async def _followers(state: AppState, author: str):
     """Followers of `author` in keyset-paged batches: (all ids, ids that did not mute)."""
     after = "00000000-0000-0000-0000-000000000000"
     while True:
-        batch = await state.db.fetch(q.FOLLOWERS_BATCH, author, after, timeline.FANOUT_BATCH)
+        batch = await state.db.fetch(q.FOLLOWERS_BATCH, author, after, timeline.FOLLOWER_PAGE)
         if not batch:
             return
         ids = [r[0] for r in batch]
         yield ids, [r[0] for r in batch if not r[1]]
-        if len(ids) < timeline.FANOUT_BATCH:
+        if len(ids) < timeline.FOLLOWER_PAGE:
             return
         after = ids[-1]
 
@@ -206,12 +206,14 @@ async def _distribute(state: AppState, row) -> dict:
     feed = "stories" if row["is_story"] else "home"
     n = 0
     async for batch, listening in _followers(state, author):
-        # timeline writes and the live push of one batch overlap
+        # timeline writes and the live push of one page overlap; one Socket.IO message per
+        # EMIT_BATCH rooms
+        rooms = [user_room(u) for u in listening]
         await asyncio.gather(
             timeline.push(state, batch, row["id"], row["seq"]) if push else _nothing(),
-            state.emitter.emit("feed:new", {**event, "feed": feed},
-                               room=[user_room(u) for u in listening]) if listening
-            else _nothing())
+            *(state.emitter.emit("feed:new", {**event, "feed": feed},
+                                 room=rooms[i:i + EMIT_BATCH])
+              for i in range(0, len(rooms), EMIT_BATCH)))
         n += len(batch)
     return {"mode": "story" if row["is_story"] else ("push" if push else "pull"),
             "recipients": n}
@@ -233,7 +235,9 @@ async def _retract(state: AppState, row, *, only_non_members_of: str | None = No
         return
     await state.emitter.emit("feed:remove", data, room=user_room(row["author_id"]))
     async for batch, _ in _followers(state, row["author_id"]):
-        await state.emitter.emit("feed:remove", data, room=[user_room(u) for u in batch])
+        rooms = [user_room(u) for u in batch]
+        for i in range(0, len(rooms), EMIT_BATCH):
+            await state.emitter.emit("feed:remove", data, room=rooms[i:i + EMIT_BATCH])
 
 
 async def do_mark_media_ready(state: AppState, media_id: str) -> list[str]:

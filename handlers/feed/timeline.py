@@ -25,7 +25,8 @@ CAP = 500  # posts kept per cached home timeline
 MARKER = b"~"
 TIMELINE_TTL = 14 * 24 * 3600  # idle timelines leave Redis; they are rebuilt on read
 INFLIGHT_TTL_MS = 30_000
-FANOUT_BATCH = 1000
+FANOUT_BATCH = 1000  # timelines per Lua call
+FOLLOWER_PAGE = 5000  # followers per keyset page
 
 _ISSUE = """
 local cur = redis.call('GET', KEYS[1])
@@ -146,7 +147,8 @@ async def watermark(state: AppState, pg_floor) -> int:
 
 async def push(state: AppState, user_ids: Iterable[object], post_id: str, seq: int) -> int:
     """Add one post to the cached timelines of these users; returns how many were cached."""
-    keys = [timeline_key(state, u) for u in user_ids]
+    prefix = timeline_key(state, "")
+    keys = [prefix + u for u in user_ids]
     if not keys:
         return 0
     push_script = _scripts(state)["push"]
