@@ -1,0 +1,411 @@
+"""Socket load tool: real Socket.IO clients from several processes against one or more nodes.
+
+    python -m scripts.loadtest SCENARIO --url http://127.0.0.1:8080 [--url ...] [options]
+
+Scenarios
+  idle       hold --clients sockets for --duration seconds
+  broadcast  --clients receivers; an admin announces --messages events to everyone
+  chat       --clients/2 pairs DM each other across the nodes at --rate msgs/s in total
+  feed       --authors post at --rate posts/s in total; their online followers get feed:new
+  live       a creator's stream; --clients viewers join; --chatters send live chat at --rate
+
+Users are minted straight into the servers' database (same DATABASE_URL/DATABASE_SCHEMA/
+JWT_SECRET environment as the servers, as `python -m server token` does): a real user row
+and an operator session each. A progress line per second; a summary at the end (connects/s,
+msgs/s, p50/p95/p99 latency, errors by code, CPU and RSS of the server processes);
+`--json FILE` writes it as JSON. Every latency is receive time minus the send time carried in
+the payload ("lt:<ms>"), on one machine's clock.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+STAMP = re.compile(r"lt:(\d+)")
+
+
+def now_ms() -> float:
+    return time.time() * 1000
+
+
+def pct(xs: list[float], p: float) -> float | None:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))], 2)
+
+
+# --- users ---------------------------------------------------------------------------------
+async def mint_users(n: int, *, admins: int = 0, creators: int = 0) -> list[dict]:
+    """n users (the first `admins` admins, then `creators` creators) with live sessions."""
+    from handlers.auth.sessions import Client, open_session
+    from server.app import resolve_stores
+    from server.config import Settings
+    from server.worker import build_worker_state, close_worker_state
+
+    settings, _ = resolve_stores(Settings.from_env())
+    state = await build_worker_state(settings)
+    users = []
+    try:
+        roles = ["admin"] * admins + ["creator"] * creators + ["user"] * (n - admins - creators)
+        async with state.db.acquire() as conn:
+            ids = [r[0] for r in await conn.fetch(
+                "INSERT INTO users (display_name, role) SELECT 'load ' || i, r "
+                "FROM unnest($1::text[]) WITH ORDINALITY AS t(r, i) RETURNING id::text", roles)]
+            for start in range(0, n, 500):
+                async with conn.transaction():
+                    for uid, role in zip(ids[start:start + 500], roles[start:start + 500]):
+                        issued = await open_session(
+                            conn, state.keys, user_id=uid, role=role, label="loadtest",
+                            method="operator", client=Client(user_agent="loadtest"),
+                            refresh_ttl=3600)
+                        users.append({"id": uid, "token": issued.access_token, "role": role})
+    finally:
+        await close_worker_state(state)
+    return users
+
+
+async def add_follows(pairs: list[tuple[str, str]]) -> None:
+    from server.app import resolve_stores
+    from server.config import Settings
+    from server.worker import build_worker_state, close_worker_state
+
+    settings, _ = resolve_stores(Settings.from_env())
+    state = await build_worker_state(settings)
+    try:
+        await state.db.executemany(
+            "INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            pairs)
+    finally:
+        await close_worker_state(state)
+
+
+# --- one load process ------------------------------------------------------------------------
+class Stats:
+    def __init__(self):
+        self.connected = 0
+        self.connect_ms: list[float] = []
+        self.sent = 0
+        self.received = 0
+        self.lat: list[float] = []
+        self.errors: Counter = Counter()
+        self.first_send = self.last_recv = None
+        self.viewers = None
+
+    def on_stamped(self, data) -> None:
+        m = STAMP.search(json.dumps(data, ensure_ascii=False))
+        if m:
+            t = now_ms()
+            self.received += 1
+            self.lat.append(t - int(m.group(1)))
+            self.last_recv = t
+
+    def snapshot(self) -> dict:
+        return {"connected": self.connected, "sent": self.sent, "received": self.received,
+                "errors": sum(self.errors.values())}
+
+
+async def _load_process(idx: int, plan: dict, q: mp.Queue, barrier) -> None:
+    import aiohttp
+
+    from scripts.sio_client import LeanSocket
+
+    st = Stats()
+    t_conn0 = t_conn1 = time.time()
+    sc = plan["scenario"]
+    wanted = {"broadcast": "system:bench", "chat": "chat:message", "feed": "feed:new",
+              "live": "live:message"}.get(sc)
+
+    def on_event(me: str):
+        def handler(event, data):
+            if event == "live:viewers" and isinstance(data, dict):
+                st.viewers = data.get("count")
+            if event != wanted:
+                return
+            if sc == "chat" and isinstance(data, dict) and data.get("sender_id") == me:
+                return  # the sender's own echo
+            st.on_stamped(data)
+        return handler
+
+    conn = aiohttp.TCPConnector(limit=0, force_close=False)
+    session = aiohttp.ClientSession(connector=conn)
+    socks: dict[str, LeanSocket] = {}
+    stop_progress = asyncio.Event()
+
+    async def progress():
+        while not stop_progress.is_set():
+            q.put(("progress", idx, st.snapshot()))
+            await asyncio.sleep(1)
+
+    prog = asyncio.create_task(progress())
+    try:
+        # ramp: this process's share of the connect rate
+        t_conn0 = time.time()
+        interval = 1.0 / max(1e-6, plan["ramp"])
+        pending = []
+        for a in plan["sockets"]:
+            s = LeanSocket(session, a["url"], {"token": a["token"]}, on_event(a["id"]))
+
+            async def go(s=s, a=a):
+                t = time.perf_counter()
+                try:
+                    await s.connect()
+                    st.connected += 1
+                    st.connect_ms.append((time.perf_counter() - t) * 1000)
+                    socks[a["key"]] = s
+                except Exception as exc:
+                    st.errors[f"connect:{type(exc).__name__}"] += 1
+            pending.append(asyncio.create_task(go()))
+            await asyncio.sleep(interval)
+        await asyncio.gather(*pending)
+        t_conn1 = time.time()
+        # scenario set-up that needs sockets (joins)
+        if sc == "live":
+            sid = plan["stream_id"]
+            for key, s in socks.items():
+                if key.startswith("viewer"):
+                    try:
+                        ack = await s.call("live:join", {"stream_id": sid})
+                        if not ack.get("ok"):
+                            st.errors[ack["error"]["code"]] += 1
+                    except Exception as exc:
+                        st.errors[f"join:{type(exc).__name__}"] += 1
+        await asyncio.to_thread(barrier.wait)
+        t_end = time.monotonic() + plan["duration"]
+        senders = plan.get("senders", [])
+        if sc == "idle":
+            await asyncio.sleep(plan["duration"])
+        elif senders:
+            per_sender = plan["rate"] / max(1, plan["total_senders"])
+            st.first_send = now_ms()
+
+            async def send_loop(spec):
+                s = socks.get(spec["key"])
+                if s is None:
+                    return
+                n, gap = 0, (1.0 / per_sender if per_sender > 0 else 0)
+                nxt = time.monotonic()
+                while time.monotonic() < t_end and (plan["messages"] <= 0 or n < plan["messages"]):
+                    stamp = f"lt:{int(now_ms())}"
+                    ev, payload = spec["event"], json.loads(
+                        json.dumps(spec["payload"]).replace("__STAMP__", stamp)
+                        .replace("__N__", str(n)))
+                    try:
+                        ack = await s.call(ev, payload)
+                        st.sent += 1
+                        if not (isinstance(ack, dict) and ack.get("ok")):
+                            st.errors[(ack or {}).get("error", {}).get("code", "bad_ack")] += 1
+                    except Exception as exc:
+                        st.errors[f"send:{type(exc).__name__}"] += 1
+                    n += 1
+                    if gap:
+                        nxt += gap
+                        await asyncio.sleep(max(0.0, nxt - time.monotonic()))
+            await asyncio.gather(*(send_loop(spec) for spec in senders))
+        else:
+            await asyncio.sleep(plan["duration"])
+        await asyncio.sleep(plan["drain"])  # let the last deliveries arrive
+    finally:
+        stop_progress.set()
+        await prog
+        for s in socks.values():
+            await s.close()
+        await session.close()
+        q.put(("result", idx, {**st.snapshot(), "lat": st.lat, "connect_ms": st.connect_ms,
+                               "errors_by_code": dict(st.errors), "first_send": st.first_send,
+                               "last_recv": st.last_recv, "viewers": st.viewers,
+                               "conn_window": [t_conn0, t_conn1]}))
+
+
+def _process_main(idx, plan, q, barrier):
+    import uvloop
+
+    uvloop.run(_load_process(idx, plan, q, barrier))
+
+
+# --- servers' CPU and RSS --------------------------------------------------------------------
+def server_processes(urls: list[str]):
+    import psutil
+
+    ports = {int(u.rsplit(":", 1)[1].split("/")[0]) for u in urls}
+    pids = set()
+    for c in psutil.net_connections(kind="tcp"):
+        if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port in ports and c.pid:
+            pids.add(c.pid)
+    return [psutil.Process(p) for p in sorted(pids)]
+
+
+# --- planning --------------------------------------------------------------------------------
+def make_plan(args, users: list[dict], extra: dict) -> list[dict]:
+    urls, procs = args.url, args.procs
+    sockets = [[] for _ in range(procs)]
+    senders = [[] for _ in range(procs)]
+    sc = args.scenario
+
+    def place(i, user, key, url_i):
+        sockets[i % procs].append({"id": user["id"], "token": user["token"], "key": key,
+                                   "url": urls[url_i % len(urls)]})
+    if sc in ("idle", "broadcast"):
+        body = users[1:] if sc == "broadcast" else users
+        for i, u in enumerate(body):
+            place(i, u, f"r{i}", i)
+        if sc == "broadcast":
+            place(0, users[0], "admin", 0)
+            senders[0].append({"key": "admin", "event": "system:announce",
+                               "payload": {"event": "bench", "data": {"s": "__STAMP__",
+                                                                      "i": "__N__"}}})
+    elif sc == "chat":
+        for k in range(len(users) // 2):
+            a, b = users[2 * k], users[2 * k + 1]
+            place(k, a, f"a{k}", k)
+            place(k, b, f"b{k}", k + 1)  # the peer sits on the next node
+            senders[k % procs].append({"key": f"a{k}", "event": "chat:send", "payload": {
+                "to": b["id"], "client_id": f"lt-{k}-__N__", "text": "ezayak __STAMP__"}})
+    elif sc == "feed":
+        for i, u in enumerate(users):
+            key = f"author{i}" if i < args.authors else f"f{i}"
+            place(i, u, key, i)
+            if i < args.authors:
+                senders[i % procs].append({"key": key, "event": "feed:post", "payload": {
+                    "body": "live from the load test __STAMP__ #n__N__"}})
+    elif sc == "live":
+        for i, u in enumerate(users):
+            place(i, u, f"viewer{i}", i)
+            if i < args.chatters:
+                senders[i % procs].append({"key": f"viewer{i}", "event": "live:chat", "payload": {
+                    "stream_id": extra["stream_id"], "text": "yalla __STAMP__"}})
+    total_senders = sum(len(s) for s in senders)
+    return [{"scenario": sc, "sockets": sockets[i], "senders": senders[i],
+             "total_senders": total_senders, "rate": args.rate, "messages": args.messages,
+             "duration": args.duration, "drain": args.drain, "ramp": args.ramp / procs,
+             **extra} for i in range(procs)]
+
+
+async def create_stream(url: str, creator: dict) -> str:
+    import aiohttp
+
+    from scripts.sio_client import LeanSocket
+
+    async with aiohttp.ClientSession() as session:
+        s = LeanSocket(session, url, {"token": creator["token"]})
+        await s.connect()
+        ack = await s.call("live:create", {"title": "load test", "visibility": "public"})
+        await s.close()
+    if not ack.get("ok"):
+        raise SystemExit(f"live:create failed: {ack}")
+    return ack["data"]["stream"]["id"]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m scripts.loadtest", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenario", choices=["idle", "broadcast", "chat", "feed", "live"])
+    ap.add_argument("--url", action="append", required=True, help="a server node (repeat)")
+    ap.add_argument("--clients", type=int, default=1000)
+    ap.add_argument("--procs", type=int, default=2, help="load-generating processes")
+    ap.add_argument("--ramp", type=float, default=500, help="connects per second in total")
+    ap.add_argument("--rate", type=float, default=100, help="messages per second in total")
+    ap.add_argument("--messages", type=int, default=0, help="per sender; 0 = until --duration")
+    ap.add_argument("--duration", type=float, default=10)
+    ap.add_argument("--drain", type=float, default=2)
+    ap.add_argument("--authors", type=int, default=10)
+    ap.add_argument("--chatters", type=int, default=20)
+    ap.add_argument("--json", help="write the summary here")
+    args = ap.parse_args(argv)
+
+    n = args.clients + (1 if args.scenario in ("broadcast", "live") else 0)
+    t0 = time.perf_counter()
+    users = asyncio.run(mint_users(n, admins=1 if args.scenario == "broadcast" else 0,
+                                   creators=1 if args.scenario == "live" else 0))
+    print(f"minted {len(users)} users in {time.perf_counter() - t0:.1f}s", flush=True)
+    extra = {}
+    if args.scenario == "live":
+        extra["stream_id"] = asyncio.run(create_stream(args.url[0], users[0]))
+        users = users[1:]
+    if args.scenario == "feed":
+        authors = [u["id"] for u in users[: args.authors]]
+        asyncio.run(add_follows([(u["id"], authors[i % len(authors)])
+                                 for i, u in enumerate(users[args.authors:])]))
+    plans = make_plan(args, users, extra)
+
+    servers = server_processes(args.url)
+    cpu0 = {p.pid: sum(p.cpu_times()[:2]) for p in servers}
+    ctx = mp.get_context("spawn")
+    q, barrier = ctx.Queue(), ctx.Barrier(args.procs)
+    procs = [ctx.Process(target=_process_main, args=(i, plans[i], q, barrier))
+             for i in range(args.procs)]
+    start = time.perf_counter()
+    for p in procs:
+        p.start()
+    progress, results, peak_rss = {}, {}, Counter()
+    deadline = start + args.clients / args.ramp + args.duration + args.drain + 120
+    while len(results) < args.procs and time.perf_counter() < deadline:
+        try:
+            kind, idx, data = q.get(timeout=1)
+        except Exception:
+            kind = None
+        if kind == "progress":
+            progress[idx] = data
+        elif kind == "result":
+            results[idx] = data
+        for p in servers:
+            try:
+                peak_rss[p.pid] = max(peak_rss[p.pid], p.memory_info().rss)
+            except Exception:
+                pass
+        tot = Counter()
+        for d in progress.values():
+            tot.update(d)
+        print(f"[{time.perf_counter() - start:6.1f}s] connected={tot['connected']} "
+              f"sent={tot['sent']} received={tot['received']} errors={tot['errors']}",
+              flush=True)
+    for p in procs:
+        p.join(10)
+    wall = time.perf_counter() - start
+    lat = [x for r in results.values() for x in r["lat"]]
+    cms = [x for r in results.values() for x in r["connect_ms"]]
+    errors = Counter()
+    for r in results.values():
+        errors.update(r["errors_by_code"])
+    firsts = [r["first_send"] for r in results.values() if r["first_send"]]
+    lasts = [r["last_recv"] for r in results.values() if r["last_recv"]]
+    received = sum(r["received"] for r in results.values())
+    span = (max(lasts) - min(firsts)) / 1000 if firsts and lasts else None
+    connected = sum(r["connected"] for r in results.values())
+    summary = {
+        "scenario": args.scenario, "nodes": len(args.url), "clients": args.clients,
+        "load_procs": args.procs, "connected": connected,
+        "connects_per_s": round(connected / max(1e-9, max(r["conn_window"][1] for r in results.values())
+                                                - min(r["conn_window"][0] for r in results.values())), 1)
+        if connected else 0,
+        "connect_ms_p50_p99": [pct(cms, 50), pct(cms, 99)],
+        "sent": sum(r["sent"] for r in results.values()), "received": received,
+        "delivered_per_s": round(received / span, 1) if span else None,
+        "latency_ms": {"p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99),
+                       "max": pct(lat, 100)},
+        "errors": dict(errors), "wall_s": round(wall, 1),
+        "viewers_seen": max((r["viewers"] or 0) for r in results.values()) if results else None,
+        "servers": [{"pid": p.pid,
+                     "cpu_percent": round(100 * (sum(p.cpu_times()[:2]) - cpu0[p.pid]) / wall, 1),
+                     "rss_mb": round(p.memory_info().rss / 2**20, 1),
+                     "peak_rss_mb": round(peak_rss[p.pid] / 2**20, 1)} for p in servers
+                    if p.is_running()],
+    }
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2))
+    return 0 if not errors else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
