@@ -112,7 +112,7 @@ class Normalized:
 
 
 def fold(text: str) -> str:
-    if not text.isascii():
+    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return text.lower().translate(_FOLD)
 
@@ -150,12 +150,18 @@ _HAS_DIGIT = re.compile(r"\d")
 _AR_ADDRESS = re.compile(r"(?<!\S)(?:انت|انتي|انتو)(?!\S)")
 
 
-def latin_view(s: str) -> str:
+_ANY_LATIN = re.compile(r"[a-z]")
+
+
+def latin_view(s: str, symbols: bool = True) -> str:
+    if _ANY_LATIN.search(s) is None:
+        return " "  # Arabic script only: no English rule can match
     if not s.isascii():  # "انت idiot": the Arabic address joins the English words
         s = _AR_ADDRESS.sub(" you ", s)
     if _HAS_DIGIT.search(s):
         s = _ONLY_DIGITS.sub("", s)
-    words = _LATIN_WORD.findall(_INNER.sub("", s.translate(_LEET)))
+    s = s.translate(_LEET)
+    words = _LATIN_WORD.findall(_INNER.sub("", s) if symbols else s)
     return " " + " ".join(words) + " " if words else " "
 
 
@@ -195,9 +201,10 @@ def word_skeleton(w: str) -> str:
     return sk
 
 
-def skeleton_view(s: str, keep_latin: frozenset[str] = frozenset()) -> str:
+def skeleton_view(s: str, keep_latin: frozenset[str] = frozenset(),
+                  symbols: bool = True) -> str:
     """Skeletons of the words of an already folded, de-evaded string (memoised per word)."""
-    words = _WORD.findall(_INNER.sub("", s))
+    words = _WORD.findall(_INNER.sub("", s) if symbols else s)
     if not words:
         return " "
     get = _CACHE.get
@@ -216,7 +223,9 @@ def skeleton_view(s: str, keep_latin: frozenset[str] = frozenset()) -> str:
 def normalize(text: str, keep_latin: frozenset[str] = frozenset()) -> Normalized:
     f = fold(text)
     s = _undo_evasions(f)
-    return Normalized(fold=f, latin=latin_view(s), skeleton=skeleton_view(s, keep_latin))
+    # most messages have no symbol between two letters: skip that pass in both views
+    sym = _INNER.search(s) is not None
+    return Normalized(fold=f, latin=latin_view(s, sym), skeleton=skeleton_view(s, keep_latin, sym))
 
 
 def term_keys(term: str) -> tuple[str | None, str | None]:
