@@ -1,0 +1,22 @@
+"""Scheduled wallet jobs, for `python -m server worker` (or the CLI commands beside them)."""
+from __future__ import annotations
+
+from handlers.wallet import actions as a
+
+
+async def renew_subscriptions(state, payload: dict | None = None) -> dict:
+    return await a.do_renew_due(state)
+
+
+async def expire_topups(state, payload: dict | None = None) -> dict:
+    return {"expired": await a.do_expire_topups(state)}
+
+
+async def reconcile(state, payload: dict | None = None) -> dict:
+    days = int((payload or {}).get("days", 7))
+    return {"mismatches": await a.do_reconcile(state, days)}
+
+
+JOBS = {"wallet.renew_subscriptions": renew_subscriptions,
+        "wallet.expire_topups": expire_topups,
+        "wallet.reconcile": reconcile}

@@ -1,0 +1,40 @@
+"""Wallet start/stop: adapters (or simulators), and the loop that expires pending top-ups."""
+from __future__ import annotations
+
+import asyncio
+import os
+
+import structlog
+
+from handlers.wallet.config import WalletConfig
+from handlers.wallet.runtime import WalletRuntime
+from server.state import AppState
+
+log = structlog.get_logger("wallet")
+
+
+async def startup(state: AppState) -> None:
+    rt = WalletRuntime(WalletConfig.from_env(state.settings))
+    state.extras["wallet"] = await rt.start()
+    every = float(os.environ.get("WALLET_EXPIRE_EVERY", 60))
+    if every > 0:
+        state.spawn(_expire_loop(state, every))
+
+
+async def shutdown(state: AppState) -> None:
+    rt = state.extras.get("wallet")
+    if rt is not None:
+        await rt.stop()
+
+
+async def _expire_loop(state: AppState, every: float) -> None:
+    from handlers.wallet.actions import do_expire_topups
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await do_expire_topups(state)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("topup_expiry_failed")

@@ -1,0 +1,63 @@
+"""Provider callbacks (HTTP). Each verifies the provider's signature before reading anything
+else, refuses replays, unknown payments, mismatched amounts and stale callbacks, and credits
+exactly once. Errors are problem+json with a stable `code`."""
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from handlers.wallet import actions as a
+from handlers.wallet.runtime import runtime
+from server.errors import BadRequest, NotFound
+from server.state import STATE
+
+routes = web.RouteTableDef()
+
+
+def _adapter(request: web.Request, name: str):
+    adapter = runtime(request.app[STATE]).providers.get(name)
+    if adapter is None:
+        raise NotFound(f"{name} is not configured", code="provider_not_configured")
+    return adapter
+
+
+async def _json(request: web.Request):
+    try:
+        return json.loads(await request.read())
+    except ValueError:
+        raise BadRequest("Body is not valid JSON", code="invalid_json") from None
+
+
+@routes.post("/v1/payments/fawry/notify")
+async def fawry_notify(request: web.Request) -> web.Response:
+    """FawryPay server notification V2 (no timestamp: re-query the status API first)."""
+    state = request.app[STATE]
+    cb = _adapter(request, "fawry").verify_notification(await _json(request))
+    payment = await a.check_callback(state, "fawry", cb, requery=True)
+    return web.json_response(await a.do_settle_callback(state, "fawry", cb, payment,
+                                                        confirmed_by="provider"))
+
+
+@routes.post("/v1/payments/paymob/callback")
+async def paymob_callback(request: web.Request) -> web.Response:
+    """Paymob Transaction Processed callback, `?hmac=` HMAC-SHA512 over the documented fields."""
+    state = request.app[STATE]
+    cb = _adapter(request, "paymob").verify_callback(request.query.get("hmac"),
+                                                      await _json(request))
+    payment = await a.check_callback(state, "paymob", cb)
+    return web.json_response(await a.do_settle_callback(state, "paymob", cb, payment,
+                                                        confirmed_by="provider"))
+
+
+@routes.post("/v1/payments/instapay/notify")
+async def instapay_notify(request: web.Request) -> web.Response:
+    """The bank partner saw an InstaPay transfer arrive at the platform's address."""
+    state = request.app[STATE]
+    raw = await request.read()
+    cb = _adapter(request, "instapay").verify_notification(
+        raw, request.headers.get("X-Partner-Timestamp"),
+        request.headers.get("X-Partner-Signature"))
+    payment = await a.check_callback(state, "instapay", cb)
+    return web.json_response(await a.do_settle_callback(state, "instapay", cb, payment,
+                                                        confirmed_by="bank_partner"))
