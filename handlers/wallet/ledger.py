@@ -71,8 +71,9 @@ _POST = """SELECT wallet_post($1, $2, $3, $4, $5, $6::uuid, $7::uuid, $8, $9, $1
 @dataclass
 class Posted:
     transfer_id: int
-    balances: dict[int, int]
+    balances: dict[int, int]          # account id -> cached balance after the transfer
     replayed: bool
+    accounts: dict[AccountKey, int] = field(default_factory=dict)  # key -> account id
 
 
 @dataclass
@@ -128,10 +129,10 @@ class Ledger:
             raise Conflict("This idempotency key was already used with a different request")
         return Posted(int(raw["transfer_id"]),
                       {int(k): int(v) for k, v in raw["balances"].items()},
-                      bool(raw.get("replayed")))
+                      bool(raw.get("replayed")), {k: i for (k, _), i in zip(legs, ids)})
 
     def balance_of(self, posted: Posted, key: AccountKey) -> int | None:
-        acc = self.ids.get(key)
+        acc = posted.accounts.get(key, self.ids.get(key))
         return posted.balances.get(acc) if acc is not None else None
 
 
