@@ -30,7 +30,7 @@ async def on_tip(ctx: SocketContext, data: dict | None) -> dict:
 @on("wallet:topup")
 async def on_topup(ctx: SocketContext, data: dict | None) -> dict:
     req = decode(s.Topup, data)
-    await check_rate(ctx.state, "wallet:topup", ctx.user_id, "10/minute")
+    await check_rate(ctx.state, "wallet:topup", ctx.user_id, "30/minute")
     return ok(await a.do_topup(ctx.state, ctx.user_id, req))
 
 
@@ -69,7 +69,7 @@ async def on_subscriptions(ctx: SocketContext, data: dict | None) -> dict:
 @on("wallet:cashout", roles=("creator",))
 async def on_cashout(ctx: SocketContext, data: dict | None) -> dict:
     req = decode(s.Cashout, data)
-    await check_rate(ctx.state, "wallet:cashout", ctx.user_id, "5/minute")
+    await check_rate(ctx.state, "wallet:cashout", ctx.user_id, "20/minute")
     dest = await a.check_cashout(ctx.state, ctx.user_id, req)
     return ok(await a.do_request_cashout(ctx.state, ctx.user_id, req, dest))
 
