@@ -10,7 +10,7 @@ SELECT
   (SELECT count(*) FROM wallet_transfers t
     WHERE NOT EXISTS (SELECT 1 FROM wallet_entries e WHERE e.transfer_id = t.id))
                                                           AS transfers_without_entries,
-  (SELECT coalesce(sum(amount), 0) FROM wallet_entries)  AS sum_of_all_entries,
+  (SELECT coalesce(sum(amount), 0)::bigint FROM wallet_entries) AS sum_of_all_entries,
   (SELECT count(*) FROM wallet_accounts a
     WHERE a.balance IS NOT NULL AND a.balance <> (SELECT coalesce(sum(e.amount), 0)
                                                   FROM wallet_entries e

@@ -71,7 +71,7 @@ SELECT s.id::text, s.creator_id::text, t.name AS tier, t.price, s.status, s.curr
 HAS_PASSKEY_TABLE = "SELECT to_regclass('auth_passkeys') IS NOT NULL"
 HAS_PASSKEY = "SELECT EXISTS (SELECT 1 FROM auth_passkeys WHERE user_id = $1::uuid)"
 CASHED_OUT_TODAY = """
-SELECT coalesce(sum(amount), 0) FROM wallet_cashouts
+SELECT coalesce(sum(amount), 0)::bigint FROM wallet_cashouts
  WHERE user_id = $1::uuid AND status NOT IN ('rejected', 'failed')
    AND created_at >= date_trunc('day', now() AT TIME ZONE 'Africa/Cairo') AT TIME ZONE 'Africa/Cairo'"""
 INSERT_CASHOUT = """
@@ -99,14 +99,14 @@ SELECT e.id AS entry_id, t.id AS transfer_id, t.kind, a.kind AS account, e.amoun
  ORDER BY e.id DESC LIMIT $3"""
 EARNINGS_BY_DAY = """
 SELECT (t.created_at AT TIME ZONE 'Africa/Cairo')::date AS day, t.kind AS source,
-       count(*) AS count, sum(t.amount) AS gross, sum(e.amount) AS net
+       count(*) AS count, sum(t.amount)::bigint AS gross, sum(e.amount)::bigint AS net
   FROM wallet_transfers t
   JOIN wallet_entries e ON e.transfer_id = t.id AND e.account_id = $4
  WHERE t.payee_id = $1::uuid AND t.kind IN ('tip', 'subscription')
    AND t.created_at >= $2 AND t.created_at < $3
  GROUP BY 1, 2 ORDER BY 1, 2"""
 TOP_SUPPORTERS = """
-SELECT t.payer_id::text AS user_id, u.display_name, sum(t.amount) AS total, count(*) AS count
+SELECT t.payer_id::text AS user_id, u.display_name, sum(t.amount)::bigint AS total, count(*) AS count
   FROM wallet_transfers t LEFT JOIN users u ON u.id = t.payer_id
  WHERE t.payee_id = $1::uuid AND t.kind IN ('tip', 'subscription')
    AND t.created_at >= $2 AND t.created_at < $3
