@@ -24,3 +24,18 @@ async def report(state) -> dict:
 
 def key() -> str:
     return uuid.uuid4().hex
+
+
+async def make_cashout_ready(conn, user_id: str) -> None:
+    """Give a creator a verified phone and a passkey. The identity domain (migration 0100)
+    owns auth_passkeys; where it has not landed, a compatible minimal table stands in for it
+    in this test's schema."""
+    import os
+
+    digits = "".join(str(b % 10) for b in os.urandom(8))
+    await conn.execute("UPDATE users SET phone = $2 WHERE id = $1::uuid", user_id,
+                       "+2010" + digits)
+    await conn.execute("""CREATE TABLE IF NOT EXISTS auth_passkeys (
+        user_id uuid NOT NULL, credential_id bytea NOT NULL UNIQUE, public_key bytea NOT NULL)""")
+    await conn.execute("INSERT INTO auth_passkeys (user_id, credential_id, public_key) "
+                       "VALUES ($1::uuid, $2, $3)", user_id, os.urandom(16), b"pk")

@@ -7,6 +7,7 @@ No network call happens while a transaction is open: providers are called betwee
 """
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import date, datetime, time as dtime, timedelta, timezone
@@ -21,6 +22,7 @@ from handlers.wallet import queries as q
 from handlers.wallet import schemas as s
 from handlers.wallet.ledger import (PAYABLE, PLATFORM, InsufficientFunds, balances,
                                     check_amount, check_currency, claim, clearing, earnings,
+                                    earnings_debit_legs,
                                     remember, request_hash, wallet)
 from handlers.wallet.providers import Callback, PaymentRef, ProviderUnavailable
 from handlers.wallet.providers.instapay import Stale, new_reference
@@ -47,14 +49,20 @@ def _iso(v: Any) -> Any:
     return v.isoformat() if isinstance(v, (datetime, date)) else v
 
 
+_NOTIFY_HELPER: list = []  # resolved once: the social domain's helper, or None
+
+
 async def _notify(state: AppState, user_id: str, kind: str, data: dict) -> None:
     """The social domain's notification helper when it exists, else a plain `notify` push."""
-    try:
-        from handlers.interactions.actions import notify_user  # type: ignore
-    except ImportError:
-        notify_user = None
-    if notify_user is not None:
-        await notify_user(state, user_id, kind, data)
+    if not _NOTIFY_HELPER:
+        try:
+            from handlers.interactions.actions import notify_user  # type: ignore
+        except ImportError:
+            notify_user = None
+        _NOTIFY_HELPER.append(notify_user)
+    helper = _NOTIFY_HELPER[0]
+    if helper is not None:
+        await helper(state, user_id, kind, data)
     else:
         await state.emitter.emit("notify", {"type": kind, **data}, room=user_room(user_id))
 
@@ -96,39 +104,37 @@ async def do_tip(state: AppState, tipper_id: str, req: s.Tip) -> dict:
     body = {"creator_id": creator_id, "amount": req.amount, "currency": req.currency,
             "stream_id": req.stream_id, "message": req.message}
     async with state.db.acquire() as conn:
-        users = {r["id"]: r for r in await conn.fetch(q.USERS, [tipper_id, creator_id])}
-        creator = users.get(creator_id)
-        if creator is None or creator["role"] != "creator":
-            raise NotFound("No such creator", code="creator_not_found")
-        if creator["status"] != "active":
-            raise AppError("creator_unavailable", "This creator cannot receive tips",
-                           status=403)
-        posted = await rt.ledger.post(
-            conn, kind="tip", amount=req.amount, scope=f"tip:{tipper_id}",
-            key=req.idempotency_key, body_hash=request_hash(body),
+        row, posted = await rt.ledger.post_if(
+            conn, q.TIP_GUARD, [creator_id, tipper_id], kind="tip", amount=req.amount,
+            scope=f"tip:{tipper_id}", key=req.idempotency_key, body_hash=request_hash(body),
             legs=[(wallet(tipper_id), -req.amount), (earnings(creator_id), req.amount - fee),
                   (PLATFORM, fee)],
             payer=tipper_id, payee=creator_id, ref=req.stream_id)
+    if row is None or row["role"] != "creator":
+        raise NotFound("No such creator", code="creator_not_found")
+    if row["status"] != "active":
+        raise AppError("creator_unavailable", "This creator cannot receive tips", status=403)
     tip = {"tip_id": posted.transfer_id, "creator_id": creator_id, "from_id": tipper_id,
            "amount": req.amount, "fee": fee, "net": req.amount - fee,
            "stream_id": req.stream_id}
     if posted.replayed:
         return {**tip, "replayed": True}
-    tipper = users.get(tipper_id)
-    name = tipper["display_name"] if tipper else ""
+    name = row["tipper_name"] or ""
     wallet_after = rt.ledger.balance_of(posted, wallet(tipper_id))
     earned_after = rt.ledger.balance_of(posted, earnings(creator_id))
     em = state.emitter
+    sends = [
+        _notify(state, creator_id, "tip", {"tip_id": posted.transfer_id, "from_id": tipper_id,
+                                           "from_name": name, "amount": req.amount,
+                                           "stream_id": req.stream_id}),
+        em.emit("wallet:balance", {"wallet": wallet_after, "as_of": posted.transfer_id},
+                room=user_room(tipper_id)),
+        em.emit("wallet:balance", {"earnings": earned_after, "as_of": posted.transfer_id},
+                room=user_room(creator_id))]
     if req.stream_id:
-        await em.emit("wallet:tip", {**tip, "from_name": name, "message": req.message},
-                      room=live_room(req.stream_id))
-    await _notify(state, creator_id, "tip", {"tip_id": posted.transfer_id, "from_id": tipper_id,
-                                              "from_name": name, "amount": req.amount,
-                                              "stream_id": req.stream_id})
-    await em.emit("wallet:balance", {"wallet": wallet_after, "as_of": posted.transfer_id},
-                  room=user_room(tipper_id))
-    await em.emit("wallet:balance", {"earnings": earned_after, "as_of": posted.transfer_id},
-                  room=user_room(creator_id))
+        sends.append(em.emit("wallet:tip", {**tip, "from_name": name, "message": req.message},
+                             room=live_room(req.stream_id)))
+    await asyncio.gather(*sends)  # already committed; the pushes overlap their round trips
     return {**tip, "balance": wallet_after, "replayed": False}
 
 
@@ -527,10 +533,9 @@ async def do_request_cashout(state: AppState, user_id: str, req: s.Cashout,
         cid = await c.fetchval(q.INSERT_CASHOUT, user_id, req.amount, req.method, destination)
         if cid is None:
             raise Conflict("A cashout is already in progress", code="cashout_in_progress")
+        debit = await earnings_debit_legs(c, user_id, req.amount)
         posted = await rt.ledger.post(c, kind="cashout_hold", amount=req.amount, ref=cid,
-                                      payer=user_id,
-                                      legs=[(earnings(user_id), -req.amount),
-                                            (PAYABLE, req.amount)])
+                                      payer=user_id, legs=[*debit, (PAYABLE, req.amount)])
         await c.execute(q.SET_CASHOUT, cid, "requested", posted.transfer_id, None, None)
         await _cashout_event(tx, cid, None, "requested", user_id)
         result = {"cashout_id": cid, "status": "requested", "amount": req.amount,
@@ -625,7 +630,6 @@ def _day(value: str, what: str) -> date:
 async def do_creator_metrics(state: AppState, creator_id: str, req: s.Metrics) -> dict:
     """Earnings by day and source, top supporters and subscriber counts over Cairo days
     [since, until]. Served from the partial index on transfers (payee_id, created_at)."""
-    rt = runtime(state)
     since, until = _day(req.since, "since"), _day(req.until, "until")
     if until < since or (until - since).days > 366:
         raise BadRequest("The range must be at most a year, since <= until",
@@ -633,8 +637,7 @@ async def do_creator_metrics(state: AppState, creator_id: str, req: s.Metrics) -
     start = datetime.combine(since, dtime(), CAIRO)
     end = datetime.combine(until + timedelta(days=1), dtime(), CAIRO)
     async with state.db.acquire() as conn:
-        [acc] = await rt.ledger.account_ids(conn, [earnings(creator_id)])
-        by_day = await conn.fetch(q.EARNINGS_BY_DAY, creator_id, start, end, acc)
+        by_day = await conn.fetch(q.EARNINGS_BY_DAY, creator_id, start, end)
         top = await conn.fetch(q.TOP_SUPPORTERS, creator_id, start, end)
         subs = await conn.fetch(q.SUBSCRIBER_COUNTS, creator_id, start, end)
     return {"since": req.since, "until": req.until,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -19,22 +20,25 @@ import asyncpg
 from server.errors import AppError, BadRequest, Conflict, NotFound
 
 USER_KINDS = ("wallet", "earnings")
-PLATFORM = ("platform_revenue", None, None)
-PAYABLE = ("cashout_payable", None, None)
+EARNINGS_SHARDS = 8
+PLATFORM = ("platform_revenue", None, None, 0)
+PAYABLE = ("cashout_payable", None, None, 0)
 
-AccountKey = tuple[str, str | None, str | None]  # (kind, user_id, provider)
+AccountKey = tuple[str, str | None, str | None, int]  # (kind, user_id, provider, shard)
 
 
 def wallet(user_id: object) -> AccountKey:
-    return ("wallet", str(user_id), None)
+    return ("wallet", str(user_id), None, 0)
 
 
-def earnings(user_id: object) -> AccountKey:
-    return ("earnings", str(user_id), None)
+def earnings(user_id: object, shard: int | None = None) -> AccountKey:
+    """A creator's earnings shard; credits pick one at random (see the migration)."""
+    return ("earnings", str(user_id), None,
+            random.randrange(EARNINGS_SHARDS) if shard is None else shard)
 
 
 def clearing(provider: str) -> AccountKey:
-    return ("provider_clearing", None, provider)
+    return ("provider_clearing", None, provider, 0)
 
 
 class InsufficientFunds(AppError):
@@ -50,18 +54,20 @@ def request_hash(body: dict[str, Any]) -> str:
 
 _ENSURE_ACCOUNTS = """
 WITH want AS (
-    SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[]) AS w(kind, user_id, provider)),
+    SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::smallint[])
+                  AS w(kind, user_id, provider, shard)),
 ins AS (
-    INSERT INTO wallet_accounts (kind, user_id, provider, balance)
-    SELECT kind, user_id, provider, CASE WHEN kind IN ('wallet', 'earnings') THEN 0 END FROM want
+    INSERT INTO wallet_accounts (kind, user_id, provider, shard, balance)
+    SELECT kind, user_id, provider, shard, CASE WHEN kind IN ('wallet', 'earnings') THEN 0 END
+      FROM want
     ON CONFLICT DO NOTHING
-    RETURNING id, kind, user_id::text, provider)
-SELECT id, kind, user_id, provider, true AS fresh FROM ins
+    RETURNING id, kind, user_id::text, provider, shard)
+SELECT id, kind, user_id, provider, shard, true AS fresh FROM ins
 UNION ALL
-SELECT a.id, a.kind, a.user_id::text, a.provider, false
+SELECT a.id, a.kind, a.user_id::text, a.provider, a.shard, false
   FROM wallet_accounts a JOIN want w
     ON a.kind = w.kind AND a.user_id IS NOT DISTINCT FROM w.user_id
-   AND a.provider IS NOT DISTINCT FROM w.provider
+   AND a.provider IS NOT DISTINCT FROM w.provider AND a.shard = w.shard
 """
 
 _POST = """SELECT wallet_post($1, $2, $3, $4, $5, $6::uuid, $7::uuid, $8, $9, $10::bigint[],
@@ -71,9 +77,8 @@ _POST = """SELECT wallet_post($1, $2, $3, $4, $5, $6::uuid, $7::uuid, $8, $9, $1
 @dataclass
 class Posted:
     transfer_id: int
-    balances: dict[int, int]          # account id -> cached balance after the transfer
+    balances: dict[str, int]          # "<kind>:<user id>" -> balance after the transfer
     replayed: bool
-    accounts: dict[AccountKey, int] = field(default_factory=dict)  # key -> account id
 
 
 @dataclass
@@ -93,12 +98,13 @@ class Ledger:
                 break
             try:
                 rows = await conn.fetch(_ENSURE_ACCOUNTS, [k[0] for k in missing],
-                                        [k[1] for k in missing], [k[2] for k in missing])
+                                        [k[1] for k in missing], [k[2] for k in missing],
+                                        [k[3] for k in missing])
             except asyncpg.ForeignKeyViolationError:
                 raise NotFound("No such user", code="user_not_found") from None
             durable = not conn.is_in_transaction()
             for r in rows:
-                k = (r["kind"], r["user_id"], r["provider"])
+                k = (r["kind"], r["user_id"], r["provider"], r["shard"])
                 local[k] = r["id"]
                 if durable or not r["fresh"]:
                     self.ids[k] = r["id"]
@@ -128,18 +134,72 @@ class Ledger:
         if raw.get("conflict"):
             raise Conflict("This idempotency key was already used with a different request")
         return Posted(int(raw["transfer_id"]),
-                      {int(k): int(v) for k, v in raw["balances"].items()},
-                      bool(raw.get("replayed")), {k: i for (k, _), i in zip(legs, ids)})
+                      {k: int(v) for k, v in raw["balances"].items()},
+                      bool(raw.get("replayed")))
+
+    async def post_if(self, conn: asyncpg.Connection, guard: str, guard_args: list, *,
+                      kind: str, amount: int, legs: list[tuple[AccountKey, int]],
+                      scope: str | None = None, key: str | None = None,
+                      body_hash: str | None = None, payer: str | None = None,
+                      payee: str | None = None, ref: str | None = None
+                      ) -> tuple[asyncpg.Record | None, Posted | None]:
+        """Like `post`, but only if the guard query's row has `ok` true, in one statement.
+        The guard SQL uses $1..$n (guard_args); it returns (guard row or None, Posted or None)."""
+        legs = [(k, a) for k, a in legs if a != 0]
+        if sum(a for _, a in legs) != 0:
+            raise ValueError("legs must sum to zero")
+        ids = await self.account_ids(conn, [k for k, _ in legs])
+        n = len(guard_args)
+        p = [f"${n + i}" for i in range(1, 12)]
+        sql = (f"SELECT g.*, CASE WHEN g.ok THEN wallet_post({p[0]}, {p[1]}, {p[2]}, {p[3]}, "
+               f"{p[4]}, {p[5]}::uuid, {p[6]}::uuid, {p[7]}, {p[8]}, {p[9]}::bigint[], "
+               f"{p[10]}::bigint[]) END AS posted FROM ({guard}) g")
+        try:
+            row = await conn.fetchrow(sql, *guard_args, scope, key, body_hash, kind, amount,
+                                      payer, payee, ref, None, ids, [a for _, a in legs])
+        except asyncpg.CheckViolationError as exc:
+            if exc.constraint_name == "wallet_balance_not_negative":
+                raise InsufficientFunds() from None
+            raise
+        if row is None or row["posted"] is None:
+            return row, None
+        raw = row["posted"]
+        if raw.get("conflict"):
+            raise Conflict("This idempotency key was already used with a different request")
+        return row, Posted(int(raw["transfer_id"]), {k: int(v) for k, v in
+                                                      raw["balances"].items()},
+                           bool(raw.get("replayed")))
 
     def balance_of(self, posted: Posted, key: AccountKey) -> int | None:
-        acc = posted.accounts.get(key, self.ids.get(key))
-        return posted.balances.get(acc) if acc is not None else None
+        """The user's wallet or (all-shard) earnings balance right after this transfer."""
+        return posted.balances.get(f"{key[0]}:{key[1]}")
 
 
 _BALANCES = """
-SELECT kind, balance FROM wallet_accounts
- WHERE user_id = $1::uuid AND kind IN ('wallet', 'earnings')
+SELECT kind, sum(balance)::bigint AS balance FROM wallet_accounts
+ WHERE user_id = $1::uuid AND kind IN ('wallet', 'earnings') GROUP BY kind
 """
+_LOCK_EARNINGS = """
+SELECT shard, balance FROM wallet_accounts WHERE kind = 'earnings' AND user_id = $1::uuid
+ ORDER BY id FOR UPDATE"""
+
+
+async def earnings_debit_legs(conn: asyncpg.Connection, user_id: str,
+                              amount: int) -> list[tuple[AccountKey, int]]:
+    """Inside a transaction: lock a creator's earnings shards (in id order, as every posting
+    does) and split a debit of `amount` across them; InsufficientFunds if they hold less."""
+    rows = await conn.fetch(_LOCK_EARNINGS, user_id)
+    if sum(r["balance"] for r in rows) < amount:
+        raise InsufficientFunds("Not enough earnings for this")
+    legs, left = [], amount
+    for r in sorted(rows, key=lambda r: -r["balance"]):
+        take = min(left, r["balance"])
+        if take:
+            legs.append((earnings(user_id, r["shard"]), -take))
+            left -= take
+        if not left:
+            break
+    return legs
 
 
 async def balances(conn: asyncpg.Connection, user_id: str) -> dict[str, int]:

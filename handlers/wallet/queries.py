@@ -2,6 +2,13 @@
 
 USERS = """SELECT id::text, status, role, display_name, phone FROM users WHERE id = ANY($1::uuid[])"""
 
+# The tip's guard: the creator exists, is a creator and is active. Used by Ledger.post_if,
+# which posts only when `ok` holds, in the same statement (one round trip per tip).
+TIP_GUARD = """
+SELECT c.status, c.role, (SELECT display_name FROM users WHERE id = $2::uuid) AS tipper_name,
+       (c.status = 'active' AND c.role = 'creator') AS ok
+  FROM users c WHERE c.id = $1::uuid"""
+
 # --- top-ups ---------------------------------------------------------------------------------
 INSERT_PAYMENT = """
 INSERT INTO wallet_payments (user_id, provider, method, merchant_ref, amount, expires_at)
@@ -101,7 +108,8 @@ EARNINGS_BY_DAY = """
 SELECT (t.created_at AT TIME ZONE 'Africa/Cairo')::date AS day, t.kind AS source,
        count(*) AS count, sum(t.amount)::bigint AS gross, sum(e.amount)::bigint AS net
   FROM wallet_transfers t
-  JOIN wallet_entries e ON e.transfer_id = t.id AND e.account_id = $4
+  JOIN wallet_entries e ON e.transfer_id = t.id
+  JOIN wallet_accounts a ON a.id = e.account_id AND a.kind = 'earnings' AND a.user_id = $1::uuid
  WHERE t.payee_id = $1::uuid AND t.kind IN ('tip', 'subscription')
    AND t.created_at >= $2 AND t.created_at < $3
  GROUP BY 1, 2 ORDER BY 1, 2"""

@@ -12,6 +12,10 @@ CREATE TABLE wallet_accounts (
                                              'provider_clearing', 'cashout_payable')),
     user_id    uuid REFERENCES users(id),
     provider   text,
+    -- A creator's earnings are spread over a few shard accounts, so tips to one creator do
+    -- not all queue on one row lock (each commit holds its lock through the WAL flush).
+    -- Their earnings balance is the sum of the shards' balances.
+    shard      smallint NOT NULL DEFAULT 0,
     -- Cached for user-owned accounts (wallet, earnings). System accounts keep NULL and are
     -- derived from entries, so the platform account is not a hot row every tip must lock.
     balance    bigint,
@@ -21,7 +25,7 @@ CREATE TABLE wallet_accounts (
     CONSTRAINT wallet_user_accounts_cache_balance
         CHECK ((kind IN ('wallet', 'earnings')) = (balance IS NOT NULL)),
     CONSTRAINT wallet_balance_not_negative CHECK (balance IS NULL OR balance >= 0),
-    CONSTRAINT wallet_account_unique UNIQUE NULLS NOT DISTINCT (kind, user_id, provider)
+    CONSTRAINT wallet_account_unique UNIQUE NULLS NOT DISTINCT (kind, user_id, provider, shard)
 );
 
 CREATE TABLE wallet_transfers (
@@ -64,12 +68,13 @@ BEGIN
     RAISE EXCEPTION 'wallet ledger rows are immutable (% on %)', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'restrict_violation';
 END $$;
+-- Statement-level: even an UPDATE or DELETE that matches no row is refused.
 CREATE TRIGGER wallet_entries_immutable BEFORE UPDATE OR DELETE ON wallet_entries
-    FOR EACH ROW EXECUTE FUNCTION wallet_immutable();
+    FOR EACH STATEMENT EXECUTE FUNCTION wallet_immutable();
 CREATE TRIGGER wallet_entries_no_truncate BEFORE TRUNCATE ON wallet_entries
     FOR EACH STATEMENT EXECUTE FUNCTION wallet_immutable();
 CREATE TRIGGER wallet_transfers_immutable BEFORE UPDATE OR DELETE ON wallet_transfers
-    FOR EACH ROW EXECUTE FUNCTION wallet_immutable();
+    FOR EACH STATEMENT EXECUTE FUNCTION wallet_immutable();
 CREATE TRIGGER wallet_transfers_no_truncate BEFORE TRUNCATE ON wallet_transfers
     FOR EACH STATEMENT EXECUTE FUNCTION wallet_immutable();
 
@@ -130,7 +135,8 @@ CREATE TRIGGER wallet_entries_same_tx BEFORE INSERT ON wallet_entries
 -- One round trip for a money move ----------------------------------------------------------
 -- wallet_post claims the idempotency key (if given), writes the transfer and its entries in
 -- account-id order (so concurrent transfers lock account rows in one global order and never
--- deadlock), and returns {transfer_id, balances{account_id: cached balance}}. A replay of the
+-- deadlock), and returns {transfer_id, balances{"<kind>:<user id>": balance}} for the users
+-- it touched (earnings summed over shards). A replay of the
 -- key with the same hash returns the stored response with "replayed": true; a different hash
 -- returns {"conflict": true}. An overdraft raises check_violation on
 -- wallet_balance_not_negative and rolls everything back, key included.
@@ -163,9 +169,13 @@ BEGIN
     SELECT tid, a, m FROM unnest(p_accounts, p_amounts) AS u(a, m) ORDER BY a;
     SELECT jsonb_build_object(
              'transfer_id', tid,
-             'balances', coalesce(jsonb_object_agg(id::text, balance), '{}'::jsonb))
+             'balances', coalesce(jsonb_object_agg(k, total), '{}'::jsonb))
       INTO result
-      FROM wallet_accounts WHERE id = ANY (p_accounts) AND balance IS NOT NULL;
+      FROM (SELECT a.kind || ':' || a.user_id AS k, sum(a.balance)::bigint AS total
+              FROM wallet_accounts a
+             WHERE (a.kind, a.user_id) IN (SELECT kind, user_id FROM wallet_accounts
+                                            WHERE id = ANY (p_accounts) AND user_id IS NOT NULL)
+             GROUP BY 1) b;
     IF p_key IS NOT NULL THEN
         UPDATE wallet_idempotency SET response = result WHERE scope = p_scope AND key = p_key;
     END IF;

@@ -1,0 +1,214 @@
+"""Tips per second with the ledger invariants held (a benchmark, not a test).
+
+Each tip is the real `do_tip` action: the creator guard and `wallet_post` in one statement
+(idempotency key claimed, entries written, balances checked by PostgreSQL, committed), then
+the pushes (`notify` to the creator, `wallet:balance` to both, `wallet:tip` to the live room)
+published through Redis exactly as a serving process does. After the run the invariants are
+checked: every transfer balances, cached balances equal the entries, nothing negative, and
+the number of tip transfers equals the number of tips acknowledged.
+
+    python scripts/bench_tips.py --tips 20000 --procs 2 --concurrency 48
+    python scripts/bench_tips.py --no-push      # the ledger alone
+
+Stores: TEST_DATABASE_URL / TEST_REDIS_URL (defaults: 127.0.0.1). A throwaway schema is
+created and dropped.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import platform
+import random
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _state(settings, pool_size: int, push: bool):
+    import redis.asyncio as aioredis
+
+    from handlers.wallet.config import WalletConfig
+    from handlers.wallet.runtime import WalletRuntime
+    from server.db import create_pool
+    from server.emitter import write_only_emitter
+    from server.metrics import Metrics
+    from server.state import AppState
+    from server.tokens import TokenKeys
+
+    async def build():
+        st = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
+        st.db = await create_pool(settings.database_url, settings.database_schema,
+                                  min_size=pool_size, max_size=pool_size)
+        st.redis = aioredis.from_url(settings.redis_url)
+        if push:
+            st.emitter = write_only_emitter(settings.redis_url, settings.redis_prefix)
+        else:
+            class Silent:
+                async def emit(self, *a, **k):
+                    return None
+            st.emitter = Silent()
+        st.extras["wallet"] = WalletRuntime(WalletConfig(simulators=False))
+        return st
+    return build()
+
+
+def _worker(settings, plan, concurrency: int, push: bool, out: mp.Queue) -> None:
+    import uvloop
+
+    from handlers.wallet import schemas as s
+    from handlers.wallet.actions import do_tip
+    from server.errors import AppError
+
+    async def main():
+        st = await _state(settings, concurrency, push)
+        queue = list(plan)
+        accepted, refused, lat = [], {}, []
+
+        async def lane():
+            while queue:
+                fan, creator, amount = queue.pop()
+                req = s.Tip(creator_id=creator, amount=amount, idempotency_key=uuid.uuid4().hex,
+                            stream_id=f"bench-{creator[:8]}")
+                t0 = time.perf_counter()
+                try:
+                    r = await do_tip(st, fan, req)
+                    accepted.append(r["tip_id"])
+                except AppError as err:
+                    refused[err.code] = refused.get(err.code, 0) + 1
+                lat.append(time.perf_counter() - t0)
+
+        out.put(("ready", None))
+        started = time.perf_counter()
+        await asyncio.gather(*(lane() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+        await st.db.close()
+        lat.sort()
+        out.put(("done", {"accepted": accepted, "refused": refused, "seconds": elapsed,
+                          "p50_ms": 1000 * lat[len(lat) // 2] if lat else None,
+                          "p99_ms": 1000 * lat[int(len(lat) * 0.99)] if lat else None}))
+
+    uvloop.run(main())
+
+
+async def _prepare(settings, fans: int, creators: int, per_fan: int, amount: int):
+    import asyncpg
+
+    from server.migrations import migrate_dsn
+
+    await migrate_dsn(settings.database_url, settings.database_schema)
+    conn = await asyncpg.connect(settings.database_url,
+                                 server_settings={"search_path": settings.database_schema})
+    try:
+        fan_ids = [r[0] for r in await conn.fetch(
+            "INSERT INTO users (display_name) SELECT 'fan' || g FROM generate_series(1, $1) g "
+            "RETURNING id::text", fans)]
+        creator_ids = [r[0] for r in await conn.fetch(
+            "INSERT INTO users (display_name, role) SELECT 'creator' || g, 'creator' "
+            "FROM generate_series(1, $1) g RETURNING id::text", creators)]
+        # fund every fan with exactly `per_fan` tips' worth through one balanced transfer
+        await conn.execute("""
+            INSERT INTO wallet_accounts (kind, user_id, balance)
+            SELECT 'wallet', id, 0 FROM users WHERE role = 'user';
+            INSERT INTO wallet_accounts (kind, provider) VALUES ('provider_clearing', 'fawry');
+        """)
+        async with conn.transaction():
+            tid = await conn.fetchval("INSERT INTO wallet_transfers (kind, amount, ref) "
+                                      "VALUES ('topup', $1, 'bench') RETURNING id",
+                                      fans * per_fan * amount)
+            await conn.execute("""
+                INSERT INTO wallet_entries (transfer_id, account_id, amount)
+                SELECT $1, id, CASE WHEN kind = 'wallet' THEN $2::bigint ELSE -$2::bigint * $3 END
+                  FROM wallet_accounts ORDER BY id""", tid, per_fan * amount, fans)
+    finally:
+        await conn.close()
+    return fan_ids, creator_ids
+
+
+async def _verify(settings, accepted: list[int]) -> dict:
+    import asyncpg
+
+    from handlers.wallet.invariants import ledger_report
+
+    conn = await asyncpg.connect(settings.database_url,
+                                 server_settings={"search_path": settings.database_schema})
+    try:
+        rep = await ledger_report(conn)
+        stored = {r[0] for r in await conn.fetch("SELECT id FROM wallet_transfers "
+                                                  "WHERE kind = 'tip'")}
+    finally:
+        await conn.close()
+    rep["tips_stored"] = len(stored)
+    rep["every_acknowledged_tip_stored_once"] = (stored == set(accepted)
+                                                 and len(accepted) == len(set(accepted)))
+    return rep
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tips", type=int, default=20_000)
+    ap.add_argument("--fans", type=int, default=2_000)
+    ap.add_argument("--creators", type=int, default=50)
+    ap.add_argument("--procs", type=int, default=2, help="client/action processes")
+    ap.add_argument("--concurrency", type=int, default=32, help="in-flight tips per process")
+    ap.add_argument("--overdraw", type=float, default=0.1,
+                    help="fraction of tips beyond what wallets hold (refused)")
+    ap.add_argument("--no-push", action="store_true", help="skip the Redis pushes")
+    args = ap.parse_args()
+
+    from tests.support.stores import drop_test_stores, isolated_settings
+
+    settings = isolated_settings(log_level="WARNING")
+    amount = 500
+    per_fan = max(1, round(args.tips / args.fans * (1 - args.overdraw)))
+    procs: list = []
+    try:
+        fans, creators = asyncio.run(_prepare(settings, args.fans, args.creators, per_fan,
+                                              amount))
+        plan = [(random.choice(fans), random.choice(creators), amount)
+                for _ in range(args.tips)]
+        ctx = mp.get_context("spawn")
+        out = ctx.Queue()
+        shares = [plan[i::args.procs] for i in range(args.procs)]
+        procs = [ctx.Process(target=_worker, args=(settings, sh, args.concurrency,
+                                                    not args.no_push, out)) for sh in shares]
+        for p in procs:
+            p.start()
+        for _ in procs:
+            assert out.get(timeout=120)[0] == "ready"
+        results = [out.get(timeout=600)[1] for _ in procs]
+        for p in procs:
+            p.join(30)
+        accepted = [t for r in results for t in r["accepted"]]
+        refused: dict[str, int] = {}
+        for r in results:
+            for k, v in r["refused"].items():
+                refused[k] = refused.get(k, 0) + v
+        seconds = max(r["seconds"] for r in results)
+        rep = asyncio.run(_verify(settings, accepted))
+        print(json.dumps({
+            "tips_attempted": args.tips, "accepted": len(accepted), "refused": refused,
+            "seconds": round(seconds, 3),
+            "tips_per_second": round(args.tips / seconds, 1),
+            "accepted_per_second": round(len(accepted) / seconds, 1),
+            "p50_ms": round(max(r["p50_ms"] for r in results), 2),
+            "p99_ms": round(max(r["p99_ms"] for r in results), 2),
+            "procs": args.procs, "concurrency": args.concurrency, "push": not args.no_push,
+            "cores": os.cpu_count(), "load_avg": os.getloadavg(),
+            "python": platform.python_version(),
+            "invariants": rep}, indent=1, default=str))
+        return 0 if rep["ok"] and rep["every_acknowledged_tip_stored_once"] else 1
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+        asyncio.run(drop_test_stores(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
