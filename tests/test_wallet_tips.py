@@ -24,7 +24,9 @@ async def test_tip_shows_live_notifies_creator_and_pushes_balances(live_app, mak
     assert live["amount"] == 2_000 and live["from_name"] == "fan"
     assert live["message"] == "ya 3am el7elw"
     note = await cs.next("notify")
-    assert note["type"] == "tip" and note["amount"] == 2_000
+    assert note["kind"] == "tip" and note["data"]["amount"] == 2_000
+    assert note["text"] == "fan sent you a tip"
+    assert (await vs.next("live:tip"))["amount_piastres"] == 2_000  # the live domain's event
     assert (await fs.next("wallet:balance"))["wallet"] == 8_000
     assert (await cs.next("wallet:balance"))["earnings"] == 1_800
     assert await fs.ok("wallet:balance", {}) == {"wallet": 8_000, "earnings": 0}

@@ -16,7 +16,11 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import phonenumbers
+import structlog
 
+from handlers.interactions.actions import notify
+from handlers.live.access import register_access_rule
+from handlers.live.actions import do_show_tip_in_room as show_tip_in_room
 from handlers.moderation.gate import moderate_text
 from handlers.wallet import queries as q
 from handlers.wallet import schemas as s
@@ -33,6 +37,7 @@ from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from server.privacy import holds_personal_data
 from server.state import AppState
 
+log = structlog.get_logger("wallet")
 CAIRO = ZoneInfo("Africa/Cairo")
 IPA = re.compile(r"^[a-z0-9._-]{2,40}@instapay$")
 PAYMOB_WALLETS = ("vodafone_cash", "orange_cash")
@@ -49,22 +54,16 @@ def _iso(v: Any) -> Any:
     return v.isoformat() if isinstance(v, (datetime, date)) else v
 
 
-_NOTIFY_HELPER: list = []  # resolved once: the social domain's helper, or None
-
-
-async def _notify(state: AppState, user_id: str, kind: str, data: dict) -> None:
-    """The social domain's notification helper when it exists, else a plain `notify` push."""
-    if not _NOTIFY_HELPER:
-        try:
-            from handlers.interactions.actions import notify_user  # type: ignore
-        except ImportError:
-            notify_user = None
-        _NOTIFY_HELPER.append(notify_user)
-    helper = _NOTIFY_HELPER[0]
-    if helper is not None:
-        await helper(state, user_id, kind, data)
-    else:
-        await state.emitter.emit("notify", {"type": kind, **data}, room=user_room(user_id))
+async def _notify(state: AppState, user_id: str, kind: str, actor_id: str,
+                  data: dict, target: tuple[str, str] | None = None) -> None:
+    """Store and push a notification through the social domain's contract, after our own
+    commit (money never waits on, or rolls back with, a notification). A failure is logged."""
+    try:
+        await notify(state, user_id=user_id, kind=kind, actor_id=actor_id,
+                     target_kind=target[0] if target else None,
+                     target_id=target[1] if target else None, data=data)
+    except Exception:
+        log.exception("wallet_notify_failed", user_id=user_id, kind=kind)
 
 
 # --- balances and history ----------------------------------------------------------------------
@@ -124,9 +123,9 @@ async def do_tip(state: AppState, tipper_id: str, req: s.Tip) -> dict:
     earned_after = rt.ledger.balance_of(posted, earnings(creator_id))
     em = state.emitter
     sends = [
-        _notify(state, creator_id, "tip", {"tip_id": posted.transfer_id, "from_id": tipper_id,
-                                           "from_name": name, "amount": req.amount,
-                                           "stream_id": req.stream_id}),
+        _notify(state, creator_id, "tip", tipper_id,
+                {"tip_id": posted.transfer_id, "amount": req.amount},
+                ("stream", req.stream_id) if req.stream_id else None),
         em.emit("wallet:balance", {"wallet": wallet_after, "as_of": posted.transfer_id},
                 room=user_room(tipper_id)),
         em.emit("wallet:balance", {"earnings": earned_after, "as_of": posted.transfer_id},
@@ -134,6 +133,10 @@ async def do_tip(state: AppState, tipper_id: str, req: s.Tip) -> dict:
     if req.stream_id:
         sends.append(em.emit("wallet:tip", {**tip, "from_name": name, "message": req.message},
                              room=live_room(req.stream_id)))
+        # the live domain's own room event (`live:tip`), with its moderation of the message
+        sends.append(show_tip_in_room(state, req.stream_id, {
+            "from_user_id": tipper_id, "amount_piastres": req.amount,
+            "message": req.message, "tip_id": posted.transfer_id}))
     await asyncio.gather(*sends)  # already committed; the pushes overlap their round trips
     return {**tip, "balance": wallet_after, "replayed": False}
 
@@ -390,8 +393,8 @@ async def do_subscribe(state: AppState, user_id: str, req: s.Subscribe) -> dict:
                                    "as_of": posted.transfer_id}, room=user_room(user_id))
         tx.emit("wallet:balance", {"earnings": rt.ledger.balance_of(posted, earnings(creator)),
                                    "as_of": posted.transfer_id}, room=user_room(creator))
-    await _notify(state, creator, "subscription", {"subscriber_id": user_id,
-                                                   "tier": tier["name"]})
+    await _notify(state, creator, "subscription", user_id, {"tier": tier["name"],
+                                                            "subscription_id": sub["id"]})
     return {**result, "replayed": False}
 
 
@@ -478,6 +481,15 @@ async def is_subscriber(conn: asyncpg.Connection, viewer_id: str, creator_id: st
     if viewer_id == creator_id:
         return True
     return bool(await conn.fetchval(q.IS_SUBSCRIBER, viewer_id, creator_id))
+
+
+async def _subscribers_may_watch(state: AppState, stream: dict, user_id: str) -> bool:
+    """Live streams with visibility `subscribers`: the wallet decides who may watch."""
+    async with state.db.acquire() as conn:
+        return await is_subscriber(conn, user_id, str(stream["creator_id"]))
+
+
+register_access_rule("subscribers", _subscribers_may_watch)
 
 
 # --- cashout -----------------------------------------------------------------------------------

@@ -13,6 +13,11 @@ async def expire_topups(state, payload: dict | None = None) -> dict:
 
 
 async def reconcile(state, payload: dict | None = None) -> dict:
+    from handlers.wallet.runtime import runtime
+
+    rt = runtime(state)
+    if not rt.providers:  # a worker process: adapters are built on first use
+        await rt.start()
     days = int((payload or {}).get("days", 7))
     return {"mismatches": await a.do_reconcile(state, days)}
 

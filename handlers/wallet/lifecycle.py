@@ -19,6 +19,9 @@ async def startup(state: AppState) -> None:
     every = float(os.environ.get("WALLET_EXPIRE_EVERY", 60))
     if every > 0:
         state.spawn(_expire_loop(state, every))
+    renew = float(os.environ.get("WALLET_RENEW_EVERY", 600))
+    if renew > 0:
+        state.spawn(_schedule_renewals(state, renew))
 
 
 async def shutdown(state: AppState) -> None:
@@ -38,3 +41,19 @@ async def _expire_loop(state: AppState, every: float) -> None:
             raise
         except Exception:
             log.exception("topup_expiry_failed")
+
+
+async def _schedule_renewals(state: AppState, every: float) -> None:
+    """Every serving process offers the renewal job to the worker queue; the unique key keeps
+    one pending at a time, and renewals are idempotent per subscription and period anyway."""
+    from server.jobs import enqueue
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await enqueue(state, "wallet.renew_subscriptions", {},
+                          unique_key="wallet.renew_subscriptions")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("renewal_enqueue_failed")
