@@ -172,3 +172,27 @@ async def test_blocked_and_muted_authors_stay_out_of_every_read_path(live_app, m
     assert (await f.call("feed:profile", {"user_id": author.id}))["error"]["code"] == "blocked"
     ack = await f.call("users:follow", {"user_id": author.id})
     assert ack["error"]["code"] == "blocked"
+
+
+async def test_a_held_post_is_seen_by_its_author_only_and_waits_in_the_review_queue(
+        live_app, make_user):
+    author, fan, mod = await make_user("A"), await make_user("F"), \
+        await make_user("Mod", role="moderator")
+    a, f, m = (await author.connect(live_app.url), await fan.connect(live_app.url),
+               await mod.connect(live_app.url))
+    await follow(f, author.id)
+    await m.ok("mod:queue", {})
+    held = await post(a, "enta 7mar")  # the gate's lists hold this insult
+    assert held["status"] == "held"
+    item = await m.next("mod:item")
+    assert item["change"] == "held" and item["item"]["target_id"] == held["id"]
+    assert await f.nothing("feed:new", 0.3)
+    assert await home_all(f) == []
+    assert (await f.call("feed:get", {"post_id": held["id"]}))["error"]["code"] \
+        == "post_not_found"
+    assert (await a.ok("feed:get", {"post_id": held["id"]}))["status"] == "held"
+    # a report from the feed lands in the same queue
+    ok = await post(a, "sabah el kheir")
+    await f.ok("interactions:report", {"target_kind": "post", "target_id": ok["id"],
+                                        "reason": "spam"})
+    assert (await m.next("mod:item"))["change"] == "reported"

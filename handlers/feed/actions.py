@@ -26,6 +26,7 @@ from handlers.feed import queries as q
 from handlers.feed import timeline
 from handlers.feed.clock import now
 from handlers.feed.cursors import clamp_limit, decode_cursor, encode_cursor
+from handlers.moderation.actions import do_hold_for_review
 from handlers.moderation.gate import moderate_text
 from handlers.users.actions import check_not_blocked, check_user_exists, check_user_id
 from rooms.names import post_room, user_room
@@ -168,6 +169,9 @@ async def do_create_post(state: AppState, author: str, req: NewPost) -> dict:
         post = post_json(row)
         if status == "published":
             post["fanout"] = await _distribute(state, row)
+        elif status == "held":  # the author sees it; moderators decide
+            await do_hold_for_review(state, target_type="post", target_id=post_id,
+                                     author_id=author, text=req.body, decision=decision)
     finally:
         await timeline.finish_position(state, token)
     return post
@@ -295,7 +299,10 @@ async def do_edit_post(state: AppState, user: str, req: EditPost) -> dict:
         # Gone for some or all of its readers: retract it; followers who may still see it
         # re-fetch it (`feed:update`) after the remove.
         await _retract(state, row)
-    if not held:
+    if held:
+        await do_hold_for_review(state, target_type="post", target_id=post_id,
+                                 author_id=user, text=req.body, decision=d)
+    else:
         await state.emitter.emit("feed:update", {"post": post}, room=post_room(post_id))
     return post
 

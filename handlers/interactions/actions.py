@@ -21,6 +21,7 @@ import msgspec
 
 from handlers.feed.actions import PostNotFound, check_can_view_post, check_uuid
 from handlers.interactions import queries as q
+from handlers.moderation.actions import do_hold_for_review
 from handlers.moderation.gate import moderate_text
 from handlers.users.actions import check_not_blocked
 from rooms.names import post_room, user_room
@@ -319,6 +320,9 @@ async def do_comment(state: AppState, user: str, req: NewComment) -> dict:
             tx.emit("interactions:comment", {"comment": comment}, room=post_room(post["id"]))
     if status == "published":
         await _engaged(state, post)
+    else:
+        await do_hold_for_review(state, target_type="comment", target_id=cid, author_id=user,
+                                 text=body, decision=d)
     return comment
 
 
@@ -380,7 +384,8 @@ class Report(msgspec.Struct, forbid_unknown_fields=True):
     note: str | None = None
 
 
-REPORT_SINKS: list = []  # moderation registers `async fn(state, reporter, report) -> dict`
+# Reports go to moderation's do_report; a sink registered here takes precedence (tests).
+REPORT_SINKS: list = []  # `async fn(state, reporter_id, report) -> dict`
 
 
 async def do_report(state: AppState, user: str, req: Report) -> dict:
@@ -395,10 +400,15 @@ async def do_report(state: AppState, user: str, req: Report) -> dict:
             from handlers.users.actions import check_user_exists
 
             await check_user_exists(conn, req.target_id)
-    if not REPORT_SINKS:
-        raise AppError("reports_unavailable", "Reports are not being accepted right now",
-                       status=503)
-    return await REPORT_SINKS[0](state, user, req)
+    if REPORT_SINKS:
+        return await REPORT_SINKS[0](state, user, req)
+    from handlers.moderation.actions import check_report
+    from handlers.moderation.actions import do_report as file_report
+
+    kind = "profile" if req.target_kind == "user" else req.target_kind
+    await check_report(state, user, kind, req.target_id, req.reason)
+    return await file_report(state, user, target_type=kind, target_id=req.target_id,
+                             reason=req.reason, note=req.note or "")
 
 
 # PDPL: comments, reactions, notifications.
