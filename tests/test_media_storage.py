@@ -49,6 +49,7 @@ async def test_ready_video_lives_in_the_bucket_and_viewers_get_signed_urls(
     worker = Worker(wstate, jobs, ["media"], on_failure=failures)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop, grace=5))
+    phone = None
     try:
         alice = await make_user("alice")
         phone = await alice.connect(app.url)
@@ -74,6 +75,8 @@ async def test_ready_video_lives_in_the_bucket_and_viewers_get_signed_urls(
         await _erase_files(app.state, alice.id)
         assert not [k for b, k in sim.objects if k.startswith(alice.id)]
     finally:
+        if phone is not None:
+            await phone.close()  # an open socket would hold the app's shutdown
         stop.set()
         await task
         await close_worker_state(wstate)
