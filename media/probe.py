@@ -52,10 +52,19 @@ def _rotation(frame: av.VideoFrame) -> int:
     return (360 - rot) % 360 if rot in (90, 270) else rot
 
 
+def _looks_like_video(path: str) -> bool:
+    """Magic bytes of the containers we take: ISO BMFF (ftyp), Matroska/WebM (EBML)."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+    return head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3"
+
+
 def probe(path: str, *, max_duration: float) -> Probe:
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.error.InvalidDataError, av.error.EOFError) as exc:
+        if _looks_like_video(str(path)):  # a video cut short or damaged, e.g. no moov box
+            raise InvalidMedia("corrupt", "The video file is damaged or incomplete") from exc
         raise InvalidMedia("not_a_video", "This file is not a video we can read") from exc
     except av.FFmpegError as exc:
         raise InvalidMedia("corrupt", f"The file could not be opened: {exc}") from exc

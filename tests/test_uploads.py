@@ -175,7 +175,7 @@ async def test_creation_with_upload_and_a_request_cut_mid_way_keeps_what_arrived
     assert row["status"] in ("uploaded", "processing", "failed")  # handed to the worker
 
 
-@pytest.mark.parametrize("case", ["not_a_video", "too_long"])
+@pytest.mark.parametrize("case", ["not_a_video", "corrupt", "too_long"])
 async def test_a_bad_upload_fails_cleanly_and_the_uploader_is_told(
         media_app, inproc_worker, make_user, tmp_path, case):
     alice = await make_user("alice")
@@ -183,6 +183,10 @@ async def test_a_bad_upload_fails_cleanly_and_the_uploader_is_told(
     if case == "not_a_video":
         path = tmp_path / "notes.mp4"
         path.write_bytes(b"these are my holiday notes, not a video\n" * 500)
+    elif case == "corrupt":  # a phone's recording cut short: ftyp + part of mdat, no moov
+        whole = make_clip(tmp_path / "whole.mp4", seconds=1, width=160, height=120, fps=10)
+        path = tmp_path / "cut.mp4"
+        path.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     else:
         path = make_clip(tmp_path / "long.mp4", seconds=31, width=64, height=48, fps=5,
                          audio=False)
