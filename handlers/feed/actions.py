@@ -195,7 +195,7 @@ async def _distribute(state: AppState, row) -> dict:
     """After commit: write timelines (push authors) and push `feed:new` to online readers."""
     post = post_json(row)
     author = row["author_id"]
-    event = {"post": post, "cursor": None}
+    event = {"post": post}
     if row["visibility"] == "circle":
         members = [r[0] for r in await state.db.fetch(q.CIRCLE_MEMBER_IDS, row["circle_id"])]
         for i in range(0, len(members), EMIT_BATCH):

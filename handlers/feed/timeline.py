@@ -53,7 +53,8 @@ return tonumber(cur)
 """
 
 # One round trip for a home page: the watermark, then up to ARGV[3] entries of the timeline
-# at or below min(ARGV[2], watermark), trimming the timeline to ARGV[4] entries. Returns {watermark, cached entries (-1: no timeline),
+# at or below min(ARGV[2], watermark), trimming the timeline to ARGV[4] entries and keeping
+# it ARGV[5] more seconds. Returns {watermark, cached entries (-1: no timeline),
 # member, score, member, score, ...}; watermark -1 means "Redis lost the counter".
 _READ = """
 local now = tonumber(ARGV[1])
@@ -71,6 +72,7 @@ if w == nil then
 end
 local card = redis.call('ZCARD', KEYS[3])
 if card == 0 then return {w, -1} end
+redis.call('EXPIRE', KEYS[3], ARGV[5])
 local cap = tonumber(ARGV[4])
 if card > cap + 33 then
   redis.call('ZREMRANGEBYRANK', KEYS[3], 1, -(cap + 1))
@@ -193,7 +195,8 @@ async def read_page(state: AppState, user_id: object, upper: int | None, limit: 
     got = await _scripts(state)["read"](
         keys=[state.key("feed", "inflight"), state.key("feed", "seq"),
               timeline_key(state, user_id)],
-        args=[int(time.time() * 1000), "" if upper is None else upper, limit, CAP])
+        args=[int(time.time() * 1000), "" if upper is None else upper, limit, CAP,
+              TIMELINE_TTL])
     w, card, flat = int(got[0]), int(got[1]), got[2:]
     return w, card, [(flat[i].decode(), int(flat[i + 1])) for i in range(0, len(flat), 2)]
 
