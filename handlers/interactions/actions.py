@@ -39,7 +39,8 @@ VERBS = {"follow": "followed you", "reaction": "reacted to your {target}",
          "comment": "commented on your post", "reply": "replied to your comment",
          "mention": "mentioned you", "tip": "sent you a tip",
          "circle_invite": "invited you to a circle",
-         "circle_request": "asked to join your circle"}
+         "circle_request": "asked to join your circle",
+         "subscription": "subscribed to you"}
 
 
 class React(msgspec.Struct, forbid_unknown_fields=True):
