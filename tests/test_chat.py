@@ -355,3 +355,28 @@ async def test_held_message_goes_to_review_and_a_restore_reaches_the_members(liv
         {"conversation_id": conv, "last_seq": c["last_seq"], "last_rev": c["last_rev"]}]})
     changed = after["conversations"][0]["changed"]
     assert [(x["seq"], x["text"], x["held"]) for x in changed] == [(2, "please check-me", False)]
+
+
+async def test_editing_a_held_message_does_not_release_it(live_app, make_user):
+    alice, bob = await make_user("alice"), await make_user("bob")
+    a, b = await alice.connect(live_app.url), await bob.connect(live_app.url)
+
+    async def rule(state, text, user_id, context):
+        return gate.Decision("hold", layer="patterns", reason="Needs review") \
+            if "check-me" in text else None
+
+    gate.RULES.append(rule)
+    try:
+        conv = (await dm(a, bob, "salam"))["conversation_id"]
+        held = await a.ok("chat:send", {"conversation_id": conv, "client_id": cid(),
+                                        "text": "please check-me"})
+    finally:
+        gate.RULES.remove(rule)
+    edited = await a.ok("chat:edit", {"conversation_id": conv, "seq": held["seq"],
+                                      "text": "innocent now"})
+    assert edited["held"] is True and edited["text"] == "innocent now"
+    await a.ok("chat:delete", {"conversation_id": conv, "seq": held["seq"]})
+    assert (await b.next("chat:message"))["text"] == "salam"
+    assert await b.nothing("chat:message", 0.2) and await b.nothing("chat:message_updated", 0.2)
+    assert [m["text"] for m in (await b.ok("chat:history", {"conversation_id": conv})
+                                )["messages"]] == ["salam"]

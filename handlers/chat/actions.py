@@ -274,23 +274,31 @@ async def _own_message(conn, conv_id: str, seq: int, user_id: str, *, admin_ok: 
 
 async def do_edit_message(state: AppState, user_id: str, conv_id: str, seq: int, text: str,
                           decision: Decision) -> dict:
-    held = decision.action == "hold"
     async with transaction(state.db, state.emitter) as tx:
         conn = tx.conn
-        await _own_message(conn, conv_id, seq, user_id, admin_ok=False)
+        before = await _own_message(conn, conv_id, seq, user_id, admin_ok=False)
+        # a held message stays held whatever the edit says: only a moderator releases it
+        was_held = before["status"] == "held"
+        held = was_held or decision.action == "hold"
         rev = await conn.fetchval(q.BUMP_REV, conv_id)
         r = await conn.fetchrow(
             q.EDIT_MESSAGE, conv_id, seq, text, rev, "held" if held else "visible",
-            {"layer": decision.layer, "reason": decision.reason} if held else None)
+            {"layer": decision.layer, "reason": decision.reason}
+            if decision.action == "hold" else None)
         out = message_out(r)
         members = await membership.member_ids(conn, conv_id)
-        if held:  # the others saw the old text; now they see nothing there
+        if was_held:  # the others never saw it
+            tx.emit("chat:message_updated", out, room=user_room(user_id))
+        elif held:  # the others saw the old text; now they see nothing there
             tx.emit("chat:message_updated", out, room=user_room(user_id))
             hidden = {**out, "text": None, "media": None, "held": False, "deleted": True}
             tx.emit("chat:message_updated", hidden,
                     room=rooms_of(m for m in members if m != str(user_id)))
         else:
             tx.emit("chat:message_updated", out, room=rooms_of(members))
+    if decision.action == "hold":
+        await do_hold_for_review(state, target_type="chat_message", target_id=out["id"],
+                                 author_id=str(user_id), text=text, decision=decision)
     return out
 
 
@@ -298,11 +306,12 @@ async def do_delete_message(state: AppState, user_id: str, conv_id: str, seq: in
     """Tombstone: the message keeps its seq; text and media are gone. Author or group admin."""
     async with transaction(state.db, state.emitter) as tx:
         conn = tx.conn
-        await _own_message(conn, conv_id, seq, user_id, admin_ok=True)
+        before = await _own_message(conn, conv_id, seq, user_id, admin_ok=True)
         rev = await conn.fetchval(q.BUMP_REV, conv_id)
         out = message_out(await conn.fetchrow(q.DELETE_MESSAGE, conv_id, seq, rev))
         tx.emit("chat:message_updated", out,
-                room=rooms_of(await membership.member_ids(conn, conv_id)))
+                room=user_room(before["sender_id"]) if before["status"] == "held"
+                else rooms_of(await membership.member_ids(conn, conv_id)))
     return out
 
 

@@ -106,7 +106,8 @@ SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq = $2 F
 BUMP_REV = "UPDATE conversations SET last_rev = last_rev + 1 WHERE id = $1 RETURNING last_rev"
 
 EDIT_MESSAGE = f"""
-UPDATE messages SET body = $3, rev = $4, edited_at = now(), status = $5, moderation = $6
+UPDATE messages SET body = $3, rev = $4, edited_at = now(), status = $5,
+                    moderation = coalesce($6, moderation)
 WHERE conversation_id = $1 AND seq = $2 RETURNING {MESSAGE_COLUMNS}"""
 
 DELETE_MESSAGE = f"""
