@@ -29,11 +29,22 @@ async def emit_changes(state: AppState, changes: list[Change | None]) -> None:
                                      room=presence_room(c.after.user_id))
 
 
+async def _register(ctx: SocketContext) -> None:
+    try:
+        await emit_changes(ctx.state, [await presence(ctx.state).connect(ctx.user_id, ctx.sid)])
+    except Exception:
+        log.exception("presence_connect_failed", sid=ctx.sid)
+
+
 async def do_presence_connect(ctx: SocketContext) -> None:
-    await emit_changes(ctx.state, [await presence(ctx.state).connect(ctx.user_id, ctx.sid)])
+    """Register the socket in the background: the client's CONNECT does not wait on Redis."""
+    ctx.data["presence"] = ctx.state.spawn(_register(ctx))
 
 
 async def do_presence_disconnect(ctx: SocketContext) -> None:
+    registering = ctx.data.get("presence")
+    if registering is not None and not registering.done():
+        await registering  # never leave a field behind for a socket that is gone
     await emit_changes(ctx.state, [await presence(ctx.state).disconnect(ctx.user_id, ctx.sid)])
 
 
