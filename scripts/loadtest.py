@@ -27,6 +27,7 @@ import re
 import sys
 import time
 from collections import Counter
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -46,17 +47,27 @@ def pct(xs: list[float], p: float) -> float | None:
 
 
 # --- users ---------------------------------------------------------------------------------
-async def mint_users(n: int, *, admins: int = 0, creators: int = 0) -> list[dict]:
-    """n users (the first `admins` admins, then `creators` creators) with live sessions."""
-    from handlers.auth.sessions import Client, open_session
+@asynccontextmanager
+async def servers_stores():
+    """The servers' own PostgreSQL and Redis, from the same environment they run with."""
     from server.app import resolve_stores
     from server.config import Settings
     from server.worker import build_worker_state, close_worker_state
 
     settings, _ = resolve_stores(Settings.from_env())
     state = await build_worker_state(settings)
-    users = []
     try:
+        yield state
+    finally:
+        await close_worker_state(state)
+
+
+async def mint_users(n: int, *, admins: int = 0, creators: int = 0) -> list[dict]:
+    """n users (the first `admins` admins, then `creators` creators) with live sessions."""
+    from handlers.auth.sessions import Client, open_session
+
+    users = []
+    async with servers_stores() as state:
         roles = ["admin"] * admins + ["creator"] * creators + ["user"] * (n - admins - creators)
         async with state.db.acquire() as conn:
             ids = [r[0] for r in await conn.fetch(
@@ -70,24 +81,14 @@ async def mint_users(n: int, *, admins: int = 0, creators: int = 0) -> list[dict
                             method="operator", client=Client(user_agent="loadtest"),
                             refresh_ttl=3600)
                         users.append({"id": uid, "token": issued.access_token, "role": role})
-    finally:
-        await close_worker_state(state)
     return users
 
 
 async def add_follows(pairs: list[tuple[str, str]]) -> None:
-    from server.app import resolve_stores
-    from server.config import Settings
-    from server.worker import build_worker_state, close_worker_state
-
-    settings, _ = resolve_stores(Settings.from_env())
-    state = await build_worker_state(settings)
-    try:
+    async with servers_stores() as state:
         await state.db.executemany(
             "INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             pairs)
-    finally:
-        await close_worker_state(state)
 
 
 # --- one load process ------------------------------------------------------------------------

@@ -107,7 +107,7 @@ async def test_serve_with_no_store_urls_comes_up_on_embedded_stores(tmp_path):
 
         body = None
         async with aiohttp.ClientSession() as http:
-            for _ in range(300):
+            for _ in range(900):  # 90 s: a loaded machine starts PostgreSQL slowly
                 try:
                     async with http.get(f"http://127.0.0.1:{port}/readyz") as r:
                         if r.status == 200:
