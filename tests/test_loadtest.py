@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.servers import ROOT
 from tests.support.stores import settings_env
 
@@ -24,6 +26,7 @@ SCENARIOS = {
 }
 
 
+@pytest.mark.timeout(900)
 async def test_every_scenario_runs_against_two_processes(server_procs, settings, tmp_path):
     a, b = await server_procs(2)
     env = {**os.environ, **settings_env(settings), "PYTHONPATH": str(ROOT)}
@@ -33,7 +36,7 @@ async def test_every_scenario_runs_against_two_processes(server_procs, settings,
             subprocess.run,
             [sys.executable, "-m", "scripts.loadtest", scenario, "--url", a.url, "--url", b.url,
              "--procs", "1", "--ramp", "200", "--drain", "1.5", "--json", str(out), *args],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=int(os.environ.get("LOADTEST_TIMEOUT", 240)))
         assert run.returncode == 0, f"{scenario}: {run.stdout[-2000:]}\n{run.stderr[-2000:]}"
         summary = json.loads(out.read_text())
         assert summary["errors"] == {}, (scenario, summary["errors"])
