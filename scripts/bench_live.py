@@ -78,7 +78,7 @@ class Bench:
         if self.proc:
             self.proc.stop()
         env = {"LIVE_LADDER": ladder, "LIVE_ICE_HOST_ADDRESSES": "127.0.0.1",
-               "LOG_LEVEL": "WARNING"}
+               "LOG_LEVEL": "INFO"}
         self.proc = ServerProcess(self.settings, free_port(), extra_env=env).start()
         await self.proc.wait_ready(60)
         return self.proc
@@ -181,7 +181,8 @@ def latencies_ms(frames, avail: float, src_width: int) -> list[float]:
     return res
 
 
-async def ll_viewer(base: str, seconds: float, rung: str = "720p") -> list[float]:
+async def ll_viewer(base: str, seconds: float, rung: str = "720p",
+                    src_width: int = 1280) -> list[float]:
     lat: list[float] = []
     async with aiohttp.ClientSession() as http:
         init = await (await http.get(f"{base}/{rung}/init.mp4")).read()
@@ -195,16 +196,20 @@ async def ll_viewer(base: str, seconds: float, rung: str = "720p") -> list[float
             msn, part = int(m.group(1)), int(m.group(2))
             async with http.get(f"{base}/{rung}/index.m3u8?_HLS_msn={msn}&_HLS_part={part}"
                                 ) as r:
+                if r.status != 200:  # fell behind or timed out: rejoin at the live edge
+                    text = await (await http.get(f"{base}/{rung}/index.m3u8")).text()
+                    continue
                 text = await r.text()
             async with http.get(f"{base}/{rung}/s{msn}.{part}.m4s") as r:
                 data = await r.read()
             avail = time.time()
             frames = await asyncio.to_thread(dec.frames, data)
-            lat += latencies_ms(frames, avail, 1280)
+            lat += latencies_ms(frames, avail, src_width)
     return lat
 
 
-async def plain_viewer(base: str, seconds: float, rung: str = "720p") -> list[float]:
+async def plain_viewer(base: str, seconds: float, rung: str = "720p",
+                       src_width: int = 1280) -> list[float]:
     lat: list[float] = []
     async with aiohttp.ClientSession() as http:
         init = await (await http.get(f"{base}/{rung}/init.mp4")).read()
@@ -214,13 +219,14 @@ async def plain_viewer(base: str, seconds: float, rung: str = "720p") -> list[fl
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             async with http.get(f"{base}/{rung}/index.m3u8?_HLS_msn={n}") as r:
-                await r.text()
+                if r.status != 200:
+                    continue
             async with http.get(f"{base}/{rung}/s{n}.m4s") as r:
                 data = await r.read()
             avail = time.time()
             dec = Decoder(init)
             frames = await asyncio.to_thread(dec.frames, data)
-            lat += latencies_ms(frames, avail, 1280)
+            lat += latencies_ms(frames, avail, src_width)
             n += 1
     return lat
 
@@ -369,23 +375,27 @@ def pipeline_cpu(ladder: str, seconds: int = 10, fps: int = 30) -> dict:
             "speed": seconds / wall, "dropped": p.dropped}
 
 
-async def phase_latency(b: Bench, token: str, seconds: float) -> dict:
+async def phase_latency(b: Bench, token: str, seconds: float, width: int = 1280,
+                        height: int = 720) -> dict:
     proc = await b.start_server(LADDER2)
     await asyncio.sleep(2)
     idle = await cpu_over(proc.proc.pid, 3)
     made = await b.create_stream(token)
     sid = made["stream"]["id"]
-    pub = WhipPublisher(proc.url, made["whip_url"], made["stream_key"], width=1280, height=720)
+    pub = WhipPublisher(proc.url, made["whip_url"], made["stream_key"], width=width,
+                        height=height)
     assert await pub.start() == 201, pub.body
     t_master = await b.wait_master(sid)
     first = t_master - pub.answered_at
     base = f"{proc.url}/v1/live/{sid}/hls"
     await asyncio.sleep(3)  # past the publisher's bitrate ramp-up
-    n0, t0 = pub.video.n, time.monotonic()
-    ll, plain, cpu = await asyncio.gather(ll_viewer(base, seconds), plain_viewer(base, seconds),
+    n0, t0 = pub.video.sent, time.monotonic()
+    rung = f"{min(height, 720)}p"
+    ll, plain, cpu = await asyncio.gather(ll_viewer(base, seconds, rung, width),
+                                          plain_viewer(base, seconds, rung, width),
                                           cpu_over(proc.proc.pid, seconds))
-    sent_fps = (pub.video.n - n0) / (time.monotonic() - t0)
-    fps, lag = await stream_health(base)
+    sent_fps = (pub.video.sent - n0) / (time.monotonic() - t0)
+    fps, lag = await stream_health(base, rung)
     await pub.stop()
     return {"sent_fps": sent_fps, "first_playable_s": first, "ll_ms": ll, "plain_ms": plain,
             "cpu_cores": cpu - idle, "idle_cores": idle, "fps": fps, "lag_s": lag,
@@ -438,6 +448,8 @@ async def main() -> None:
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--max-streams", type=int, default=4)
     ap.add_argument("--skip-concurrency", action="store_true")
+    ap.add_argument("--source", default="1280x720", help="publisher size for the latency phase")
+    ap.add_argument("--latency-only", action="store_true")
     args = ap.parse_args()
     configure_ice_host_addresses("127.0.0.1")
     fast_publisher_encoder()
@@ -447,23 +459,26 @@ async def main() -> None:
         print(f"machine: {platform.machine()} {os.cpu_count()} cores, load "
               f"{os.getloadavg()[0]:.1f}; python {platform.python_version()}, "
               f"PyAV {av.__version__}", flush=True)
-        for ladder in (LADDER2, LADDER3):
+        for ladder in (LADDER2, LADDER3) if not args.latency_only else ():
             r = await asyncio.to_thread(pipeline_cpu, ladder)
             print(f"packager only, 720p30 source, ladder {ladder}: {r['cores']:.2f} cores per "
                   f"stream (worker thread CPU / media time), {r['speed']:.1f}x real time "
                   f"flat out", flush=True)
-        lat = await phase_latency(b, token, args.seconds)
+        sw, sh = (int(x) for x in args.source.split("x"))
+        lat = await phase_latency(b, token, args.seconds, sw, sh)
         print(f"publisher codec {lat['codec']}; WHIP answer -> master playlist: "
               f"{lat['first_playable_s']:.2f} s", flush=True)
         for name in ("ll_ms", "plain_ms"):
-            xs = lat[name]
+            xs = lat[name] or [float("nan")]
             print(f"{name[:-3]:>5}: frame-to-playable median {statistics.median(xs):.0f} ms, "
                   f"p95 {pct(xs, 0.95):.0f} ms, min {min(xs):.0f} ms (n={len(xs)})",
                   flush=True)
-        print(f"720/360 from a live 720p aiortc source sending {lat['sent_fps']:.1f} fps: "
+        print(f"{args.source} source: server CPU, 720/360 ladder, aiortc source sending {lat['sent_fps']:.1f} fps: "
               f"{lat['cpu_cores']:.2f} cores "
               f"(idle {lat['idle_cores']:.2f}), output {lat['fps']:.1f} fps, "
               f"lag {lat['lag_s']:.2f} s", flush=True)
+        if args.latency_only:
+            return
         path = make_h264_file(Path(tempfile.gettempdir()) / "bench_live_720p30.mp4", 60)
         for ladder in (LADDER2, LADDER3):
             r = await phase_cpu(b, token, ladder, path, args.seconds)

@@ -193,6 +193,10 @@ def _from_thread(state: AppState, fn, *args) -> None:
 
 async def do_announce_playable(state: AppState, stream_id: str) -> None:
     """The master playlist exists: viewers can start playing."""
+    ing = runtime(state).ingests.get(stream_id)
+    if ing is not None and ing.pipeline.first_media_at and ing.pipeline.master_at:
+        log.info("live_playable", stream_id=stream_id, first_segment_after_media_s=round(
+            ing.pipeline.master_at - ing.pipeline.first_media_at, 3))
     await state.emitter.emit("live:state", {"stream_id": stream_id, "state": "live",
                                             "playable": True,
                                             "hls_url": f"/v1/live/{stream_id}/hls/master.m3u8"},

@@ -42,15 +42,19 @@ class SyntheticVideo(VideoStreamTrack):
         super().__init__()
         self.width, self.height, self.fps = width, height, fps
         self.n = 0
+        self.sent = 0
         self._start = None
 
     async def recv(self):
+        # Like a camera: timestamps from the wall clock, frames skipped when running late.
+        now = time.time()
         if self._start is None:
-            self._start = time.time()
-        target = self._start + self.n / self.fps
-        delay = target - time.time()
+            self._start = now
+        slot = max(self.n, int((now - self._start) * self.fps))
+        delay = self._start + slot / self.fps - now
         if delay > 0:
             await asyncio.sleep(delay)
+        self.sent += 1
         # yuv420p straight away (no colour conversion): Y plane, then U and V planes
         h, w = self.height, self.width
         img = np.empty((h * 3 // 2, w), np.uint8)
@@ -60,9 +64,9 @@ class SyntheticVideo(VideoStreamTrack):
         img[h // 3:h, x:x + 24] = 200
         burn_ms(img, int(time.time() * 1000) & 0xFFFFFFFF)
         frame = av.VideoFrame.from_ndarray(img, format="yuv420p")
-        frame.pts = int(self.n * 90000 / self.fps)
+        frame.pts = int(slot * 90000 / self.fps)
         frame.time_base = fractions.Fraction(1, 90000)
-        self.n += 1
+        self.n = slot + 1
         return frame
 
 
