@@ -226,8 +226,8 @@ class RenditionWriter:
                 self._key_at = None
 
     def _add_fragment(self, frag) -> None:
-        if frag.keyframe and self.current is not None and self.current.parts:
-            self._finish_segment()
+        if frag.keyframe and self.current is not None and self._seg_v is not None:
+            self._finish_segment()  # (a segment holding only audio so far keeps going)
         if self._frag0 is None and frag.has_video:
             self._frag0 = frag.start
         if self.current is None:
@@ -253,7 +253,7 @@ class RenditionWriter:
 
     def _finish_segment(self) -> None:
         seg = self.current
-        if seg is None or not seg.parts:
+        if seg is None or not seg.parts or self._seg_v is None:
             return
         data = b"".join(self._cur_bytes)
         _atomic_write(self.dir / seg.uri, data)

@@ -383,7 +383,7 @@ async def phase_latency(b: Bench, token: str, seconds: float, width: int = 1280,
     made = await b.create_stream(token)
     sid = made["stream"]["id"]
     pub = WhipPublisher(proc.url, made["whip_url"], made["stream_key"], width=width,
-                        height=height)
+                        height=height, wall_clock=True)
     assert await pub.start() == 201, pub.body
     t_master = await b.wait_master(sid)
     first = t_master - pub.answered_at

@@ -38,19 +38,23 @@ def read_ms(frame: av.VideoFrame, src_width: int) -> int:
 
 
 class SyntheticVideo(VideoStreamTrack):
-    def __init__(self, width: int = 640, height: int = 360, fps: int = 30):
+    def __init__(self, width: int = 640, height: int = 360, fps: int = 30,
+                 wall_clock: bool = False):
         super().__init__()
+        self.wall_clock = wall_clock
         self.width, self.height, self.fps = width, height, fps
         self.n = 0
         self.sent = 0
         self._start = None
 
     async def recv(self):
-        # Like a camera: timestamps from the wall clock, frames skipped when running late.
+        # wall_clock: like a camera, timestamps from the clock and frames skipped when late
+        # (the benchmark). Otherwise every frame is sent with a regular timestamp, however
+        # late (tests: deterministic media time on a busy machine).
         now = time.time()
         if self._start is None:
             self._start = now
-        slot = max(self.n, int((now - self._start) * self.fps))
+        slot = max(self.n, int((now - self._start) * self.fps)) if self.wall_clock else self.n
         delay = self._start + slot / self.fps - now
         if delay > 0:
             await asyncio.sleep(delay)
@@ -98,9 +102,9 @@ class WhipPublisher:
     """Publish to `whip_url` with `stream_key`. `status`/`location` after `start()`."""
 
     def __init__(self, base_url: str, whip_path: str, stream_key: str, *, width: int = 640,
-                 height: int = 360, fps: int = 30):
+                 height: int = 360, fps: int = 30, wall_clock: bool = False):
         self.base_url, self.whip_path, self.key = base_url, whip_path, stream_key
-        self.video = SyntheticVideo(width, height, fps)
+        self.video = SyntheticVideo(width, height, fps, wall_clock)
         self.pc = RTCPeerConnection()
         self.status: int | None = None
         self.location: str | None = None
