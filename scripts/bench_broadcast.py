@@ -55,10 +55,17 @@ async def prepare_store(db_url: str, redis_url: str, schema: str):
                                    "'user') RETURNING id::text")
         admin = await conn.fetchval("INSERT INTO users (display_name, role) VALUES "
                                     "('bench-admin', 'admin') RETURNING id::text")
+        sessions = {}
+        if await conn.fetchval("SELECT to_regclass('auth_sessions') IS NOT NULL"):
+            for uid in (recv, admin):  # the auth domain's connect guard wants a live session
+                sessions[uid] = await conn.fetchval(
+                    "INSERT INTO auth_sessions (user_id, label, method) VALUES ($1::uuid, "
+                    "'bench', 'test') RETURNING id::text", uid)
     finally:
         await conn.close()
     keys = TokenKeys(Settings(jwt_secret="bench-secret-" + "x" * 32, access_token_ttl=86400))
-    return recv, keys.sign(recv, ttl=86400), keys.sign(admin, role="admin", ttl=86400)
+    return (recv, keys.sign(recv, ttl=86400, session_id=sessions.get(recv)),
+            keys.sign(admin, role="admin", ttl=86400, session_id=sessions.get(admin)))
 
 
 async def drop_store(db_url: str, redis_url: str, schema: str, prefix: str) -> None:
