@@ -50,7 +50,7 @@ class EngineSocket:
 
     __slots__ = ("server", "sid", "session", "connected", "upgrading", "upgraded", "closing",
                  "closed", "ws", "transport", "outbox", "outbox_bytes", "_poll", "_posting",
-                 "_ping_handle", "csr", "min_offset", "__weakref__")
+                 "_ping_handle", "csr", "min_offset", "cut_reason", "__weakref__")
 
     def __init__(self, server: "EngineServer", sid: str):
         self.server = server
@@ -70,6 +70,7 @@ class EngineSocket:
         self._ping_handle: asyncio.TimerHandle | None = None
         self.csr = False  # the Socket.IO layer tags broadcasts with offsets for this socket
         self.min_offset: tuple[int, int] | None = None  # drop tagged packets at or below
+        self.cut_reason: str | None = None  # why we cut the transport ourselves
 
     # -- writing ---------------------------------------------------------------------------
     def write_text(self, data: bytes, frame: bytes | None = None) -> None:
@@ -120,6 +121,7 @@ class EngineSocket:
         if self.closing or self.closed:
             return
         self.server.on_slow_consumer(self)
+        self.cut_reason = SLOW_CONSUMER
         if self.transport is not None:
             self.transport.abort()  # frees the buffer now; the reader sees the close
         self.outbox.clear()
@@ -257,7 +259,7 @@ class EngineSocket:
                 if msg.type is WSMsgType.ERROR:
                     reason = self.server.reason.TRANSPORT_ERROR
                 break
-        await self.close(abort=True, reason=reason)
+        await self.close(abort=True, reason=self.cut_reason or reason)
         if not ws.closed:
             await ws.close()
         return ws

@@ -93,7 +93,9 @@ class SocketServer(socketio.AsyncServer):
     def _connect_timed_out(self, eio_sid: str) -> None:
         """A transport that never sent a namespace CONNECT (socket.io's connectTimeout)."""
         self._connect_timers.pop(eio_sid, None)
-        if eio_sid in self.eio.sockets:
+        if eio_sid in self.eio.sockets and not any(
+                self.manager.sid_from_eio_sid(eio_sid, ns)
+                for ns in list(self.manager.get_namespaces())):
             self.eio.spawn(self.eio.disconnect(eio_sid))
 
     async def _handle_eio_disconnect(self, eio_sid, reason):
@@ -106,9 +108,6 @@ class SocketServer(socketio.AsyncServer):
     # -- namespace connect -----------------------------------------------------------------------
     async def _handle_connect(self, eio_sid, namespace, data):
         namespace = namespace or "/"
-        timer = self._connect_timers.pop(eio_sid, None)
-        if timer is not None:
-            timer.cancel()
         if not (namespace in self.handlers or namespace in self.namespace_handlers
                 or self.namespaces == "*" or namespace in self.namespaces):
             await self._send_packet(eio_sid, self.packet_class(
@@ -176,6 +175,9 @@ class SocketServer(socketio.AsyncServer):
         if sock is None or sock.closed:
             return  # gone while connecting; the engine's disconnect cleans up
         held = self._holding.pop(eio_sid, [])
+        timer = self._connect_timers.pop(eio_sid, None)
+        if timer is not None:
+            timer.cancel()
         self._write(eio_sid, self._eio_items(self.packet_class(
             sio_packet.CONNECT, connect_data, namespace=namespace)))
         await self.manager.connect(sid, namespace)
