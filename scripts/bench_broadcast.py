@@ -119,6 +119,7 @@ def run_loadgen(port: int, pid: int, label: str, n: int, args, extra: list[str])
     cmd = ["taskset", "-c", "1", "node", str(ROOT / "scripts/bench/loadgen.js"),
            "--port", str(port), "--clients", str(n), "--messages", str(args.messages),
            "--rate", args.rates, "--parser", "json", "--pid", str(pid), "--label", label,
+           "--connect-timeout-ms", "60000",
            *extra]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     for line in out.stdout.splitlines():

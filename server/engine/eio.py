@@ -235,7 +235,12 @@ class EngineSocket:
     async def run_websocket(self, request: web.Request, *, upgrade: bool) -> web.StreamResponse:
         ws = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size,
                                    compress=False, autoping=True)
-        await ws.prepare(request)
+        try:
+            await ws.prepare(request)
+        except (ConnectionError, RuntimeError):  # the client left before the handshake
+            if not upgrade:
+                await self.close(abort=True, reason=self.server.reason.TRANSPORT_ERROR)
+            return ws
         if upgrade:
             if not await self._probe(ws):
                 self.upgrading = False
