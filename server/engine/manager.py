@@ -215,6 +215,7 @@ class RedisManager(socketio.AsyncRedisManager):
                 await asyncio.wait_for(self._ready.wait(), timeout)
             except asyncio.TimeoutError:
                 log.error("socket.io redis subscription not confirmed after %ss", timeout)
+                self._ready.set()  # do not hold every later connect as well
 
     async def _redis_listen_with_retries(self):  # upstream, plus the readiness handshake
         retry_sleep = 1
