@@ -58,12 +58,43 @@ def _state(settings, pool_size: int, push: bool):
     return build()
 
 
+def _self_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by these PostgreSQL backends (/proc, same machine)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def _backend_pids(pool, n: int) -> list[int]:
+    conns = [await pool.acquire() for _ in range(n)]
+    try:
+        return [await c.fetchval("SELECT pg_backend_pid()") for c in conns]
+    finally:
+        for c in conns:
+            await pool.release(c)
+
+
 def _worker(settings, plan, concurrency: int, push: bool, out: mp.Queue) -> None:
     import uvloop
 
-    from handlers.wallet import schemas as s
+    from handlers.wallet import actions, schemas as s
     from handlers.wallet.actions import do_tip
     from server.errors import AppError
+
+    if not push:
+        actions.TipNotices.add = lambda self, *a, **k: None
 
     async def main():
         st = await _state(settings, concurrency, push)
@@ -83,13 +114,22 @@ def _worker(settings, plan, concurrency: int, push: bool, out: mp.Queue) -> None
                     refused[err.code] = refused.get(err.code, 0) + 1
                 lat.append(time.perf_counter() - t0)
 
+        pids = await _backend_pids(st.db, concurrency)
         out.put(("ready", None))
+        pg0, me0 = _cpu(pids), _self_cpu()
         started = time.perf_counter()
         await asyncio.gather(*(lane() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
+        pg_cpu, my_cpu = _cpu(pids) - pg0, _self_cpu() - me0
+        notices = st.extras.get("wallet_tip_notices")
+        if notices is not None:      # written in the background; not in the timed window
+            for t in list(st.background):
+                await t
+            await notices.flush()
         await st.db.close()
         lat.sort()
         out.put(("done", {"accepted": accepted, "refused": refused, "seconds": elapsed,
+                          "client_cpu_s": my_cpu, "pg_backend_cpu_s": pg_cpu,
                           "p50_ms": 1000 * lat[len(lat) // 2] if lat else None,
                           "p99_ms": 1000 * lat[int(len(lat) * 0.99)] if lat else None}))
 
@@ -158,7 +198,8 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=32, help="in-flight tips per process")
     ap.add_argument("--overdraw", type=float, default=0.1,
                     help="fraction of tips beyond what wallets hold (refused)")
-    ap.add_argument("--no-push", action="store_true", help="skip the Redis pushes")
+    ap.add_argument("--no-push", action="store_true",
+                    help="skip the Redis pushes and the stored notification (the ledger alone)")
     args = ap.parse_args()
 
     from tests.support.stores import drop_test_stores, isolated_settings
@@ -190,6 +231,8 @@ def main() -> int:
             for k, v in r["refused"].items():
                 refused[k] = refused.get(k, 0) + v
         seconds = max(r["seconds"] for r in results)
+        client_cpu = sum(r["client_cpu_s"] for r in results)
+        pg_cpu = sum(r["pg_backend_cpu_s"] for r in results)
         rep = asyncio.run(_verify(settings, accepted))
         print(json.dumps({
             "tips_attempted": args.tips, "accepted": len(accepted), "refused": refused,
@@ -198,6 +241,9 @@ def main() -> int:
             "accepted_per_second": round(len(accepted) / seconds, 1),
             "p50_ms": round(max(r["p50_ms"] for r in results), 2),
             "p99_ms": round(max(r["p99_ms"] for r in results), 2),
+            "client_cpu_ms_per_tip": round(1000 * client_cpu / args.tips, 3),
+            "pg_backend_cpu_ms_per_tip": round(1000 * pg_cpu / args.tips, 3),
+            "tips_per_second_if_2_idle_cores": round(2 * args.tips / (client_cpu + pg_cpu), 1),
             "procs": args.procs, "concurrency": args.concurrency, "push": not args.no_push,
             "cores": os.cpu_count(), "load_avg": os.getloadavg(),
             "python": platform.python_version(),

@@ -18,7 +18,7 @@ async def test_sigkill_mid_traffic_loses_nothing_acknowledged(server_procs, make
     try:
         [proc] = await server_procs(1, FAWRY_BASE_URL=fawry.base_url)
         creator = await make_user("creator", role="creator")
-        fans = [await make_user(f"fan{i}") for i in range(8)]
+        fans = [await make_user(f"fan{i}") for i in range(6)]
         ledger = Ledger()
         async with db.acquire() as conn:
             for f in fans:
@@ -58,7 +58,7 @@ async def test_sigkill_mid_traffic_loses_nothing_acknowledged(server_procs, make
                     await asyncio.sleep(0.05)
 
         async def killer():
-            while len(acked_tips) < 60 or len(acked_credits) < 2:
+            while len(acked_tips) < 40 or len(acked_credits) < 2:
                 await asyncio.sleep(0.02)
             proc.kill()           # SIGKILL: no drain, no shutdown hooks
             stop.set()

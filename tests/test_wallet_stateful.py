@@ -173,7 +173,7 @@ def test_ledger_state_machine(tmp_path):
 
     try:
         run_state_machine_as_test(Wallets, settings=hsettings(
-            max_examples=6, stateful_step_count=20, deadline=None,
+            max_examples=5, stateful_step_count=20, deadline=None,
             suppress_health_check=list(HealthCheck)))
     finally:
         run(app.stop())

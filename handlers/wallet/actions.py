@@ -18,7 +18,7 @@ import asyncpg
 import phonenumbers
 import structlog
 
-from handlers.interactions.actions import notify
+from handlers.interactions.actions import do_notify, notify
 from handlers.live.access import register_access_rule
 from handlers.live.actions import do_show_tip_in_room as show_tip_in_room
 from handlers.moderation.gate import moderate_text
@@ -64,6 +64,56 @@ async def _notify(state: AppState, user_id: str, kind: str, actor_id: str,
                      target_id=target[1] if target else None, data=data)
     except Exception:
         log.exception("wallet_notify_failed", user_id=user_id, kind=kind)
+
+
+class TipNotices:
+    """Tip notifications, coalesced per creator for `window` seconds and written in one
+    transaction per creator. Tip notifications are grouped per (creator, stream) by the
+    interactions domain, so writing one per tip would queue every tip to a streaming creator
+    on that one row; here the tip's ack never waits for it. Pending notices are flushed on
+    shutdown; a killed process loses at most `window` seconds of them (never money)."""
+
+    def __init__(self, state: AppState, window: float = 0.2):
+        self.state = state
+        self.window = window
+        self.pending: dict[str, list[tuple[str, str | None, dict]]] = {}
+        self.flushing: asyncio.Task | None = None
+
+    def add(self, creator_id: str, tipper_id: str, stream_id: str | None, data: dict) -> None:
+        self.pending.setdefault(creator_id, []).append((tipper_id, stream_id, data))
+        if self.flushing is None or self.flushing.done():
+            self.flushing = self.state.spawn(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.window)
+        await self.flush()
+
+    async def flush(self) -> None:
+        batch, self.pending = self.pending, {}
+        for creator_id, items in batch.items():
+            # one notice per fan and stream in the window: amounts summed, last tip id kept
+            merged: dict[tuple[str, str | None], dict] = {}
+            for tipper_id, stream_id, data in items:
+                m = merged.setdefault((tipper_id, stream_id), {"amount": 0, "tips": 0})
+                m["amount"] += data["amount"]
+                m["tips"] += 1
+                m["tip_id"] = data["tip_id"]
+            try:
+                async with transaction(self.state.db, self.state.emitter) as tx:
+                    for (tipper_id, stream_id), data in merged.items():
+                        await do_notify(tx, user_id=creator_id, kind="tip", actor_id=tipper_id,
+                                        target_kind="stream" if stream_id else None,
+                                        target_id=stream_id, data=data)
+            except Exception:
+                log.exception("wallet_tip_notices_failed", creator_id=creator_id,
+                              count=len(items))
+
+
+def tip_notices(state: AppState) -> TipNotices:
+    tn = state.extras.get("wallet_tip_notices")
+    if tn is None:
+        tn = state.extras["wallet_tip_notices"] = TipNotices(state)
+    return tn
 
 
 # --- balances and history ----------------------------------------------------------------------
@@ -122,10 +172,9 @@ async def do_tip(state: AppState, tipper_id: str, req: s.Tip) -> dict:
     wallet_after = rt.ledger.balance_of(posted, wallet(tipper_id))
     earned_after = rt.ledger.balance_of(posted, earnings(creator_id))
     em = state.emitter
+    tip_notices(state).add(creator_id, tipper_id, req.stream_id,
+                           {"tip_id": posted.transfer_id, "amount": req.amount})
     sends = [
-        _notify(state, creator_id, "tip", tipper_id,
-                {"tip_id": posted.transfer_id, "amount": req.amount},
-                ("stream", req.stream_id) if req.stream_id else None),
         em.emit("wallet:balance", {"wallet": wallet_after, "as_of": posted.transfer_id},
                 room=user_room(tipper_id)),
         em.emit("wallet:balance", {"earnings": earned_after, "as_of": posted.transfer_id},

@@ -25,6 +25,9 @@ async def startup(state: AppState) -> None:
 
 
 async def shutdown(state: AppState) -> None:
+    notices = state.extras.get("wallet_tip_notices")
+    if notices is not None:
+        await notices.flush()
     rt = state.extras.get("wallet")
     if rt is not None:
         await rt.stop()
