@@ -75,10 +75,9 @@ async def server_procs(settings):
     started: list[ServerProcess] = []
 
     async def start(n: int = 1, **extra_env) -> list[ServerProcess]:
-        procs = [ServerProcess(settings, free_port(), extra_env=extra_env).start()
-                 for _ in range(n)]
+        procs = [ServerProcess(settings, free_port(), extra_env=extra_env) for _ in range(n)]
         started.extend(procs)
-        await asyncio.gather(*(p.wait_ready() for p in procs))
+        await asyncio.gather(*(p.start_ready() for p in procs))
         return procs
 
     yield start

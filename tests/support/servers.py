@@ -65,6 +65,20 @@ class ServerProcess:
                 await asyncio.sleep(0.1)
         raise TimeoutError(f"server on {self.port} not ready:\n{self.log_tail()}")
 
+    async def start_ready(self, attempts: int = 3) -> "ServerProcess":
+        """Start and wait until ready; a port taken between free_port() and bind is retried
+        on another port (other processes on the machine pick ports too)."""
+        for attempt in range(attempts):
+            self.start()
+            try:
+                await self.wait_ready()
+                return self
+            except RuntimeError:
+                if "address already in use" not in self.log_tail() or attempt == attempts - 1:
+                    raise
+                self.port = free_port()
+        return self
+
     def log_tail(self, n: int = 4000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-n:]
