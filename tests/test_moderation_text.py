@@ -147,3 +147,18 @@ def test_cli_prints_one_json_decision_per_line():
     assert [r["decision"] for r in rows] == ["hold", "allow", "block", "allow"]
     assert set(rows[0]) == {"decision", "layer", "reason", "score"}
     assert rows[2]["layer"] == "lists"
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+from handlers.moderation.lists import load_allow_words  # noqa: E402
+from handlers.moderation.normalize import Normalizer  # noqa: E402
+
+_ALPHABET = list("abcdeghiklmnorstuwyz2357890 .*_'@$!-") + list("اأإآبتثجحخدذرزسشصضطظعغفقكلمنهويىةءئؤ ")
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=40))
+def test_the_memoised_server_normaliser_equals_the_reference_one(text):
+    allow = load_allow_words()
+    assert Normalizer(allow).normalize(text) == normalize(text, allow)

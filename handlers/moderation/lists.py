@@ -18,7 +18,7 @@ from pathlib import Path
 
 import ahocorasick
 
-from handlers.moderation.normalize import Normalized, normalize, term_keys
+from handlers.moderation.normalize import Normalized, Normalizer, term_keys
 
 DATA = Path(__file__).parent / "data" / "lists"
 SEVERITY = {"hold": 1, "block": 2}
@@ -134,9 +134,10 @@ class ListMatcher:
             self.automaton.add_word(k, (SEVERITY[rule.action], rule, k))
         self.automaton.make_automaton()
         self.size = len(best)
+        self.normalizer = Normalizer(allow)
 
     def normalize(self, text: str) -> Normalized:
-        return normalize(text, self.allow)
+        return self.normalizer.normalize(text)
 
     def match_normalized(self, norm: Normalized) -> ListHit | None:
         found = None

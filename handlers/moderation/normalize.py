@@ -220,6 +220,62 @@ def skeleton_view(s: str, keep_latin: frozenset[str] = frozenset(),
     return " " + " ".join(out) + " " if out else " "
 
 
+_AR_ADDRESS_WORDS = frozenset({"انت", "انتي", "انتو"})
+
+
+class Normalizer:
+    """`normalize()` for a server: the same views, computed per whitespace token and
+    memoised (chat vocabulary is small and repetitive), so a message costs one fold, one
+    pass for spaced letters, and a dict look-up per token. Bounded: `max_tokens` entries.
+    Equivalent to `normalize()`: tests/test_moderation_text.py compares them."""
+
+    def __init__(self, keep_latin: frozenset[str] = frozenset(), max_tokens: int = 200_000):
+        self.keep_latin = keep_latin
+        self.max_tokens = max_tokens
+        self.tokens: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {}
+
+    def _token(self, tok: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+        t = _ELONGATED.sub(r"\1", tok)
+        # Latin view of the token (used only if the message has Latin letters at all)
+        if t in _AR_ADDRESS_WORDS:
+            lat: tuple[str, ...] = ("you",)
+        elif t.isdigit():
+            lat = ()
+        else:
+            lat = tuple(_LATIN_WORD.findall(_INNER.sub("", t.translate(_LEET))))
+        # skeleton view of the token
+        sk = []
+        for w in _WORD.findall(_INNER.sub("", t)):
+            if w in self.keep_latin:
+                continue
+            k = word_skeleton(w)
+            if k:
+                sk.append(k)
+        return lat, tuple(sk), _ANY_LATIN.search(t) is not None
+
+    def normalize(self, text: str) -> Normalized:
+        f = fold(text)
+        s = f
+        if "'" in s or "’" in s or "`" in s:
+            s = _APOSTROPHE.sub(lambda m: _APOSTROPHE_MAP[m.group(1)], s)
+        s = _SPACED.sub(_join_spaced, s)
+        lat: list[str] = []
+        sk: list[str] = []
+        has_latin = False
+        cache = self.tokens
+        for tok in s.split():
+            views = cache.get(tok)
+            if views is None:
+                if len(cache) >= self.max_tokens:
+                    cache.clear()
+                views = cache[tok] = self._token(tok)
+            lat.extend(views[0])
+            sk.extend(views[1])
+            has_latin = has_latin or views[2]
+        return Normalized(fold=f, latin=" " + " ".join(lat) + " " if lat and has_latin else " ",
+                          skeleton=" " + " ".join(sk) + " " if sk else " ")
+
+
 def normalize(text: str, keep_latin: frozenset[str] = frozenset()) -> Normalized:
     f = fold(text)
     s = _undo_evasions(f)

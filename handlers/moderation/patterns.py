@@ -13,7 +13,6 @@ the per-process flood tracker, which is passed in (tests make their own).
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections import OrderedDict, deque
@@ -79,7 +78,7 @@ class FloodTracker:
 
     def seen(self, user_id: str, key: str, now: float | None = None) -> int:
         now = time.monotonic() if now is None else now
-        fp = hashlib.blake2b(key.encode(), digest_size=8).digest()
+        fp = hash(key)  # per process, like the tracker itself
         q = self._recent.get(user_id)
         if q is None:
             q = self._recent[user_id] = deque(maxlen=self.per_user)
@@ -107,13 +106,14 @@ def check_patterns(fold: str, user_id: str | None, context: str,
             if public and (_EG_MOBILE.match(digits) or (intl and _INTL.match("+" + digits))):
                 return PatternHit("hold", "phone_number")
     if public:
-        if _PAY_LINK.search(fold):
+        # cheap character checks first: links need a dot, handles an @
+        if "." in fold and _PAY_LINK.search(fold):
             return PatternHit("hold", "payment_link")
-        if _PAYMENT_HANDLE.search(fold):
+        if "@" in fold and _PAYMENT_HANDLE.search(fold):
             return PatternHit("hold", "payment_handle")
         if has_digit and _PAYMENT_WORDS.search(fold) and re.search(r"\d{6,}", fold.replace(" ", "")):
             return PatternHit("hold", "payment_handle")
-        if _CRYPTO.search(fold):
+        if len(fold) >= 26 and _CRYPTO.search(fold):
             return PatternHit("hold", "payment_link")
         if has_digit and _ADDRESS.search(fold):
             return PatternHit("hold", "address")
