@@ -90,8 +90,8 @@ async def test_export_is_one_archive_of_everything_held_and_staff_access_is_audi
     data = json.loads(archive.read("export.json"))
     d = data["domains"]
     assert set(HOLDERS) <= set(d)  # every registered domain answered
-    assert d["users"]["display_name"] == f"Alice {sentinel}"
-    assert d["users"]["phone"] == "+201001234567"
+    assert d["account"]["display_name"] == f"Alice {sentinel}"
+    assert d["account"]["phone"] == "+201001234567"
     assert sentinel in d["moderation"]["items_about_my_content"][0]["text_snapshot"]
     assert d["moderation"]["my_reports"][0]["note"] == f"note {sentinel}"
     assert d["pdpl"]["consents"][0]["purpose"] == "analytics"

@@ -6,7 +6,7 @@ or nothing), then each domain's after-commit cleanup (Redis, vectors, files), th
 of Redis keys and media paths named after the user. What the law makes us keep (ledger
 entries, the audit trail) the owning domain pseudonymises rather than deletes.
 
-This module registers three holders itself: `users` (the core users row: anonymised, the
+This module registers three holders itself: `account` (the core users row: anonymised, the
 row stays so ledger and audit references still resolve), `moderation` (items, reports,
 standing) and `pdpl` (consents, audit log).
 """
@@ -36,7 +36,7 @@ from server.privacy import HOLDERS, holds_personal_data
 from server.state import AppState
 
 log = structlog.get_logger("pdpl")
-ERASE_LAST = ("moderation", "pdpl", "users")  # after every other domain, in this order
+ERASE_LAST = ("moderation", "pdpl", "account")  # after every other domain, in this order
 MEDIA_SWEEP_DEPTH = 3
 
 
@@ -251,7 +251,7 @@ async def _erase_pdpl(conn, user_id: str) -> None:
     await conn.execute(q.PSEUDONYMISE_AUDIT, user_id, ps)
 
 
-holds_personal_data("users", export=_export_users, erase=_erase_users)
+holds_personal_data("account", export=_export_users, erase=_erase_users)
 holds_personal_data("moderation", export=_export_moderation, erase=_erase_moderation)
 holds_personal_data("pdpl", export=_export_pdpl, erase=_erase_pdpl)
 
