@@ -161,7 +161,7 @@ def latin_view(s: str, symbols: bool = True) -> str:
     if _HAS_DIGIT.search(s):
         s = _ONLY_DIGITS.sub("", s)
     s = s.translate(_LEET)
-    words = _LATIN_WORD.findall(_INNER.sub("", s) if symbols else s)
+    words = _LATIN_WORD.findall(_INNER.sub("", s))  # after leet: "h'@" -> "ha"
     return " " + " ".join(words) + " " if words else " "
 
 
