@@ -10,6 +10,7 @@ import re
 import socket
 
 import aiohttp
+import pytest
 
 from server.emitter import write_only_emitter
 
@@ -99,6 +100,7 @@ async def slow_consumer_count(http: aiohttp.ClientSession, url: str) -> int:
     return int(m.group(1)) if m else 0
 
 
+@pytest.mark.timeout(360)  # 2,000 authenticated connects dominate; bounded loops below
 async def test_broadcast_reaches_readers_while_sockets_that_never_read_are_cut(
         server_procs, make_user, settings):
     (srv,) = await server_procs(1, WS_MAX_BUFFER_BYTES=str(BUFFER_LIMIT))
