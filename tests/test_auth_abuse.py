@@ -14,23 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import LiveApp
 from tests.support.auth_api import FAST_AUTH, AuthApi
+from tests.support.auth_fixtures import api, app  # noqa: F401 (pytest fixtures)
 from tests.support.clients import SocketClient
 
 PHONE = "+201012345678"
-
-
-@pytest.fixture
-async def app(settings):
-    a = await LiveApp(settings.with_(extra={"auth": FAST_AUTH})).start()
-    yield a
-    await a.stop()
-
-
-@pytest.fixture
-async def api(app):
-    client = AuthApi(app.url)
-    yield client
-    await client.close()
 
 
 async def test_otp_brute_force_stops_at_the_limit(api):

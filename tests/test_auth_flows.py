@@ -5,25 +5,10 @@ import asyncio
 
 import pytest
 
-from tests.conftest import LiveApp
-from tests.support.auth_api import FAST_AUTH, AuthApi
+from tests.support.auth_fixtures import api, app  # noqa: F401 (pytest fixtures)
 from tests.support.clients import SocketClient
 
 PHONE = "+201012345678"
-
-
-@pytest.fixture
-async def app(settings):
-    a = await LiveApp(settings.with_(extra={"auth": FAST_AUTH})).start()
-    yield a
-    await a.stop()
-
-
-@pytest.fixture
-async def api(app):
-    client = AuthApi(app.url)
-    yield client
-    await client.close()
 
 
 async def test_a_new_user_signs_up_with_a_national_number_and_connects(app, api, clients):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 import aiohttp
 
 from server.config import Settings
+from tests.support.child import ChildProcess
 from tests.support.stores import settings_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 @dataclass
-class ServerProcess:
+class ServerProcess(ChildProcess):
     """One `python -m server serve` child process."""
 
     settings: Settings
@@ -78,30 +78,3 @@ class ServerProcess:
                     raise
                 self.port = free_port()
         return self
-
-    def log_tail(self, n: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
-
-    def terminate(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-
-    def stop(self, timeout: float = 12) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode

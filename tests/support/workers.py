@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -11,13 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.config import Settings
+from tests.support.child import ChildProcess
 from tests.support.stores import settings_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
-class WorkerProcess:
+class WorkerProcess(ChildProcess):
     settings: Settings
     extra_env: dict = field(default_factory=dict)
     proc: subprocess.Popen | None = None
@@ -44,26 +44,5 @@ class WorkerProcess:
             await asyncio.sleep(0.1)
         raise TimeoutError(f"worker not ready:\n{self.log_tail()}")
 
-    def log_tail(self, n: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
-
-    def kill(self) -> None:
-        """SIGKILL: the worker dies mid-job without acking anything."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(5)
-
     def stop(self, timeout: float = 15) -> int | None:
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        return self.proc.returncode
+        return super().stop(timeout)
