@@ -19,13 +19,14 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from handlers.recommend import actions, embedder  # noqa: E402
+from handlers.recommend import actions, embedder, indexing, keys  # noqa: E402
 from handlers.recommend.index import vector_index  # noqa: E402
 from tests.recommend.world import TOPIC_POSTS  # noqa: E402
 from tests.support.stores import drop_test_stores, isolated_settings  # noqa: E402
@@ -36,7 +37,7 @@ def pct(xs, p):
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-async def main(n_posts: int, n_users: int, pages: int) -> dict:
+async def main(n_posts: int, n_users: int, pages: int, n_fresh: int) -> dict:
     from tests.conftest import LiveApp
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-rec-"))
@@ -52,52 +53,61 @@ async def main(n_posts: int, n_users: int, pages: int) -> dict:
         embedder.embed_posts([(x, embedder.hashtags(x), None) for x in texts])
         out["embed_posts_per_s"] = round(len(texts) / (time.perf_counter() - t), 1)
 
-        # 2. a world of N posts
+        # 2. a world of N posts: PostgreSQL by COPY, then the index rebuilt from it by the
+        #    production path (recommend.rebuild_index: stored vectors -> Qdrant + interest lists)
         topics = sorted(TOPIC_POSTS)
-        centroids = {tp: embedder.interest_vector(tp) for tp in topics}
+        centroids = np.stack([embedder.interest_vector(tp) for tp in topics])
         rng = np.random.default_rng(1)
-        authors = [str(uuid.uuid4()) for _ in range(2000)]
+        authors = [uuid.uuid4() for _ in range(2000)]
         await state.db.copy_records_to_table(
-            "users", records=[(uuid.UUID(a), f"author{i}") for i, a in enumerate(authors)],
+            "users", records=[(a, f"author{i}") for i, a in enumerate(authors)],
             columns=["id", "display_name"])
-        now = time.time()
-        post_rows, emb_rows, points = [], [], []
-        for i in range(n_posts):
-            pid = uuid.uuid4()
-            topic = topics[i % len(topics)]
-            author = authors[i % len(authors)]
-            vec = centroids[topic] + rng.normal(0, 0.035, 512).astype(np.float32)
-            vec = (vec / np.linalg.norm(vec)).astype(np.float32)
-            ts = now - float(rng.uniform(0, 20 * 86400))
-            post_rows.append((pid, uuid.UUID(author), "text", f"{topic} post {i}", "public",
-                              "published", i + 1, int(rng.integers(0, 300)),
-                              int(rng.integers(0, 40))))
-            emb_rows.append((pid, uuid.UUID(author), "ar", "C", [], vec.tobytes()))
-            points.append((str(pid), vec, {"author_id": author, "lang": "ar",
-                                           "visibility": "public", "published_ts": ts}))
+        t = time.perf_counter()
+        topic_idx = np.arange(n_posts) % len(topics)
+        vecs = centroids[topic_idx] + rng.normal(0, 0.035, (n_posts, 512)).astype(np.float32)
+        vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
+        ages = rng.uniform(0, 20 * 86400, n_posts)
+        reactions, comments = rng.integers(0, 300, n_posts), rng.integers(0, 40, n_posts)
+        ids = [uuid.uuid4() for _ in range(n_posts)]
+        base = datetime.now(timezone.utc)
+        post_rows = [(ids[i], authors[i % len(authors)], "text", f"{topics[topic_idx[i]]} post {i}",
+                      "public", "published", i + 1, int(reactions[i]), int(comments[i]),
+                      base - timedelta(seconds=float(ages[i]))) for i in range(n_posts)]
+        emb_rows = [(ids[i], authors[i % len(authors)], "ar", "C", [], vecs[i].tobytes())
+                    for i in range(n_posts)]
+        out["synthetic_vectors_s"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
         await state.db.copy_records_to_table(
             "posts", records=post_rows,
             columns=["id", "author_id", "kind", "body", "visibility", "status", "seq",
-                     "reaction_total", "comment_count"])
-        await state.db.execute("UPDATE posts SET published_at = now() - (random() * interval '20 days')")
+                     "reaction_total", "comment_count", "published_at"])
         await state.db.copy_records_to_table(
             "post_embeddings", records=emb_rows,
             columns=["post_id", "author_id", "lang", "governorate", "hashtags", "vec"])
-        await state.redis.set(actions.cursor_key(state), n_posts)
+        await state.db.execute("SELECT setval('post_feed_seq', $1)", n_posts)
+        await state.db.execute("ANALYZE posts; ANALYZE post_embeddings")
+        await state.redis.set(keys.cursor_key(state), n_posts)
         out["pg_load_s"] = round(time.perf_counter() - t, 2)
-        index = vector_index(state)
+        del post_rows, emb_rows
         t = time.perf_counter()
-        for i in range(0, len(points), 2000):
-            await index.upsert_posts(points[i:i + 2000])
-        out["qdrant_local_upsert_posts_per_s"] = round(n_posts / (time.perf_counter() - t), 1)
+        rebuilt = await indexing.do_rebuild_index(state)
+        out["index_rebuild_posts_per_s"] = round(rebuilt / (time.perf_counter() - t), 1)
+        out["qdrant_points"] = await vector_index(state).count_posts()
         t = time.perf_counter()
-        for i in range(0, len(points), 5000):
-            await actions._add_to_interest_lists(state, [(p[0], p[1]) for p in points[i:i + 5000]])
-        out["interest_lists_s"] = round(time.perf_counter() - t, 2)
-        t = time.perf_counter()
-        out["trending_rows"] = await actions.do_refresh_trending(state)
+        out["trending_rows"] = await indexing.do_refresh_trending(state)
         out["trending_refresh_ms"] = round((time.perf_counter() - t) * 1000, 1)
+
+        # new posts with real text through the indexing pass (embed + PostgreSQL + Qdrant)
+        texts = [t for ts in TOPIC_POSTS.values() for t in ts]
+        fresh = [(uuid.uuid4(), authors[i % len(authors)], "text", f"{texts[i % len(texts)]} {i}",
+                  "public", "published", n_posts + 1 + i, 0, 0, base) for i in range(n_fresh)]
+        await state.db.copy_records_to_table(
+            "posts", records=fresh,
+            columns=["id", "author_id", "kind", "body", "visibility", "status", "seq",
+                     "reaction_total", "comment_count", "published_at"])
+        t = time.perf_counter()
+        res = await indexing.do_index_posts(state)
+        out["index_pass_new_posts_per_s"] = round(res["indexed"] / (time.perf_counter() - t), 1)
 
         # 3. users, candidate refresh (the job: one Qdrant query each), pages
         users = []
@@ -108,9 +118,9 @@ async def main(n_posts: int, n_users: int, pages: int) -> dict:
             await actions.do_set_interests(state, uid, picks, "C")
             users.append(uid)
         refresh = []
-        for uid in users[: min(n_users, 30)]:
+        for uid in users:
             t = time.perf_counter()
-            await actions.do_refresh_candidates(state, uid)
+            await indexing.do_refresh_candidates(state, uid)
             refresh.append((time.perf_counter() - t) * 1000)
         first, nxt = [], []
         for k in range(pages):
@@ -137,5 +147,6 @@ if __name__ == "__main__":
     ap.add_argument("--posts", type=int, default=100_000)
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--pages", type=int, default=300)
+    ap.add_argument("--fresh", type=int, default=1024, help="real-text posts indexed at the end")
     a = ap.parse_args()
-    print(json.dumps(asyncio.run(main(a.posts, a.users, a.pages))))
+    print(json.dumps(asyncio.run(main(a.posts, a.users, a.pages, a.fresh))))

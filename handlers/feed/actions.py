@@ -32,6 +32,7 @@ from handlers.users.actions import check_not_blocked, check_user_exists, check_u
 from rooms.names import post_room, user_room
 from rooms.ratelimit import check_rate
 from server.db import transaction
+from server.engagement import engaged
 from server.errors import AppError, BadRequest, Forbidden, NotFound
 from server.privacy import holds_personal_data
 from server.state import AppState
@@ -112,7 +113,10 @@ async def check_can_view_post(state: AppState, viewer: str, post_id: str, conn=N
 
 
 async def get_post(state: AppState, viewer: str, post_id: str) -> dict:
-    return post_json(await check_can_view_post(state, viewer, post_id))
+    """One post, opened by `viewer` (an engagement signal: a view)."""
+    row = await check_can_view_post(state, viewer, post_id)
+    await engaged(state, viewer, row["id"], "view")
+    return post_json(row)
 
 
 # ---------------------------------------------------------------- publishing
@@ -452,6 +456,7 @@ async def do_watch_post(state: AppState, ctx_sid: str, viewer: str, post_id: str
     """Join the post's room: its new comments and reaction counts arrive live."""
     row = await check_can_view_post(state, viewer, post_id)
     await state.sio.enter_room(ctx_sid, post_room(row["id"]))
+    await engaged(state, viewer, row["id"], "view")
     return {"watching": row["id"]}
 
 

@@ -27,6 +27,7 @@ from handlers.users.actions import check_not_blocked
 from rooms.names import post_room, user_room
 from rooms.ratelimit import check_rate
 from server.db import Tx, transaction
+from server.engagement import engaged
 from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from server.privacy import holds_personal_data
 from server.state import AppState
@@ -197,6 +198,8 @@ async def do_react(state: AppState, user: str, req: React) -> dict:
         tx.emit("interactions:reaction", {**out, "user_id": user, "kind": req.kind},
                 room=post_room(post["id"]))
     await _engaged(state, post)
+    if comment is None and old is None:  # a new reaction to the post, not a switch
+        await engaged(state, user, post["id"], "reaction")
     return {**out, "my_reaction": req.kind}
 
 
@@ -321,6 +324,7 @@ async def do_comment(state: AppState, user: str, req: NewComment) -> dict:
             tx.emit("interactions:comment", {"comment": comment}, room=post_room(post["id"]))
     if status == "published":
         await _engaged(state, post)
+        await engaged(state, user, post["id"], "comment")
     else:
         await do_hold_for_review(state, target_type="comment", target_id=cid, author_id=user,
                                  text=body, decision=d)

@@ -107,3 +107,16 @@ def interests_vector(names: list[str]) -> np.ndarray | None:
     if not vecs:
         return None
     return _normalise(np.mean(vecs, axis=0))
+
+
+def to_bytes(v: np.ndarray) -> bytes:
+    """A vector as stored in PostgreSQL (float32, native order)."""
+    return np.asarray(v, dtype=np.float32).tobytes()
+
+
+def from_bytes(b: bytes | None) -> np.ndarray | None:
+    return None if b is None else np.frombuffer(b, dtype=np.float32)
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return (v / max(float(np.linalg.norm(v)), 1e-9)).astype(np.float32)

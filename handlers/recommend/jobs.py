@@ -1,18 +1,27 @@
 """Recommend jobs, run by `python -m server worker` (queue "recommend")."""
 from __future__ import annotations
 
-from handlers.recommend import actions
+from handlers.recommend import actions, indexing
 from handlers.recommend.index import vector_index
 
 QUEUES = ("recommend",)
 
 
 async def index_posts(state, payload: dict):
-    return await actions.do_index_posts(state)
+    return await indexing.do_index_posts(state)
+
+
+async def rebuild_index(state, payload: dict):
+    return await indexing.do_rebuild_index(state)
 
 
 async def refresh_candidates(state, payload: dict):
-    return await actions.do_refresh_candidates(state, payload["user_id"])
+    return await indexing.do_refresh_candidates(state, payload["user_id"])
+
+
+async def learn(state, payload: dict):
+    return await actions.do_learn_from_engagement(state, payload["user_id"], payload["post_id"],
+                                                  payload["kind"])
 
 
 async def forget_user(state, payload: dict):
@@ -21,6 +30,8 @@ async def forget_user(state, payload: dict):
 
 JOBS = {
     "recommend.index_posts": index_posts,
+    "recommend.rebuild_index": rebuild_index,
     "recommend.refresh_candidates": refresh_candidates,
+    "recommend.learn": learn,
     "recommend.forget_user": forget_user,
 }

@@ -119,3 +119,35 @@ ORDER BY seq DESC LIMIT $1
 TRUST_OF = """
 SELECT user_id::text, score FROM trust_scores WHERE user_id = ANY($1::uuid[])
 """
+
+# One post's trending inputs, if it is public, indexed and inside the window.
+TRENDING_ONE = """
+SELECT p.reaction_total, p.comment_count, extract(epoch FROM p.published_at) AS published_ts,
+       pe.lang, pe.governorate
+FROM posts p JOIN post_embeddings pe ON pe.post_id = p.id
+WHERE p.id = $1 AND p.status = 'published' AND p.visibility = 'public' AND NOT p.is_story
+  AND p.published_at > now() - make_interval(hours => $2)
+"""
+
+# Indexed public posts with their stored vectors, keyset-paginated by id (index rebuilds).
+INDEXED_POSTS_PAGE = """
+SELECT pe.post_id::text AS id, pe.author_id::text AS author_id, pe.lang, pe.governorate,
+       pe.hashtags, pe.vec, p.visibility, extract(epoch FROM p.published_at) AS published_ts
+FROM post_embeddings pe JOIN posts p ON p.id = pe.post_id
+WHERE pe.post_id > $1::uuid AND p.status = 'published' AND p.visibility = 'public'
+  AND (p.expires_at IS NULL OR p.expires_at > now())
+ORDER BY pe.post_id
+LIMIT $2
+"""
+
+POST_AUTHOR = "SELECT author_id::text FROM posts WHERE id = $1"
+
+LOCK_USER_VEC = "SELECT vec FROM user_embeddings WHERE user_id = $1 FOR UPDATE"
+
+GET_INTERESTS = """
+SELECT COALESCE(NULLIF(rp.interests, '{}'), p.interests, '{}')
+FROM users u
+LEFT JOIN recommend_profiles rp ON rp.user_id = u.id
+LEFT JOIN profiles p ON p.user_id = u.id
+WHERE u.id = $1
+"""

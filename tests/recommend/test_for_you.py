@@ -6,7 +6,7 @@ import random
 import pytest
 import pytest_asyncio
 
-from handlers.recommend import actions
+from handlers.recommend import actions, indexing, keys
 from handlers.recommend.index import vector_index
 from tests.conftest import LiveApp, TestUser, insert_test_user
 from tests.recommend.world import make_posts
@@ -70,7 +70,7 @@ async def world(live):
                    RETURNING id::text""",
                 author.id, text, rng.randint(0, 300), rng.randint(0, 40), rng.randint(1, 600))
             topic_of[pid] = topic
-    result = await actions.do_index_posts(state)
+    result = await indexing.do_index_posts(state)
     assert result["indexed"] == len(topic_of)
     return {"state": state, "authors": authors, "topic_of": topic_of}
 
@@ -83,13 +83,13 @@ def precision(items, topic_of, interests) -> float:
 async def test_for_you_beats_trending_for_each_users_interests(world, live, make_user):
     state, topic_of = world["state"], world["topic_of"]
     trending = [m.decode() for m in await state.redis.zrevrange(
-        actions.trending_key(state, "all", None), 0, 9)]
+        keys.trending_key(state, "all", None), 0, 9)]
     ours, baseline = [], []
     for interests in (["football"], ["cooking"], ["music", "tech"], ["travel"], ["gaming"]):
         user = await make_user()
         sock = await user.connect(live.url)
         await sock.ok("recommend:interests", {"interests": interests, "governorate": "C"})
-        await actions.do_refresh_candidates(state, user.id)  # the worker's job
+        await indexing.do_refresh_candidates(state, user.id)  # the worker's job
         page = await sock.ok("feed:for_you", {"limit": 10})
         assert len(page["items"]) == 10
         ours.append(precision(page["items"], topic_of, set(interests)))
@@ -137,7 +137,7 @@ async def test_blocked_and_muted_authors_never_appear(world, live, make_user):
                            user.id, muted.id)
     sock = await user.connect(live.url)
     await sock.ok("recommend:interests", {"interests": ["football"]})
-    await actions.do_refresh_candidates(state, user.id)
+    await indexing.do_refresh_candidates(state, user.id)
     cursor, authors = None, set()
     for _ in range(10):
         page = await sock.ok("feed:for_you", {"cursor": cursor, "limit": 50})
@@ -158,7 +158,7 @@ async def test_deleted_posts_vanish_from_qdrant_results(world, live):
     assert set(football) <= before
     await state.db.execute("UPDATE posts SET status = 'deleted', deleted_at = now() "
                            "WHERE id = ANY($1::uuid[])", football[:5])
-    assert (await actions.do_index_posts(state))["removed"] == 5
+    assert (await indexing.do_index_posts(state))["removed"] == 5
     after = {h.post_id for h in await index.search_posts(interest_vector("football"), limit=500)}
     assert not after & set(football[:5])
     assert await index.count_posts() == len(topic_of) - 5
@@ -169,14 +169,14 @@ async def test_not_interested_pushes_the_user_away_from_a_topic(world, live, mak
     user = await make_user()
     sock = await user.connect(live.url)
     await sock.ok("recommend:interests", {"interests": ["football", "cooking"]})
-    await actions.do_refresh_candidates(state, user.id)
+    await indexing.do_refresh_candidates(state, user.id)
     first = await sock.ok("feed:for_you", {"limit": 20})
     before = sum(topic_of[p["id"]] == "cooking" for p in first["items"])
     for pid in [p for p, t in topic_of.items() if t == "cooking"][:8]:
         await sock.ok("recommend:feedback", {"post_id": pid, "kind": "not_interested"})
     for pid in [p for p, t in topic_of.items() if t == "football"][:4]:
         await sock.ok("recommend:feedback", {"post_id": pid, "kind": "like"})
-    await actions.do_refresh_candidates(state, user.id)
+    await indexing.do_refresh_candidates(state, user.id)
     second = await sock.ok("feed:for_you", {"limit": 20})
     after = sum(topic_of[p["id"]] == "cooking" for p in second["items"])
     assert after < before
@@ -191,3 +191,53 @@ async def test_bad_requests_get_clear_errors(live, make_user):
     assert ack["error"]["code"] == "invalid_cursor"
     ack = await sock.call("recommend:feedback", {"post_id": "x", "kind": "love"})
     assert ack["error"]["code"] == "invalid_feedback"
+
+
+async def run_recommend_jobs(state) -> int:
+    """What the worker would do now: run every queued recommend job (delayed ones stay)."""
+    from handlers.recommend.jobs import JOBS
+    from server.jobs import Worker
+
+    worker, ran = Worker(state, JOBS, ["recommend"]), 0
+    while jobs := await worker.queue.claim(["recommend"], "test", count=50, block=0):
+        for job in jobs:
+            assert await worker.run_one(job, "test")
+            ran += 1
+    return ran
+
+
+async def test_reacting_to_cooking_posts_brings_more_cooking_into_for_you(world, live,
+                                                                         make_user):
+    """Reactions, comments and opened posts (interactions and feed, not recommend:feedback)
+    teach the user's vector through the worker: compared with a twin who picked the same
+    interests and did nothing, the engaged user's page holds more cooking posts."""
+    state, topic_of = world["state"], world["topic_of"]
+    cooking = [p for p, t in topic_of.items() if t == "cooking"]
+    engaged, twin = await make_user(), await make_user()
+    socks = {}
+    for u in (engaged, twin):
+        socks[u.id] = await u.connect(live.url)
+        await socks[u.id].ok("recommend:interests", {"interests": ["football", "travel"]})
+    sock = socks[engaged.id]
+    for pid in cooking[:6]:
+        await sock.ok("interactions:react", {"target_id": pid, "kind": "love"})
+    for pid in cooking[6:8]:
+        await sock.ok("interactions:comment", {"post_id": pid, "body": "tare2a helwa, hagarrabha"})
+    for pid in cooking[8:10]:
+        await sock.ok("feed:get", {"post_id": pid})
+    assert await run_recommend_jobs(state) >= 10  # learned in the worker, not on the socket
+    touched = set(cooking[:10])
+
+    def cooking_in_top(page) -> int:
+        return sum(topic_of[p["id"]] == "cooking" for p in page["items"][:10]
+                   if p["id"] not in touched)
+
+    pages = {}
+    for u in (engaged, twin):
+        await indexing.do_refresh_candidates(state, u.id)  # the worker's (delayed) refresh
+        pages[u.id] = await socks[u.id].ok("feed:for_you", {"limit": 10})
+    assert not touched & {p["id"] for p in pages[engaged.id]["items"]}  # engaged = seen
+    print(f"cooking in top 10: engaged={cooking_in_top(pages[engaged.id])} "
+          f"twin={cooking_in_top(pages[twin.id])}")
+    assert cooking_in_top(pages[engaged.id]) > cooking_in_top(pages[twin.id])
+    assert cooking_in_top(pages[engaged.id]) >= 3
