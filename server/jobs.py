@@ -189,12 +189,18 @@ class JobQueue:
         """Jobs abandoned by dead workers first, then new ones (waiting up to `block` s)."""
         for q in queues:
             await self.ensure_group(q)
-        jobs = await self.reclaim(queues, consumer, count)
-        if jobs:
-            return jobs
-        block_ms = int((self.config.block if block is None else block) * 1000)
-        resp = await self.redis.xreadgroup(GROUP, consumer, {self.stream(q): ">" for q in queues},
-                                           count=count, block=block_ms or None)
+        try:
+            jobs = await self.reclaim(queues, consumer, count)
+            if jobs:
+                return jobs
+            block_ms = int((self.config.block if block is None else block) * 1000)
+            resp = await self.redis.xreadgroup(GROUP, consumer,
+                                               {self.stream(q): ">" for q in queues},
+                                               count=count, block=block_ms or None)
+        except Exception as exc:  # Redis lost the stream (flushed, new node): make it again
+            if "NOGROUP" in str(exc):
+                self._groups.difference_update(queues)
+            raise
         out = []
         for _stream, entries in resp or []:
             for sid, fields in entries:

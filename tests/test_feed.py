@@ -6,7 +6,8 @@ import asyncio
 
 from handlers.feed import actions as feed
 from handlers.feed import timeline
-from tests.support.social import bodies, follow, home_all, post
+from handlers.media.actions import do_mark_ready
+from tests.support.social import bodies, fanned_out, follow, home_all, post, uploaded_video
 
 
 async def test_new_post_reaches_followers_feed_and_live_sockets_on_another_process(
@@ -48,12 +49,14 @@ async def test_big_accounts_are_pulled_at_read_and_merged_in_order(live_app, mak
         sock, who = (st, "star") if i % 2 == 0 else (fr, "friend")
         res = await post(sock, f"{who}-{i}")
         assert res["fanout"]["mode"] == ("pull" if who == "star" else "push")
+        assert (await r.next("feed:new"))["post"]["id"] == res["id"]  # fanned out
         expected.insert(0, f"{who}-{i}")
     cached = await app.state.redis.zrange(timeline.timeline_key(app.state, reader.id), 0, -1)
     assert len(cached) == 1 + 3  # marker + the friend's posts only
     assert bodies(await home_all(r, limit=2)) == expected
     # and what arrives later merges the same way
     await post(st, "star-late")
+    await r.next("feed:new")
     assert bodies(await home_all(r, limit=3))[:2] == ["star-late", "friend-5"]
 
 
@@ -87,6 +90,8 @@ async def test_paging_while_100_posts_arrive_yields_every_post_once(live_app, ma
         newer = up["newer_cursor"]
         seen += [p["id"] for p in up["items"]]
     new = await writer
+    for _ in range(len(old) + len(new)):  # the reader's app was told of every post
+        await r.next("feed:new")
     for _ in range(100):
         up = await r.ok("feed:home", {"limit": 7, "newer_than": newer})
         newer = up["newer_cursor"]
@@ -103,12 +108,14 @@ async def test_a_timeline_lost_from_redis_is_rebuilt_from_postgres(live_app, mak
     await follow(f, author.id)
     for i in range(5):
         await post(a, f"p{i}")
+        await f.next("feed:new")
     assert bodies(await home_all(f)) == [f"p{i}" for i in reversed(range(5))]
     redis = live_app.state.redis
     keys = [k async for k in redis.scan_iter(match=live_app.state.key("*"))]
     await redis.delete(*keys)  # as if Redis had been flushed (counters and all)
     assert bodies(await home_all(f)) == [f"p{i}" for i in reversed(range(5))]
     await post(a, "after the flush")
+    await f.next("feed:new")
     assert bodies(await home_all(f))[:2] == ["after the flush", "p4"]
 
 
@@ -116,15 +123,19 @@ async def test_video_post_is_published_only_when_its_media_is_ready(live_app, ma
     author, fan = await make_user("Author"), await make_user("Fan")
     a, f = await author.connect(live_app.url), await fan.connect(live_app.url)
     await follow(f, author.id)
-    p = await post(a, "my first video", kind="video", media_id="media-123")
+    video = await uploaded_video(live_app.state, author.id)  # still transcoding
+    p = await post(a, "my first video", kind="video", media_id=video)
     assert p["status"] == "pending_media"
+    assert (await a.ok("feed:get", {"post_id": p["id"]}))["status"] == "pending_media"
     assert await home_all(f) == [] and await f.nothing("feed:new", 0.2)
     assert (await f.call("feed:get", {"post_id": p["id"]}))["error"]["code"] == "post_not_found"
-    assert await feed.do_mark_media_ready(live_app.state, "media-123") == [p["id"]]
+    # the media worker finishes the ladder: the uploader hears it, the post goes out
+    assert await do_mark_ready(live_app.state, video, [], f"{author.id}/{video}")
+    assert (await a.next("media:ready"))["media_id"] == video
     assert (await f.next("feed:new"))["post"]["id"] == p["id"]
     assert bodies(await home_all(f)) == ["my first video"]
     # media already ready: the next post with it publishes at once
-    again = await post(a, "same clip again", kind="video", media_id="media-123")
+    again = await post(a, "same clip again", kind="video", media_id=video)
     assert again["status"] == "published"
 
 
@@ -155,6 +166,7 @@ async def test_blocked_and_muted_authors_stay_out_of_every_read_path(live_app, m
     await follow(f, author.id)
     p = await post(a, "hello")
     await a.ok("feed:post", {"body": "a story", "story": True})
+    await fanned_out(live_app.state)
     assert bodies(await home_all(f)) == ["hello"]
     assert len((await f.ok("feed:stories"))["items"]) == 1
     await f.ok("users:mute", {"user_id": author.id})
@@ -162,6 +174,7 @@ async def test_blocked_and_muted_authors_stay_out_of_every_read_path(live_app, m
     assert await home_all(f) == []
     assert (await f.ok("feed:stories"))["items"] == []
     await post(a, "while muted")
+    await fanned_out(live_app.state)
     assert await f.nothing("feed:new", 0.3)
     await f.ok("users:unmute", {"user_id": author.id})
     assert bodies(await home_all(f)) == ["while muted", "hello"]

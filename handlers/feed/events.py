@@ -4,6 +4,7 @@ from __future__ import annotations
 import msgspec
 
 from handlers.feed import actions as a
+from handlers.feed import reads
 from server.payloads import decode
 from server.sockets import SocketContext, on
 
@@ -53,32 +54,32 @@ async def on_delete(ctx: SocketContext, data: dict | None):
 
 @on("feed:get")
 async def on_get(ctx: SocketContext, data: dict | None):
-    return await a.get_post(ctx.state, ctx.user_id, decode(PostRef, data).post_id)
+    return await reads.get_post(ctx.state, ctx.user_id, decode(PostRef, data).post_id)
 
 
 @on("feed:home")
 async def on_home(ctx: SocketContext, data: dict | None):
     req = decode(HomePage, data)
-    return await a.read_home(ctx.state, ctx.user_id, cursor=req.cursor,
+    return await reads.read_home(ctx.state, ctx.user_id, cursor=req.cursor,
                              newer_than=req.newer_than, limit=req.limit)
 
 
 @on("feed:profile")
 async def on_profile(ctx: SocketContext, data: dict | None):
     req = decode(ProfilePage, data)
-    return await a.read_profile_feed(ctx.state, ctx.user_id, req.user_id or ctx.user_id,
+    return await reads.read_profile_feed(ctx.state, ctx.user_id, req.user_id or ctx.user_id,
                                      req.cursor, req.limit)
 
 
 @on("feed:circle")
 async def on_circle(ctx: SocketContext, data: dict | None):
     req = decode(CirclePage, data)
-    return await a.read_circle_feed(ctx.state, ctx.user_id, req.circle_id, req.cursor, req.limit)
+    return await reads.read_circle_feed(ctx.state, ctx.user_id, req.circle_id, req.cursor, req.limit)
 
 
 @on("feed:stories")
 async def on_stories(ctx: SocketContext, data: dict | None):
-    return await a.read_stories(ctx.state, ctx.user_id)
+    return await reads.read_stories(ctx.state, ctx.user_id)
 
 
 @on("feed:watch")

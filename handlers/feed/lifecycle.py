@@ -1,11 +1,20 @@
-"""Per-process background work of the feed: the trending recompute, on one node at a time."""
+"""Per-process background work of the feed: the trending recompute (one node at a time), and
+a feed worker that runs fan-out jobs beside the sockets.
+
+Every serving process joins the `feed` queue's consumer group (FEED_WORKER_CONCURRENCY tasks,
+default 2; 0 leaves fan-out to `python -m server worker` processes alone), so a post is
+fanned out within milliseconds of its commit even where no worker process runs, and the
+work spreads over the cluster. Jobs left by a process that died are reclaimed by another.
+"""
 from __future__ import annotations
 
 import asyncio
+import os
 
 import structlog
 
-from handlers.feed import trending
+from handlers.feed import jobs, trending
+from server.jobs import Worker
 from server.state import AppState
 
 log = structlog.get_logger("feed")
@@ -27,9 +36,23 @@ async def _trending_loop(state: AppState) -> None:
             await asyncio.sleep(5)
 
 
+def _worker_concurrency(state: AppState) -> int:
+    v = state.settings.extra.get("feed_worker_concurrency")
+    if v is None:
+        v = os.environ.get("FEED_WORKER_CONCURRENCY", "2")
+    return int(v)
+
+
 async def startup(state: AppState) -> None:
     state.spawn(_trending_loop(state))
+    n = _worker_concurrency(state)
+    if n > 0:
+        stop = state.extras["feed.stop"] = asyncio.Event()
+        state.spawn(Worker(state, jobs.JOBS, list(jobs.QUEUES), concurrency=n,
+                           on_failure=jobs.ON_FAILURE).run(stop, grace=5))
 
 
 async def shutdown(state: AppState) -> None:
-    pass  # the background task is cancelled by the app
+    stop = state.extras.get("feed.stop")
+    if stop is not None:
+        stop.set()

@@ -30,7 +30,7 @@ VISIBLE = f"""
 (p.status = 'published' OR (p.author_id = $1 AND p.status IN ('held', 'pending_media')))
 AND (NOT p.is_story OR p.expires_at > $2)
 AND {NOT_BLOCKED}
-AND (p.author_id = $1 OR p.visibility = 'public'
+AND (p.author_id = $1 OR p.visibility IN ('public', 'subscribers')
      OR (p.visibility = 'followers' AND EXISTS (
             SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = p.author_id))
      OR (p.visibility = 'circle' AND EXISTS (
@@ -54,7 +54,17 @@ POST_ROW_FOR_UPDATE = "SELECT * FROM posts WHERE id = $1 FOR UPDATE"
 MAX_SEQ = "SELECT coalesce(max(seq), 0) FROM posts"
 
 MEDIA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('feed-media:' || $1))"
-MEDIA_READY = "SELECT EXISTS (SELECT 1 FROM feed_media_ready WHERE media_id = $1)"
+# Ready: the media worker said so (feed_media_ready), or the upload's row ($2) is ready.
+MEDIA_READY = """
+SELECT EXISTS (SELECT 1 FROM feed_media_ready WHERE media_id = $1)
+    OR EXISTS (SELECT 1 FROM media WHERE id = $2::uuid AND status = 'ready')
+"""
+# Whose media a post may carry: an upload (media domain) or a live recording (live domain).
+MEDIA_OWNER = "SELECT owner_id::text, status FROM media WHERE id = $1::uuid"
+LIVE_MEDIA_OWNER = "SELECT creator_id::text FROM live_streams WHERE id = $1::uuid"
+FOLLOWER_COUNT = """
+SELECT coalesce((SELECT followers FROM social_counts WHERE user_id = $1::uuid), 0)
+"""
 MARK_MEDIA_READY = "INSERT INTO feed_media_ready (media_id) VALUES ($1) ON CONFLICT DO NOTHING"
 PENDING_FOR_MEDIA = """
 SELECT id::text FROM posts WHERE media_id = $1 AND status = 'pending_media'
@@ -62,6 +72,12 @@ SELECT id::text FROM posts WHERE media_id = $1 AND status = 'pending_media'
 PUBLISH_PENDING = """
 UPDATE posts SET status = 'published', seq = $2, published_at = now()
 WHERE id = $1 AND status = 'pending_media' RETURNING id
+"""
+
+# A held post a moderator restored is published now, at a new feed position.
+PUBLISH_RESTORED = """
+UPDATE posts SET seq = $2, published_at = now()
+WHERE id = $1 AND status = 'published' AND published_at IS NULL RETURNING id
 """
 
 INSERT_POST = """

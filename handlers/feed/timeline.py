@@ -100,6 +100,12 @@ end
 return n
 """
 
+# KEYS: timelines; ARGV: member. Takes one post out of these timelines.
+_PULL = """
+for i, k in ipairs(KEYS) do redis.call('ZREM', k, ARGV[1]) end
+return #KEYS
+"""
+
 
 def pull_threshold(state: AppState) -> int:
     """Authors with at least this many followers are not fanned out but pulled at read."""
@@ -117,7 +123,8 @@ def _scripts(state: AppState):
         r = state.redis
         s = state.extras["feed_scripts"] = {
             "issue": r.register_script(_ISSUE), "watermark": r.register_script(_WATERMARK),
-            "push": r.register_script(_PUSH), "read": r.register_script(_READ)}
+            "push": r.register_script(_PUSH), "read": r.register_script(_READ),
+            "pull": r.register_script(_PULL)}
     return s
 
 
@@ -158,6 +165,19 @@ async def push(state: AppState, user_ids: Iterable[object], post_id: str, seq: i
     for i in range(0, len(keys), FANOUT_BATCH):
         await push_script(keys=keys[i:i + FANOUT_BATCH], args=[seq, post_id], client=pipe)
     return sum(await pipe.execute())
+
+
+async def pull_out(state: AppState, user_ids: Iterable[object], post_id: str) -> None:
+    """Take one post out of these users' cached timelines (deleted, removed, held)."""
+    prefix = timeline_key(state, "")
+    keys = [prefix + u for u in user_ids]
+    if not keys:
+        return
+    pull_script = _scripts(state)["pull"]
+    pipe = state.redis.pipeline(transaction=False)
+    for i in range(0, len(keys), FANOUT_BATCH):
+        await pull_script(keys=keys[i:i + FANOUT_BATCH], args=[post_id], client=pipe)
+    await pipe.execute()
 
 
 async def invalidate(state: AppState, *user_ids: object) -> None:

@@ -93,7 +93,7 @@ async def snapshot(state: AppState) -> int:
 
 async def read_trending(state: AppState, viewer: str, cursor: str | None,
                         limit: int | None) -> dict:
-    from handlers.feed.actions import hydrate_posts
+    from handlers.feed.reads import hydrate_posts
 
     n = clamp_limit(limit, 20, 100)
     live, _, snap_at, k = _keys(state)

@@ -20,7 +20,7 @@ import structlog
 
 from handlers.moderation import queries as q
 from handlers.moderation.decision import Decision
-from handlers.moderation.targets import apply, snapshot, table_exists
+from handlers.moderation.targets import after_decision, apply, snapshot, table_exists
 from rooms.names import mod_queue_room, user_room
 from rooms.ratelimit import check_rate
 from server.db import transaction
@@ -200,6 +200,7 @@ async def do_decide(state: AppState, moderator_id: str, role: str, item_id: str,
         appeal = row["appeal_status"] == "pending"
         author = row["author_id"]
         acted = False
+        what = "restore" if decision == "restore" else "remove"
         suspended_until = None
         if appeal:
             if decision == "restore":  # appeal overturned: undo what the first decision did
@@ -240,6 +241,8 @@ async def do_decide(state: AppState, moderator_id: str, role: str, item_id: str,
                 "can_appeal": (not appeal) and decision != "restore",
                 "suspended_until": suspended_until.isoformat() if suspended_until else None,
             }, room=user_room(author))
+    if acted:
+        await after_decision(state, data["target_type"], data["target_id"], what)
     if suspended_user:
         await _end_sessions(state, suspended_user, "suspended")
     return data

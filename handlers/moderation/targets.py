@@ -3,16 +3,25 @@
 Moderation never depends on those tables: an item keeps its own snapshot. When the owning
 table exists in this deployment, a report takes the text and author from it (the reporter
 cannot put words in someone's mouth) and a decision acts on it (remove / restore). A domain
-whose content is not listed here can `register_target(...)` from its own module.
+whose content is not listed here can `register_target(...)` from its own module; its `after`
+hook runs once a decision that acted on the content has committed (the owning domain updates
+what it derives from that content: caches, timelines, screens showing it).
 """
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
 
 import asyncpg
+import structlog
 
 from handlers.moderation import queries as q
+
+log = structlog.get_logger("moderation")
+
+# (state, target id, "remove" | "restore"), called after the decision's commit
+AfterDecision = Callable[[Any, str, str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,7 @@ class Target:
     fetch: str  # SQL: $1 id -> (author_id text, text text)
     remove: str | None  # SQL: $1 id
     restore: str | None  # SQL: $1 id
+    after: AfterDecision | None = None
 
 
 TARGETS: dict[str, Target] = {
@@ -83,3 +93,16 @@ async def apply(conn: asyncpg.Connection, target_type: str, target_id: str,
         return False
     status = await conn.execute(sql, target_id)
     return not status.endswith(" 0")
+
+
+async def after_decision(state, target_type: str, target_id: str, what: str) -> None:
+    """Tell the owning domain that a committed decision removed or restored its content.
+    Its failure does not undo the decision (logged; the content's table is the truth)."""
+    t = TARGETS.get(target_type)
+    if t is None or t.after is None:
+        return
+    try:
+        await t.after(state, target_id, what)
+    except Exception:
+        log.exception("moderation_after_decision_failed", target_type=target_type,
+                      target_id=target_id, what=what)

@@ -1,6 +1,7 @@
 """Helpers for the social tests: a connected user, and quick graph/post set-up over sockets."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 
@@ -28,3 +29,21 @@ async def home_all(sock, limit: int = 10, max_pages: int = 100) -> list[dict]:
 
 def bodies(items: list[dict]) -> list[str]:
     return [p["body"] for p in items]
+
+
+async def fanned_out(state, timeout: float = 10) -> None:
+    """Wait until every post published so far has been fanned out (no feed position is
+    still in flight), for tests with no socket that would be told."""
+    key = state.key("feed", "inflight")
+    for _ in range(int(timeout / 0.01)):
+        if not await state.redis.zcard(key):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("fan-out did not finish")
+
+
+async def uploaded_video(state, owner_id: str, status: str = "processing") -> str:
+    """A video upload of `owner_id` as the media domain stores it, in `status`."""
+    return await state.db.fetchval(
+        "INSERT INTO media (owner_id, upload_length, status, filetype) "
+        "VALUES ($1::uuid, 1000, $2, 'video/mp4') RETURNING id::text", owner_id, status)

@@ -1,0 +1,116 @@
+"""Feed rules around the post itself: fan-out as a background job, moderator removals and
+restores reaching timelines and screens, whose video a post may carry, subscriber-only posts."""
+from __future__ import annotations
+
+import uuid
+
+from tests.support.social import bodies, follow, home_all, post, uploaded_video
+from tests.wallet_support import fund, key
+
+
+async def test_fan_out_is_a_job_a_worker_process_runs_for_followers_on_another_process(
+        server_procs, worker_procs, make_user):
+    # serving processes that leave fan-out to `python -m server worker`
+    one, two = await server_procs(2, FEED_WORKER_CONCURRENCY="0")
+    author, fan = await make_user("Author"), await make_user("Fan")
+    a, f = await author.connect(one.url), await fan.connect(two.url)
+    await follow(f, author.id)
+    p = await post(a, "ahlan ya shabab")  # acknowledged while no worker runs
+    assert p["status"] == "published" and p["fanout"]["mode"] == "push"
+    assert await f.nothing("feed:new", 0.5)
+    assert await home_all(f) == []  # not in anyone's feed before it is fanned out
+    await worker_procs(1)
+    assert (await f.next("feed:new", timeout=30))["post"]["id"] == p["id"]
+    assert bodies(await home_all(f)) == ["ahlan ya shabab"]
+
+
+async def _report_and_decide(reporter, mod, post_id: str, decision: str) -> str:
+    rep = await reporter.ok("mod:report", {"target_type": "post", "target_id": post_id,
+                                           "reason": "harassment"})
+    await mod.ok("mod:decide", {"item_id": rep["item_id"], "decision": decision})
+    return rep["item_id"]
+
+
+async def test_a_post_a_moderator_removes_leaves_feeds_and_screens_and_an_appeal_brings_it_back(
+        live_app, make_user):
+    author, fan, reporter = await make_user("A"), await make_user("F"), await make_user("R")
+    mod = await make_user("Mod", role="moderator")
+    a, f, r, m = [await u.connect(live_app.url) for u in (author, fan, reporter, mod)]
+    await follow(f, author.id)
+    older = await post(a, "sabah el kheir")
+    await f.next("feed:new")
+    p = await post(a, "ya 3am el nas")
+    await f.next("feed:new")
+    assert bodies(await home_all(f)) == ["ya 3am el nas", "sabah el kheir"]
+    item = await _report_and_decide(r, m, p["id"], "remove")
+    assert (await f.next("feed:remove"))["post_id"] == p["id"]
+    assert bodies(await home_all(f)) == ["sabah el kheir"]
+    assert bodies(await home_all(a)) == ["sabah el kheir"]
+    await a.ok("mod:appeal", {"item_id": item, "text": "it was a joke"})
+    await m.ok("mod:decide", {"item_id": item, "decision": "restore"})
+    back = await f.next("feed:new")
+    assert back["post"]["id"] == p["id"]
+    assert [x["id"] for x in await home_all(f)] == [p["id"], older["id"]]  # where it was
+
+
+async def test_a_held_post_a_moderator_restores_is_published_to_followers_as_new(
+        live_app, make_user):
+    author, fan = await make_user("A"), await make_user("F")
+    mod = await make_user("Mod", role="moderator")
+    a, f, m = [await u.connect(live_app.url) for u in (author, fan, mod)]
+    await follow(f, author.id)
+    await m.ok("mod:queue", {})
+    held = await post(a, "enta 7mar")  # the gate's lists hold this insult
+    assert held["status"] == "held"
+    item = (await m.next("mod:item"))["item"]["id"]
+    await post(a, "sabah el ward")
+    await f.next("feed:new")
+    await m.ok("mod:decide", {"item_id": item, "decision": "restore"})
+    assert (await f.next("feed:new"))["post"]["id"] == held["id"]
+    assert bodies(await home_all(f)) == ["enta 7mar", "sabah el ward"]  # published now
+
+
+async def test_a_post_carries_only_its_authors_own_video(live_app, make_user):
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    b = await bob.connect(live_app.url)
+    state = live_app.state
+    hers = await uploaded_video(state, alice.id, "ready")
+    ack = await b.call("feed:post", {"kind": "video", "body": "look", "media_id": hers})
+    assert ack["error"]["code"] == "not_media_owner"
+    for unknown in (str(uuid.uuid4()), "media-123"):
+        ack = await b.call("feed:post", {"kind": "video", "body": "x", "media_id": unknown})
+        assert ack["error"]["code"] == "media_not_found"
+    broken = await uploaded_video(state, bob.id, "failed")
+    ack = await b.call("feed:post", {"kind": "video", "body": "x", "media_id": broken})
+    assert ack["error"]["code"] == "media_failed"
+    assert (await b.ok("feed:profile", {}))["items"] == []  # nothing half-written
+    mine = await uploaded_video(state, bob.id, "ready")
+    ok = await b.ok("feed:post", {"kind": "video", "body": "mine", "media_id": mine})
+    assert ok["status"] == "published"
+
+
+async def test_subscriber_only_posts_are_a_locked_teaser_for_everyone_but_subscribers(
+        live_app, make_user):
+    creator = await make_user("Chef", role="creator")
+    fan, subscriber, stranger = (await make_user("Fan"), await make_user("Sub"),
+                                 await make_user("Stranger"))
+    c, f, s, x = [await u.connect(live_app.url) for u in (creator, fan, subscriber, stranger)]
+    await fund(live_app.state, subscriber.id, 12_000)
+    tier = await c.ok("wallet:tier_set", {"name": "Gold", "price": 5_000})
+    await s.ok("wallet:subscribe", {"tier_id": tier["id"], "idempotency_key": key()})
+    await follow(f, creator.id)
+    await follow(s, creator.id)
+    p = await post(c, "el wasfa el sirriya", visibility="subscribers")
+    for sock in (f, s):  # the push to many sockets carries the teaser
+        pushed = (await sock.next("feed:new"))["post"]
+        assert pushed["locked"] is True and pushed["body"] == ""
+    full = await s.ok("feed:get", {"post_id": p["id"]})
+    assert full["body"] == "el wasfa el sirriya" and full["locked"] is False
+    assert (await home_all(s))[0]["body"] == "el wasfa el sirriya"
+    for sock in (f, x):
+        got = await sock.ok("feed:get", {"post_id": p["id"]})
+        assert got["locked"] is True and got["body"] == "" and got["media_id"] is None
+        prof = (await sock.ok("feed:profile", {"user_id": creator.id}))["items"]
+        assert [(i["id"], i["locked"], i["body"]) for i in prof] == [(p["id"], True, "")]
+    assert [(i["locked"], i["body"]) for i in await home_all(f)] == [(True, "")]
+    assert (await c.ok("feed:get", {"post_id": p["id"]}))["body"] == "el wasfa el sirriya"
