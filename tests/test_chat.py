@@ -127,6 +127,42 @@ async def test_sync_returns_exactly_what_was_missed_and_edits(live_app, make_use
     assert (await b.ok("chat:sync", {}))["conversations"] == []
 
 
+async def test_sync_while_messages_flow_answers_a_point_that_covers_what_it_returns(
+        settings, make_user):
+    """The client applies live messages above the answered last_seq; were a returned message
+    above it, the client would apply it twice (once from sync, once live)."""
+    import asyncio
+
+    from tests.conftest import LiveApp
+
+    app = await LiveApp(settings.with_(chat_socket_rate="1000/second",
+                                       chat_user_rate="1000/second",
+                                       chat_event_rate="1000/second")).start()
+    try:
+        alice, bob = await make_user("alice"), await make_user("bob")
+        senders = [await alice.connect(app.url) for _ in range(4)]
+        b = await bob.connect(app.url)
+        conv = (await dm(senders[0], bob, "m0"))["conversation_id"]
+
+        async def send(sock, k):
+            for i in range(40):
+                await sock.ok("chat:send", {"conversation_id": conv, "client_id": cid(),
+                                            "text": f"{k}.{i}"})
+
+        flow = asyncio.gather(*(send(s, k) for k, s in enumerate(senders)))
+        last_seen = 1
+        while not flow.done():
+            got = await b.ok("chat:sync", {"conversations": [
+                {"conversation_id": conv, "last_seq": last_seen}]})
+            (c,) = got["conversations"]
+            assert [m["seq"] for m in c["messages"]] == \
+                list(range(last_seen + 1, c["last_seq"] + 1))
+            last_seen = c["last_seq"]
+        await flow
+    finally:
+        await app.stop()
+
+
 async def test_device_without_state_gets_unconfirmed_messages(live_app, make_user):
     alice, bob = await make_user("alice"), await make_user("bob")
     a = await alice.connect(live_app.url)

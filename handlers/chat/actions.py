@@ -341,10 +341,16 @@ async def do_sync(state: AppState, user_id: str, known: dict[str, tuple[int, int
     says to call again from the new point), edits and deletions of older messages the device
     has (when it gave a rev), and the point to continue from. Listed conversations the user
     is no longer in come back in `gone`. Delivery is confirmed up to what is returned.
+
+    Every read here shares one snapshot (REPEATABLE READ): the answered `last_seq` and the
+    returned messages describe the same moment. In separate snapshots a message committed
+    between the two reads came back above the answered `last_seq`, and a client that applies
+    live messages above it (the documented contract) applied that one twice.
     """
     limit = max(1, min(limit, MAX_PAGE))
     out, delivered = [], []
-    async with state.db.acquire() as conn:
+    async with state.db.acquire() as conn, \
+            conn.transaction(isolation="repeatable_read", readonly=True):
         mine = {r["conversation_id"]: r for r in await conn.fetch(q.MY_CONVERSATIONS_FOR_SYNC,
                                                                   user_id)}
         gone = [c for c in known if c not in mine]
