@@ -11,6 +11,7 @@ Prints one JSON object; record it in docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import asyncio
 import json
 import random
@@ -26,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from handlers.recommend import actions, embedder, indexing, keys  # noqa: E402
+from handlers.recommend import actions, embedder, indexing, keys, queries as q  # noqa: E402
 from handlers.recommend.index import vector_index  # noqa: E402
 from tests.recommend.world import TOPIC_POSTS  # noqa: E402
 from tests.support.stores import drop_test_stores, isolated_settings  # noqa: E402
@@ -37,7 +38,8 @@ def pct(xs, p):
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-async def main(n_posts: int, n_users: int, pages: int, n_fresh: int) -> dict:
+async def main(n_posts: int, n_users: int, pages: int, n_fresh: int,
+               profile: str | None = None, explain: bool = False) -> dict:
     from tests.conftest import LiveApp
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-rec-"))
@@ -123,6 +125,9 @@ async def main(n_posts: int, n_users: int, pages: int, n_fresh: int) -> dict:
             await indexing.do_refresh_candidates(state, uid)
             refresh.append((time.perf_counter() - t) * 1000)
         first, nxt = [], []
+        prof = cProfile.Profile() if profile else None
+        if prof:
+            prof.enable()
         for k in range(pages):
             uid = users[k % len(users)]
             t = time.perf_counter()
@@ -132,13 +137,58 @@ async def main(n_posts: int, n_users: int, pages: int, n_fresh: int) -> dict:
                 t = time.perf_counter()
                 await actions.get_for_you(state, uid, cursor=page["next_cursor"], limit=20)
                 nxt.append((time.perf_counter() - t) * 1000)
+        if prof:
+            prof.disable()
+            prof.dump_stats(profile)
         out["candidate_refresh_ms_p50_p99"] = [round(pct(refresh, 50), 1), round(pct(refresh, 99), 1)]
         out["page_first_ms_p50_p99"] = [round(pct(first, 50), 1), round(pct(first, 99), 1)]
         out["page_next_ms_p50_p99"] = [round(pct(nxt, 50), 1), round(pct(nxt, 99), 1)]
         out["page_first_ms_mean"] = round(statistics.mean(first), 1)
+        out["page_first_stages_ms_p50_p99"] = await page_stages(state, users)
+        if explain:
+            ids = await actions._gather_candidates(state, users[0], [], "C", [])
+            plan = await state.db.fetch("EXPLAIN (ANALYZE, BUFFERS) " + q.HYDRATE, ids, users[0])
+            out["hydrate_plan"] = [r[0] for r in plan if len(r[0]) < 200]
+            plan = await state.db.fetch("EXPLAIN (ANALYZE, BUFFERS) " + q.FOLLOWING_RECENT,
+                                        users[0], 100)
+            out["following_plan"] = [r[0] for r in plan]
+            plan = await state.db.fetch("EXPLAIN (ANALYZE, BUFFERS) " + q.GET_PROFILE, users[0])
+            out["profile_plan"] = [r[0] for r in plan]
     finally:
         await app.stop()
         await drop_test_stores(settings)
+    return out
+
+
+async def page_stages(state, users: list[str]) -> dict:
+    """Where a first page's time goes: the steps of actions._build_ranked, timed one by one."""
+    from handlers.recommend.embedder import from_bytes
+    from handlers.recommend.ranking import Candidate, rank
+
+    stages: dict[str, list[float]] = {"profile_sql": [], "gather_redis": [], "hydrate_sql": [],
+                                      "trust_sql": [], "rank": []}
+    for uid in users:
+        t0 = time.perf_counter()
+        async with state.db.acquire() as conn:
+            prof = await conn.fetchrow(q.GET_PROFILE, uid)
+            following = [r[0] for r in await conn.fetch(q.FOLLOWING_RECENT, uid, 100)]
+        t1 = time.perf_counter()
+        ids = await actions._gather_candidates(state, uid, list(prof["interests"]),
+                                               prof["governorate"], following)
+        t2 = time.perf_counter()
+        rows = await actions._hydrate_rows(state, uid, ids)
+        t3 = time.perf_counter()
+        trust = await actions._trust(state, list({r["author_id"] for r in rows.values()}))
+        t4 = time.perf_counter()
+        cands = [Candidate(id=r["id"], author_id=r["author_id"], vec=from_bytes(r["vec"]),
+                           published_ts=float(r["published_ts"] or 0),
+                           reactions=r["reaction_total"], comments=r["comment_count"],
+                           trust=trust.get(r["author_id"], 0.5)) for r in rows.values()]
+        rank(cands, from_bytes(prof["vec"]), k=100)
+        t5 = time.perf_counter()
+        for name, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+            stages[name].append(dt * 1000)
+    out = {n: [round(pct(v, 50), 1), round(pct(v, 99), 1)] for n, v in stages.items()}
     return out
 
 
@@ -148,5 +198,8 @@ if __name__ == "__main__":
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--pages", type=int, default=300)
     ap.add_argument("--fresh", type=int, default=1024, help="real-text posts indexed at the end")
+    ap.add_argument("--profile", help="write a cProfile of the page loop here")
+    ap.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the hydrate query")
     a = ap.parse_args()
-    print(json.dumps(asyncio.run(main(a.posts, a.users, a.pages, a.fresh))))
+    print(json.dumps(asyncio.run(main(a.posts, a.users, a.pages, a.fresh, a.profile,
+                                      a.explain)), indent=1))

@@ -170,20 +170,67 @@ async def get_for_you(state: AppState, user_id: str, *, cursor: str | None = Non
             raise BadRequest("This feed page expired; load the feed again",
                              code="cursor_expired")
         ids = json.loads(raw)
+        page_ids = ids[offset: offset + limit]
+        rows = await _hydrate_rows(state, user_id, page_ids)  # re-checked: deleted since?
     else:
-        ids = await _build_ranked_ids(state, user_id)
+        ids, rows = await _build_ranked(state, user_id)  # rows checked just now
         token, offset = secrets.token_urlsafe(8), 0
-        await state.redis.set(page_key(state, user_id, token), json.dumps(ids), ex=PAGE_TTL)
-    page_ids = ids[offset: offset + limit]
-    posts = await _hydrate(state, user_id, page_ids)  # re-checked: deletions since ranking
+        page_ids = ids[:limit]
+    pipe = state.redis.pipeline(transaction=False)
+    if not cursor:
+        pipe.set(page_key(state, user_id, token), json.dumps(ids), ex=PAGE_TTL)
     if page_ids:
-        await state.redis.sadd(seen_key(state, user_id), *page_ids)
-        await state.redis.expire(seen_key(state, user_id), SEEN_TTL)
+        pipe.sadd(seen_key(state, user_id), *page_ids)
+        pipe.expire(seen_key(state, user_id), SEEN_TTL)
+    await pipe.execute()
     nxt = offset + limit
-    return {"items": posts, "next_cursor": _encode_cursor(token, nxt) if nxt < len(ids) else None}
+    return {"items": [_post_json(rows[i]) for i in page_ids if i in rows],
+            "next_cursor": _encode_cursor(token, nxt) if nxt < len(ids) else None}
 
 
-async def _build_ranked_ids(state: AppState, user_id: str) -> list[str]:
+# One round trip: every candidate list, de-duplicated, minus what the user has seen, as one
+# space-separated string (one reply to parse instead of hundreds), and whether the vector
+# candidates are fresh. KEYS: seen, fresh flag, lists...; ARGV: each list's length, then
+# extra ids (recent posts of people followed).
+_GATHER = """
+local seen, out, have = KEYS[1], {}, {}
+local function take(id)
+  if not have[id] then
+    have[id] = true
+    if redis.call('SISMEMBER', seen, id) == 0 then out[#out + 1] = id end
+  end
+end
+for i = 3, #KEYS do
+  for _, id in ipairs(redis.call('ZREVRANGE', KEYS[i], 0, tonumber(ARGV[i - 2]) - 1)) do
+    take(id)
+  end
+end
+for i = #KEYS - 1, #ARGV do take(ARGV[i]) end
+return {redis.call('EXISTS', KEYS[2]), table.concat(out, ' ')}
+"""
+
+
+async def _gather_candidates(state: AppState, user_id: str, interests: list[str],
+                             governorate: str | None, following: list[str]) -> list[str]:
+    lists = [(candidates_key(state, user_id), VECTOR_CANDIDATES)]
+    lists += [(interest_key(state, name), 100) for name in interests]
+    lists.append((trending_key(state, "all", None), 100))
+    if governorate:
+        lists.append((trending_key(state, "gov", governorate), 50))
+    script = state.extras.get("recommend.gather")
+    if script is None:
+        script = state.extras["recommend.gather"] = state.redis.register_script(_GATHER)
+    fresh, joined = await script(
+        keys=[seen_key(state, user_id), candidates_fresh_key(state, user_id)]
+        + [k for k, _ in lists], args=[n for _, n in lists] + following)
+    if not fresh:
+        await enqueue(state, "recommend.refresh_candidates", {"user_id": user_id},
+                      queue=QUEUE, unique_key=f"refresh:{user_id}")
+    return joined.decode().split() if joined else []
+
+
+async def _build_ranked(state: AppState, user_id: str) -> tuple[list[str], dict]:
+    """The user's ranked ids, and the hydrated rows of the candidates."""
     async with state.db.acquire() as conn:
         prof = await conn.fetchrow(q.GET_PROFILE, user_id)
         following = [r[0] for r in await conn.fetch(q.FOLLOWING_RECENT, user_id, 100)]
@@ -193,63 +240,46 @@ async def _build_ranked_ids(state: AppState, user_id: str) -> list[str]:
     if user_vec is None and interests:
         user_vec = await asyncio.to_thread(embedder.interests_vector, interests)
 
-    r = state.redis
-    if not await r.exists(candidates_fresh_key(state, user_id)):
-        await enqueue(state, "recommend.refresh_candidates", {"user_id": user_id},
-                      queue=QUEUE, unique_key=f"refresh:{user_id}")
-    pipe = r.pipeline(transaction=False)
-    pipe.zrevrange(candidates_key(state, user_id), 0, VECTOR_CANDIDATES - 1)
-    for name in interests:
-        pipe.zrevrange(interest_key(state, name), 0, 99)
-    pipe.zrevrange(trending_key(state, "all", None), 0, 99)
-    if governorate:
-        pipe.zrevrange(trending_key(state, "gov", governorate), 0, 49)
-    pipe.smembers(seen_key(state, user_id))
-    res = await pipe.execute()
-    seen = {m.decode() for m in res[-1]}
-    pool: dict[str, None] = {}
-    for lst in res[:-1]:
-        for m in lst:
-            pool[m.decode()] = None
-    for pid in following:
-        pool[pid] = None
-    ids = [i for i in pool if i not in seen]
+    ids = await _gather_candidates(state, user_id, interests, governorate, following)
     if len(ids) < 10:  # never empty: newest public posts fill in
         latest = [x[0] for x in await state.db.fetch(q.LATEST_PUBLIC, 100)]
-        ids += [i for i in latest if i not in seen and i not in pool]
+        seen = await state.redis.smismember(seen_key(state, user_id), latest)
+        have = set(ids)
+        ids += [i for i, s in zip(latest, seen) if not s and i not in have]
         if not ids:
             ids = latest
-    cands = await _candidates(state, user_id, ids)
-    ranked = rank(cands, user_vec, k=100)
-    return [c.id for c in ranked]
+    rows = await _hydrate_rows(state, user_id, ids)
+    trust = await _trust(state, list({r["author_id"] for r in rows.values()}))
+    cands = [Candidate(id=r["id"], author_id=r["author_id"], vec=from_bytes(r["vec"]),
+                       published_ts=float(r["published_ts"] or 0), reactions=r["reaction_total"],
+                       comments=r["comment_count"], trust=trust.get(r["author_id"], 0.5))
+             for r in rows.values()]
+    return [c.id for c in rank(cands, user_vec, k=100)], rows
 
 
-async def _candidates(state: AppState, user_id: str, ids: list[str]) -> list[Candidate]:
+async def _hydrate_rows(state: AppState, user_id: str, ids: list[str]) -> dict:
+    """Rows of the posts the user may see now (visibility, blocks, mutes, moderation)."""
     if not ids:
-        return []
-    async with state.db.acquire() as conn:
-        rows = await conn.fetch(q.HYDRATE, ids, user_id)
-        trust = {}
-        if await conn.fetchval("SELECT to_regclass('trust_scores') IS NOT NULL"):
-            authors = list({r["author_id"] for r in rows})
-            trust = {a: s / 100.0 for a, s in await conn.fetch(q.TRUST_OF, authors)}
-    return [Candidate(id=r["id"], author_id=r["author_id"], vec=from_bytes(r["vec"]),
-                      published_ts=float(r["published_ts"] or 0), reactions=r["reaction_total"],
-                      comments=r["comment_count"], trust=trust.get(r["author_id"], 0.5))
-            for r in rows]
+        return {}
+    return {r["id"]: r for r in await state.db.fetch(q.HYDRATE, ids, user_id)}
 
 
-async def _hydrate(state: AppState, user_id: str, ids: list[str]) -> list[dict]:
-    if not ids:
-        return []
-    rows = await state.db.fetch(q.HYDRATE, ids, user_id)
-    by_id = {r["id"]: r for r in rows}
-    return [{"id": i, "author_id": by_id[i]["author_id"], "body": by_id[i]["body"],
-             "kind": by_id[i]["kind"], "media_id": by_id[i]["media_id"],
-             "reactions": by_id[i]["reaction_total"], "comments": by_id[i]["comment_count"],
-             "lang": by_id[i]["lang"], "hashtags": list(by_id[i]["hashtags"] or []),
-             "published_ts": float(by_id[i]["published_ts"] or 0)}
-            for i in ids if i in by_id]
+async def _trust(state: AppState, authors: list[str]) -> dict[str, float]:
+    """Author trust 0..1 from the users domain's `trust_scores`, when that table exists."""
+    has = state.extras.get("recommend.has_trust")
+    if has is None:
+        has = state.extras["recommend.has_trust"] = bool(await state.db.fetchval(
+            "SELECT to_regclass('trust_scores') IS NOT NULL"))
+    if not has or not authors:
+        return {}
+    return {a: s / 100.0 for a, s in await state.db.fetch(q.TRUST_OF, authors)}
+
+
+def _post_json(r) -> dict:
+    return {"id": r["id"], "author_id": r["author_id"], "body": r["body"], "kind": r["kind"],
+            "media_id": r["media_id"], "reactions": r["reaction_total"],
+            "comments": r["comment_count"], "lang": r["lang"],
+            "hashtags": list(r["hashtags"] or []), "published_ts": float(r["published_ts"] or 0)}
 
 
 # --- PDPL -----------------------------------------------------------------------------------

@@ -61,13 +61,20 @@ DELETE_POST_EMBEDDINGS = "DELETE FROM post_embeddings WHERE post_id = ANY($1::uu
 
 GET_POST_VEC = "SELECT vec FROM post_embeddings WHERE post_id = $1"
 
-# Recent posts by people the user follows (candidate source "following").
+# Recent posts by people the user follows (candidate source "following"). Driven from the
+# user's follows, newest first per followee (posts_author_seq): a plain join lets the planner
+# walk every post by seq looking for followed authors, which grows with the whole table.
 FOLLOWING_RECENT = """
-SELECT p.id::text
-FROM follows f JOIN posts p ON p.author_id = f.followee_id
-WHERE f.follower_id = $1 AND p.status = 'published' AND NOT p.is_story
-  AND p.visibility IN ('public', 'followers') AND p.published_at > now() - interval '14 days'
-ORDER BY p.seq DESC
+SELECT r.id::text
+FROM follows f
+CROSS JOIN LATERAL (
+    SELECT p.id, p.seq FROM posts p
+    WHERE p.author_id = f.followee_id AND p.status = 'published' AND NOT p.is_story
+      AND p.visibility IN ('public', 'followers')
+      AND p.published_at > now() - interval '14 days'
+    ORDER BY p.seq DESC LIMIT $2) r
+WHERE f.follower_id = $1
+ORDER BY r.seq DESC
 LIMIT $2
 """
 

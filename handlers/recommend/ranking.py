@@ -40,28 +40,23 @@ def trending_score(reactions: int, comments: int, published_ts: float,
     return (1 + reactions + 2 * comments) / (age_h + 2) ** GRAVITY
 
 
-def score(c: Candidate, sim: float, now: float) -> float:
-    """Similarity to the user (scaled 0..1 within the candidates), recency, author trust and
-    engagement, weighted."""
-    age_h = max(0.0, (now - c.published_ts) / 3600.0)
-    recency = 0.5 ** (age_h / RECENCY_HALF_LIFE_H)
-    engagement = min(1.0, math.log1p(c.reactions + 2 * c.comments) / math.log1p(200))
-    return W_SIMILARITY * sim + W_RECENCY * recency + W_TRUST * c.trust + W_ENGAGEMENT * engagement
-
-
-def mmr(cands: list[Candidate], k: int, lam: float = MMR_LAMBDA) -> list[Candidate]:
+def mmr(cands: list[Candidate], k: int, lam: float = MMR_LAMBDA,
+        vecs: np.ndarray | None = None) -> list[Candidate]:
     """Maximal marginal relevance: relevance minus similarity to what is already chosen.
 
-    The pairwise similarity matrix is computed once (n <= a few hundred), so each of the k
-    steps is a couple of vector operations."""
+    `vecs` (one row per candidate, zeros where unknown) saves restacking them. The pairwise
+    similarity matrix is computed once (n <= a few hundred), so each of the k steps is a
+    couple of vector operations."""
     if len(cands) <= 1:
         return list(cands)
-    dim = next((c.vec.shape[0] for c in cands if c.vec is not None), 0)
     rel = np.array([c.score for c in cands])
-    if not dim:
-        return [cands[i] for i in np.argsort(-rel)[:k]]
-    mat = np.stack([c.vec if c.vec is not None else np.zeros(dim, np.float32) for c in cands])
-    sim = np.maximum(mat @ mat.T, 0.0)
+    if vecs is None:
+        dim = next((c.vec.shape[0] for c in cands if c.vec is not None), 0)
+        if not dim:
+            return [cands[i] for i in np.argsort(-rel)[:k]]
+        vecs = np.stack([c.vec if c.vec is not None else np.zeros(dim, np.float32)
+                         for c in cands])
+    sim = np.maximum(vecs @ vecs.T, 0.0)
     max_sim = np.zeros(len(cands))
     value_base = lam * rel
     taken = np.zeros(len(cands), dtype=bool)
@@ -99,17 +94,38 @@ def space_authors(ranked: list[Candidate], max_run: int = MAX_RUN_PER_AUTHOR) ->
 
 def rank(cands: list[Candidate], user_vec: np.ndarray | None, *, k: int,
          now: float | None = None) -> list[Candidate]:
+    """Score every candidate, diversify the head (the first pages) with MMR, then space authors.
+
+    score = W_SIMILARITY × similarity to the user (cosine, scaled 0..1 within the candidates)
+          + W_RECENCY × 0.5 ** (age_h / RECENCY_HALF_LIFE_H)
+          + W_TRUST × author trust (0..1)
+          + W_ENGAGEMENT × min(1, log1p(reactions + 2 × comments) / log1p(200))
+    """
     now = now or time.time()
-    sims = np.array([float(c.vec @ user_vec) if (c.vec is not None and user_vec is not None)
-                     else 0.0 for c in cands])
+    if not cands:
+        return []
+    dim = user_vec.shape[0] if user_vec is not None else \
+        next((c.vec.shape[0] for c in cands if c.vec is not None), 0)
+    zero = np.zeros(dim, np.float32)
+    vecs = np.stack([zero if c.vec is None else c.vec for c in cands]) if dim else None
+    sims = vecs @ user_vec if (user_vec is not None and vecs is not None) else \
+        np.zeros(len(cands))
     # Cosines of one embedding model live in a narrow band; scale them within this candidate
     # set so similarity can outweigh a merely recent or popular post.
-    lo, hi = (float(sims.min()), float(sims.max())) if len(sims) else (0.0, 1.0)
+    lo, hi = float(sims.min()), float(sims.max())
     scaled = (sims - lo) / (hi - lo) if hi > lo else np.zeros_like(sims)
-    for c, raw, s in zip(cands, sims, scaled):
-        c.similarity = float(raw)
-        c.score = score(c, float(s), now)
-    cands.sort(key=lambda c: c.score, reverse=True)
-    head = mmr(cands[: max(k * 3 // 2, 60)], k)  # the diversified first pages
+    age_h = np.maximum(0.0, (now - np.array([c.published_ts for c in cands])) / 3600.0)
+    recency = 0.5 ** (age_h / RECENCY_HALF_LIFE_H)
+    engaged = np.array([c.reactions + 2 * c.comments for c in cands], dtype=np.float64)
+    engagement = np.minimum(1.0, np.log1p(engaged) / math.log1p(200))
+    trust = np.array([c.trust for c in cands])
+    scores = (W_SIMILARITY * scaled + W_RECENCY * recency + W_TRUST * trust
+              + W_ENGAGEMENT * engagement)
+    for c, raw, sc in zip(cands, sims.tolist(), scores.tolist()):
+        c.similarity, c.score = raw, sc
+    order = np.argsort(-scores, kind="stable")
+    head_n = max(k * 3 // 2, 60)
+    head = [cands[i] for i in order[:head_n]]
+    head = mmr(head, k, vecs=vecs[order[:head_n]] if vecs is not None else None)
     chosen = {id(c) for c in head}
-    return space_authors(head + [c for c in cands if id(c) not in chosen])
+    return space_authors(head + [cands[i] for i in order if id(cands[i]) not in chosen])
