@@ -219,8 +219,8 @@ async def _load_process(idx: int, plan: dict, q: mp.Queue, barrier) -> None:
     finally:
         stop_progress.set()
         await prog
-        for s in socks.values():
-            await s.close()
+        # close concurrently: one by one, 5,000 close handshakes outlast the run
+        await asyncio.gather(*(s.close() for s in socks.values()), return_exceptions=True)
         await session.close()
         q.put(("result", idx, {**st.snapshot(), "lat": st.lat, "connect_ms": st.connect_ms,
                                "errors_by_code": dict(st.errors), "first_send": st.first_send,
@@ -341,14 +341,17 @@ def main(argv=None) -> int:
 
     servers = server_processes(args.url)
     cpu0 = {p.pid: sum(p.cpu_times()[:2]) for p in servers}
+    rss0 = {p.pid: p.memory_info().rss for p in servers}
     ctx = mp.get_context("spawn")
     q, barrier = ctx.Queue(), ctx.Barrier(args.procs)
-    procs = [ctx.Process(target=_process_main, args=(i, plans[i], q, barrier))
+    procs = [ctx.Process(target=_process_main, args=(i, plans[i], q, barrier), daemon=True)
              for i in range(args.procs)]
     start = time.perf_counter()
     for p in procs:
         p.start()
     progress, results, peak_rss = {}, {}, Counter()
+    held_rss: dict[int, int] = {}  # last RSS seen while every socket was connected
+    cpu_full: dict[int, float] = {}  # CPU time when every socket had connected
     deadline = start + args.clients / args.ramp + args.duration + args.drain + 120
     while len(results) < args.procs and time.perf_counter() < deadline:
         try:
@@ -367,6 +370,14 @@ def main(argv=None) -> int:
         tot = Counter()
         for d in progress.values():
             tot.update(d)
+        if len(progress) == args.procs and tot["connected"] + tot["errors"] >= args.clients \
+                and len(results) == 0:
+            for p in servers:
+                try:
+                    held_rss[p.pid] = p.memory_info().rss
+                    cpu_full.setdefault(p.pid, sum(p.cpu_times()[:2]))
+                except Exception:
+                    pass
         print(f"[{time.perf_counter() - start:6.1f}s] connected={tot['connected']} "
               f"sent={tot['sent']} received={tot['received']} errors={tot['errors']}",
               flush=True)
@@ -399,9 +410,18 @@ def main(argv=None) -> int:
         "servers": [{"pid": p.pid,
                      "cpu_percent": round(100 * (sum(p.cpu_times()[:2]) - cpu0[p.pid]) / wall, 1),
                      "rss_mb": round(p.memory_info().rss / 2**20, 1),
-                     "peak_rss_mb": round(peak_rss[p.pid] / 2**20, 1)} for p in servers
-                    if p.is_running()],
+                     "peak_rss_mb": round(peak_rss[p.pid] / 2**20, 1),
+                     "rss_before_mb": round(rss0[p.pid] / 2**20, 1),
+                     "rss_held_mb": round(held_rss.get(p.pid, 0) / 2**20, 1)}
+                    for p in servers if p.is_running()],
     }
+    if held_rss and connected:
+        # server RSS growth while every socket was held, per socket (all servers together)
+        summary["rss_per_socket_kb"] = round(
+            sum(held_rss[p] - rss0[p] for p in held_rss) / connected / 1024, 2)
+        # server CPU spent from the start of the ramp until every socket was in (per connect)
+        summary["server_cpu_ms_per_connect"] = round(
+            1000 * sum(cpu_full[p] - cpu0[p] for p in cpu_full) / connected, 3)
     print(json.dumps(summary, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2))
