@@ -58,7 +58,9 @@ class PresenceStore(Protocol):
 
     async def heartbeat(self) -> list[Change]: ...
     async def connect(self, user_id: str, sid: str, status: str = ONLINE) -> Change | None: ...
+    async def connect_many(self, sockets: list[tuple[str, str]]) -> list[Change | None]: ...
     async def disconnect(self, user_id: str, sid: str) -> Change | None: ...
+    async def disconnect_many(self, sockets: list[tuple[str, str]]) -> list[Change | None]: ...
     async def set_status(self, user_id: str, sid: str, status: str) -> Change | None: ...
     async def statuses(self, user_ids: Iterable[str]) -> dict[str, Presence]: ...
     async def sweep(self) -> list[Change]: ...
@@ -105,23 +107,89 @@ class RedisPresence:
         return [Change(OFFLINE, p) for p in now.values() if p.status != OFFLINE]
 
     async def connect(self, user_id: str, sid: str, status: str = ONLINE) -> Change | None:
+        if status == ONLINE:
+            return (await self.connect_many([(user_id, sid)]))[0]
         before = (await self.statuses([user_id]))[user_id]
-        field = f"{self.node_id}/{sid}"
         self.local[sid] = (str(user_id), status)
         async with self.r.pipeline(transaction=False) as p:
-            p.hset(self._k_user(user_id), field, status)
+            p.hset(self._k_user(user_id), f"{self.node_id}/{sid}", status)
             p.sadd(self._k_node(self.node_id), f"{user_id}/{sid}")
             await p.execute()
         return await self._changed(user_id, before.status)
 
-    async def disconnect(self, user_id: str, sid: str) -> Change | None:
-        before = (await self.statuses([user_id]))[user_id]
-        self.local.pop(sid, None)
+    async def connect_many(self, sockets: list[tuple[str, str]]) -> list[Change | None]:
+        """Register sockets (user id, sid) as online: one pipeline and one liveness read for
+        the lot. Each socket's "before" is what its user had just before its own write, so
+        two sockets of one user in a batch report one change, like two single calls."""
+        if not sockets:
+            return []
         async with self.r.pipeline(transaction=False) as p:
-            p.hdel(self._k_user(user_id), f"{self.node_id}/{sid}")
-            p.srem(self._k_node(self.node_id), f"{user_id}/{sid}")
-            await p.execute()
-        return await self._changed(user_id, before.status, seen_ms=int(time.time() * 1000))
+            for uid, sid in sockets:
+                uid = str(uid)
+                self.local[sid] = (uid, ONLINE)
+                p.hgetall(self._k_user(uid))
+                p.hset(self._k_user(uid), f"{self.node_id}/{sid}", ONLINE)
+                p.sadd(self._k_node(self.node_id), f"{uid}/{sid}")
+            raw = await p.execute()
+        befores = raw[0::3]
+        alive = await self._alive(self._nodes_in(befores))
+        changes: list[Change | None] = []
+        for (uid, _), fields in zip(sockets, befores):
+            before = self._status_of(fields, alive)
+            changes.append(Change(before, Presence(str(uid), ONLINE, None))
+                           if before != ONLINE else None)
+        return changes
+
+    async def disconnect(self, user_id: str, sid: str) -> Change | None:
+        return (await self.disconnect_many([(user_id, sid)]))[0]
+
+    async def disconnect_many(self, sockets: list[tuple[str, str]]) -> list[Change | None]:
+        """Forget sockets (user id, sid): one pipeline and one liveness read for the lot, and
+        one more to stamp last-seen for the users that went offline."""
+        if not sockets:
+            return []
+        me = self.node_id.encode()
+        async with self.r.pipeline(transaction=False) as p:
+            for uid, sid in sockets:
+                uid = str(uid)
+                self.local.pop(sid, None)
+                field = f"{self.node_id}/{sid}"
+                p.hget(self._k_user(uid), field)
+                p.hdel(self._k_user(uid), field)
+                p.srem(self._k_node(self.node_id), f"{uid}/{sid}")
+                p.hgetall(self._k_user(uid))
+            raw = await p.execute()
+        gone, afters = raw[0::4], raw[3::4]
+        alive = await self._alive(self._nodes_in(afters) | {me})
+        seen_ms = int(time.time() * 1000)
+        changes: list[Change | None] = []
+        offline = []
+        for (uid, sid), was, fields in zip(sockets, gone, afters):
+            after = self._status_of(fields, alive)
+            before = self._status_of({**fields, me + b"/" + sid.encode(): was}, alive) \
+                if was is not None else after
+            if after == OFFLINE:
+                offline.append(str(uid))
+            changes.append(Change(before, Presence(str(uid), after,
+                                                   seen_ms if after == OFFLINE else None))
+                           if before != after else None)
+        if offline:
+            async with self.r.pipeline(transaction=False) as p:
+                for uid in dict.fromkeys(offline):
+                    p.set(self._k_seen(uid), seen_ms, ex=SEEN_TTL)
+                await p.execute()
+        return changes
+
+    @staticmethod
+    def _nodes_in(hashes: list[dict]) -> set[bytes]:
+        return {f.split(b"/", 1)[0] for h in hashes for f in h}
+
+    @staticmethod
+    def _status_of(fields: dict, alive: set[bytes]) -> str:
+        live = [v for f, v in fields.items() if f.split(b"/", 1)[0] in alive]
+        if any(v == b"online" for v in live):
+            return ONLINE
+        return AWAY if live else OFFLINE
 
     async def set_status(self, user_id: str, sid: str, status: str) -> Change | None:
         if status not in STATUSES:
@@ -168,9 +236,10 @@ class RedisPresence:
                 out[uid] = Presence(uid, OFFLINE, int(seen[uid]) if seen[uid] else None)
         return out
 
-    async def _alive(self, nodes: list[bytes]) -> set[bytes]:
+    async def _alive(self, nodes) -> set[bytes]:
         if not nodes:
             return set()
+        nodes = list(nodes)
         scores = await self.r.zmscore(self.k_nodes, nodes)
         cutoff = time.time() - self.ttl
         return {n for n, s in zip(nodes, scores) if s is not None and s >= cutoff}

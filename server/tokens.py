@@ -68,12 +68,8 @@ class TokenKeys:
         """Claims of a valid token, or Unauthorized saying why."""
         if not isinstance(token, str) or not token:
             raise Unauthorized("Missing access token")
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
-            raise Unauthorized("Malformed access token") from None
-        if header.get("alg") != self.algorithm:
-            raise Unauthorized(f"Token algorithm {header.get('alg')!r} is not accepted")
+        # One parse (this runs on every connect): `algorithms` pins the algorithm, and the
+        # header is only read again to explain a refusal.
         try:
             p = jwt.decode(token, self.public, algorithms=[self.algorithm], issuer=self.issuer,
                            options={"require": ["sub", "exp", "iat", "jti"]})
@@ -81,6 +77,11 @@ class TokenKeys:
             raise Unauthorized("Access token expired", code="token_expired") from None
         except jwt.InvalidSignatureError:
             raise Unauthorized("Access token signature is invalid") from None
+        except jwt.DecodeError:
+            raise Unauthorized("Malformed access token") from None
+        except jwt.InvalidAlgorithmError:
+            alg = jwt.get_unverified_header(token).get("alg")
+            raise Unauthorized(f"Token algorithm {alg!r} is not accepted") from None
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"Access token rejected: {exc}") from None
         return Claims(user_id=p["sub"], session_id=p.get("sid"), role=p.get("role", "user"),

@@ -106,3 +106,29 @@ async def test_token_command_opens_an_operator_session(live_app, make_user, sett
 
     with pytest.raises(AppError, match="No user"):
         await operator_token(settings, "00000000-0000-0000-0000-000000000000")
+
+
+async def test_a_crowd_of_devices_connecting_at_once_gets_in_except_the_signed_out_ones(
+        live_app, make_user, db):
+    """Connect checks are batched (one look-up for many sockets); a batch mixing live,
+    freshly signed-out and never-seen revoked sessions still answers each one right."""
+    from handlers.auth.actions import do_revoke_session
+    from handlers.auth.audit import Client
+
+    users = [await make_user(f"crowd-{i}") for i in range(24)]
+    seen_then_signed_out = users[0:6]
+    revoked_unseen = users[6:12]
+    live = users[12:]
+    for u in seen_then_signed_out + live[:6]:  # these sessions are known to the caches
+        await (await u.connect(live_app.url)).close()
+    for u in seen_then_signed_out:
+        await do_revoke_session(live_app.state, u.id, u.session_id, Client())
+    await db.execute("UPDATE auth_sessions SET revoked_at = now() WHERE id = ANY($1::uuid[])",
+                     [u.session_id for u in revoked_unseen])
+
+    answers = await asyncio.gather(*(SocketClient(live_app.url, u.token).try_connect()
+                                     for u in users))
+    by_user = dict(zip((u.id for u in users), answers))
+    assert all(by_user[u.id] is None for u in live)
+    assert all(by_user[u.id]["data"]["code"] == "session_revoked"
+               for u in seen_then_signed_out + revoked_unseen)

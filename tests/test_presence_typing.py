@@ -88,3 +88,26 @@ async def test_typing_is_throttled_and_expires_by_itself(quick_app, make_user):
     await a.ok("typing:stop", {"conversation_id": conv})
     assert (await b.next("typing:update"))["typing"] is False
     assert await b.nothing("typing:update", 0.6)  # and no late expiry push after it
+
+
+async def test_a_watcher_gets_one_update_per_friend_when_many_devices_come_and_go_at_once(
+        live_app, make_user, db):
+    """Presence writes are batched; each friend still goes online once and offline once."""
+    import asyncio
+
+    alice = await make_user("alice")
+    friends = [await make_user(f"friend-{i}") for i in range(6)]
+    await db.executemany("INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2)",
+                         [(alice.id, f.id) for f in friends])
+    a = await alice.connect(live_app.url)
+    await a.ok("presence:subscribe", {"user_ids": [f.id for f in friends]})
+    devices = await asyncio.gather(*(f.connect(live_app.url) for f in friends for _ in (1, 2)))
+    online = [await a.next("presence:update") for _ in friends]
+    assert sorted(u["user_id"] for u in online) == sorted(f.id for f in friends)
+    assert {u["status"] for u in online} == {"online"}
+    assert await a.nothing("presence:update", 0.3)  # the second device is no news
+    await asyncio.gather(*(d.close() for d in devices))
+    offline = [await a.next("presence:update") for _ in friends]
+    assert sorted(u["user_id"] for u in offline) == sorted(f.id for f in friends)
+    assert all(u["status"] == "offline" and u["last_seen"] > 0 for u in offline)
+    assert await a.nothing("presence:update", 0.3)

@@ -1,26 +1,43 @@
 """Socket side of auth: the connect guard (session must be live) and session events."""
 from __future__ import annotations
 
+from functools import partial
+
+import structlog
+
 from handlers.auth.actions import do_list_sessions, do_revoke_session
 from handlers.auth.audit import Client
-from handlers.auth.guard import session_guard, session_is_live
+from handlers.auth.guard import session_checks, session_guard
 from server.errors import ok
 from server.sockets import SocketContext, connect_guard, on, on_connect
 
+log = structlog.get_logger("auth")
 connect_guard(session_guard)
 
 
 @on_connect
 async def recheck_after_join(ctx: SocketContext) -> None:
     """A revocation published between the guard and joining the session room would miss this
-    socket; look once more now that it is in the room (off the connect path)."""
-    if ctx.session_id:
-        ctx.state.spawn(_recheck(ctx))
+    socket; look once more now that it is in the room (batched with other connects' checks,
+    off the connect path: no task per socket)."""
+    if not ctx.session_id:
+        return
+    checks = session_checks(ctx.state)
+    if checks.is_revoked_here(ctx.session_id):
+        ctx.state.spawn(ctx.state.sio.disconnect(ctx.sid, ignore_queue=True))
+        return
+    checks.lookups.submit_nowait(ctx.session_id).add_done_callback(
+        partial(_rechecked, ctx.state, ctx.sid, ctx.session_id, ctx.user_id))
 
 
-async def _recheck(ctx: SocketContext) -> None:
-    if not await session_is_live(ctx.state, ctx.session_id, ctx.user_id):
-        await ctx.state.sio.disconnect(ctx.sid, ignore_queue=True)
+def _rechecked(state, sid: str, session_id: str, user_id: str, done) -> None:
+    if done.cancelled():
+        return
+    if done.exception() is not None:
+        log.warning("session_recheck_failed", sid=sid)
+        return
+    if done.result() != user_id or session_checks(state).is_revoked_here(session_id):
+        state.spawn(state.sio.disconnect(sid, ignore_queue=True))
 
 
 @on("auth:sessions")

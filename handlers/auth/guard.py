@@ -1,17 +1,25 @@
 """Who is calling: the access token, its session, its role. One guard for sockets and HTTP.
 
 A token is accepted only if it carries a `sid` whose session is live (not revoked, not
-expired, user active). PostgreSQL is the truth; Redis caches the answer per session so a
-connect costs one GET: `auth:sess:<sid>` holds the user id while live, `-` once revoked.
-Revocation overwrites the key (after the commit) for longer than any access token lives.
+expired, user active). PostgreSQL is the truth; Redis caches the answer per session:
+`auth:sess:<sid>` holds the user id while live, `-` once revoked. Revocation overwrites the
+key (after the commit) for longer than any access token lives, then is published to every
+process (lifecycle.py listens).
+
+Per process (`SessionChecks`), so that a reconnect storm costs a few round trips, not one
+per socket: concurrent checks are batched (one MGET for all of them, one SQL query for the
+misses, one pipeline to cache what SQL said), and a session this process saw revoked (it
+wrote or heard the revocation) is refused without asking anyone.
 """
 from __future__ import annotations
 
+import time
 import uuid
 
 from aiohttp import web
 
 from handlers.auth import queries as q
+from server.batching import Batcher
 from server.errors import Unauthorized
 from server.sockets import require_role
 from server.state import STATE, AppState
@@ -33,27 +41,80 @@ def _valid_uuid(value: str | None) -> bool:
         return False
 
 
+class SessionChecks:
+    """This process's session look-ups (batched) and the revocations it has seen."""
+
+    def __init__(self, state: AppState):
+        self.state = state
+        self.revoked: dict[str, float] = {}  # session -> until (monotonic), heard or written
+        self.lookups: Batcher[str, str | None] = Batcher(self._look_up)
+
+    def heard_revoked(self, session_ids: list[str]) -> None:
+        """Call before cutting the sockets of a revocation (and when writing one)."""
+        until = time.monotonic() + self.state.settings.access_token_ttl + 60
+        for sid in session_ids:
+            self.revoked[sid] = until
+        if len(self.revoked) > 10_000:
+            now = time.monotonic()
+            self.revoked = {s: t for s, t in self.revoked.items() if t > now}
+
+    def is_revoked_here(self, session_id: str) -> bool:
+        until = self.revoked.get(session_id)
+        return until is not None and until > time.monotonic()
+
+    async def owner(self, session_id: str) -> str | None:
+        """The user id of a live session, None if it is not live."""
+        if self.is_revoked_here(session_id):
+            return None
+        owner = await self.lookups.submit(session_id)
+        return None if self.is_revoked_here(session_id) else owner
+
+    async def _look_up(self, session_ids: list[str]) -> list[str | None]:
+        state = self.state
+        ids = list(dict.fromkeys(session_ids))
+        cached = await state.redis.mget([session_key(state, s) for s in ids])
+        found: dict[str, str | None] = {}
+        misses = []
+        for sid, value in zip(ids, cached):
+            if value == REVOKED:
+                found[sid] = None
+            elif value is not None:
+                found[sid] = value.decode()
+            else:
+                misses.append(sid)
+        if misses:
+            rows = await state.db.fetch(q.SESSIONS_STATUS, misses)
+            dead = []
+            async with state.redis.pipeline(transaction=False) as pipe:
+                for row in rows:
+                    if row["live"]:
+                        found[row["id"]] = row["user_id"]
+                        pipe.set(session_key(state, row["id"]), row["user_id"],
+                                 ex=LIVE_CACHE_SECONDS, nx=True)
+                    else:
+                        dead.append(row["id"])
+                if len(pipe):
+                    await pipe.execute()
+            await mark_revoked(state, dead)
+        return [found.get(sid) for sid in session_ids]
+
+
+def session_checks(state: AppState) -> SessionChecks:
+    checks = state.extras.get("auth_session_checks")
+    if checks is None:
+        checks = state.extras["auth_session_checks"] = SessionChecks(state)
+    return checks
+
+
 async def session_is_live(state: AppState, session_id: str, user_id: str) -> bool:
-    key = session_key(state, session_id)
-    cached = await state.redis.get(key)
-    if cached == REVOKED:
-        return False
-    if cached is not None:
-        return cached.decode() == user_id
-    row = await state.db.fetchrow(q.SESSION_STATUS, session_id)
-    if row is None:
-        return False
-    if row["live"]:
-        await state.redis.set(key, row["user_id"], ex=LIVE_CACHE_SECONDS, nx=True)
-        return row["user_id"] == user_id
-    await mark_revoked(state, [session_id])
-    return False
+    return await session_checks(state).owner(session_id) == user_id
 
 
 async def mark_revoked(state: AppState, session_ids: list[str]) -> None:
     """Cache revocations (call after the commit) for longer than an access token lives."""
     if not session_ids:
         return
+    session_checks(state).heard_revoked(session_ids)
     ttl = state.settings.access_token_ttl + 60
     pipe = state.redis.pipeline(transaction=False)
     for sid in session_ids:

@@ -8,6 +8,7 @@ import structlog
 
 from handlers.auth.actions import do_cut_local_sockets, revocation_channel
 from handlers.auth.config import auth_config
+from handlers.auth.guard import session_checks
 from handlers.auth.otp_channels import close_http
 from server.state import AppState
 
@@ -50,7 +51,9 @@ async def _listen(state: AppState, pubsub, subscribed: bool) -> None:
                 backoff = 0.5
                 try:
                     body = json.loads(message["data"])
-                    await do_cut_local_sockets(state, list(body["sessions"]),
+                    sessions = [str(s) for s in body["sessions"]]
+                    session_checks(state).heard_revoked(sessions)
+                    await do_cut_local_sockets(state, sessions,
                                                str(body.get("reason", "revoked")))
                 except Exception:
                     log.exception("revocation_message_failed")

@@ -30,11 +30,11 @@ INSERT INTO auth_sessions (user_id, label, method, user_agent, ip, expires_at)
 VALUES ($1::uuid, $2, $3, $4, $5, now() + make_interval(secs => $6))
 RETURNING id::text"""
 
-SESSION_STATUS = """
-SELECT s.user_id::text, s.revoked_at IS NULL AND s.expires_at > now() AND u.status = 'active'
-       AS live
+SESSIONS_STATUS = """
+SELECT s.id::text, s.user_id::text,
+       s.revoked_at IS NULL AND s.expires_at > now() AND u.status = 'active' AS live
 FROM auth_sessions s JOIN users u ON u.id = s.user_id
-WHERE s.id = $1::uuid"""
+WHERE s.id = ANY($1::uuid[])"""
 
 LIST_SESSIONS = """
 SELECT id::text, label, method, user_agent, ip, created_at, last_used_at, expires_at

@@ -7,6 +7,9 @@ other members' `user:` rooms.
 """
 from __future__ import annotations
 
+import asyncio
+from functools import partial
+
 import structlog
 
 from rooms import membership
@@ -14,6 +17,7 @@ from rooms.names import presence_room, user_room
 from rooms.presence import Change, presence
 from rooms.ratelimit import check_rate
 from rooms.typing import typing
+from server.batching import Batcher
 from server.errors import BadRequest
 from server.sockets import SocketContext
 from server.state import AppState
@@ -29,23 +33,58 @@ async def emit_changes(state: AppState, changes: list[Change | None]) -> None:
                                      room=presence_room(c.after.user_id))
 
 
-async def _register(ctx: SocketContext) -> None:
-    try:
-        await emit_changes(ctx.state, [await presence(ctx.state).connect(ctx.user_id, ctx.sid)])
-    except Exception:
-        log.exception("presence_connect_failed", sid=ctx.sid)
+class PresenceWrites:
+    """This process's presence writes, batched: a connect storm registers hundreds of sockets
+    per Redis round trip, and their changes are emitted as the batch completes."""
+
+    def __init__(self, state: AppState):
+        self.state = state
+        self.connects: Batcher[tuple[str, str], None] = Batcher(self._connect)
+        self.disconnects: Batcher[tuple[str, str], None] = Batcher(self._disconnect)
+
+    async def _connect(self, sockets: list[tuple[str, str]]) -> list[None]:
+        await self._emit(await presence(self.state).connect_many(sockets))
+        return [None] * len(sockets)
+
+    async def _disconnect(self, sockets: list[tuple[str, str]]) -> list[None]:
+        await self._emit(await presence(self.state).disconnect_many(sockets))
+        return [None] * len(sockets)
+
+    async def _emit(self, changes: list[Change | None]) -> None:
+        changes = [c for c in changes if c is not None]
+        for i in range(0, len(changes), 64):  # a few at a time, not one round trip each
+            await asyncio.gather(*(emit_changes(self.state, [c]) for c in changes[i:i + 64]))
+
+
+def presence_writes(state: AppState) -> PresenceWrites:
+    writes = state.extras.get("presence_writes")
+    if writes is None:
+        writes = state.extras["presence_writes"] = PresenceWrites(state)
+    return writes
+
+
+def _registered(ctx: SocketContext, done: asyncio.Future) -> None:
+    if ctx.data.get("presence") is done:
+        del ctx.data["presence"]
+    if not done.cancelled() and done.exception() is not None:
+        log.error("presence_connect_failed", sid=ctx.sid, error=repr(done.exception()))
 
 
 async def do_presence_connect(ctx: SocketContext) -> None:
-    """Register the socket in the background: the client's CONNECT does not wait on Redis."""
-    ctx.data["presence"] = ctx.state.spawn(_register(ctx))
+    """Register the socket in the next batch: the client's CONNECT does not wait on Redis."""
+    registering = presence_writes(ctx.state).connects.submit_nowait((ctx.user_id, ctx.sid))
+    ctx.data["presence"] = registering
+    registering.add_done_callback(partial(_registered, ctx))
 
 
 async def do_presence_disconnect(ctx: SocketContext) -> None:
     registering = ctx.data.get("presence")
     if registering is not None and not registering.done():
-        await registering  # never leave a field behind for a socket that is gone
-    await emit_changes(ctx.state, [await presence(ctx.state).disconnect(ctx.user_id, ctx.sid)])
+        try:  # never leave a field behind for a socket that is gone
+            await asyncio.shield(registering)
+        except Exception:
+            pass
+    await presence_writes(ctx.state).disconnects.submit((ctx.user_id, ctx.sid))
 
 
 async def do_presence_set(ctx: SocketContext, status: str) -> dict:
