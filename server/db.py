@@ -17,10 +17,17 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Released connections skip asyncpg's default reset query (`RESET ALL; UNLISTEN *; ...`,
+    one more round trip after every query made through the pool). Nothing here leaves session
+    state behind: settings are `SET LOCAL`, advisory locks are `_xact_`, nobody LISTENs on
+    pool connections; an open transaction is still rolled back by the pool before this runs."""
+
+
 async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """A pool whose connections all see `schema` first (tests use one schema each)."""
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection,
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session,
         server_settings={"search_path": f'"{schema}",public', "application_name": "sawt"},
         command_timeout=30)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from handlers.feed import timeline
 from tests.support.social import bodies, follow, home_all, post, uploaded_video
 from tests.wallet_support import fund, key
 
@@ -22,6 +23,30 @@ async def test_fan_out_is_a_job_a_worker_process_runs_for_followers_on_another_p
     await worker_procs(1)
     assert (await f.next("feed:new", timeout=30))["post"]["id"] == p["id"]
     assert bodies(await home_all(f)) == ["ahlan ya shabab"]
+
+
+async def test_a_post_reaches_every_follower_across_follower_pages_and_timeline_batches(
+        live_app, make_user, monkeypatch):
+    # pages of 2 followers and Lua batches of 2 timelines: 5 followers span 3 of each
+    monkeypatch.setattr(timeline, "FOLLOWER_PAGE", 2)
+    monkeypatch.setattr(timeline, "FANOUT_BATCH", 2)
+    author = await make_user("Author")
+    fans = [await make_user(f"Fan{i}") for i in range(5)]
+    a = await author.connect(live_app.url)
+    socks = [await u.connect(live_app.url) for u in fans]
+    for s in socks:
+        await follow(s, author.id)
+        await home_all(s)  # every timeline cached: each one is written by the fan-out
+    p = await post(a, "lel koll")
+    for s in socks:
+        assert (await s.next("feed:new"))["post"]["id"] == p["id"]
+        assert bodies(await home_all(s)) == ["lel koll"]
+    await a.ok("feed:delete", {"post_id": p["id"]})
+    for s in socks:
+        assert (await s.next("feed:remove"))["post_id"] == p["id"]
+    cached = [await live_app.state.redis.zrange(timeline.timeline_key(live_app.state, u.id),
+                                                0, -1) for u in fans]
+    assert cached == [[timeline.MARKER]] * 5  # out of every cached timeline
 
 
 async def _report_and_decide(reporter, mod, post_id: str, decision: str) -> str:

@@ -73,17 +73,25 @@ async def schedule_retract(state: AppState, post_id: str, *, drop: bool = True,
 
 
 async def followers(state: AppState, author: str):
-    """Followers of `author` in keyset-paged batches: (all ids, ids that did not mute)."""
-    after = "00000000-0000-0000-0000-000000000000"
-    while True:
-        batch = await state.db.fetch(q.FOLLOWERS_BATCH, author, after, timeline.FOLLOWER_PAGE)
-        if not batch:
-            return
-        ids = [r[0] for r in batch]
-        yield ids, [r[0] for r in batch if not r[1]]
-        if len(ids) < timeline.FOLLOWER_PAGE:
-            return
-        after = ids[-1]
+    """Followers of `author` in keyset-paged batches: (all ids, ids that did not mute). The
+    next page is fetched while the caller works on this one."""
+    async def page(after: str):
+        return await state.db.fetch(q.FOLLOWERS_BATCH, author, after, timeline.FOLLOWER_PAGE)
+
+    nxt = asyncio.ensure_future(page("00000000-0000-0000-0000-000000000000"))
+    try:
+        while nxt is not None:
+            batch = await nxt
+            nxt = None
+            if not batch:
+                return
+            ids = [r[0] for r in batch]
+            if len(ids) == timeline.FOLLOWER_PAGE:
+                nxt = asyncio.ensure_future(page(ids[-1]))
+            yield ids, [r[0] for r in batch if not r[1]]
+    finally:
+        if nxt is not None:
+            nxt.cancel()
 
 
 async def _emit_to_users(state: AppState, event: str, data: dict, users: list[str]) -> None:
@@ -106,14 +114,17 @@ async def distribute(state: AppState, row, mode: str, token: str | None = None) 
         listening = await _circle_members(state, row["circle_id"])
         n = len(listening)
     else:
-        if mode != "story":
-            await timeline.push(state, [author], row["id"], row["seq"])
+        own = [] if mode == "story" else [author]  # the author's own timeline too
         listening, n = [], 0
         async for batch, awake in followers(state, author):
-            if mode == "push":
-                await timeline.push(state, batch, row["id"], row["seq"])
+            targets = own + batch if mode == "push" else own
+            if targets:  # one round trip per page, while the next page is fetched
+                await timeline.push(state, targets, row["id"], row["seq"])
+            own = []
             listening += awake
             n += len(batch)
+        if own:
+            await timeline.push(state, own, row["id"], row["seq"])
     if token:
         await timeline.finish_position(state, token)
     feed = {"circle": "circle", "story": "stories"}.get(mode, "home")
@@ -152,15 +163,13 @@ async def run_retract(state: AppState, payload: dict) -> dict:
         members = await _circle_members(state, str(row["circle_id"]))
         await _emit_to_users(state, "feed:remove", data, members)
         return {"recipients": len(members)}
-    await _emit_to_users(state, "feed:remove", data, [author])
-    if drop:
-        await timeline.pull_out(state, [author], post_id)
-    n = 0
+    readers = [author]
     async for batch, _ in followers(state, author):
-        await asyncio.gather(
-            timeline.pull_out(state, batch, post_id) if drop else asyncio.sleep(0),
-            _emit_to_users(state, "feed:remove", data, batch))
-        n += len(batch)
+        readers += batch
+    if drop:  # out of the timelines first: a reader told of the removal no longer sees it
+        await timeline.pull_out(state, readers, post_id)
+    await _emit_to_users(state, "feed:remove", data, readers)
+    n = len(readers) - 1
     if payload.get("update") and row["status"] == "published":
         post = await state.db.fetchrow(q.GET_POST, None, now(state), post_id)
         await state.emitter.emit("feed:update", {"post": broadcast_view(post_json(post))},
