@@ -138,4 +138,12 @@ async def test_subscriber_only_posts_are_a_locked_teaser_for_everyone_but_subscr
         prof = (await sock.ok("feed:profile", {"user_id": creator.id}))["items"]
         assert [(i["id"], i["locked"], i["body"]) for i in prof] == [(p["id"], True, "")]
     assert [(i["locked"], i["body"]) for i in await home_all(f)] == [(True, "")]
+    # what lies behind the lock needs the subscription too
+    for event, data in (("feed:watch", {"post_id": p["id"]}),
+                        ("interactions:react", {"target_kind": "post", "target_id": p["id"],
+                                                "kind": "like"}),
+                        ("interactions:comment", {"post_id": p["id"], "body": "yummy"}),
+                        ("interactions:comments", {"post_id": p["id"]})):
+        assert (await f.call(event, data))["error"]["code"] == "subscribers_only", event
+    await s.ok("interactions:comment", {"post_id": p["id"], "body": "tesalem edak"})
     assert (await c.ok("feed:get", {"post_id": p["id"]}))["body"] == "el wasfa el sirriya"

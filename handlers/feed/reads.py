@@ -10,10 +10,11 @@ from handlers.feed import queries as q
 from handlers.feed import timeline
 from handlers.feed.clock import now
 from handlers.feed.cursors import clamp_limit, decode_cursor, encode_cursor
-from handlers.feed.posts import NotCircleMember, PostNotFound, check_uuid, gate_posts, post_json
+from handlers.feed.posts import (NotCircleMember, PostNotFound, check_uuid, gate_posts,
+                                 is_subscriber, post_json)
 from handlers.users.actions import check_not_blocked, check_user_exists, check_user_id
 from server.engagement import engaged
-from server.errors import NotFound
+from server.errors import Forbidden, NotFound
 from server.state import AppState
 
 
@@ -22,25 +23,37 @@ async def pg_floor(state: AppState) -> int:
     return await state.db.fetchval(q.MAX_SEQ)
 
 
-async def check_can_view_post(state: AppState, viewer: str, post_id: str, conn=None):
-    """The post row as `viewer` may see it, or post_not_found / blocked."""
+class SubscribersOnly(Forbidden):
+    def __init__(self):
+        super().__init__("This post is for the author's subscribers; subscribe to see it",
+                         code="subscribers_only")
+
+
+async def check_can_view_post(state: AppState, viewer: str, post_id: str, conn=None, *,
+                              teaser_ok: bool = False):
+    """The post row as `viewer` may see it, or post_not_found / blocked. A subscriber-only
+    post is refused (`subscribers_only`) to non-subscribers unless `teaser_ok` (the caller
+    then shows it locked): reacting, commenting and watching it need the subscription."""
     post_id = check_uuid(post_id, PostNotFound())
     if conn is None:
         async with state.db.acquire() as c:
-            return await check_can_view_post(state, viewer, post_id, c)
+            return await check_can_view_post(state, viewer, post_id, c, teaser_ok=teaser_ok)
     row = await conn.fetchrow(q.GET_POST, viewer, now(state), post_id)
     if row is None or row["status"] == "deleted":
         raise PostNotFound()
     if not row["visible"]:
         await check_not_blocked(conn, viewer, row["author_id"])
         raise PostNotFound()
+    if row["visibility"] == "subscribers" and not teaser_ok \
+            and not await is_subscriber(conn, viewer, row["author_id"]):
+        raise SubscribersOnly()
     return row
 
 
 async def get_post(state: AppState, viewer: str, post_id: str) -> dict:
     """One post, opened by `viewer` (an engagement signal: a view)."""
     async with state.db.acquire() as conn:
-        row = await check_can_view_post(state, viewer, post_id, conn)
+        row = await check_can_view_post(state, viewer, post_id, conn, teaser_ok=True)
         post = (await gate_posts(state, viewer, [post_json(row)], conn))[0]
     await engaged(state, viewer, row["id"], "view")
     return post
