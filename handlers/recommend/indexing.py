@@ -37,11 +37,17 @@ def _payload(post_id, author_id, lang, visibility, governorate, tags, published_
 # --- indexing -------------------------------------------------------------------------------
 async def do_index_posts(state: AppState, batch: int = 256) -> dict:
     """Embed and index posts published since the last run; drop what must leave the index;
-    rescore trending when due.
+    rescore trending when due. The first pass of a process refills Qdrant from PostgreSQL if
+    it holds fewer posts than `post_embeddings` (a lost or rolled-back local folder).
 
     Idempotent: the cursor is the last indexed `posts.seq`; a lost cursor re-indexes.
     """
     index = vector_index(state)
+    rebuilt = None
+    if not state.extras.get("recommend.index_checked"):  # once per process: a lost folder?
+        state.extras["recommend.index_checked"] = True
+        if await index.count_posts() < await state.db.fetchval(q.COUNT_INDEXABLE):
+            rebuilt = await do_rebuild_index(state)
     cursor = int(await state.redis.get(cursor_key(state)) or 0)
     indexed = 0
     while True:
@@ -66,7 +72,7 @@ async def do_index_posts(state: AppState, batch: int = 256) -> dict:
     trending = None
     if await state.redis.set(trending_full_key(state), 1, nx=True, ex=TRENDING_FULL_EVERY_S):
         trending = await do_refresh_trending(state)
-    return {"indexed": indexed, "removed": removed, "trending": trending}
+    return {"indexed": indexed, "removed": removed, "trending": trending, "rebuilt": rebuilt}
 
 
 def _embed_rows(rows) -> list[tuple[np.ndarray, str, list[str]]]:

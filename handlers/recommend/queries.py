@@ -158,3 +158,9 @@ LEFT JOIN recommend_profiles rp ON rp.user_id = u.id
 LEFT JOIN profiles p ON p.user_id = u.id
 WHERE u.id = $1
 """
+
+COUNT_INDEXABLE = """
+SELECT count(*) FROM post_embeddings pe JOIN posts p ON p.id = pe.post_id
+WHERE p.status = 'published' AND p.visibility = 'public'
+  AND (p.expires_at IS NULL OR p.expires_at > now())
+"""

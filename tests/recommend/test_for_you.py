@@ -241,3 +241,22 @@ async def test_reacting_to_cooking_posts_brings_more_cooking_into_for_you(world,
           f"twin={cooking_in_top(pages[twin.id])}")
     assert cooking_in_top(pages[engaged.id]) > cooking_in_top(pages[twin.id])
     assert cooking_in_top(pages[engaged.id]) >= 3
+
+
+async def test_a_lost_qdrant_folder_is_refilled_from_postgresql(world, live):
+    """The local folder is gone (disk swap, power loss): the next indexing pass refills it from
+    the stored vectors, without embedding again, and vector search finds the posts again."""
+    import shutil
+
+    state, topic_of = world["state"], world["topic_of"]
+    before = await vector_index(state).count_posts()
+    old = state.extras.pop("recommend.index")
+    await old.close()
+    shutil.rmtree(old.local_path)
+    state.extras.pop("recommend.index_checked", None)  # as after a restart
+    result = await indexing.do_index_posts(state)
+    assert result["rebuilt"] == before
+    from handlers.recommend.embedder import interest_vector
+
+    hits = await vector_index(state).search_posts(interest_vector("travel"), limit=10)
+    assert sum(topic_of[h.post_id] == "travel" for h in hits) >= 8
