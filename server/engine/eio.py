@@ -5,10 +5,12 @@ Replaces upstream `engineio.AsyncServer.handle_request` / `_handle_connect` and 
 python-socketio uses (`send`, `send_packet`, `disconnect`, `sockets`, `_trigger_event`,
 `transport`, sessions, background tasks) is unchanged.
 
-Per socket there is no writer task and no ping task: websocket packets are written straight
-to the transport (in call order, so ordering holds), heartbeats are two loop timers, and the
-only task is aiohttp's request handler reading the websocket. Back-pressure: what the kernel
-did not take stays in the transport's buffer; past `max_buffer_bytes` the socket is cut
+Per socket there is no writer task and no ping task: websocket frames are appended to the
+socket's pending list (in call order, so ordering holds) and one loop callback per iteration
+writes each dirty socket's frames in one `transport.write` — under a burst of broadcasts that
+is one syscall per recipient per iteration, not per broadcast. Heartbeats are two loop timers,
+and the only task is aiohttp's request handler reading the websocket. Back-pressure: what the
+kernel did not take stays in the transport's buffer; past `max_buffer_bytes` the socket is cut
 (reason `slow consumer`) so a broadcast never waits and memory stays bounded.
 """
 from __future__ import annotations
@@ -50,7 +52,7 @@ class EngineSocket:
 
     __slots__ = ("server", "sid", "session", "connected", "upgrading", "upgraded", "closing",
                  "closed", "ws", "transport", "outbox", "outbox_bytes", "_poll", "_posting",
-                 "_ping_handle", "csr", "min_offset", "cut_reason", "__weakref__")
+                 "_ping_handle", "csr", "min_offset", "cut_reason", "pending", "__weakref__")
 
     def __init__(self, server: "EngineServer", sid: str):
         self.server = server
@@ -71,32 +73,45 @@ class EngineSocket:
         self.csr = False  # the Socket.IO layer tags broadcasts with offsets for this socket
         self.min_offset: tuple[int, int] | None = None  # drop tagged packets at or below
         self.cut_reason: str | None = None  # why we cut the transport ourselves
+        self.pending: list[bytes] | None = None  # websocket frames awaiting the flush
 
     # -- writing ---------------------------------------------------------------------------
     def write_text(self, data: bytes, frame: bytes | None = None) -> None:
         """Send one encoded Engine.IO text packet (UTF-8 bytes). `frame` is its prebuilt
         websocket frame when the caller sends the same packet to many sockets."""
-        tr = self.transport
-        if tr is not None:
-            if tr.is_closing():
-                return
-            tr.write(frame if frame is not None else ws_frame(data, TEXT))
-            if tr.get_write_buffer_size() > self.server.max_buffer_bytes:
-                self._slow_consumer()
+        if self.transport is not None:
+            self.write_frame(frame if frame is not None else ws_frame(data, TEXT))
         elif not self.closed:
             self._queue(False, data)
 
     def write_binary(self, data: bytes, frame: bytes | None = None) -> None:
         """Send one binary Engine.IO message (raw bytes on websocket, base64 when polling)."""
-        tr = self.transport
-        if tr is not None:
-            if tr.is_closing():
-                return
-            tr.write(frame if frame is not None else ws_frame(data, BINARY))
-            if tr.get_write_buffer_size() > self.server.max_buffer_bytes:
-                self._slow_consumer()
+        if self.transport is not None:
+            self.write_frame(frame if frame is not None else ws_frame(data, BINARY))
         elif not self.closed:
             self._queue(True, data)
+
+    def write_frame(self, frame: bytes) -> None:
+        """Queue a websocket frame for this loop iteration's flush (see EngineServer.flush):
+        the frames a socket gets within one iteration leave in one write, in order."""
+        pending = self.pending
+        if pending is None:
+            if self.closed:
+                return
+            self.pending = [frame]
+            self.server.mark_dirty(self)
+        else:
+            pending.append(frame)
+
+    def flush(self) -> None:
+        """Hand this socket's queued frames to the transport (one write, one syscall at most)."""
+        frames, self.pending = self.pending, None
+        tr = self.transport
+        if not frames or tr is None or tr.is_closing():
+            return
+        tr.write(frames[0] if len(frames) == 1 else b"".join(frames))
+        if tr.get_write_buffer_size() > self.server.max_buffer_bytes:
+            self._slow_consumer()
 
     def _queue(self, binary: bool, data: bytes) -> None:
         self.outbox.append((binary, data))
@@ -122,6 +137,7 @@ class EngineSocket:
             return
         self.server.on_slow_consumer(self)
         self.cut_reason = SLOW_CONSUMER
+        self.pending = None
         if self.transport is not None:
             self.transport.abort()  # frees the buffer now; the reader sees the close
         self.outbox.clear()
@@ -303,6 +319,8 @@ class EngineSocket:
         finally:
             if not abort:
                 self.write_text(b"1")
+            if self.pending is not None:
+                self.flush()  # before aiohttp writes its close frame
             self.closed = True
             self.server.sockets.pop(self.sid, None)
             if self._poll is not None and not self._poll.done():
@@ -322,6 +340,8 @@ class EngineServer(engineio.AsyncServer):
         self.slow_consumer_hooks: list = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._dirty: list[EngineSocket] = []  # sockets with frames for the next flush
+        self._flush_handle: asyncio.Handle | None = None
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -334,6 +354,21 @@ class EngineServer(engineio.AsyncServer):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def mark_dirty(self, sock: EngineSocket) -> None:
+        self._dirty.append(sock)
+        if self._flush_handle is None:
+            self._flush_handle = self.loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write every socket's frames queued since the last flush. Runs once per loop
+        iteration with writes pending: a burst of broadcasts handled in one iteration costs one
+        write per recipient instead of one per recipient per broadcast."""
+        self._flush_handle = None
+        dirty, self._dirty = self._dirty, []
+        for sock in dirty:
+            if sock.pending is not None:
+                sock.flush()
 
     def on_slow_consumer(self, sock: EngineSocket) -> None:
         log.warning("slow consumer disconnected: %s (buffer over %d bytes)", sock.sid,
