@@ -1,9 +1,14 @@
 """Room broadcast benchmark: our server (create_app, real `system:announce` dispatch, Redis
 adapter) side by side with the node socket.io reference, same load generator, same run.
 
-N receivers connect over websocket with one user's token (so they share the room `user:{id}`);
-an admin socket sends `system:announce {event: "msg", data, user_id}` M times; the handler
-emits to the room through the Redis adapter, and every receiver gets `system:msg`. The load
+N receivers connect over websocket, each as its own user (`--receivers users`, the default);
+an admin socket sends `system:announce {event: "msg", data}` M times; the handler emits to
+every socket through the Redis adapter (python-socketio's namespace-wide room, the same
+delivery path as any room), and every receiver gets `system:msg` (the admin's own copies are
+not counted). `--receivers one-user` is the older setup: every receiver with one user's token,
+the broadcast to that user's room `user:{id}` — it measures the same delivery, but connecting
+N devices of one user is quadratic in the chat domain's presence (each connect reads every
+device of the user), so a 4,000-socket room took minutes to connect. The load
 generator (scripts/bench/loadgen.js, a copy of ../shared/bench/loadgen.js with token auth)
 reports connect rate, RSS per 1k idle sockets, p50/p99 at paced rates and burst msgs/s.
 
@@ -40,8 +45,8 @@ CONFIGS = {
 }
 
 
-async def prepare_store(db_url: str, redis_url: str, schema: str):
-    """A schema with migrations applied, a receiver user and an admin; their tokens."""
+async def prepare_store(db_url: str, redis_url: str, schema: str, receivers: int = 1):
+    """A schema with migrations applied, `receivers` users and an admin; their tokens."""
     import asyncpg
 
     from server.config import Settings
@@ -51,21 +56,26 @@ async def prepare_store(db_url: str, redis_url: str, schema: str):
     await migrate_dsn(db_url, schema)
     conn = await asyncpg.connect(db_url, server_settings={"search_path": schema})
     try:
-        recv = await conn.fetchval("INSERT INTO users (display_name, role) VALUES ('bench', "
-                                   "'user') RETURNING id::text")
+        recvs = [r[0] for r in await conn.fetch(
+            "INSERT INTO users (display_name, role) SELECT 'bench-' || i, 'user' "
+            "FROM generate_series(1, $1) AS i RETURNING id::text", receivers)]
+        recv = recvs[0]
         admin = await conn.fetchval("INSERT INTO users (display_name, role) VALUES "
                                     "('bench-admin', 'admin') RETURNING id::text")
         sessions = {}
         if await conn.fetchval("SELECT to_regclass('auth_sessions') IS NOT NULL"):
-            for uid in (recv, admin):  # the auth domain's connect guard wants a live session
-                sessions[uid] = await conn.fetchval(
-                    "INSERT INTO auth_sessions (user_id, label, method) VALUES ($1::uuid, "
-                    "'bench', 'test') RETURNING id::text", uid)
+            # the auth domain's connect guard wants a live session
+            rows = await conn.fetch(
+                "INSERT INTO auth_sessions (user_id, label, method) SELECT u::uuid, 'bench', "
+                "'test' FROM unnest($1::text[]) AS u RETURNING user_id::text, id::text",
+                recvs + [admin])
+            sessions = dict(rows)
     finally:
         await conn.close()
     keys = TokenKeys(Settings(jwt_secret="bench-secret-" + "x" * 32, access_token_ttl=86400))
-    return (recv, keys.sign(recv, ttl=86400, session_id=sessions.get(recv)),
-            keys.sign(admin, role="admin", ttl=86400, session_id=sessions.get(admin)))
+    tokens = [keys.sign(u, ttl=86400, session_id=sessions.get(u)) for u in recvs]
+    return (recv, tokens, keys.sign(admin, role="admin", ttl=86400,
+                                    session_id=sessions.get(admin)))
 
 
 async def drop_store(db_url: str, redis_url: str, schema: str, prefix: str) -> None:
@@ -212,12 +222,19 @@ def main() -> int:
     ap.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     ap.add_argument("--out", default="/tmp/sawt-bench")
     ap.add_argument("--plot", default=None)
+    ap.add_argument("--receivers", choices=("users", "one-user"), default="users",
+                    help="one user per receiver (default) or every receiver as one user")
     args = ap.parse_args()
     out = Path(args.out)
     (out / "logs").mkdir(parents=True, exist_ok=True)
     tag = uuid.uuid4().hex[:8]
     schema, prefix = f"bench_{tag}", f"bench:{tag}:"
-    recv, recv_token, admin_token = asyncio.run(prepare_store(args.db, args.redis, schema))
+    sizes = [int(x) for x in args.sizes.split(",")]
+    n_users = max(sizes) if args.receivers == "users" else 1
+    recv, recv_tokens, admin_token = asyncio.run(prepare_store(args.db, args.redis, schema,
+                                                               n_users))
+    auth_file = out / f"recv_auth_{tag}.json"
+    auth_file.write_text(json.dumps([{"token": t} for t in recv_tokens]))
     store_env = {"APP_ENV": "test", "DATABASE_URL": args.db, "DATABASE_SCHEMA": schema,
                  "REDIS_URL": args.redis, "REDIS_PREFIX": prefix, "LOG_LEVEL": "WARNING",
                  "JWT_SECRET": "bench-secret-" + "x" * 32, "MIGRATE_ON_START": "0"}
@@ -225,17 +242,23 @@ def main() -> int:
     rows: list[dict] = []
     try:
         for _ in range(args.repeat):
-            for n in [int(x) for x in args.sizes.split(",")]:
+            for n in sizes:
                 for i, label in enumerate(args.configs.split(",")):
                     kind, env_extra = CONFIGS[label]
                     port = 4100 + i
                     proc = start_server(kind, port, env_extra, args, store_env,
                                         out / "logs" / f"{label}.log")
                     try:
-                        extra = [] if kind == "node" else [
-                            "--recv-auth", json.dumps({"token": recv_token}),
-                            "--sender-auth", json.dumps({"token": admin_token}),
-                            "--announce-user", recv]
+                        if kind == "node":
+                            extra = []
+                        elif args.receivers == "users":
+                            extra = ["--recv-auth-file", str(auth_file),
+                                     "--sender-auth", json.dumps({"token": admin_token}),
+                                     "--announce-all", "1"]
+                        else:
+                            extra = ["--recv-auth", json.dumps({"token": recv_tokens[0]}),
+                                     "--sender-auth", json.dumps({"token": admin_token}),
+                                     "--announce-user", recv]
                         row = run_loadgen(port, proc.pid, label, n, args, extra)
                         rows.append(row)
                         with open(results, "a") as f:
@@ -251,6 +274,7 @@ def main() -> int:
                             proc.wait()
                     time.sleep(1)
     finally:
+        auth_file.unlink(missing_ok=True)
         asyncio.run(drop_store(args.db, args.redis, schema, prefix))
     print(summarise(rows))
     print(f"\nraw results: {results}", file=sys.stderr)

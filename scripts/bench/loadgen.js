@@ -7,6 +7,9 @@
 //   --recv-auth JSON     CONNECT auth of the receivers (default: none)
 //   --sender-auth JSON   CONNECT auth of the sender (default {"role":"sender"})
 //   --announce-user ID   send `system:announce {event:"msg", data, user_id: ID}` instead of `msg`
+//   --recv-auth-file F   a JSON list of CONNECT auths; receiver i uses entry i % length
+//   --announce-all       send `system:announce {event:"msg", data}` (every socket) instead of `msg`;
+//                        the sender's own copies are not counted
 const WebSocket = require("ws");
 const notepack = require("notepack.io");
 const fs = require("fs");
@@ -25,6 +28,9 @@ const PAD = "x".repeat(+(args.pad || 64)); // payload padding (chat-message size
 const RECV_AUTH = args["recv-auth"] ? JSON.parse(args["recv-auth"]) : null;
 const SENDER_AUTH = args["sender-auth"] ? JSON.parse(args["sender-auth"]) : { role: "sender" };
 const ANNOUNCE_USER = args["announce-user"] || null;
+const ANNOUNCE_ALL = args["announce-all"] === "1";
+const RECV_AUTHS = args["recv-auth-file"] ? JSON.parse(fs.readFileSync(args["recv-auth-file"], "utf8")) : null;
+let nextAuth = 0;
 const CONNECT_TIMEOUT_MS = +(args["connect-timeout-ms"] || 20000); // ours: --connect-timeout-ms
 
 const CLK = 100; // USER_HZ
@@ -42,7 +48,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // latency store for the current phase
 let lat = new Float64Array(N * M), nlat = 0, tLast = 0, onDelivery = null;
 
-function connectOne(auth) {
+function connectOne(auth, counts = true) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(URL, { perMessageDeflate: false });
     let done = false;
@@ -50,6 +56,7 @@ function connectOne(auth) {
     ws.on("error", (e) => { if (!done) { done = true; clearTimeout(to); reject(e); } });
     const connected = () => { if (!done) { done = true; clearTimeout(to); resolve(ws); } };
     const event = (data) => {
+      if (!counts) return;
       const now = performance.now();
       const p = data[1];
       if (nlat < lat.length) lat[nlat++] = now - p.t;
@@ -82,7 +89,7 @@ function connectOne(auth) {
 async function connectMany(n, sockets) {
   let next = 0, failed = 0;
   async function worker() {
-    while (next < n) { next++; try { sockets.push(await connectOne(RECV_AUTH)); } catch (e) { failed++; } }
+    while (next < n) { next++; try { sockets.push(await connectOne(RECV_AUTHS ? RECV_AUTHS[nextAuth++ % RECV_AUTHS.length] : RECV_AUTH)); } catch (e) { failed++; } }
   }
   await Promise.all(Array.from({ length: Math.min(CONC, n) }, worker));
   return failed;
@@ -90,8 +97,8 @@ async function connectMany(n, sockets) {
 
 function sendMsg(sender, i) {
   let p = { t: performance.now(), i, p: PAD };
-  if (ANNOUNCE_USER) {
-    p = { event: "msg", data: p, user_id: ANNOUNCE_USER };
+  if (ANNOUNCE_USER || ANNOUNCE_ALL) {
+    p = ANNOUNCE_USER ? { event: "msg", data: p, user_id: ANNOUNCE_USER } : { event: "msg", data: p };
     if (MP) sender.send(notepack.encode({ type: 2, nsp: "/", data: ["system:announce", p] }));
     else sender.send('42["system:announce",' + JSON.stringify(p) + "]");
     return;
@@ -159,7 +166,7 @@ async function phase(name, sender, pacedRate, count) {
                  rss_per_1k_conns_mb: +(((rss1 - rss0) / 1024) * 1000 / (N - WARM)).toFixed(2),
                  kb_per_conn: +((rss1 - rss0) / (N - WARM)).toFixed(1) };
   let sender = null; // ours: retry the sender on a busy machine
-  for (let a = 0; a < 3 && !sender; a++) { try { sender = await connectOne(SENDER_AUTH); } catch (e) { if (a === 2) throw e; } }
+  for (let a = 0; a < 3 && !sender; a++) { try { sender = await connectOne(SENDER_AUTH, !ANNOUNCE_ALL); } catch (e) { if (a === 2) throw e; } }
   await sleep(300);
   await phase("warmup", sender, 50, 25); // JIT / allocator warm-up, discarded
   await sleep(500);
