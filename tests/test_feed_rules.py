@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from handlers.feed import timeline
+from handlers.feed.actions import do_publish_waiting_posts
 from tests.support.social import bodies, follow, home_all, post, uploaded_video
 from tests.wallet_support import fund, key
 
@@ -112,6 +113,22 @@ async def test_a_post_carries_only_its_authors_own_video(live_app, make_user):
     mine = await uploaded_video(state, bob.id, "ready")
     ok = await b.ok("feed:post", {"kind": "video", "body": "mine", "media_id": mine})
     assert ok["status"] == "published"
+
+
+async def test_a_video_post_goes_out_even_if_the_media_worker_died_before_telling_the_feed(
+        live_app, make_user):
+    author, fan = await make_user("Author"), await make_user("Fan")
+    a, f = await author.connect(live_app.url), await fan.connect(live_app.url)
+    await follow(f, author.id)
+    video = await uploaded_video(live_app.state, author.id)
+    p = await post(a, "rehlet el gouna", kind="video", media_id=video)
+    assert p["status"] == "pending_media"
+    # the worker committed "ready" and died before its hook told the feed
+    await live_app.state.db.execute("UPDATE media SET status = 'ready' WHERE id = $1::uuid",
+                                    video)
+    assert await do_publish_waiting_posts(live_app.state) == [p["id"]]  # the minutely sweep
+    assert (await f.next("feed:new"))["post"]["id"] == p["id"]
+    assert await do_publish_waiting_posts(live_app.state) == []
 
 
 async def test_subscriber_only_posts_are_a_locked_teaser_for_everyone_but_subscribers(

@@ -191,6 +191,15 @@ async def do_mark_media_ready(state: AppState, media_id: str) -> list[str]:
     return published
 
 
+async def do_publish_waiting_posts(state: AppState) -> list[str]:
+    """Publish posts still waiting for a video that is ready (its worker died before telling
+    the feed). Run once a minute by one node (lifecycle.py)."""
+    published: list[str] = []
+    for media_id in [r[0] for r in await state.db.fetch(q.READY_MEDIA_WITH_PENDING_POSTS)]:
+        published += await do_mark_media_ready(state, media_id)
+    return published
+
+
 async def do_edit_post(state: AppState, user: str, req: EditPost) -> dict:
     post_id = check_uuid(req.post_id, PostNotFound())
     held = False

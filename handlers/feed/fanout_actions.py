@@ -60,7 +60,6 @@ async def schedule_fanout(state: AppState, post_id: str, mode: str,
         log.exception("feed_fanout_enqueue_failed", post_id=post_id)
         if token:
             await timeline.finish_position(state, token)
-        raise
 
 
 async def schedule_retract(state: AppState, post_id: str, *, drop: bool = True,

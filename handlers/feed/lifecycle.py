@@ -1,5 +1,6 @@
-"""Per-process background work of the feed: the trending recompute (one node at a time), and
-a feed worker that runs fan-out jobs beside the sockets.
+"""Per-process background work of the feed: once a minute on one node, the trending recompute
+and publishing posts whose video became ready unannounced; and a feed worker that runs fan-out
+jobs beside the sockets.
 
 Every serving process joins the `feed` queue's consumer group (FEED_WORKER_CONCURRENCY tasks,
 default 2; 0 leaves fan-out to `python -m server worker` processes alone), so a post is
@@ -14,6 +15,7 @@ import os
 import structlog
 
 from handlers.feed import jobs, trending
+from handlers.feed.actions import do_publish_waiting_posts
 from server.jobs import Worker
 from server.state import AppState
 
@@ -21,7 +23,7 @@ log = structlog.get_logger("feed")
 EVERY = 60.0
 
 
-async def _trending_loop(state: AppState) -> None:
+async def _every_minute(state: AppState) -> None:
     lock = state.key("feed", "trending", "lock")
     while True:
         try:
@@ -29,6 +31,7 @@ async def _trending_loop(state: AppState) -> None:
             # one node per minute does it; the lock expires before the next round
             if await state.redis.set(lock, "1", nx=True, ex=int(EVERY) - 5):
                 await trending.recompute(state)
+                await do_publish_waiting_posts(state)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -44,7 +47,7 @@ def _worker_concurrency(state: AppState) -> int:
 
 
 async def startup(state: AppState) -> None:
-    state.spawn(_trending_loop(state))
+    state.spawn(_every_minute(state))
     n = _worker_concurrency(state)
     if n > 0:
         stop = state.extras["feed.stop"] = asyncio.Event()

@@ -69,6 +69,15 @@ MARK_MEDIA_READY = "INSERT INTO feed_media_ready (media_id) VALUES ($1) ON CONFL
 PENDING_FOR_MEDIA = """
 SELECT id::text FROM posts WHERE media_id = $1 AND status = 'pending_media'
 """
+# Videos that are ready while posts still wait for them (the media worker died between
+# marking the video ready and telling the feed).
+READY_MEDIA_WITH_PENDING_POSTS = """
+SELECT DISTINCT p.media_id FROM posts p
+WHERE p.status = 'pending_media'
+  AND (EXISTS (SELECT 1 FROM feed_media_ready r WHERE r.media_id = p.media_id)
+       OR EXISTS (SELECT 1 FROM media m WHERE m.id::text = p.media_id AND m.status = 'ready'))
+LIMIT 100
+"""
 PUBLISH_PENDING = """
 UPDATE posts SET status = 'published', seq = $2, published_at = now()
 WHERE id = $1 AND status = 'pending_media' RETURNING id
