@@ -131,6 +131,23 @@ async def distribute(state: AppState, row, mode: str, token: str | None = None) 
     return n
 
 
+def running_jobs(state: AppState) -> int:
+    """Feed jobs running in this process now (shutdown lets them finish)."""
+    return state.extras.get("feed.running", 0)
+
+
+def _counted(job):
+    async def run(state: AppState, payload: dict) -> dict:
+        state.extras["feed.running"] = running_jobs(state) + 1
+        try:
+            return await job(state, payload)
+        finally:
+            state.extras["feed.running"] -= 1
+    run.__doc__, run.__name__ = job.__doc__, job.__name__
+    return run
+
+
+@_counted
 async def run_fanout(state: AppState, payload: dict) -> dict:
     """The `feed.fanout` job."""
     row = await state.db.fetchrow(q.GET_POST, None, now(state), payload["post_id"])
@@ -148,6 +165,7 @@ async def fanout_failed(state: AppState, payload: dict, error: str) -> None:
         await timeline.finish_position(state, payload["token"])
 
 
+@_counted
 async def run_retract(state: AppState, payload: dict) -> dict:
     """The `feed.retract` job: `feed:remove` to the post's room, its author, and its readers
     (circle members or followers); the post leaves their cached timelines."""

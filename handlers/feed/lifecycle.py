@@ -16,11 +16,13 @@ import structlog
 
 from handlers.feed import jobs, trending
 from handlers.feed.actions import do_publish_waiting_posts
+from handlers.feed.fanout_actions import running_jobs
 from server.jobs import Worker
 from server.state import AppState
 
 log = structlog.get_logger("feed")
 EVERY = 60.0
+GRACE = 5.0
 
 
 async def _every_minute(state: AppState) -> None:
@@ -52,10 +54,17 @@ async def startup(state: AppState) -> None:
     if n > 0:
         stop = state.extras["feed.stop"] = asyncio.Event()
         state.spawn(Worker(state, jobs.JOBS, list(jobs.QUEUES), concurrency=n,
-                           on_failure=jobs.ON_FAILURE).run(stop, grace=5))
+                           on_failure=jobs.ON_FAILURE).run(stop, grace=GRACE))
 
 
 async def shutdown(state: AppState) -> None:
+    """Stop claiming; fan-outs under way get GRACE seconds to finish (what is left stays
+    pending and another process reclaims it). An idle worker is not waited for."""
     stop = state.extras.get("feed.stop")
-    if stop is not None:
-        stop.set()
+    if stop is None:
+        return
+    stop.set()
+    for _ in range(int(GRACE / 0.05)):
+        if not running_jobs(state):
+            return
+        await asyncio.sleep(0.05)
