@@ -24,6 +24,17 @@ class Emitter:
         """Send to a room on every node. room=None is a broadcast to everyone."""
         await self._target.emit(event, data, room=room, namespace=self._namespace)
 
+    async def emit_many(self, items: list[tuple[str, Any, str | None]]) -> None:
+        """Several (event, data, room) sends, in order, in one Redis round trip where the
+        adapter supports it (ours does); otherwise one by one."""
+        mgr = getattr(self._target, "manager", self._target)
+        many = getattr(mgr, "emit_many", None)
+        if many is None:
+            for event, data, room in items:
+                await self.emit(event, data, room=room)
+            return
+        await many(items, namespace=self._namespace)
+
     async def emit_to_user(self, user_id: object, event: str, data: Any) -> None:
         """Every device of one user, wherever it is connected."""
         await self.emit(event, data, room=user_room(user_id))

@@ -559,17 +559,27 @@ async def do_show_tip_in_room(state: AppState, stream_id: str, tip: dict) -> Non
     tip = {"from_user_id", "amount_piastres", "message"?, "tip_id"?}. Everyone in the room
     gets `live:tip`; a message that moderation does not allow is dropped (the tip stays).
     """
+    await state.emitter.emit("live:tip", await _tip_event(state, stream_id, tip),
+                             room=live_room(stream_id))
+
+
+async def do_show_tips_in_rooms(state: AppState, tips: list[tuple[str, dict]]) -> None:
+    """`do_show_tip_in_room` for many committed tips [(stream_id, tip), ...] at once (the
+    wallet's tip batches): the `live:tip` events leave in one Redis round trip, in order."""
+    await state.emitter.emit_many([("live:tip", await _tip_event(state, stream_id, tip),
+                                    live_room(stream_id)) for stream_id, tip in tips])
+
+
+async def _tip_event(state: AppState, stream_id: str, tip: dict) -> dict:
     message = (tip.get("message") or "").strip()[:200] or None
     if message:
         d = await moderate_text(state, message, user_id=tip.get("from_user_id"),
                                 context="live_tip")
         if not d.allowed:
             message = None
-    await state.emitter.emit("live:tip", {
-        "stream_id": stream_id, "tip_id": tip.get("tip_id"),
-        "from_user_id": tip.get("from_user_id"),
-        "amount_piastres": int(tip["amount_piastres"]), "message": message},
-        room=live_room(stream_id))
+    return {"stream_id": stream_id, "tip_id": tip.get("tip_id"),
+            "from_user_id": tip.get("from_user_id"),
+            "amount_piastres": int(tip["amount_piastres"]), "message": message}
 
 
 # ---------------------------------------------------------------- personal data (PDPL)

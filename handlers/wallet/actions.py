@@ -20,7 +20,7 @@ import structlog
 
 from handlers.interactions.actions import do_notify, notify
 from handlers.live.access import register_access_rule
-from handlers.live.actions import do_show_tip_in_room as show_tip_in_room
+from handlers.live.actions import do_show_tips_in_rooms as show_tips_in_rooms
 from handlers.moderation.gate import moderate_text
 from handlers.wallet import queries as q
 from handlers.wallet import schemas as s
@@ -31,6 +31,7 @@ from handlers.wallet.ledger import (PAYABLE, PLATFORM, InsufficientFunds, balanc
 from handlers.wallet.providers import Callback, PaymentRef, ProviderUnavailable
 from handlers.wallet.providers.instapay import Stale, new_reference
 from handlers.wallet.runtime import WalletRuntime, runtime
+from handlers.wallet.tip_batch import TipBatcher, TipOrder, TipOutcome, resolve_accounts
 from rooms.names import live_room, user_room
 from server.db import transaction
 from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
@@ -143,51 +144,74 @@ async def check_tip(state: AppState, tipper_id: str, req: s.Tip) -> None:
             raise AppError("message_blocked", "The tip message was refused", status=422)
 
 
+def tip_batcher(state: AppState) -> TipBatcher:
+    tb = state.extras.get("wallet_tip_batcher")
+    if tb is None:
+        async def pushes(orders: list[TipOrder], outcomes: list) -> None:
+            await _push_committed_tips(state, orders, outcomes)
+        tb = state.extras["wallet_tip_batcher"] = TipBatcher(state.db, pushes)
+    return tb
+
+
 async def do_tip(state: AppState, tipper_id: str, req: s.Tip) -> dict:
-    """Fan -> creator (minus the platform fee). One `wallet_post` statement (autocommit, so it
-    is committed when it returns); then `wallet:tip` to the live room, `notify` to the
-    creator and `wallet:balance` to both. A replayed idempotency key emits nothing again."""
+    """Fan -> creator (minus the platform fee), posted by the tip batcher (group commit: the
+    call returns once the batch holding this tip has committed). The batch's pushes follow
+    (`_push_committed_tips`). A replayed idempotency key returns the first tip and pushes
+    nothing again."""
     rt = runtime(state)
     creator_id = _uuid(req.creator_id)
     fee = req.amount * rt.config.platform_fee_bps // 10_000
     body = {"creator_id": creator_id, "amount": req.amount, "currency": req.currency,
             "stream_id": req.stream_id, "message": req.message}
-    async with state.db.acquire() as conn:
-        row, posted = await rt.ledger.post_if(
-            conn, q.TIP_GUARD, [creator_id, tipper_id], kind="tip", amount=req.amount,
-            scope=f"tip:{tipper_id}", key=req.idempotency_key, body_hash=request_hash(body),
-            legs=[(wallet(tipper_id), -req.amount), (earnings(creator_id), req.amount - fee),
-                  (PLATFORM, fee)],
-            payer=tipper_id, payee=creator_id, ref=req.stream_id)
-    if row is None or row["role"] != "creator":
+    order = await resolve_accounts(rt.ledger, state.db, TipOrder(
+        tipper_id, creator_id, req.amount, fee, req.idempotency_key, request_hash(body),
+        req.stream_id, req.message))
+    done = await tip_batcher(state).submit(order)
+    if done.outcome == "creator_not_found":
         raise NotFound("No such creator", code="creator_not_found")
-    if row["status"] != "active":
+    if done.outcome == "creator_unavailable":
         raise AppError("creator_unavailable", "This creator cannot receive tips", status=403)
-    tip = {"tip_id": posted.transfer_id, "creator_id": creator_id, "from_id": tipper_id,
-           "amount": req.amount, "fee": fee, "net": req.amount - fee,
-           "stream_id": req.stream_id}
-    if posted.replayed:
+    if done.outcome == "insufficient_funds":
+        raise InsufficientFunds()
+    if done.outcome == "conflict":
+        raise Conflict("This idempotency key was already used with a different request")
+    tip = _tip_view(order, done)
+    if done.outcome == "replayed":
         return {**tip, "replayed": True}
-    name = row["tipper_name"] or ""
-    wallet_after = rt.ledger.balance_of(posted, wallet(tipper_id))
-    earned_after = rt.ledger.balance_of(posted, earnings(creator_id))
-    em = state.emitter
-    tip_notices(state).add(creator_id, tipper_id, req.stream_id,
-                           {"tip_id": posted.transfer_id, "amount": req.amount})
-    sends = [
-        em.emit("wallet:balance", {"wallet": wallet_after, "as_of": posted.transfer_id},
-                room=user_room(tipper_id)),
-        em.emit("wallet:balance", {"earnings": earned_after, "as_of": posted.transfer_id},
-                room=user_room(creator_id))]
-    if req.stream_id:
-        sends.append(em.emit("wallet:tip", {**tip, "from_name": name, "message": req.message},
-                             room=live_room(req.stream_id)))
-        # the live domain's own room event (`live:tip`), with its moderation of the message
-        sends.append(show_tip_in_room(state, req.stream_id, {
-            "from_user_id": tipper_id, "amount_piastres": req.amount,
-            "message": req.message, "tip_id": posted.transfer_id}))
-    await asyncio.gather(*sends)  # already committed; the pushes overlap their round trips
-    return {**tip, "balance": wallet_after, "replayed": False}
+    return {**tip, "balance": done.wallet_after, "replayed": False}
+
+
+def _tip_view(o: TipOrder, done: TipOutcome) -> dict:
+    return {"tip_id": done.transfer_id, "creator_id": o.creator, "from_id": o.tipper,
+            "amount": o.amount, "fee": o.fee, "net": o.amount - o.fee, "stream_id": o.ref}
+
+
+async def _push_committed_tips(state: AppState, orders: list[TipOrder],
+                               outcomes: list) -> None:
+    """After a tip batch committed: `wallet:balance` to each tipper and (once, the latest) to
+    each creator, `wallet:tip` and the live domain's `live:tip` to the stream's room, all in
+    two Redis round trips; the creators' notifications are coalesced by TipNotices."""
+    sends, live, creators = [], [], {}
+    notices = tip_notices(state)
+    for o, done in zip(orders, outcomes):
+        if not isinstance(done, TipOutcome) or done.outcome != "posted":
+            continue
+        sends.append(("wallet:balance", {"wallet": done.wallet_after,
+                                         "as_of": done.transfer_id}, user_room(o.tipper)))
+        creators[o.creator] = {"earnings": done.earnings_after, "as_of": done.earnings_as_of}
+        notices.add(o.creator, o.tipper, o.ref, {"tip_id": done.transfer_id,
+                                                 "amount": o.amount})
+        if o.ref:
+            sends.append(("wallet:tip", {**_tip_view(o, done), "from_name":
+                                         done.tipper_name or "", "message": o.message},
+                          live_room(o.ref)))
+            live.append((o.ref, {"from_user_id": o.tipper, "amount_piastres": o.amount,
+                                 "message": o.message, "tip_id": done.transfer_id}))
+    sends.extend(("wallet:balance", b, user_room(c)) for c, b in creators.items())
+    if sends:
+        await state.emitter.emit_many(sends)
+    if live:
+        await show_tips_in_rooms(state, live)
 
 
 # --- top-ups -----------------------------------------------------------------------------------

@@ -87,6 +87,13 @@ class Ledger:
 
     ids: dict[AccountKey, int] = field(default_factory=dict)
 
+    def cached(self, keys: list[AccountKey]) -> list[int] | None:
+        """Ids of these accounts if all are cached, else None (no database needed)."""
+        try:
+            return [self.ids[k] for k in keys]
+        except KeyError:
+            return None
+
     async def account_ids(self, conn: asyncpg.Connection, keys: Iterable[AccountKey]) -> list[int]:
         """Ids of these accounts, creating missing ones. Ids created inside a transaction that
         may still roll back are used but not cached."""
@@ -136,39 +143,6 @@ class Ledger:
         return Posted(int(raw["transfer_id"]),
                       {k: int(v) for k, v in raw["balances"].items()},
                       bool(raw.get("replayed")))
-
-    async def post_if(self, conn: asyncpg.Connection, guard: str, guard_args: list, *,
-                      kind: str, amount: int, legs: list[tuple[AccountKey, int]],
-                      scope: str | None = None, key: str | None = None,
-                      body_hash: str | None = None, payer: str | None = None,
-                      payee: str | None = None, ref: str | None = None
-                      ) -> tuple[asyncpg.Record | None, Posted | None]:
-        """Like `post`, but only if the guard query's row has `ok` true, in one statement.
-        The guard SQL uses $1..$n (guard_args); it returns (guard row or None, Posted or None)."""
-        legs = [(k, a) for k, a in legs if a != 0]
-        if sum(a for _, a in legs) != 0:
-            raise ValueError("legs must sum to zero")
-        ids = await self.account_ids(conn, [k for k, _ in legs])
-        n = len(guard_args)
-        p = [f"${n + i}" for i in range(1, 12)]
-        sql = (f"SELECT g.*, CASE WHEN g.ok THEN wallet_post({p[0]}, {p[1]}, {p[2]}, {p[3]}, "
-               f"{p[4]}, {p[5]}::uuid, {p[6]}::uuid, {p[7]}, {p[8]}, {p[9]}::bigint[], "
-               f"{p[10]}::bigint[]) END AS posted FROM ({guard}) g")
-        try:
-            row = await conn.fetchrow(sql, *guard_args, scope, key, body_hash, kind, amount,
-                                      payer, payee, ref, None, ids, [a for _, a in legs])
-        except asyncpg.CheckViolationError as exc:
-            if exc.constraint_name == "wallet_balance_not_negative":
-                raise InsufficientFunds() from None
-            raise
-        if row is None or row["posted"] is None:
-            return row, None
-        raw = row["posted"]
-        if raw.get("conflict"):
-            raise Conflict("This idempotency key was already used with a different request")
-        return row, Posted(int(raw["transfer_id"]), {k: int(v) for k, v in
-                                                      raw["balances"].items()},
-                           bool(raw.get("replayed")))
 
     def balance_of(self, posted: Posted, key: AccountKey) -> int | None:
         """The user's wallet or (all-shard) earnings balance right after this transfer."""

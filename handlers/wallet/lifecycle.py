@@ -25,6 +25,9 @@ async def startup(state: AppState) -> None:
 
 
 async def shutdown(state: AppState) -> None:
+    batcher = state.extras.get("wallet_tip_batcher")
+    if batcher is not None:        # tips already taken are written; their callers get acks
+        await batcher.drain()
     notices = state.extras.get("wallet_tip_notices")
     if notices is not None:
         await notices.flush()

@@ -2,12 +2,7 @@
 
 USERS = """SELECT id::text, status, role, display_name, phone FROM users WHERE id = ANY($1::uuid[])"""
 
-# The tip's guard: the creator exists, is a creator and is active. Used by Ledger.post_if,
-# which posts only when `ok` holds, in the same statement (one round trip per tip).
-TIP_GUARD = """
-SELECT c.status, c.role, (SELECT display_name FROM users WHERE id = $2::uuid) AS tipper_name,
-       (c.status = 'active' AND c.role = 'creator') AS ok
-  FROM users c WHERE c.id = $1::uuid"""
+# Tips are posted in batches by wallet_post_tips (migration 0603, tip_batch.py).
 
 # --- top-ups ---------------------------------------------------------------------------------
 INSERT_PAYMENT = """
