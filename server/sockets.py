@@ -25,16 +25,16 @@ log = structlog.get_logger("sockets")
 ROLES = ("user", "creator", "moderator", "admin")
 
 
-@dataclass
+@dataclass(slots=True)
 class SocketContext:
-    """Who is on this socket, and the process state to act with."""
+    """Who is on this socket, and the process state to act with. One per socket: slots."""
 
     sid: str
     user_id: str
     role: str
     session_id: str | None
     state: AppState
-    auth: dict = field(default_factory=dict)  # the client's connect auth payload
+    auth: dict = field(default_factory=dict)  # the client's connect auth payload, no token
     data: dict = field(default_factory=dict)  # per-socket scratch for domains
 
     @property
@@ -135,7 +135,8 @@ class SocketSurface:
             raise socketio.exceptions.ConnectionRefusedError(err.message, err.as_error())
         ctx = SocketContext(sid=sid, user_id=claims.user_id, role=claims.role,
                             session_id=claims.session_id, state=self.state,
-                            auth=auth if isinstance(auth, dict) else {})
+                            auth={k: v for k, v in auth.items() if k != "token"}
+                            if isinstance(auth, dict) else {})
         self.contexts[sid] = ctx
         await self.sio.enter_room(sid, user_room(claims.user_id))
         if claims.session_id:

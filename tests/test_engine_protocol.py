@@ -273,3 +273,33 @@ def test_engine_settings_come_from_the_environment(monkeypatch):
         (0.5, 0.25, 4096, 7.5)
     assert s.cors_origins == ("https://a.example", "https://b.example")
     assert (s.ws_max_buffer_bytes, s.recovery_window) == (65536, 30.0)
+
+
+async def test_a_websocket_that_answers_pings_stays_and_one_that_stops_is_cut(
+        fast_app, http, make_user):
+    """Heartbeats of all sockets share one timer (server/engine/heartbeat.py): pings keep
+    coming every interval while the client answers, and silence is cut after the timeout."""
+    alice = await make_user()
+    ws = await http.ws_connect(ws_url(fast_app))
+    try:
+        assert (await ws.receive(timeout=5)).data.startswith("0{")
+        await ws.send_str("40" + json.dumps({"token": alice.token}))
+        assert (await ws.receive(timeout=5)).data.startswith("40{")
+        for _ in range(6):  # six intervals of 0.3 s, each ping answered
+            assert (await ws.receive(timeout=5)).data == "2"
+            await ws.send_str("3")
+        await ws.send_str('421["system:ping",{}]')
+        frame = (await ws.receive(timeout=5)).data
+        while frame == "2":
+            await ws.send_str("3")
+            frame = (await ws.receive(timeout=5)).data
+        assert frame.startswith("431[")  # still connected and served
+        frames = []
+        for _ in range(10):  # now silent: one more ping, then the close
+            msg = await ws.receive(timeout=5)
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                break
+            frames.append(msg.data)
+        assert frames and frames[0] == "2" and frames[-1] == "1"
+    finally:
+        await ws.close()

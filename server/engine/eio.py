@@ -8,9 +8,10 @@ python-socketio uses (`send`, `send_packet`, `disconnect`, `sockets`, `_trigger_
 Per socket there is no writer task and no ping task: websocket frames are appended to the
 socket's pending list (in call order, so ordering holds) and one loop callback per iteration
 writes each dirty socket's frames in one `transport.write` — under a burst of broadcasts that
-is one syscall per recipient per iteration, not per broadcast. Heartbeats are two loop timers,
-and the only task is aiohttp's request handler reading the websocket. Back-pressure: what the
-kernel did not take stays in the transport's buffer; past `max_buffer_bytes` the socket is cut
+is one syscall per recipient per iteration, not per broadcast. Heartbeats share one timer
+(heartbeat.py), and the only task is aiohttp's request handler reading the websocket.
+Back-pressure: what the kernel did not take stays in the transport's buffer; past
+`max_buffer_bytes` the socket is cut
 (reason `slow consumer`) so a broadcast never waits and memory stays bounded.
 """
 from __future__ import annotations
@@ -28,6 +29,7 @@ from engineio import packet as eio_packet
 from engineio.async_drivers.aiohttp import translate_request
 
 from server.engine.frames import BINARY, TEXT, ws_frame
+from server.engine.heartbeat import Heartbeats
 
 log = logging.getLogger("sawt.engine")
 
@@ -41,6 +43,20 @@ UNSUPPORTED_VERSION = (5, "Unsupported protocol version")
 BAD_METHOD = (2, "Bad request method")
 
 
+ENVIRON_KEYS = frozenset({
+    "REQUEST_METHOD", "QUERY_STRING", "PATH_INFO", "REMOTE_ADDR", "wsgi.url_scheme",
+    "HTTP_HOST", "HTTP_ORIGIN", "HTTP_USER_AGENT", "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_REAL_IP",
+    "HTTP_ACCESS_CONTROL_REQUEST_METHOD", "HTTP_ACCESS_CONTROL_REQUEST_HEADERS",
+    "aiohttp.request"})
+
+
+def slim_environ(environ: dict) -> dict:
+    """The WSGI-style environ without the headers nobody reads after the handshake (~1 KB
+    less per idle socket); the full headers stay reachable as `environ["aiohttp.request"]`."""
+    return {k: v for k, v in environ.items() if k in ENVIRON_KEYS}
+
+
 def _error(code_message: tuple[int, str], status: int = 400) -> web.Response:
     code, message = code_message
     return web.Response(status=status, content_type="application/json",
@@ -52,7 +68,8 @@ class EngineSocket:
 
     __slots__ = ("server", "sid", "session", "connected", "upgrading", "upgraded", "closing",
                  "closed", "ws", "transport", "outbox", "outbox_bytes", "_poll", "_posting",
-                 "_ping_handle", "csr", "min_offset", "cut_reason", "pending", "__weakref__")
+                 "beat_due", "pinged", "csr", "min_offset", "cut_reason", "pending",
+                 "__weakref__")
 
     def __init__(self, server: "EngineServer", sid: str):
         self.server = server
@@ -69,7 +86,8 @@ class EngineSocket:
         self.outbox_bytes = 0
         self._poll: asyncio.Future | None = None  # a pending long-poll GET
         self._posting = False
-        self._ping_handle: asyncio.TimerHandle | None = None
+        self.beat_due: int | None = None  # heartbeat bucket (server.heartbeats)
+        self.pinged = False  # waiting for a pong
         self.csr = False  # the Socket.IO layer tags broadcasts with offsets for this socket
         self.min_offset: tuple[int, int] | None = None  # drop tagged packets at or below
         self.cut_reason: str | None = None  # why we cut the transport ourselves
@@ -144,21 +162,14 @@ class EngineSocket:
         self.outbox_bytes = 0
         self.server.spawn(self.close(abort=True, reason=SLOW_CONSUMER))
 
-    # -- heartbeat (two timers, no task) -----------------------------------------------------
+    # -- heartbeat (one timer for all sockets: heartbeat.py) ---------------------------------
     def schedule_ping(self) -> None:
-        if self._ping_handle is not None:
-            self._ping_handle.cancel()
-        self._ping_handle = self.server.loop.call_later(self.server.ping_interval, self._ping)
+        self.server.heartbeats.wait_ping(self)
 
-    def _ping(self) -> None:
-        if self.closing or self.closed:
-            return
+    def send_ping(self) -> None:
         self.write_text(b"2")
-        self._ping_handle = self.server.loop.call_later(self.server.ping_timeout,
-                                                        self._ping_timed_out)
 
-    def _ping_timed_out(self) -> None:
-        self._ping_handle = None
+    def ping_timed_out(self) -> None:
         if not (self.closing or self.closed):
             self.server.spawn(self.close(abort=False, reason=self.server.reason.PING_TIMEOUT))
 
@@ -309,9 +320,7 @@ class EngineSocket:
         if self.closed or self.closing:
             return
         self.closing = True
-        if self._ping_handle is not None:
-            self._ping_handle.cancel()
-            self._ping_handle = None
+        self.server.heartbeats.forget(self)
         try:
             await self.server._trigger_event(
                 "disconnect", self.sid, reason or self.server.reason.SERVER_DISCONNECT,
@@ -333,12 +342,13 @@ class EngineServer(engineio.AsyncServer):
     """engineio.AsyncServer with our socket class and request handling (aiohttp only)."""
 
     def __init__(self, *args, max_buffer_bytes: int = 1 << 20, **kwargs):
-        kwargs["monitor_clients"] = False  # heartbeats are per-socket timers
+        kwargs["monitor_clients"] = False  # heartbeats: heartbeat.py
         kwargs["http_compression"] = False
         super().__init__(*args, **kwargs)
         self.max_buffer_bytes = max_buffer_bytes
         self.slow_consumer_hooks: list = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._heartbeats: Heartbeats | None = None
         self._tasks: set[asyncio.Task] = set()
         self._dirty: list[EngineSocket] = []  # sockets with frames for the next flush
         self._flush_handle: asyncio.Handle | None = None
@@ -348,6 +358,12 @@ class EngineServer(engineio.AsyncServer):
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         return self._loop
+
+    @property
+    def heartbeats(self) -> Heartbeats:
+        if self._heartbeats is None:
+            self._heartbeats = Heartbeats(self.loop, self.ping_interval, self.ping_timeout)
+        return self._heartbeats
 
     def spawn(self, coro) -> asyncio.Task:
         task = self.loop.create_task(coro)
@@ -407,7 +423,9 @@ class EngineServer(engineio.AsyncServer):
         return resp
 
     async def handle_request(self, request: web.Request):  # type: ignore[override]
-        environ = translate_request(request)
+        # a websocket keeps its environ (here, in the frames below and for Socket.IO) as long
+        # as it lives: only the keys the engine and the usual handlers read
+        environ = slim_environ(translate_request(request))
         resp = await self._route(request, environ)
         if isinstance(resp, web.WebSocketResponse):
             return resp
