@@ -5,14 +5,15 @@ Replaces upstream `engineio.AsyncServer.handle_request` / `_handle_connect` and 
 python-socketio uses (`send`, `send_packet`, `disconnect`, `sockets`, `_trigger_event`,
 `transport`, sessions, background tasks) is unchanged.
 
-Per socket there is no writer task and no ping task: websocket frames are appended to the
-socket's pending list (in call order, so ordering holds) and one loop callback per iteration
-writes each dirty socket's frames in one `transport.write` — under a burst of broadcasts that
-is one syscall per recipient per iteration, not per broadcast. Heartbeats share one timer
-(heartbeat.py), and the only task is aiohttp's request handler reading the websocket.
-Back-pressure: what the kernel did not take stays in the transport's buffer; past
-`max_buffer_bytes` the socket is cut
-(reason `slow consumer`) so a broadcast never waits and memory stays bounded.
+Per socket there is no writer task, no ping task and no reader task: websocket frames are
+appended to the socket's pending list (in call order, so ordering holds) and one loop callback
+per iteration writes each dirty socket's frames in one `transport.write` — under a burst of
+broadcasts that is one syscall per recipient per iteration, not per broadcast. Heartbeats
+share one timer (heartbeat.py), and after the handshake a small protocol object reads the
+connection (wsconn.py) instead of aiohttp's request handler, so an idle socket holds no task
+at all. Back-pressure: what the kernel did not take stays in the transport's buffer; past
+`max_buffer_bytes` the socket is cut (reason `slow consumer`) so a broadcast never waits and
+memory stays bounded.
 """
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ import urllib.parse
 from typing import Any
 
 import engineio
-from aiohttp import WSMsgType, web
+from aiohttp import web
 from engineio import packet as eio_packet
 from engineio.async_drivers.aiohttp import translate_request
 
 from server.engine.frames import BINARY, TEXT, ws_frame
 from server.engine.heartbeat import Heartbeats
+from server.engine.wsconn import WebSocketConn, take_over
 
 log = logging.getLogger("sawt.engine")
 
@@ -47,13 +49,12 @@ ENVIRON_KEYS = frozenset({
     "REQUEST_METHOD", "QUERY_STRING", "PATH_INFO", "REMOTE_ADDR", "wsgi.url_scheme",
     "HTTP_HOST", "HTTP_ORIGIN", "HTTP_USER_AGENT", "HTTP_X_FORWARDED_FOR",
     "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_REAL_IP",
-    "HTTP_ACCESS_CONTROL_REQUEST_METHOD", "HTTP_ACCESS_CONTROL_REQUEST_HEADERS",
-    "aiohttp.request"})
+    "HTTP_ACCESS_CONTROL_REQUEST_METHOD", "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"})
 
 
 def slim_environ(environ: dict) -> dict:
     """The WSGI-style environ without the headers nobody reads after the handshake (~1 KB
-    less per idle socket); the full headers stay reachable as `environ["aiohttp.request"]`."""
+    less per idle socket), and without the request: a websocket outlives it (wsconn.py)."""
     return {k: v for k, v in environ.items() if k in ENVIRON_KEYS}
 
 
@@ -80,7 +81,7 @@ class EngineSocket:
         self.upgraded = False
         self.closing = False
         self.closed = False
-        self.ws: web.WebSocketResponse | None = None
+        self.ws: WebSocketConn | None = None
         self.transport: asyncio.Transport | None = None  # set once the websocket is live
         self.outbox: list[tuple[bool, bytes]] = []  # (binary, data) waiting for a poll
         self.outbox_bytes = 0
@@ -260,60 +261,36 @@ class EngineSocket:
 
     # -- websocket -----------------------------------------------------------------------------
     async def run_websocket(self, request: web.Request, *, upgrade: bool) -> web.StreamResponse:
-        ws = web.WebSocketResponse(max_msg_size=self.server.max_http_buffer_size,
-                                   compress=False, autoping=True)
+        """Take the connection over from aiohttp (wsconn.py): from here a protocol object
+        reads it, and this handler returns at once (no task and no frames per idle socket)."""
         try:
-            await ws.prepare(request)
-        except (ConnectionError, RuntimeError):  # the client left before the handshake
+            conn = take_over(request, self, self.server.max_http_buffer_size)
+        except ConnectionError:  # the client left before the handshake
+            conn = None
+        if conn is None:
             if not upgrade:
                 await self.close(abort=True, reason=self.server.reason.TRANSPORT_ERROR)
-            return ws
+            return _error(BAD_REQUEST)
         if upgrade:
-            if not await self._probe(ws):
-                self.upgrading = False
-                await ws.close()
-                return ws
-        self.ws = ws
+            conn.start_probe(self.server.ping_interval + self.server.ping_timeout)
+        else:
+            self.websocket_ready(conn)
+        return web.Response()  # never sent: aiohttp no longer holds the connection
+
+    def websocket_ready(self, conn: WebSocketConn) -> None:
+        """The websocket carries the session from now on (opened so, or upgraded)."""
+        self.ws = conn
         self.connected = self.upgraded = True
         self.upgrading = False
         pending, self.outbox = self.outbox, []
         self.outbox_bytes = 0
-        self.transport = ws._writer.transport  # type: ignore[union-attr]
+        self.transport = conn.transport
         for binary, data in pending:
             (self.write_binary if binary else self.write_text)(data)
-        reason = self.server.reason.TRANSPORT_CLOSE
-        while not self.closed:
-            msg = await ws.receive()
-            if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
-                if not await self.receive_encoded(msg.data):
-                    break
-            else:
-                if msg.type is WSMsgType.ERROR:
-                    reason = self.server.reason.TRANSPORT_ERROR
-                break
-        await self.close(abort=True, reason=self.cut_reason or reason)
-        if not ws.closed:
-            await ws.close()
-        return ws
 
-    async def _probe(self, ws: web.WebSocketResponse) -> bool:
-        """The upgrade handshake: 2probe -> 3probe, pending poll answered noop, then 5."""
-        wait = self.server.ping_interval + self.server.ping_timeout
-        try:
-            msg = await ws.receive(timeout=wait)
-        except asyncio.TimeoutError:
-            return False
-        if msg.type is not WSMsgType.TEXT or msg.data != "2probe":
-            return False
-        await ws.send_str("3probe")
-        self.upgrading = True  # from here polling only answers noop
+    def wake_poll(self, result: Any = None) -> None:
         if self._poll is not None and not self._poll.done():
-            self._poll.set_result("noop")
-        try:
-            msg = await ws.receive(timeout=wait)
-        except asyncio.TimeoutError:
-            return False
-        return msg.type is WSMsgType.TEXT and msg.data == "5"
+            self._poll.set_result(result)
 
     # -- closing -------------------------------------------------------------------------------
     async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
