@@ -12,6 +12,7 @@ import json
 import secrets
 import uuid
 
+import asyncpg
 import numpy as np
 import structlog
 
@@ -135,7 +136,7 @@ async def do_learn_from_engagement(state: AppState, user_id: str, post_id: str,
         await do_bump_trending(state, post_id)
     try:
         return await do_record_engagement(state, user_id, post_id, kind)
-    except NotFound:  # deleted meanwhile
+    except (NotFound, asyncpg.ForeignKeyViolationError):  # post or user erased meanwhile
         return {"learned": False}
 
 
