@@ -11,15 +11,23 @@ so segment boundaries line up across renditions.
 Files, under `out_dir` (MEDIA_ROOT/live/<stream id>):
   master.m3u8          written once every rung has its first complete segment
   <rung>/index.m3u8    sliding-window LL-HLS playlist (parts, preload hint, server control)
-  <rung>/init.mp4      the init segment (ftyp+moov)
+  <rung>/init.mp4      the init segment (ftyp+moov); init<N>.mp4 after the N-th resume
   <rung>/s<N>.m4s      segment N (kept: the recording)
   <rung>/s<N>.<P>.m4s  part P of segment N (deleted once out of the part window)
   <rung>/vod.m3u8      the recording; ENDLIST when the stream ends
   vod.m3u8             master playlist of the recording
+  state.json           where the packager stopped when its publisher dropped (see below)
 Disk use is the recording plus the parts of the last few segments.
+
+Resume: when the publisher drops, the pipeline is stopped with `suspend=True`: encoders are
+flushed, the open segment is closed, the playlists stay live (no ENDLIST) and state.json
+records rungs, sequence numbers and the live window. A new `LivePipeline(resume=True)` —
+in this process or any other one that shares MEDIA_ROOT — continues the same playlists:
+same rungs, next media sequence numbers, an EXT-X-DISCONTINUITY and a new init segment.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import queue
@@ -32,10 +40,11 @@ from typing import Callable
 
 import av
 import structlog
+from av.video.reformatter import VideoReformatter
 
 from media.llhls import (FragmentSplitter, Part, Segment, Variant, codecs_from_extradata,
-                         render_master, render_media_playlist, render_vod_header,
-                         render_vod_segment)
+                         end_live_playlist, finish_vod, render_master, render_media_playlist,
+                         render_vod_header, render_vod_segment)
 
 log = structlog.get_logger("live_hls")
 VIDEO_TB = Fraction(1, 90000)
@@ -114,8 +123,13 @@ class RenditionWriter:
     """
 
     def __init__(self, root: Path, rung: Rung, width: int, height: int, cfg: PipelineConfig,
-                 t0_wall: float, notify: Notify):
+                 t0_wall: float, notify: Notify, *, epoch: int = 0,
+                 restore: dict | None = None):
         self.rung, self.width, self.height, self.cfg = rung, width, height, cfg
+        self.init_uri = "init.mp4" if epoch == 0 else f"init{epoch}.mp4"
+        # One scaler for the stream: `frame.reformat()` builds a new swscale context (and
+        # its thread pool) on every call.
+        self.scaler = VideoReformatter()
         self.dir = root / rung.name
         self.dir.mkdir(parents=True, exist_ok=True)
         self.t0_wall = t0_wall
@@ -144,6 +158,7 @@ class RenditionWriter:
         self.recording: list[Segment] = []  # every complete segment (the VOD)
         self.current: Segment | None = None
         self.msn = 0
+        self._recorded_before = 0  # segments recorded before a resume (not in `recording`)
         self.media_sequence = 0
         self.discontinuity_sequence = 0
         self.pending_discontinuity = False
@@ -156,6 +171,31 @@ class RenditionWriter:
         self._frag0: float | None = None  # decode time of the first fragment
         self._key_at: float | None = None  # media time of a forced keyframe not yet cut
         self._seg_v: tuple[float, float] | None = None
+        self._vod_map: str | None = None  # init segment in force at the recording's end
+        if restore is not None:
+            self._restore(restore)
+
+    # ---- resume (see the module docstring)
+    def saved(self) -> dict:
+        return {"height": self.rung.height, "bitrate": self.rung.bitrate, "width": self.width,
+                "out_height": self.height, "msn": self.msn,
+                "media_sequence": self.media_sequence,
+                "discontinuity_sequence": self.discontinuity_sequence,
+                "segments": [s.as_dict() for s in self.segments],
+                "recording": len(self.recording) + self._recorded_before,
+                "vod_map": self._vod_map, "first_segment_bytes": self.first_segment_bytes,
+                "first_segment_duration": self.first_segment_duration}
+
+    def _restore(self, d: dict) -> None:
+        self.msn, self.media_sequence = d["msn"], d["media_sequence"]
+        self.discontinuity_sequence = d["discontinuity_sequence"]
+        self.segments = [Segment.from_dict(x) for x in d["segments"]]
+        self.recording = list(self.segments)  # (only the window: its parts get deleted)
+        self._recorded_before = d["recording"] - len(self.recording)
+        self._vod_map = d["vod_map"]
+        self.first_segment_bytes = d["first_segment_bytes"]
+        self.first_segment_duration = d["first_segment_duration"]
+        self.pending_discontinuity = True
 
     # ---- encoding (worker thread)
     def encode_video(self, frame: av.VideoFrame, t: float, key: bool) -> av.VideoFrame:
@@ -165,7 +205,8 @@ class RenditionWriter:
         if pts <= self._last_pts:
             pts = self._last_pts + 1
         self._last_pts = pts
-        out = frame.reformat(width=self.width, height=self.height, format="yuv420p")
+        out = self.scaler.reformat(frame, width=self.width, height=self.height,
+                                   format="yuv420p")
         out.pts, out.time_base = pts, VIDEO_TB
         out.pict_type = av.video.frame.PictureType.I if key else av.video.frame.PictureType.NONE
         if self._v0 is None:
@@ -182,7 +223,9 @@ class RenditionWriter:
             self.container.mux(pkt)
         self._drain()
 
-    def close(self) -> None:
+    def close(self, *, suspend: bool = False) -> None:
+        """Flush and close. suspend: the publisher may come back, so the playlists stay live
+        (a resumed pipeline continues them); otherwise the stream ended."""
         if self.closed:
             return
         self.closed = True
@@ -196,8 +239,13 @@ class RenditionWriter:
             log.exception("rendition_close_failed", rung=self.rung.name)
         self._drain()
         self._finish_segment()
+        if suspend:
+            self._write_live_playlist()
+            return
         self._write_live_playlist(ended=True)
-        self._write_vod(ended=True)
+        vod = self.dir / "vod.m3u8"
+        if vod.exists():
+            _atomic_write(vod, finish_vod(vod.read_text()).encode())
         for seg in self.recording:  # parts are not part of the recording
             self._delete_parts(seg)
 
@@ -209,7 +257,7 @@ class RenditionWriter:
         was_init = self.splitter.init is not None
         frags = self.splitter.feed(data)
         if not was_init and self.splitter.init is not None:
-            _atomic_write(self.dir / "init.mp4", self.splitter.init)
+            _atomic_write(self.dir / self.init_uri, self.splitter.init)
         for frag in frags:
             self._add_fragment(frag)
         vfrags = [f for f in frags if f.has_video]
@@ -235,7 +283,8 @@ class RenditionWriter:
             self._seg_v = None  # (first video start, last video end) of this segment
             self.current = Segment(msn=self.msn, duration=0.0, uri=f"s{self.msn}.m4s",
                                    discontinuity=self.pending_discontinuity,
-                                   program_time=self.t0_wall + media_t)
+                                   program_time=self.t0_wall + media_t,
+                                   map_uri=self.init_uri)
             self.pending_discontinuity = False
             self._cur_bytes = []
         idx = len(self.current.parts)
@@ -257,7 +306,7 @@ class RenditionWriter:
             return
         data = b"".join(self._cur_bytes)
         _atomic_write(self.dir / seg.uri, data)
-        if not self.recording:
+        if not self.recording and not self.first_segment_bytes:
             self.first_segment_bytes, self.first_segment_duration = len(data), seg.duration
         self.segments.append(seg)
         self.recording.append(seg)
@@ -270,7 +319,7 @@ class RenditionWriter:
                 self.discontinuity_sequence += 1
         for old in self.recording[-(self.cfg.part_window + 2):-(self.cfg.part_window + 1)]:
             self._delete_parts(old)
-        self._write_vod(ended=False, new=seg)
+        self._append_vod(seg)
         self._write_live_playlist()
         self.notify(self.rung.name, (seg.msn, -1))
 
@@ -295,23 +344,17 @@ class RenditionWriter:
             ended=ended)
         _atomic_write(self.dir / "index.m3u8", text.encode())
 
-    def _write_vod(self, *, ended: bool, new: Segment | None = None) -> None:
-        path = self.dir / "vod.m3u8"
-        target = max([s.duration for s in self.recording] + [self.cfg.segment_seconds])
-        if ended:
-            body = render_vod_header(math.ceil(target - 0.5) if target > 1 else 1)
-            body = body.replace("#EXT-X-MEDIA-SEQUENCE:0\n",
-                                "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n")
-            body += "".join(render_vod_segment(s, i == 0) for i, s in enumerate(self.recording))
-            body += "#EXT-X-ENDLIST\n"
-            _atomic_write(path, body.encode())
-        elif new is not None:
-            # Appended as it grows, so a process that dies leaves a recording that another
-            # process can close with ENDLIST (see close_orphaned_recording).
-            with open(path, "a") as f:
-                if len(self.recording) == 1:
-                    f.write(render_vod_header(self.cfg.segment_seconds))
-                f.write(render_vod_segment(new, len(self.recording) == 1))
+    def _append_vod(self, seg: Segment) -> None:
+        """The recording grows segment by segment (appended, so a process that dies leaves
+        a recording another process can close, and a resumed stream keeps adding to it);
+        finish_vod() makes it a VOD when the stream ends."""
+        with open(self.dir / "vod.m3u8", "a") as f:
+            if self._vod_map is None:
+                f.write(render_vod_header(self.cfg.segment_seconds, seg.map_uri))
+                f.write(render_vod_segment(seg, True))
+            else:
+                f.write(render_vod_segment(seg, False, self._vod_map))
+        self._vod_map = seg.map_uri
 
     @property
     def codecs(self) -> str:
@@ -332,19 +375,25 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def close_orphaned_recording(out_dir: Path) -> bool:
-    """Close the recording a dead process left behind (append ENDLIST). True if one existed."""
+    """End a stream's files when no packager will: the process died, or the publisher did
+    not come back. Recordings get ENDLIST, live playlists too. True if a recording exists."""
     found = False
     for vod in out_dir.glob("*/vod.m3u8"):
-        text = vod.read_text()
-        if "#EXT-X-ENDLIST" not in text:
-            vod.write_text(text + "#EXT-X-ENDLIST\n")
+        _atomic_write(vod, finish_vod(vod.read_text()).encode())
         found = True
+    for index in out_dir.glob("*/index.m3u8"):
+        _atomic_write(index, end_live_playlist(index.read_text()).encode())
     if found and not (out_dir / "vod.m3u8").exists() and (out_dir / "master.m3u8").exists():
         master = (out_dir / "master.m3u8").read_text().replace("/index.m3u8", "/vod.m3u8")
         _atomic_write(out_dir / "vod.m3u8", master.encode())
+    try:
+        os.unlink(out_dir / STATE_FILE)
+    except FileNotFoundError:
+        pass
     return found
 
 
+STATE_FILE = "state.json"
 _STOP = object()
 
 
@@ -354,7 +403,7 @@ class LivePipeline:
     def __init__(self, out_dir: Path, cfg: PipelineConfig | None = None, *,
                  declared_height: int | None = None,
                  on_progress: Callable[[str, tuple[int, int]], None] | None = None,
-                 on_master: Callable[[], None] | None = None):
+                 on_master: Callable[[], None] | None = None, resume: bool = False):
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.cfg = cfg or PipelineConfig()
@@ -373,6 +422,15 @@ class LivePipeline:
         self._anchors: dict[str, tuple[int, float]] = {}  # kind -> (first pts, offset s)
         self._last_t: dict[str, float] = {}
         self._discontinuity = False
+        self._suspend = False
+        # A resumed stream continues the saved timeline (media time since t0_wall) after
+        # the last media time it wrote, with the saved rungs.
+        self.resumed: dict | None = None
+        if resume and (self.out_dir / STATE_FILE).exists():
+            self.resumed = json.loads((self.out_dir / STATE_FILE).read_text())
+            self.t0_wall = self.resumed["t0_wall"]
+            self.master_written = self.resumed["master_written"]
+            self._last_t = {"v": self.resumed["last_t"], "a": self.resumed["last_t"]}
         self._thread = threading.Thread(target=self._run, name=f"live-{self.out_dir.name}",
                                         daemon=True)
         self._thread.start()
@@ -394,7 +452,9 @@ class LivePipeline:
     def _push(self, kind: str, frame) -> None:
         now = time.time()
         if self.t0_wall is None:
-            self.t0_wall = self.first_media_at = now
+            self.t0_wall = now
+        if self.first_media_at is None:
+            self.first_media_at = now
         anchor = self._anchors.get(kind)
         if anchor is None or frame.pts is None:
             start = max(now - self.t0_wall, self._last_t.get(kind, -1.0) + 0.001)
@@ -413,8 +473,10 @@ class LivePipeline:
             if disc:
                 self._discontinuity = True
 
-    def stop(self) -> None:
-        """Ask the worker to flush and close every rung. Blocks: call in a thread."""
+    def stop(self, *, suspend: bool = False) -> None:
+        """Ask the worker to flush and close every rung. Blocks: call in a thread.
+        suspend: the publisher dropped; save where we are for a resume (module docstring)."""
+        self._suspend = suspend
         while True:
             try:
                 self.q.put(_STOP, timeout=0.5)
@@ -481,12 +543,35 @@ class LivePipeline:
             log.exception("live_pipeline_failed", out_dir=str(self.out_dir))
         finally:
             for w in self.writers:
-                w.close()
-            self._maybe_master()
-            self._write_vod_master()
+                w.close(suspend=self._suspend)
+            if self._suspend:
+                self._save()
+            else:
+                self._maybe_master()
+                self._write_vod_master()
+                try:
+                    os.unlink(self.out_dir / STATE_FILE)
+                except FileNotFoundError:
+                    pass
             self.encode_seconds = time.thread_time() - cpu0
 
+    def _save(self) -> None:
+        if not self.writers:
+            return  # nothing new since the last save (or nothing at all)
+        last_t = max([self.resumed["last_t"] if self.resumed else 0.0, *self._last_t.values()])
+        saved = {"t0_wall": self.t0_wall, "last_t": last_t, "master_written":
+                 self.master_written, "epoch": (self.resumed or {}).get("epoch", -1) + 1,
+                 "rungs": [w.saved() for w in self.writers]}
+        _atomic_write(self.out_dir / STATE_FILE, json.dumps(saved).encode())
+
     def _open_writers(self, frame: av.VideoFrame) -> None:
+        if self.resumed is not None:  # the same rungs and sizes, whatever the source is now
+            epoch = self.resumed["epoch"] + 1
+            for d in self.resumed["rungs"]:
+                self.writers.append(RenditionWriter(
+                    self.out_dir, Rung(d["height"], d["bitrate"]), d["width"], d["out_height"],
+                    self.cfg, self.t0_wall, self._notify, epoch=epoch, restore=d))
+            return
         for rung, w, h in choose_rungs(self.cfg.ladder, frame.width, frame.height,
                                        self.declared_height):
             self.writers.append(RenditionWriter(self.out_dir, rung, w, h, self.cfg,

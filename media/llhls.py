@@ -218,6 +218,19 @@ class Segment:
     parts: list[Part] = field(default_factory=list)
     discontinuity: bool = False
     program_time: float | None = None  # wall-clock seconds of its first frame
+    map_uri: str = "init.mp4"  # its init segment: a resumed publisher gets a new one
+
+    def as_dict(self) -> dict:
+        return {"msn": self.msn, "duration": self.duration, "uri": self.uri,
+                "discontinuity": self.discontinuity, "program_time": self.program_time,
+                "map_uri": self.map_uri,
+                "parts": [[p.duration, p.independent, p.uri] for p in self.parts]}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Segment":
+        return cls(msn=d["msn"], duration=d["duration"], uri=d["uri"],
+                   discontinuity=d["discontinuity"], program_time=d["program_time"],
+                   map_uri=d["map_uri"], parts=[Part(*p) for p in d["parts"]])
 
 
 def _pdt(ts: float) -> str:
@@ -239,11 +252,16 @@ def render_media_playlist(*, target: float, part_target: float, media_sequence: 
               f"#EXT-X-MEDIA-SEQUENCE:{media_sequence}"]
     if discontinuity_sequence:
         lines.append(f"#EXT-X-DISCONTINUITY-SEQUENCE:{discontinuity_sequence}")
-    lines.append(f'#EXT-X-MAP:URI="{init_uri}"')
+    first = segments[0] if segments else current
+    cur_map = first.map_uri if first is not None else init_uri
+    lines.append(f'#EXT-X-MAP:URI="{cur_map}"')
     with_parts = segments[-part_window:] if not ended else []
     for i, seg in enumerate(segments):
         if seg.discontinuity and i > 0:
             lines.append("#EXT-X-DISCONTINUITY")
+        if seg.map_uri != cur_map:  # a new init segment follows a discontinuity
+            cur_map = seg.map_uri
+            lines.append(f'#EXT-X-MAP:URI="{cur_map}"')
         if seg.program_time is not None and (i == 0 or seg.discontinuity):
             lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{_pdt(seg.program_time)}")
         if seg in with_parts:
@@ -252,6 +270,8 @@ def render_media_playlist(*, target: float, part_target: float, media_sequence: 
     if current is not None and not ended:
         if current.discontinuity and segments:
             lines.append("#EXT-X-DISCONTINUITY")
+        if current.map_uri != cur_map:
+            lines.append(f'#EXT-X-MAP:URI="{current.map_uri}"')
         if not segments and current.program_time is not None:
             lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{_pdt(current.program_time)}")
         lines += [_part_line(p) for p in current.parts]
@@ -272,12 +292,45 @@ def render_vod_header(target: float, init_uri: str = "init.mp4") -> str:
                       "#EXT-X-MEDIA-SEQUENCE:0", f'#EXT-X-MAP:URI="{init_uri}"']) + "\n"
 
 
-def render_vod_segment(seg: Segment, first: bool) -> str:
+def render_vod_segment(seg: Segment, first: bool, prev_map: str | None = None) -> str:
+    """One recording entry; `prev_map` is the init segment in force before it."""
     lines = []
     if seg.discontinuity and not first:
         lines.append("#EXT-X-DISCONTINUITY")
+    if prev_map is not None and seg.map_uri != prev_map:
+        lines.append(f'#EXT-X-MAP:URI="{seg.map_uri}"')
     lines += [f"#EXTINF:{seg.duration:.5f},", seg.uri]
     return "\n".join(lines) + "\n"
+
+
+_TARGET = re.compile(r"^#EXT-X-TARGETDURATION:\d+$", re.M)
+
+
+def finish_vod(text: str) -> str:
+    """Close a recording that was appended segment by segment (by this process, by another
+    one that resumed the stream, or by one that died): exact TARGETDURATION, VOD, ENDLIST."""
+    if "#EXT-X-ENDLIST" in text:
+        return text
+    durations = [float(d) for d in re.findall(r"^#EXTINF:([0-9.]+),", text, re.M)]
+    target = max(1, *(int(d + 0.5) for d in durations)) if durations else 1
+    text = _TARGET.sub(f"#EXT-X-TARGETDURATION:{target}", text, count=1)
+    if "#EXT-X-PLAYLIST-TYPE" not in text:
+        text = text.replace("#EXT-X-MEDIA-SEQUENCE:0\n",
+                            "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n", 1)
+    return text.rstrip("\n") + "\n#EXT-X-ENDLIST\n"
+
+
+def end_live_playlist(text: str) -> str:
+    """A live playlist whose stream ended without its packager (it died, or the publisher
+    never came back): no more blocking reloads or hints, ENDLIST."""
+    if "#EXT-X-ENDLIST" in text:
+        return text
+    keep = [ln for ln in text.splitlines()
+            if not ln.startswith(("#EXT-X-PRELOAD-HINT", "#EXT-X-SERVER-CONTROL"))]
+    # parts after the last complete segment are not playable as a segment: drop them
+    while keep and keep[-1].startswith("#EXT-X-PART:"):
+        keep.pop()
+    return "\n".join(keep) + "\n#EXT-X-ENDLIST\n"
 
 
 @dataclass

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import math
+import queue
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -20,6 +22,7 @@ from typing import Callable
 
 import av
 from av.video.frame import PictureType
+from av.video.reformatter import VideoReformatter
 
 from media.hls import Segment, Variant, avc_codec_string, master_playlist, media_playlist, \
     write_atomic
@@ -130,6 +133,9 @@ class _RungOutput:
         v = self.out.add_stream("libx264", rate=fps)
         v.width, v.height, v.pix_fmt = rung.width, rung.height, "yuv420p"
         v.codec_context.time_base = in_video.time_base
+        # x264 frame threads (PyAV defaults encoders to slice threads: less parallel, and
+        # each slice costs bits).
+        v.codec_context.thread_type = "FRAME"
         v.bit_rate = rung.video_bitrate
         keyint = max(1, int(math.ceil(segment_seconds * float(fps)))) * 2
         peak = int(rung.video_bitrate * 1.5)
@@ -144,6 +150,9 @@ class _RungOutput:
             a.bit_rate = rung.audio_bitrate
             self.audio = a
         self.first_key: bytes | None = None
+        # One scaler for the whole clip: `frame.reformat()` builds (and tears down) a new
+        # swscale context and its thread pool on every call, which cost more than scaling.
+        self.scaler = VideoReformatter()
 
     def _mux(self, packets) -> None:
         for p in packets:
@@ -154,8 +163,8 @@ class _RungOutput:
     def video_frame(self, frame: av.VideoFrame, key: bool) -> av.VideoFrame:
         """Encode `frame` scaled to this rung; returns the scaled frame (the next, smaller
         rung scales from it: cheaper than scaling every rung from a 1080p source)."""
-        f = frame.reformat(width=self.rung.width, height=self.rung.height, format="yuv420p",
-                           interpolation="BILINEAR")
+        f = self.scaler.reformat(frame, width=self.rung.width, height=self.rung.height,
+                                 format="yuv420p", interpolation="BILINEAR")
         f.pts, f.time_base = frame.pts, frame.time_base
         f.pict_type = PictureType.I if key else PictureType.NONE
         self._mux(self.video.encode(f))
@@ -214,17 +223,77 @@ class _Preview:
         v.bit_rate = rung.video_bitrate
         v.options = {"preset": preset}
         self.rung, self.video = rung, v
+        self.scaler = VideoReformatter()
+        self.closed = False
 
     def frame(self, frame: av.VideoFrame) -> None:
-        f = frame.reformat(width=self.rung.width, height=self.rung.height, format="yuv420p")
+        f = self.scaler.reformat(frame, width=self.rung.width, height=self.rung.height,
+                                 format="yuv420p")
         f.pts, f.time_base = frame.pts, frame.time_base
         for p in self.video.encode(f):
             self.out.mux(p)
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         for p in self.video.encode(None):
             self.out.mux(p)
         self.out.close()
+
+
+class _RungWorker(threading.Thread):
+    """One rung's scaling, encoding and muxing in its own thread, fed by a bounded queue.
+
+    Rungs form a cascade: each passes its scaled frames (and the audio) to the next, smaller
+    rung, so one decode feeds three encoders that run in parallel (PyAV releases the GIL in
+    swscale, x264 and the AAC encoder). The last rung also feeds the preview."""
+
+    def __init__(self, out: _RungOutput, nxt: "_RungWorker | None",
+                 preview: "_Preview | None"):
+        super().__init__(name=f"ladder-{out.rung.name}", daemon=True)
+        self.out, self.next, self.preview = out, nxt, preview
+        self.q: queue.Queue = queue.Queue(maxsize=8)
+        self.error: BaseException | None = None
+
+    def put(self, item) -> None:
+        """Hand over an item; raises the worker's error if it died (never blocks forever)."""
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self.q.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                if not self.is_alive():
+                    raise self.error or RuntimeError(f"{self.name} stopped")
+
+    def run(self) -> None:
+        try:
+            while (item := self.q.get()) is not None:
+                if item[0] == "v":
+                    _, frame, key, in_preview = item
+                    scaled = self.out.video_frame(frame, key)
+                    if self.preview is not None:
+                        if in_preview:
+                            self.preview.frame(scaled)
+                        else:
+                            self.preview.close()
+                    item = ("v", scaled, key, in_preview)
+                else:
+                    self.out.audio_frame(item[1])
+                if self.next is not None:
+                    self.next.put(item)
+            if self.preview is not None:
+                self.preview.close()
+        except BaseException as exc:  # re-raised in the decoding thread
+            self.error = exc
+        finally:
+            if self.next is not None:
+                try:
+                    self.next.put(None)
+                except BaseException:
+                    pass
 
 
 def transcode(src: Path | str, out_dir: Path | str, probe: Probe, *, segment_seconds: float = 4.0,
@@ -245,59 +314,64 @@ def transcode(src: Path | str, out_dir: Path | str, probe: Probe, *, segment_sec
         outs = [_RungOutput(r, out_dir, in_v, in_a is not None, fps, segment_seconds, preset)
                 for r in rungs]
         preview = _Preview(out_dir / "preview.mp4", rungs[-1], in_v, fps, preset)
+        workers: list[_RungWorker] = []
+        for o in reversed(outs):  # smallest first, so each knows the next
+            workers.insert(0, _RungWorker(o, workers[0] if workers else None,
+                                          None if workers else preview))
+        for w in workers:
+            w.start()
         rotate = _Rotator(in_v, probe.rotation)
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE) \
             if in_a is not None else None
-        poster_done, preview_open = False, True
+        poster_done = False
         next_key, t0, frames, last_frame = None, None, 0, None
         streams = [s for s in (in_v, in_a) if s is not None]
-        for packet in inp.demux(*streams):
+        try:
+            for packet in inp.demux(*streams):
+                try:
+                    decoded = packet.decode()
+                except av.error.InvalidDataError:
+                    continue  # one damaged packet; the decoder recovers at the next keyframe
+                for frame in decoded:
+                    if isinstance(frame, av.AudioFrame):
+                        for rf in resampler.resample(frame):
+                            workers[0].put(("a", rf))
+                        continue
+                    if frame.pts is None:
+                        continue
+                    frame = rotate(frame)
+                    t = float(frame.pts * frame.time_base)
+                    if t0 is None:
+                        t0, next_key = t, t
+                    key = t >= next_key - 1e-3
+                    if key:
+                        while next_key <= t + 1e-3:
+                            next_key += segment_seconds
+                    workers[0].put(("v", frame, key, t - t0 < preview_seconds))
+                    if not poster_done and t - t0 >= min(poster_at, probe.duration / 2):
+                        _write_poster(frame, out_dir / "poster.jpg", rungs[0].width,
+                                      rungs[0].height)
+                        poster_done = True
+                    last_frame = frame
+                    frames += 1
+                    if progress is not None:
+                        progress(min(1.0, (t - t0) / max(probe.duration, 0.001)))
+                    if frame_delay:
+                        time.sleep(frame_delay)
+            if resampler is not None:
+                for rf in resampler.resample(None):
+                    workers[0].put(("a", rf))
+        finally:
             try:
-                decoded = packet.decode()
-            except av.error.InvalidDataError:
-                continue  # one damaged packet; the decoder recovers at the next keyframe
-            for frame in decoded:
-                if isinstance(frame, av.AudioFrame):
-                    for rf in resampler.resample(frame):
-                        for o in outs:
-                            o.audio_frame(rf)
-                    continue
-                if frame.pts is None:
-                    continue
-                frame = rotate(frame)
-                t = float(frame.pts * frame.time_base)
-                if t0 is None:
-                    t0, next_key = t, t
-                key = t >= next_key - 1e-3
-                if key:
-                    while next_key <= t + 1e-3:
-                        next_key += segment_seconds
-                scaled = frame
-                for o in outs:  # largest rung first
-                    scaled = o.video_frame(scaled, key)
-                if preview_open:
-                    if t - t0 < preview_seconds:
-                        preview.frame(scaled)
-                    else:
-                        preview.close()
-                        preview_open = False
-                if not poster_done and t - t0 >= min(poster_at, probe.duration / 2):
-                    _write_poster(frame, out_dir / "poster.jpg", rungs[0].width, rungs[0].height)
-                    poster_done = True
-                last_frame = frame
-                frames += 1
-                if progress is not None:
-                    progress(min(1.0, (t - t0) / max(probe.duration, 0.001)))
-                if frame_delay:
-                    time.sleep(frame_delay)
-        if resampler is not None:
-            for rf in resampler.resample(None):
-                for o in outs:
-                    o.audio_frame(rf)
+                workers[0].put(None)
+            finally:
+                for w in workers:
+                    w.join()
+        for w in workers:
+            if w.error is not None:
+                raise w.error
         if frames == 0:
             raise ValueError("no video frames decoded")
-        if preview_open:
-            preview.close()
         if not poster_done:
             _write_poster(last_frame, out_dir / "poster.jpg", rungs[0].width, rungs[0].height)
         renditions = [o.close() for o in outs]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import asyncpg
@@ -73,3 +74,82 @@ async def test_viewers_on_two_processes_see_one_count_and_a_restart_ends_the_str
     assert row["state"] == "ended"
     vod = settings.media_root / "live" / sid / "360p" / "vod.m3u8"
     assert vod.read_text().rstrip().endswith("#EXT-X-ENDLIST")
+
+
+def _decode_all(url: str) -> int:
+    import av
+
+    n = 0
+    with av.open(url, options={"allowed_extensions": "ALL"}, timeout=10) as c:
+        for _ in c.decode(video=0):
+            n += 1
+    return n
+
+
+async def _text(url: str) -> str:
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as r:
+            return await r.text() if r.status == 200 else ""
+
+
+async def test_a_publisher_that_drops_resumes_on_another_process_into_the_same_playlist(
+        server_procs, make_user):
+    configure_ice_host_addresses("127.0.0.1")
+    a, b = await server_procs(2, **ENV, LIVE_RECONNECT_GRACE="20", LIVE_MEDIA_TIMEOUT="1.5")
+    creator = await make_user("creator")
+    cs = await creator.connect(b.url)
+    made = await cs.ok("live:create", {"title": "rag3een"})
+    sid = made["stream"]["id"]
+    await cs.ok("live:join", {"stream_id": sid})
+    index = f"{b.url}/v1/live/{sid}/hls/360p/index.m3u8"
+
+    first = WhipPublisher(a.url, made["whip_url"], made["stream_key"])
+    assert await first.start() == 201
+    deadline = time.monotonic() + 20
+    while "#EXTINF" not in (text := await _text(index)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1.5)  # a few more segments from process a
+    await first.stop(hang_up=False)  # the network drops: no DELETE
+    st = await cs.next("live:state", timeout=20)
+    while st["state"] != "reconnecting":
+        st = await cs.next("live:state", timeout=20)
+
+    again = WhipPublisher(b.url, made["whip_url"], made["stream_key"])  # lands on b
+    assert await again.start() == 201
+    st = await cs.next("live:state", timeout=20)
+    while st["state"] != "live":
+        st = await cs.next("live:state", timeout=20)
+    assert st["resumed"] is True and st["playable"] is True
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            text = await _text(index)
+            after = text.split("#EXT-X-DISCONTINUITY")[1] if "#EXT-X-DISCONTINUITY" in text \
+                else ""
+            if "#EXTINF" in after:
+                break
+            await asyncio.sleep(0.3)
+        assert "#EXTINF" in after, text  # b's segments continue a's playlist
+        assert '#EXT-X-MAP:URI="init1.mp4"' in after  # with b's own init segment
+        seqs = [int(m) for m in re.findall(r"^s(\d+)\.m4s$", text, re.M)]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # no gap, no reuse
+        # a second publisher is still refused while the resumed one is live
+        third = WhipPublisher(a.url, made["whip_url"], made["stream_key"])
+        assert await third.start() == 409
+        await third.stop(hang_up=False)
+    finally:
+        assert await again.stop() == 200  # DELETE on b, which now hosts the session
+    st = await cs.next("live:state", timeout=20)
+    while st["state"] != "ended":
+        st = await cs.next("live:state", timeout=20)
+    assert st["reason"] == "publisher_hung_up"
+    vod = await _text(f"{a.url}/v1/live/{sid}/hls/360p/vod.m3u8")
+    assert vod.count("#EXT-X-DISCONTINUITY") == 1 and vod.rstrip().endswith("#EXT-X-ENDLIST")
+    before, after = vod.split("#EXT-X-DISCONTINUITY")
+    seconds_before = sum(float(d) for d in re.findall(r"#EXTINF:([\d.]+),", before))
+    assert re.findall(r"#EXTINF", after)
+    # the recording plays through the reconnect: frames from both publishers decode
+    frames = await asyncio.to_thread(_decode_all, f"{a.url}/v1/live/{sid}/hls/360p/vod.m3u8")
+    assert frames > seconds_before * 30 + 5

@@ -64,6 +64,11 @@ def _pub_key(state: AppState, stream_id: str) -> str:
     return state.key("live", "pub", stream_id)
 
 
+def _grace_key(state: AppState, stream_id: str) -> str:
+    """Exists while a reconnecting stream waits for its publisher."""
+    return state.key("live", "grace", stream_id)
+
+
 def _viewers_key(state: AppState, stream_id: str) -> str:
     return state.key("live", "viewers", stream_id)
 
@@ -128,60 +133,93 @@ async def check_publisher(state: AppState, stream_id: str, authorization: str | 
     return stream
 
 
+async def _claim_host(state: AppState, stream: dict) -> bool:
+    """Take the publisher lock. While the stream is `reconnecting` the previous host may
+    still be saving where it stopped (it holds the lock for that): wait for it briefly."""
+    rt = runtime(state)
+    lock = _pub_key(state, stream["id"])
+    deadline = time.monotonic() + rt.handover_wait
+    while True:
+        local = rt.ingests.get(stream["id"])
+        if local is not None and not local.ending:
+            return False
+        if local is None and await state.redis.set(lock, rt.node, nx=True, ex=rt.lock_ttl):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        if await state.db.fetchval(q.GET_STATE, stream["id"]) != "reconnecting":
+            return False
+        await asyncio.sleep(0.1)
+
+
 async def do_start_publishing(state: AppState, stream: dict, offer_sdp: str) -> tuple[str, str]:
     """Answer a WHIP offer: (session id, SDP answer). 409 if someone already publishes.
 
-    A publisher coming back while the stream is `reconnecting` on this process resumes the
-    same playlists (with a discontinuity); on another process it gets 409 until the grace
-    period ends (route WHIP by stream id at the load balancer to avoid that).
+    A publisher coming back while the stream is `reconnecting` resumes the same playlists
+    (with a discontinuity), on this process or any other one sharing MEDIA_ROOT: the
+    previous host saved the packager's state there when the publisher dropped.
     """
     rt = runtime(state)
     sid_ = stream["id"]
-    ing = rt.ingests.get(sid_)
-    if ing is not None and (ing.session is not None or ing.ending):
+    if not await _claim_host(state, stream):
         raise Conflict("Someone is already publishing to this stream", code="already_publishing")
     lock = _pub_key(state, sid_)
-    if ing is None:
-        got = await state.redis.set(lock, rt.node, nx=True, ex=rt.lock_ttl)
-        if not got:
-            raise Conflict("Someone is already publishing to this stream",
-                           code="already_publishing")
-        pipeline = LivePipeline(stream_dir(state, sid_),
-                                declared_height=stream.get("source_height"),
-                                on_progress=lambda rung, pos: rt.progressed_threadsafe(sid_),
-                                on_master=lambda: _from_thread(state, do_announce_playable,
-                                                               sid_))
-        ing = Ingest(sid_, stream["creator_id"], pipeline)
-        rt.ingests[sid_] = ing
-        new = True
-    else:
-        await state.redis.set(lock, rt.node, ex=rt.lock_ttl)
-        new = False
-    session = WhipSession(ing.pipeline, lambda reason: do_publisher_gone(state, sid_, reason),
+    resume = stream["state"] == "reconnecting" or \
+        await state.db.fetchval(q.GET_STATE, sid_) == "reconnecting"
+    pipeline = LivePipeline(stream_dir(state, sid_), declared_height=stream.get("source_height"),
+                            on_progress=lambda rung, pos: rt.progressed_threadsafe(sid_),
+                            on_master=lambda: _from_thread(state, do_announce_playable, sid_),
+                            resume=resume)
+    ing = rt.ingests[sid_] = Ingest(sid_, stream["creator_id"], pipeline)
+    session = WhipSession(pipeline, lambda reason: do_publisher_gone(state, sid_, reason),
                           media_timeout=rt.media_timeout)
-    ing.pipeline.new_source()
     try:
         answer = await session.accept(offer_sdp)
     except BadOffer as exc:
         await session.close()
-        if new:
-            rt.ingests.pop(sid_, None)
-            await asyncio.to_thread(ing.pipeline.stop)
-            await state.redis.delete(lock)
+        await _drop_ingest(state, ing, suspend=True)
         raise AppError("unsupported_offer", str(exc), status=422) from None
     ing.session = session
-    if ing.grace_task is not None:
-        ing.grace_task.cancel()
-        ing.grace_task = None
+    await state.redis.delete(_grace_key(state, sid_))
     async with transaction(state.db, state.emitter) as tx:
         row = await tx.conn.fetchrow(q.SET_LIVE, sid_)
         if row is not None:
             tx.emit("live:state", {"stream_id": sid_, "state": "live", "playable":
-                                   ing.pipeline.master_written, "resumed": not new},
+                                   pipeline.master_written, "resumed": resume},
                     room=live_room(sid_))
-    if row is not None and new:
+    if row is None:  # ended meanwhile (grace ran out, the creator ended it)
+        await session.close()
+        ing.session = None
+        await _drop_ingest(state, ing, suspend=False)
+        raise Conflict("This stream has ended; create a new one", code="stream_ended")
+    if not resume:
         await _fan_out_live(state, stream_view(row))
+    log.info("live_publishing", stream_id=sid_, resumed=resume, lock=lock)
     return session.id, answer
+
+
+async def _drop_ingest(state: AppState, ing: Ingest, *, suspend: bool) -> None:
+    """Stop this process's packager of a stream and give up its publisher lock."""
+    rt = runtime(state)
+    ing.ending = True
+    try:
+        await asyncio.to_thread(ing.pipeline.stop, suspend=suspend)
+    finally:
+        if rt.ingests.get(ing.stream_id) is ing:
+            rt.ingests.pop(ing.stream_id, None)
+        rt.progressed(ing.stream_id)
+        await _unlock(state, ing.stream_id)
+        ing.stopped.set()
+
+
+async def _unlock(state: AppState, stream_id: str) -> None:
+    rt = runtime(state)
+    lock = _pub_key(state, stream_id)
+    try:
+        if (await state.redis.get(lock)) == rt.node.encode():
+            await state.redis.delete(lock)
+    except Exception:
+        log.exception("live_unlock_failed", stream_id=stream_id)
 
 
 def _from_thread(state: AppState, fn, *args) -> None:
@@ -215,28 +253,48 @@ async def _fan_out_live(state: AppState, stream: dict) -> None:
 
 
 async def do_publisher_gone(state: AppState, stream_id: str, reason: str) -> None:
-    """The publisher vanished: `reconnecting` now, `ended` after the grace period."""
+    """The publisher vanished: `reconnecting` now, `ended` after the grace period.
+
+    The packager is suspended (its state saved under MEDIA_ROOT) and the publisher lock
+    released, so the publisher may come back to any process; a grace key in Redis marks the
+    period. Whichever process then holds no publisher ends the stream (see _end_unhosted)."""
     rt = runtime(state)
     ing = rt.ingests.get(stream_id)
     if ing is None or ing.ending:
         return
+    ing.ending = True
     session, ing.session = ing.session, None
     if session is not None:
         await session.close()
+    await state.redis.set(_grace_key(state, stream_id), rt.node, px=int(rt.grace * 1000))
     async with transaction(state.db, state.emitter) as tx:
         row = await tx.conn.fetchrow(q.SET_RECONNECTING, stream_id)
         if row is not None:
             tx.emit("live:state", {"stream_id": stream_id, "state": "reconnecting",
                                    "grace_seconds": rt.grace, "reason": reason},
                     room=live_room(stream_id))
+    await _drop_ingest(state, ing, suspend=True)
 
     async def grace_then_end():
         await asyncio.sleep(rt.grace)
-        cur = rt.ingests.get(stream_id)
-        if cur is ing and ing.session is None:
-            await do_end_stream(state, stream_id, "publisher_timeout")
+        await _end_unhosted(state, stream_id, "publisher_timeout")
 
-    ing.grace_task = state.spawn(grace_then_end())
+    state.spawn(grace_then_end())
+
+
+async def _end_unhosted(state: AppState, stream_id: str, reason: str) -> None:
+    """End a stream nobody hosts, unless a publisher came back first: the ender takes the
+    publisher lock, so a resume and an end never both happen."""
+    rt = runtime(state)
+    lock = _pub_key(state, stream_id)
+    if stream_id in rt.ingests or not await state.redis.set(lock, rt.node, nx=True,
+                                                            ex=rt.lock_ttl):
+        return
+    try:
+        if await state.db.fetchval(q.GET_STATE, stream_id) in ("live", "reconnecting"):
+            await do_end_stream(state, stream_id, reason)
+    finally:
+        await _unlock(state, stream_id)
 
 
 async def check_whip_session(state: AppState, stream: dict, session_id: str) -> Ingest:
@@ -249,23 +307,15 @@ async def check_whip_session(state: AppState, stream: dict, session_id: str) -> 
 async def _stop_local_ingest(state: AppState, stream_id: str) -> None:
     rt = runtime(state)
     ing = rt.ingests.get(stream_id)
-    if ing is None or ing.ending:
+    if ing is None:
         return
-    ing.ending = True
-    if ing.grace_task is not None and ing.grace_task is not asyncio.current_task():
-        ing.grace_task.cancel()
+    if ing.ending:  # being suspended or stopped: let that finish before the files are closed
+        await ing.stopped.wait()
+        return
     if ing.session is not None:
         await ing.session.close()
         ing.session = None
-    await asyncio.to_thread(ing.pipeline.stop)
-    rt.ingests.pop(stream_id, None)
-    rt.progressed(stream_id)
-    lock = _pub_key(state, stream_id)
-    try:
-        if (await state.redis.get(lock)) == rt.node.encode():
-            await state.redis.delete(lock)
-    except Exception:
-        log.exception("live_unlock_failed", stream_id=stream_id)
+    await _drop_ingest(state, ing, suspend=False)
 
 
 async def do_end_stream(state: AppState, stream_id: str, reason: str) -> dict | None:
@@ -343,11 +393,14 @@ async def do_heartbeat(state: AppState) -> None:
             await _stop_local_ingest(state, r["id"])
     for r in await state.db.fetch(q.ACTIVE_STREAMS):
         sid_ = r["id"]
-        if sid_ in rt.ingests:
+        if sid_ in rt.ingests or await state.redis.exists(_pub_key(state, sid_)):
             continue
-        if not await state.redis.exists(_pub_key(state, sid_)):
-            log.warning("live_orphan_ended", stream_id=sid_)
-            await do_end_stream(state, sid_, "host_lost")
+        if r["state"] == "reconnecting":
+            if not await state.redis.exists(_grace_key(state, sid_)):
+                await _end_unhosted(state, sid_, "publisher_timeout")
+            continue
+        log.warning("live_orphan_ended", stream_id=sid_)
+        await _end_unhosted(state, sid_, "host_lost")
 
 
 async def do_end_local_streams(state: AppState, reason: str = "server_restart") -> None:

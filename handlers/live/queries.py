@@ -27,7 +27,10 @@ UPDATE live_streams SET state = 'ended', ended_at = now(), end_reason = $2,
 WHERE id = $1 AND state <> 'ended'
 RETURNING {STREAM_COLUMNS}"""
 
-ACTIVE_STREAMS = "SELECT id::text FROM live_streams WHERE state IN ('live', 'reconnecting')"
+ACTIVE_STREAMS = """
+SELECT id::text, state FROM live_streams WHERE state IN ('live', 'reconnecting')"""
+
+GET_STATE = "SELECT state FROM live_streams WHERE id = $1"
 
 SET_PINNED = f"UPDATE live_streams SET pinned = $2 WHERE id = $1 RETURNING {STREAM_COLUMNS}"
 

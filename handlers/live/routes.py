@@ -29,7 +29,7 @@ from server.state import STATE
 routes = web.RouteTableDef()
 PLAYLIST = "application/vnd.apple.mpegurl"
 _RUNG = re.compile(r"^\d{2,4}p$")
-_FILE = re.compile(r"^(index\.m3u8|vod\.m3u8|init\.mp4|s(\d+)(?:\.(\d+))?\.m4s)$")
+_FILE = re.compile(r"^(index\.m3u8|vod\.m3u8|init\d*\.mp4|s(\d+)(?:\.(\d+))?\.m4s)$")
 WHIP_METHODS = "OPTIONS, POST"
 SESSION_METHODS = "OPTIONS, DELETE, PATCH"
 

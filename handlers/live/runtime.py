@@ -27,8 +27,8 @@ class Ingest:
     creator_id: str
     pipeline: LivePipeline
     session: WhipSession | None = None
-    grace_task: asyncio.Task | None = None
-    ending: bool = False
+    ending: bool = False  # stopping: the publisher dropped or the stream ends
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)  # the packager is closed
 
 
 @dataclass
@@ -38,6 +38,8 @@ class LiveRuntime:
     media_timeout: float = field(default_factory=lambda: _env("LIVE_MEDIA_TIMEOUT", 3.0))
     tick: float = field(default_factory=lambda: _env("LIVE_VIEWER_TICK", 2.0))
     lock_ttl: int = 15  # seconds; refreshed every few seconds while this process hosts it
+    # seconds a returning publisher waits for the previous host to save the stream's state
+    handover_wait: float = field(default_factory=lambda: _env("LIVE_HANDOVER_WAIT", 5.0))
     ingests: dict[str, Ingest] = field(default_factory=dict)
     # stream id -> user id -> this process's sids of that user in the room
     viewers: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(dict))
