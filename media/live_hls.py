@@ -279,7 +279,8 @@ class RenditionWriter:
         if self._frag0 is None and frag.has_video:
             self._frag0 = frag.start
         if self.current is None:
-            media_t = (self._v0 or 0.0) + frag.start - (self._frag0 or frag.start)
+            frag0 = frag.start if self._frag0 is None else self._frag0  # (0.0 is a start)
+            media_t = (self._v0 or 0.0) + frag.start - frag0
             self._seg_v = None  # (first video start, last video end) of this segment
             self.current = Segment(msn=self.msn, duration=0.0, uri=f"s{self.msn}.m4s",
                                    discontinuity=self.pending_discontinuity,

@@ -1,0 +1,81 @@
+"""The live packager without WebRTC or a server: frames in, LL-HLS files out."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from fractions import Fraction
+
+import av
+import numpy as np
+
+from media.live_hls import LivePipeline, PipelineConfig, close_orphaned_recording, parse_ladder
+
+
+def _pipeline(out, **kw) -> LivePipeline:
+    cfg = PipelineConfig(ladder=parse_ladder("180:250"), segment_seconds=1.0, window=2)
+    cfg.queue_size = 100_000  # pushed faster than real time: keep every frame
+    return LivePipeline(out, cfg, **kw)
+
+
+def _feed(p: LivePipeline, seconds: float, fps: int = 30) -> None:
+    img = np.zeros((270, 320), np.uint8)  # 320x180 yuv420p
+    for i in range(int(seconds * fps)):
+        img[:180, (i * 4) % 300:(i * 4) % 300 + 20] = 200
+        f = av.VideoFrame.from_ndarray(img, format="yuv420p")
+        f.pts, f.time_base = i * 3000, Fraction(1, 90000)
+        p.push_video(f)
+
+
+def _pdt(text: str) -> float:
+    m = re.search(r"#EXT-X-PROGRAM-DATE-TIME:(\S+)", text)
+    return datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
+
+
+def test_program_date_time_follows_the_sliding_window(tmp_path):
+    p = _pipeline(tmp_path)
+    _feed(p, 5.5)
+    p.stop(suspend=True)  # the playlist stays live
+    text = (tmp_path / "180p" / "index.m3u8").read_text()
+    seq = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
+    assert seq >= 3
+    # The first segment of the window starts `seq` seconds of media after the first frame.
+    assert abs(_pdt(text) - (p.t0_wall + seq)) < 0.05
+
+
+def test_a_suspended_stream_resumes_into_the_same_playlists_and_recording(tmp_path):
+    first = _pipeline(tmp_path)
+    _feed(first, 2.5)
+    first.stop(suspend=True)
+    live = (tmp_path / "180p" / "index.m3u8").read_text()
+    assert "#EXT-X-ENDLIST" not in live and "#EXT-X-PRELOAD-HINT" in live
+    assert "#EXT-X-ENDLIST" not in (tmp_path / "180p" / "vod.m3u8").read_text()
+    made_before = sorted(re.findall(r"^(s\d+)\.m4s$", live, re.M))
+
+    again = _pipeline(tmp_path, resume=True)  # (another process would do the same)
+    _feed(again, 2.5)
+    again.stop()
+    vod = (tmp_path / "180p" / "vod.m3u8").read_text()
+    uris = re.findall(r"^s(\d+)\.m4s$", vod, re.M)
+    assert [int(u) for u in uris] == list(range(len(uris)))  # one numbering, no reuse
+    assert len(uris) > len(made_before) + 1
+    before, after = vod.split("#EXT-X-DISCONTINUITY\n")
+    assert '#EXT-X-MAP:URI="init.mp4"' in before and after.startswith(
+        '#EXT-X-MAP:URI="init1.mp4"')
+    assert "#EXT-X-PLAYLIST-TYPE:VOD" in vod and vod.endswith("#EXT-X-ENDLIST\n")
+    assert not (tmp_path / "state.json").exists()
+    with av.open(str(tmp_path / "180p" / "vod.m3u8")) as c:
+        frames = sum(1 for _ in c.decode(video=0))
+    assert frames >= 140  # both halves play (5 s at 30 fps, less the cut at the drop)
+
+
+def test_a_stream_that_never_resumes_is_closed_by_whoever_ends_it(tmp_path):
+    p = _pipeline(tmp_path)
+    _feed(p, 2.5)
+    p.stop(suspend=True)
+    assert close_orphaned_recording(tmp_path)
+    live = (tmp_path / "180p" / "index.m3u8").read_text()
+    assert live.endswith("#EXT-X-ENDLIST\n") and "PRELOAD-HINT" not in live
+    assert "CAN-BLOCK-RELOAD" not in live
+    vod = (tmp_path / "180p" / "vod.m3u8").read_text()
+    assert vod.endswith("#EXT-X-ENDLIST\n") and "#EXT-X-PLAYLIST-TYPE:VOD" in vod
+    assert (tmp_path / "vod.m3u8").read_text().count("180p/vod.m3u8") == 1
