@@ -260,18 +260,6 @@ class RenditionWriter:
             _atomic_write(self.dir / self.init_uri, self.splitter.init)
         for frag in frags:
             self._add_fragment(frag)
-        vfrags = [f for f in frags if f.has_video]
-        if vfrags and self._key_at is not None and self._frag0 is not None:
-            # The muxer cuts a fragment right before a keyframe: once the fragment that ends
-            # at the keyframe is out, the segment is complete (no need to wait ~1 part for
-            # the keyframe's own fragment).
-            end = vfrags[-1].start - self._frag0 + vfrags[-1].duration
-            if abs(end - self._key_at) < 0.005:
-                self._key_at = None
-                if self.current is not None:
-                    self._finish_segment()
-            elif end > self._key_at:  # the keyframe's own fragment is out: already cut
-                self._key_at = None
 
     def _add_fragment(self, frag) -> None:
         if frag.keyframe and self.current is not None and self._seg_v is not None:
@@ -298,6 +286,18 @@ class RenditionWriter:
             self._seg_v = (v0, frag.start + frag.duration)
             # EXTINF from video decode times; audio-only fragments add nothing to it.
             self.current.duration = self._seg_v[1] - self._seg_v[0]
+        if frag.has_video and self._key_at is not None:
+            # The muxer cuts a fragment right before a forced keyframe: the fragment that
+            # ends there completes the segment (no need to wait ~1 part for the keyframe's
+            # own fragment). Closing it before the playlist is written means the preload
+            # hint never names a part of this segment that will not exist.
+            end = frag.start - self._frag0 + frag.duration
+            if abs(end - self._key_at) < 0.005:
+                self._key_at = None
+                self._finish_segment()
+                return
+            if end > self._key_at:  # the keyframe's own fragment is out: already cut
+                self._key_at = None
         self._write_live_playlist()
         self.notify(self.rung.name, (self.current.msn, idx))
 

@@ -79,3 +79,30 @@ def test_a_stream_that_never_resumes_is_closed_by_whoever_ends_it(tmp_path):
     vod = (tmp_path / "180p" / "vod.m3u8").read_text()
     assert vod.endswith("#EXT-X-ENDLIST\n") and "#EXT-X-PLAYLIST-TYPE:VOD" in vod
     assert (tmp_path / "vod.m3u8").read_text().count("180p/vod.m3u8") == 1
+
+
+def test_every_preload_hint_names_a_part_that_then_exists(tmp_path, monkeypatch):
+    """A player fetches the hinted part at once: a hint for a part that never comes (the
+    segment was cut at the keyframe instead) would stall it until the request times out."""
+    import media.live_hls as live_hls
+
+    written: list[tuple[str, bytes]] = []
+    real = live_hls._atomic_write
+
+    def recording_write(path, data):
+        written.append((path.name, data))
+        real(path, data)
+
+    monkeypatch.setattr(live_hls, "_atomic_write", recording_write)
+    p = _pipeline(tmp_path)
+    _feed(p, 4.5)
+    p.stop()
+    parts = {name for name, _ in written if re.fullmatch(r"s\d+\.\d+\.m4s", name)}
+    hints = {m for name, data in written if name == "index.m3u8"
+             for m in re.findall(r'PRELOAD-HINT:TYPE=PART,URI="([^"]+)"', data.decode())}
+    last = max(int(n) for n in re.findall(r"^s(\d+)\.m4s$",
+                                          (tmp_path / "180p" / "vod.m3u8").read_text(), re.M))
+    assert len(parts) >= 20 and hints
+    # (only the end of the stream, which cuts its last segment, leaves a hint unanswered)
+    missing = sorted(h for h in hints - parts if int(h[1:].split(".")[0]) < last)
+    assert not missing

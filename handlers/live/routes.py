@@ -196,9 +196,13 @@ async def hls_file(request: web.Request) -> web.StreamResponse:
         return await _media_playlist(request, state, stream, path, target)
     if not path.exists() and name.endswith(".m4s") and stream["state"] != "ended":
         # A preload hint (or a segment still being written): hold the request until it
-        # exists, as RFC 8216bis asks of a server that advertises EXT-X-PRELOAD-HINT.
+        # exists, as RFC 8216bis asks of a server that advertises EXT-X-PRELOAD-HINT —
+        # unless the playlist says it never will (its segment is complete without it).
         deadline = time.monotonic() + 3 * target
         while not path.exists() and time.monotonic() < deadline:
+            if m.group(3) is not None and _never_coming(path.parent / "index.m3u8",
+                                                        int(m.group(2))):
+                break
             if stream["id"] in rt.ingests:
                 ev = rt.progress_event(stream["id"])
                 if path.exists():
@@ -213,6 +217,14 @@ async def hls_file(request: web.Request) -> web.StreamResponse:
         return _playlist(request, path.read_text())
     return web.FileResponse(path, headers=_cors(request, {
         "Content-Type": ctype, "Cache-Control": "public, max-age=86400, immutable"}))
+
+
+def _never_coming(index, msn: int) -> bool:
+    """Is segment `msn` complete (so a part of it that does not exist never will)?"""
+    try:
+        return satisfied(position(index.read_text()), msn, None)
+    except FileNotFoundError:
+        return False
 
 
 async def _media_playlist(request, state, stream, path, target: float) -> web.Response:
