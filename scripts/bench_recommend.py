@@ -110,6 +110,12 @@ async def main(n_posts: int, n_users: int, pages: int, n_fresh: int,
         t = time.perf_counter()
         res = await indexing.do_index_posts(state)
         out["index_pass_new_posts_per_s"] = round(res["indexed"] / (time.perf_counter() - t), 1)
+        idle = []
+        for _ in range(5):  # the pass every serving process asks for every 5 s, nothing new
+            t = time.perf_counter()
+            await indexing.do_index_posts(state)
+            idle.append((time.perf_counter() - t) * 1000)
+        out["index_pass_idle_ms_median"] = round(statistics.median(idle), 1)
 
         # 3. users, candidate refresh (the job: one Qdrant query each), pages
         users = []
