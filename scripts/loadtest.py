@@ -6,6 +6,7 @@ Scenarios
   idle       hold --clients sockets for --duration seconds
   broadcast  --clients receivers; an admin announces --messages events to everyone
   chat       --clients/2 pairs DM each other across the nodes at --rate msgs/s in total
+             (each pair's DM is opened by one untimed message first)
   feed       --authors post at --rate posts/s in total; their online followers get feed:new
   live       a creator's stream; --clients viewers join; --chatters send live chat at --rate
 
@@ -23,6 +24,7 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import random
 import re
 import sys
 import time
@@ -99,6 +101,7 @@ class Stats:
         self.sent = 0
         self.received = 0
         self.lat: list[float] = []
+        self.sent_at: list[int] = []  # the send stamp of each latency sample, for the timeline
         self.errors: Counter = Counter()
         self.first_send = self.last_recv = None
         self.viewers = None
@@ -109,6 +112,7 @@ class Stats:
             t = now_ms()
             self.received += 1
             self.lat.append(t - int(m.group(1)))
+            self.sent_at.append(int(m.group(1)))
             self.last_recv = t
 
     def snapshot(self) -> dict:
@@ -181,9 +185,12 @@ async def _load_process(idx: int, plan: dict, q: mp.Queue, barrier) -> None:
                             st.errors[ack["error"]["code"]] += 1
                     except Exception as exc:
                         st.errors[f"join:{type(exc).__name__}"] += 1
-        await asyncio.to_thread(barrier.wait)
-        t_end = time.monotonic() + plan["duration"]
         senders = plan.get("senders", [])
+        if sc == "chat":
+            await open_conversations(socks, senders, st)
+        await asyncio.to_thread(barrier.wait)
+        q.put(("phase", idx, "start"))
+        t_end = time.monotonic() + plan["duration"]
         if sc == "idle":
             await asyncio.sleep(plan["duration"])
         elif senders:
@@ -195,7 +202,10 @@ async def _load_process(idx: int, plan: dict, q: mp.Queue, barrier) -> None:
                 if s is None:
                     return
                 n, gap = 0, (1.0 / per_sender if per_sender > 0 else 0)
-                nxt = time.monotonic()
+                # each sender starts at its own phase within its gap, so `--rate` arrives
+                # spread over each second rather than as one burst of every sender at once
+                nxt = time.monotonic() + random.uniform(0, gap)
+                await asyncio.sleep(max(0.0, nxt - time.monotonic()))
                 while time.monotonic() < t_end and (plan["messages"] <= 0 or n < plan["messages"]):
                     stamp = f"lt:{int(now_ms())}"
                     ev, payload = spec["event"], json.loads(
@@ -215,6 +225,7 @@ async def _load_process(idx: int, plan: dict, q: mp.Queue, barrier) -> None:
             await asyncio.gather(*(send_loop(spec) for spec in senders))
         else:
             await asyncio.sleep(plan["duration"])
+        q.put(("phase", idx, "end"))
         await asyncio.sleep(plan["drain"])  # let the last deliveries arrive
     finally:
         stop_progress.set()
@@ -222,10 +233,38 @@ async def _load_process(idx: int, plan: dict, q: mp.Queue, barrier) -> None:
         # close concurrently: one by one, 5,000 close handshakes outlast the run
         await asyncio.gather(*(s.close() for s in socks.values()), return_exceptions=True)
         await session.close()
-        q.put(("result", idx, {**st.snapshot(), "lat": st.lat, "connect_ms": st.connect_ms,
+        q.put(("result", idx, {**st.snapshot(), "lat": st.lat, "sent_at": st.sent_at, "connect_ms": st.connect_ms,
                                "errors_by_code": dict(st.errors), "first_send": st.first_send,
                                "last_recv": st.last_recv, "viewers": st.viewers,
                                "conn_window": [t_conn0, t_conn1]}))
+
+
+async def open_conversations(socks: dict, senders: list[dict], st: Stats,
+                             concurrency: int = 50) -> None:
+    """Chat set-up, not timed: each pair's first message creates its DM (`to`); the timed
+    messages then go to the conversation id from that ack, as an app does once it knows it.
+    A conversation's first message costs more (the DM is created); it is not the steady state
+    this scenario measures."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def open_one(spec):
+        s = socks.get(spec["key"])
+        if s is None:
+            return
+        async with gate:
+            try:
+                ack = await s.call("chat:send", {**spec["payload"], "client_id":
+                                                 spec["payload"]["client_id"] + "-open",
+                                                 "text": "salam"})
+            except Exception as exc:
+                st.errors[f"open:{type(exc).__name__}"] += 1
+                return
+        if isinstance(ack, dict) and ack.get("ok"):
+            payload = {k: v for k, v in spec["payload"].items() if k != "to"}
+            spec["payload"] = {**payload, "conversation_id": ack["data"]["conversation_id"]}
+        else:
+            st.errors[(ack or {}).get("error", {}).get("code", "bad_ack")] += 1
+    await asyncio.gather(*(open_one(spec) for spec in senders))
 
 
 def _process_main(idx, plan, q, barrier):
@@ -349,9 +388,19 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     for p in procs:
         p.start()
-    progress, results, peak_rss = {}, {}, Counter()
+    progress, results, peak_rss, phase = {}, {}, Counter(), {}
     held_rss: dict[int, int] = {}  # last RSS seen while every socket was connected
     cpu_full: dict[int, float] = {}  # CPU time when every socket had connected
+
+    def cpu_now() -> dict:
+        out = {}
+        for p in servers:
+            try:
+                out[p.pid] = sum(p.cpu_times()[:2])
+            except Exception:
+                pass
+        return out
+
     deadline = start + args.clients / args.ramp + args.duration + args.drain + 120
     while len(results) < args.procs and time.perf_counter() < deadline:
         try:
@@ -360,6 +409,8 @@ def main(argv=None) -> int:
             kind = None
         if kind == "progress":
             progress[idx] = data
+        elif kind == "phase":  # server CPU over the timed phase only (not minting or ramp)
+            phase.setdefault(data, {})[idx] = (time.perf_counter(), cpu_now())
         elif kind == "result":
             results[idx] = data
         for p in servers:
@@ -389,11 +440,25 @@ def main(argv=None) -> int:
     errors = Counter()
     for r in results.values():
         errors.update(r["errors_by_code"])
+    # p50/p99 per second of send time: warm-up, steady state and drain told apart
+    by_second: dict[int, list[float]] = {}
+    t_first = min((t for r in results.values() for t in r["sent_at"]), default=0)
+    for r in results.values():
+        for t, x in zip(r["sent_at"], r["lat"]):
+            by_second.setdefault(int((t - t_first) // 1000), []).append(x)
+    timeline = [{"second": k, "n": len(v), "p50": pct(v, 50), "p99": pct(v, 99)}
+                for k, v in sorted(by_second.items())]
     firsts = [r["first_send"] for r in results.values() if r["first_send"]]
     lasts = [r["last_recv"] for r in results.values() if r["last_recv"]]
     received = sum(r["received"] for r in results.values())
     span = (max(lasts) - min(firsts)) / 1000 if firsts and lasts else None
     connected = sum(r["connected"] for r in results.values())
+    send_cpu = {}
+    if phase.get("start") and phase.get("end"):
+        (t0, c0), (t1, c1) = min(phase["start"].values(), key=lambda x: x[0]), \
+            max(phase["end"].values(), key=lambda x: x[0])
+        send_cpu = {pid: round(100 * (c1[pid] - c0[pid]) / max(1e-9, t1 - t0), 1)
+                    for pid in c0 if pid in c1}
     summary = {
         "scenario": args.scenario, "nodes": len(args.url), "clients": args.clients,
         "load_procs": args.procs, "connected": connected,
@@ -405,10 +470,11 @@ def main(argv=None) -> int:
         "delivered_per_s": round(received / span, 1) if span else None,
         "latency_ms": {"p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99),
                        "max": pct(lat, 100)},
-        "errors": dict(errors), "wall_s": round(wall, 1),
+        "errors": dict(errors), "wall_s": round(wall, 1), "timeline": timeline,
         "viewers_seen": max((r["viewers"] or 0) for r in results.values()) if results else None,
         "servers": [{"pid": p.pid,
                      "cpu_percent": round(100 * (sum(p.cpu_times()[:2]) - cpu0[p.pid]) / wall, 1),
+                     "cpu_percent_timed_phase": send_cpu.get(p.pid),
                      "rss_mb": round(p.memory_info().rss / 2**20, 1),
                      "peak_rss_mb": round(peak_rss[p.pid] / 2**20, 1),
                      "rss_before_mb": round(rss0[p.pid] / 2**20, 1),
@@ -422,7 +488,10 @@ def main(argv=None) -> int:
         # server CPU spent from the start of the ramp until every socket was in (per connect)
         summary["server_cpu_ms_per_connect"] = round(
             1000 * sum(cpu_full[p] - cpu0[p] for p in cpu_full) / connected, 3)
-    print(json.dumps(summary, indent=2))
+    print(json.dumps({k: v for k, v in summary.items() if k != "timeline"}, indent=2))
+    if timeline:
+        print("per second of send time (s: n p50/p99 ms): " + "  ".join(
+            f"{b['second']}: {b['n']} {b['p50']:.0f}/{b['p99']:.0f}" for b in timeline))
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2))
     return 0 if not errors else 3
