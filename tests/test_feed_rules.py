@@ -103,7 +103,13 @@ async def test_a_post_carries_only_its_authors_own_video(live_app, make_user):
     hers = await uploaded_video(state, alice.id, "ready")
     ack = await b.call("feed:post", {"kind": "video", "body": "look", "media_id": hers})
     assert ack["error"]["code"] == "not_media_owner"
-    for unknown in (str(uuid.uuid4()), "media-123"):
+    her_stream = await state.db.fetchval(
+        "INSERT INTO live_streams (creator_id, key_hash) VALUES ($1::uuid, 'x') "
+        "RETURNING id::text", alice.id)
+    ack = await b.call("feed:post", {"kind": "video", "body": "look",
+                                     "media_id": f"live:{her_stream}"})  # her recording
+    assert ack["error"]["code"] == "not_media_owner"
+    for unknown in (str(uuid.uuid4()), "media-123", f"live:{uuid.uuid4()}"):
         ack = await b.call("feed:post", {"kind": "video", "body": "x", "media_id": unknown})
         assert ack["error"]["code"] == "media_not_found"
     broken = await uploaded_video(state, bob.id, "failed")
