@@ -1,14 +1,19 @@
 """Tips per second with the ledger invariants held (a benchmark, not a test).
 
-Each tip is the real `do_tip` action: the creator guard and `wallet_post` in one statement
-(idempotency key claimed, entries written, balances checked by PostgreSQL, committed), then
-the pushes (`notify` to the creator, `wallet:balance` to both, `wallet:tip` to the live room)
+Each tip is the real `do_tip` action: account ids resolved (cached per process), then the
+tip batcher (handlers/wallet/tip_batch.py) posts it with the tips in flight beside it in one
+`wallet_post_tips` statement and COMMIT (creator guard, idempotency key, balance checked
+under the wallet lock, transfer and entries written) and answers each tip after that commit;
+then the batch's pushes (`wallet:balance` to tippers and creators, `wallet:tip` and
+`live:tip` to the live room, one Redis round trip each) and the coalesced tip notifications,
 published through Redis exactly as a serving process does. After the run the invariants are
 checked: every transfer balances, cached balances equal the entries, nothing negative, and
-the number of tip transfers equals the number of tips acknowledged.
+the tip transfers stored are exactly the tips acknowledged, each once. Every fan tries the
+same number of tips and can afford about (1 - --overdraw) of them; the rest are refused.
 
-    python scripts/bench_tips.py --tips 20000 --procs 2 --concurrency 48
+    python scripts/bench_tips.py --tips 12000 --fans 1500 --procs 2 --concurrency 64
     python scripts/bench_tips.py --no-push      # the ledger alone
+    python scripts/bench_tips.py --batch-max 1  # no group commit: one statement per tip
 
 Stores: TEST_DATABASE_URL / TEST_REDIS_URL (defaults: 127.0.0.1). A throwaway schema is
 created and dropped.
@@ -30,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def _state(settings, pool_size: int, push: bool):
+def _state(settings, pool_size: int, push: bool, batch_max: int, in_flight: int):
     import redis.asyncio as aioredis
 
     from handlers.wallet.config import WalletConfig
@@ -56,7 +61,8 @@ def _state(settings, pool_size: int, push: bool):
                 async def emit_many(self, *a, **k):
                     return None
             st.emitter = Silent()
-        st.extras["wallet"] = WalletRuntime(WalletConfig(simulators=False))
+        st.extras["wallet"] = WalletRuntime(WalletConfig(
+            simulators=False, tip_batch_max=batch_max, tip_batches_in_flight=in_flight))
         return st
     return build()
 
@@ -89,7 +95,8 @@ async def _backend_pids(pool, n: int) -> list[int]:
             await pool.release(c)
 
 
-def _worker(settings, plan, concurrency: int, push: bool, out: mp.Queue) -> None:
+def _worker(settings, plan, concurrency: int, push: bool, batch_max: int, in_flight: int,
+            out: mp.Queue) -> None:
     import uvloop
 
     from handlers.wallet import actions, schemas as s
@@ -103,7 +110,7 @@ def _worker(settings, plan, concurrency: int, push: bool, out: mp.Queue) -> None
         # tips are written by the batcher (a connection or two); the pool also serves the
         # account look-ups and the tip notices
         pool_size = min(concurrency, 8)
-        st = await _state(settings, pool_size, push)
+        st = await _state(settings, pool_size, push, batch_max, in_flight)
         queue = list(plan)
         accepted, refused, lat = [], {}, []
 
@@ -207,6 +214,9 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=32, help="in-flight tips per process")
     ap.add_argument("--overdraw", type=float, default=0.1,
                     help="fraction of tips beyond what wallets hold (refused)")
+    ap.add_argument("--batch-max", type=int, default=256,
+                    help="tips per batch at most (1 = no group commit: a statement per tip)")
+    ap.add_argument("--in-flight", type=int, default=2, help="batches in flight per process")
     ap.add_argument("--no-push", action="store_true",
                     help="skip the Redis pushes and the stored notification (the ledger alone)")
     args = ap.parse_args()
@@ -229,7 +239,8 @@ def main() -> int:
         out = ctx.Queue()
         shares = [plan[i::args.procs] for i in range(args.procs)]
         procs = [ctx.Process(target=_worker, args=(settings, sh, args.concurrency,
-                                                    not args.no_push, out)) for sh in shares]
+                                                    not args.no_push, args.batch_max,
+                                                    args.in_flight, out)) for sh in shares]
         for p in procs:
             p.start()
         for _ in procs:
@@ -258,6 +269,7 @@ def main() -> int:
             "mean_batch": round(args.tips / max(1, sum(r["batches"] for r in results)), 1),
             "tips_per_second_if_2_idle_cores": round(2 * args.tips / (client_cpu + pg_cpu), 1),
             "procs": args.procs, "concurrency": args.concurrency, "push": not args.no_push,
+            "batch_max": args.batch_max, "in_flight": args.in_flight,
             "cores": os.cpu_count(), "load_avg": os.getloadavg(),
             "python": platform.python_version(),
             "invariants": rep}, indent=1, default=str))

@@ -149,7 +149,10 @@ def tip_batcher(state: AppState) -> TipBatcher:
     if tb is None:
         async def pushes(orders: list[TipOrder], outcomes: list) -> None:
             await _push_committed_tips(state, orders, outcomes)
-        tb = state.extras["wallet_tip_batcher"] = TipBatcher(state.db, pushes)
+        cfg = runtime(state).config
+        tb = state.extras["wallet_tip_batcher"] = TipBatcher(
+            state.db, pushes, max_batch=cfg.tip_batch_max,
+            max_inflight=cfg.tip_batches_in_flight)
     return tb
 
 

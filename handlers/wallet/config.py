@@ -29,6 +29,8 @@ class WalletConfig:
     daily_cashout_limit: int = 2_000_000  # 20,000 EGP
     period_days: int = 30                 # subscription period
     grace_days: int = 3
+    tip_batch_max: int = 256              # tips posted per statement and COMMIT at most
+    tip_batches_in_flight: int = 2        # per process: one commits while the next is written
     simulators: bool = True               # start local provider simulators in this process
     fawry_base_url: str | None = None
     fawry_merchant_code: str = SIM_FAWRY_MERCHANT
@@ -60,6 +62,9 @@ class WalletConfig:
             min_cashout=num("WALLET_MIN_CASHOUT", d.min_cashout),
             daily_cashout_limit=num("WALLET_DAILY_CASHOUT_LIMIT", d.daily_cashout_limit),
             grace_days=num("WALLET_GRACE_DAYS", d.grace_days),
+            tip_batch_max=max(1, num("WALLET_TIP_BATCH_MAX", d.tip_batch_max)),
+            tip_batches_in_flight=max(1, num("WALLET_TIP_BATCHES_IN_FLIGHT",
+                                             d.tip_batches_in_flight)),
             simulators=e("WALLET_SIMULATORS", sims_default).lower() in ("1", "true", "yes"),
             fawry_base_url=e("FAWRY_BASE_URL") or None,
             fawry_merchant_code=e("FAWRY_MERCHANT_CODE", d.fawry_merchant_code),
