@@ -1,7 +1,11 @@
 """Scheduled wallet jobs, for `python -m server worker` (or the CLI commands beside them)."""
 from __future__ import annotations
 
+import structlog
+
 from handlers.wallet import actions as a
+
+log = structlog.get_logger("wallet")
 
 
 async def renew_subscriptions(state, payload: dict | None = None) -> dict:
@@ -19,7 +23,11 @@ async def reconcile(state, payload: dict | None = None) -> dict:
     if not rt.providers:  # a worker process: adapters are built on first use
         await rt.start()
     days = int((payload or {}).get("days", 7))
-    return {"mismatches": await a.do_reconcile(state, days)}
+    mismatches = await a.do_reconcile(state, days)
+    for m in mismatches:  # the report: each disagreement is a warning in the worker's log
+        log.warning("wallet_reconcile_mismatch", **m)
+    log.info("wallet_reconciled", days=days, mismatches=len(mismatches))
+    return {"mismatches": mismatches}
 
 
 JOBS = {"wallet.renew_subscriptions": renew_subscriptions,

@@ -21,7 +21,10 @@ async def startup(state: AppState) -> None:
         state.spawn(_expire_loop(state, every))
     renew = float(os.environ.get("WALLET_RENEW_EVERY", 600))
     if renew > 0:
-        state.spawn(_schedule_renewals(state, renew))
+        state.spawn(_schedule(state, "wallet.renew_subscriptions", renew))
+    reconcile = float(os.environ.get("WALLET_RECONCILE_EVERY", 3600))
+    if reconcile > 0:
+        state.spawn(_schedule(state, "wallet.reconcile", reconcile))
 
 
 async def shutdown(state: AppState) -> None:
@@ -49,17 +52,16 @@ async def _expire_loop(state: AppState, every: float) -> None:
             log.exception("topup_expiry_failed")
 
 
-async def _schedule_renewals(state: AppState, every: float) -> None:
-    """Every serving process offers the renewal job to the worker queue; the unique key keeps
-    one pending at a time, and renewals are idempotent per subscription and period anyway."""
+async def _schedule(state: AppState, job: str, every: float) -> None:
+    """Every serving process offers the job (renewals, reconciliation) to the worker queue;
+    the unique key keeps one pending at a time, and both jobs are idempotent anyway."""
     from server.jobs import enqueue
 
     while True:
         await asyncio.sleep(every)
         try:
-            await enqueue(state, "wallet.renew_subscriptions", {},
-                          unique_key="wallet.renew_subscriptions")
+            await enqueue(state, job, {}, unique_key=job)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("renewal_enqueue_failed")
+            log.exception("wallet_job_enqueue_failed", job=job)
