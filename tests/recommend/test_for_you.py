@@ -260,3 +260,20 @@ async def test_a_lost_qdrant_folder_is_refilled_from_postgresql(world, live):
 
     hits = await vector_index(state).search_posts(interest_vector("travel"), limit=10)
     assert sum(topic_of[h.post_id] == "travel" for h in hits) >= 8
+
+
+async def test_reactions_lift_a_post_in_trending_before_the_minutely_rescore(world, live,
+                                                                            make_user):
+    state = world["state"]
+    key = keys.trending_key(state, "all", None)
+    ranked = [m.decode() for m in await state.redis.zrange(key, 0, -1)]  # lowest first
+    post = ranked[0]
+    before_score = await state.redis.zscore(key, post)
+    for _ in range(3):
+        fan = await make_user()
+        sock = await fan.connect(live.url)
+        await sock.ok("interactions:react", {"target_id": post, "kind": "like"})
+        await sock.ok("interactions:comment", {"post_id": post, "body": "gamed gedan"})
+    await run_recommend_jobs(state)  # no full rescore: that runs once a minute
+    assert await state.redis.zscore(key, post) > before_score
+    assert await state.redis.zrevrank(key, post) < len(ranked) - 1
