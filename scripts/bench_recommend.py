@@ -39,7 +39,8 @@ def pct(xs, p):
 
 
 async def main(n_posts: int, n_users: int, pages: int, n_fresh: int,
-               profile: str | None = None, explain: bool = False) -> dict:
+               profile: str | None = None, explain: bool = False,
+               socket_pages: int = 200) -> dict:
     from tests.conftest import LiveApp
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-rec-"))
@@ -159,6 +160,9 @@ async def main(n_posts: int, n_users: int, pages: int, n_fresh: int,
         out["page_next_ms_p50_p99"] = [round(pct(nxt, 50), 1), round(pct(nxt, 99), 1)]
         out["page_first_ms_mean"] = round(statistics.mean(first), 1)
         out["page_first_stages_ms_p50_p99"] = await page_stages(state, users)
+        if socket_pages:
+            lat = await socket_round_trips(app, socket_pages)
+            out["socket_page_first_ms_p50_p99"] = [round(pct(lat, 50), 1), round(pct(lat, 99), 1)]
         if explain:
             ids = await actions._gather_candidates(state, users[0], [], "C", [])
             plan = await state.db.fetch("EXPLAIN (ANALYZE, BUFFERS) " + q.HYDRATE, ids, users[0])
@@ -172,6 +176,27 @@ async def main(n_posts: int, n_users: int, pages: int, n_fresh: int,
         await app.stop()
         await drop_test_stores(settings)
     return out
+
+
+async def socket_round_trips(app, pages: int, n_users: int = 20) -> list[float]:
+    """`feed:for_you` acks over Socket.IO (client and server in this one process)."""
+    from tests.conftest import insert_test_user
+
+    state, topics, clients = app.state, sorted(TOPIC_POSTS), []
+    for i in range(n_users):
+        async with state.db.acquire() as conn:
+            user = await insert_test_user(conn, state.keys, f"sock{i}")
+        await actions.do_set_interests(state, user.id, random.Random(i).sample(topics, 2), "C")
+        await indexing.do_refresh_candidates(state, user.id)
+        clients.append(await user.connect(app.url))
+    lat = []
+    for k in range(pages):
+        t = time.perf_counter()
+        await clients[k % n_users].ok("feed:for_you", {"limit": 20})
+        lat.append((time.perf_counter() - t) * 1000)
+    for c in clients:
+        await c.close()
+    return lat
 
 
 async def page_stages(state, users: list[str]) -> dict:
@@ -214,6 +239,8 @@ if __name__ == "__main__":
     ap.add_argument("--fresh", type=int, default=1024, help="real-text posts indexed at the end")
     ap.add_argument("--profile", help="write a cProfile of the page loop here")
     ap.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the hydrate query")
+    ap.add_argument("--socket-pages", type=int, default=200,
+                    help="first pages asked over Socket.IO at the end (0: none)")
     a = ap.parse_args()
     print(json.dumps(asyncio.run(main(a.posts, a.users, a.pages, a.fresh, a.profile,
-                                      a.explain)), indent=1))
+                                      a.explain, a.socket_pages)), indent=1))
