@@ -39,7 +39,10 @@ from server.privacy import holds_personal_data
 from server.state import AppState
 
 STORY_TTL = timedelta(hours=24)
-VISIBILITIES = ("public", "followers", "subscribers")
+# Visibility changes that take a post (or its content) away from some who could read it:
+# followers-only hides it from everyone else; subscribers-only locks it for non-subscribers.
+NARROWING = {("public", "followers"), ("subscribers", "followers"),
+             ("public", "subscribers"), ("followers", "subscribers")}
 
 
 class NewPost(msgspec.Struct, forbid_unknown_fields=True):
@@ -224,8 +227,7 @@ async def do_edit_post(state: AppState, user: str, req: EditPost) -> dict:
         await tx.conn.execute(q.EDIT_POST, post_id, req.body, req.visibility, held)
         row = await tx.conn.fetchrow(q.GET_POST, user, now(state), post_id)
     post = post_json(row)
-    was = VISIBILITIES.index(old["visibility"]) if old["visibility"] in VISIBILITIES else 0
-    narrowed = req.visibility is not None and VISIBILITIES.index(req.visibility) > was
+    narrowed = (old["visibility"], req.visibility) in NARROWING
     if held and old["status"] == "published":
         await schedule_retract(state, post_id)  # gone for everyone but its author
         await do_hold_for_review(state, target_type="post", target_id=post_id,
