@@ -26,7 +26,7 @@ from handlers.feed.clock import now
 from handlers.feed.fanout_actions import fanout_mode, schedule_fanout, schedule_retract
 from handlers.feed.posts import (NotCircleMember, PostNotFound, broadcast_view, check_uuid,
                                  post_json)
-from handlers.feed.reads import check_can_view_post, get_post, pg_floor  # noqa: F401 (API)
+from handlers.feed.reads import check_can_view_post, pg_floor
 from handlers.moderation.actions import do_hold_for_review
 from handlers.moderation.gate import moderate_text
 from handlers.moderation.targets import Target, register_target
