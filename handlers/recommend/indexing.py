@@ -90,6 +90,7 @@ async def do_rebuild_index(state: AppState, batch: int = 5000) -> int:
     while True:
         rows = await state.db.fetch(q.INDEXED_POSTS_PAGE, after, batch)
         if not rows:
+            await index.freeze_loaded_points()
             return done
         mat = np.frombuffer(b"".join(r["vec"] for r in rows), dtype=np.float32).reshape(
             len(rows), -1)
