@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -199,9 +200,11 @@ def _freeze_loaded_points() -> None:
     objects), and each full garbage collection walks them all: ~200 ms pauses in 1–2 % of
     candidate refreshes at 100k posts. Moving what is loaded now into the permanent
     generation (gc.freeze) takes them out of those walks (refresh p99 215 → 34 ms). Points
-    added later are collected as usual; the next open or rebuild freezes them too."""
-    gc.collect()
-    gc.freeze()
+    added later are collected as usual; the next open or rebuild freezes them too.
+    GC_TUNING=0 turns it off, as it does `python -m server serve`'s own freeze."""
+    if os.environ.get("GC_TUNING", "1") != "0":
+        gc.collect()
+        gc.freeze()
 
 
 def _local_nearest(client: "QdrantClient", collection: str, query32: np.ndarray,
