@@ -388,4 +388,6 @@ def satisfied(pos: tuple[int, int], msn: int, part: int | None) -> bool:
         return have_msn > msn or (have_msn == msn and have_part == -1)
     if have_msn > msn:
         return True
-    return have_msn == msn and have_part >= part
+    # A complete segment holds every part it will ever have: answer now, not when the next
+    # segment's first part appears (a viewer at the live edge would lose a part time).
+    return have_msn == msn and (have_part == -1 or have_part >= part)

@@ -70,6 +70,9 @@ def test_playlist_position_and_blocking_conditions():
     assert position(text) == (7, 1)
     assert satisfied((7, 1), 7, 1) and satisfied((7, 1), 6, None)
     assert not satisfied((7, 1), 7, 2) and not satisfied((7, 1), 7, None)
+    # segment 7 complete: a request for its last part is answered now
+    assert satisfied((7, -1), 7, 4) and satisfied((7, -1), 7, None)
+    assert not satisfied((7, -1), 8, 0)
     ended = render_media_playlist(target=1.0, part_target=0.2, media_sequence=4,
                                   discontinuity_sequence=0, segments=segs, current=None,
                                   next_part_uri=None, ended=True)
