@@ -153,3 +153,47 @@ async def test_a_publisher_that_drops_resumes_on_another_process_into_the_same_p
     # the recording plays through the reconnect: frames from both publishers decode
     frames = await asyncio.to_thread(_decode_all, f"{a.url}/v1/live/{sid}/hls/360p/vod.m3u8")
     assert frames > seconds_before * 30 + 5
+
+
+async def test_ending_a_stream_from_another_process_leaves_one_clean_recording(
+        server_procs, make_user, settings):
+    """The publisher's DELETE (or the creator's live:end) may reach a process that does not
+    host the ingest: the stream ends, and the host closes the recording it is writing."""
+    import aiohttp
+
+    configure_ice_host_addresses("127.0.0.1")
+    a, b = await server_procs(2, **ENV)
+    creator = await make_user("creator")
+    cs = await creator.connect(b.url)
+    made = await cs.ok("live:create", {"title": "akher el lail"})
+    sid = made["stream"]["id"]
+    await cs.ok("live:join", {"stream_id": sid})
+    pub = WhipPublisher(a.url, made["whip_url"], made["stream_key"])
+    assert await pub.start() == 201
+    try:
+        st = await cs.next("live:state", timeout=20)
+        while not st.get("playable"):
+            st = await cs.next("live:state", timeout=20)
+        await asyncio.sleep(1.5)
+        async with aiohttp.ClientSession() as http:
+            async with http.delete(b.url + pub.location,
+                                   headers={"Authorization": f"Bearer {made['stream_key']}"}
+                                   ) as r:
+                assert r.status == 200
+        st = await cs.next("live:state", timeout=20)
+        while st["state"] != "ended":
+            st = await cs.next("live:state", timeout=20)
+        assert st["reason"] == "publisher_hung_up"
+        assert st["vod_url"] == f"/v1/live/{sid}/hls/vod.m3u8"
+        vod = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            vod = await _text(f"{b.url}/v1/live/{sid}/hls/360p/vod.m3u8")
+            if "#EXT-X-ENDLIST" in vod and await _text(f"{b.url}/v1/live/{sid}/hls/vod.m3u8"):
+                break
+            await asyncio.sleep(0.3)
+        assert vod.count("#EXT-X-ENDLIST") == 1 and vod.rstrip().endswith("#EXT-X-ENDLIST")
+        live = (settings.media_root / "live" / sid / "360p" / "index.m3u8").read_text()
+        assert live.rstrip().endswith("#EXT-X-ENDLIST")
+    finally:
+        await pub.stop(hang_up=False)

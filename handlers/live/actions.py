@@ -64,6 +64,11 @@ def _pub_key(state: AppState, stream_id: str) -> str:
     return state.key("live", "pub", stream_id)
 
 
+def _session_key(state: AppState, stream_id: str) -> str:
+    """The current WHIP session id: its DELETE may reach any process."""
+    return state.key("live", "session", stream_id)
+
+
 def _grace_key(state: AppState, stream_id: str) -> str:
     """Exists while a reconnecting stream waits for its publisher."""
     return state.key("live", "grace", stream_id)
@@ -180,7 +185,10 @@ async def do_start_publishing(state: AppState, stream: dict, offer_sdp: str) -> 
         await _drop_ingest(state, ing, suspend=True)
         raise AppError("unsupported_offer", str(exc), status=422) from None
     ing.session = session
-    await state.redis.delete(_grace_key(state, sid_))
+    pipe = state.redis.pipeline(transaction=False)
+    pipe.delete(_grace_key(state, sid_))
+    pipe.set(_session_key(state, sid_), session.id, ex=86400)
+    await pipe.execute()
     async with transaction(state.db, state.emitter) as tx:
         row = await tx.conn.fetchrow(q.SET_LIVE, sid_)
         if row is not None:
@@ -266,7 +274,10 @@ async def do_publisher_gone(state: AppState, stream_id: str, reason: str) -> Non
     session, ing.session = ing.session, None
     if session is not None:
         await session.close()
-    await state.redis.set(_grace_key(state, stream_id), rt.node, px=int(rt.grace * 1000))
+    pipe = state.redis.pipeline(transaction=False)
+    pipe.set(_grace_key(state, stream_id), rt.node, px=int(rt.grace * 1000))
+    pipe.delete(_session_key(state, stream_id))
+    await pipe.execute()
     async with transaction(state.db, state.emitter) as tx:
         row = await tx.conn.fetchrow(q.SET_RECONNECTING, stream_id)
         if row is not None:
@@ -297,11 +308,23 @@ async def _end_unhosted(state: AppState, stream_id: str, reason: str) -> None:
         await _unlock(state, stream_id)
 
 
-async def check_whip_session(state: AppState, stream: dict, session_id: str) -> Ingest:
+async def check_whip_session(state: AppState, stream: dict, session_id: str) -> None:
+    """The session exists, hosted here or by another process (a load balancer may send the
+    publisher's DELETE anywhere)."""
     ing = runtime(state).ingests.get(stream["id"])
-    if ing is None or ing.session is None or ing.session.id != session_id:
-        raise NotFound("No such WHIP session here", code="session_not_found")
-    return ing
+    if ing is not None and ing.session is not None and ing.session.id == session_id:
+        return
+    current = await state.redis.get(_session_key(state, stream["id"]))
+    if current is None or current.decode() != session_id:
+        raise NotFound("No such WHIP session", code="session_not_found")
+
+
+async def _hosted_elsewhere(state: AppState, stream_id: str) -> bool:
+    rt = runtime(state)
+    if stream_id in rt.ingests:
+        return False
+    owner = await state.redis.get(_pub_key(state, stream_id))
+    return owner is not None and owner != rt.node.encode()
 
 
 async def _stop_local_ingest(state: AppState, stream_id: str) -> None:
@@ -323,9 +346,15 @@ async def do_end_stream(state: AppState, stream_id: str, reason: str) -> dict | 
     ENDLIST, path stored on the row), tell the room. Returns the row, None if already ended.
     A process hosting a stream that another process ended notices on its heartbeat."""
     await _stop_local_ingest(state, stream_id)
+    await state.redis.delete(_session_key(state, stream_id))
     out = stream_dir(state, stream_id)
     vod_path = None
-    if (out / "vod.m3u8").exists() or close_orphaned_recording(out):
+    if await _hosted_elsewhere(state, stream_id):
+        # Its host still writes the files: it closes them when its heartbeat sees the row
+        # ended (closing them here would leave segments after the ENDLIST).
+        if any(out.glob("*/vod.m3u8")):
+            vod_path = f"live/{stream_id}/vod.m3u8"
+    elif (out / "vod.m3u8").exists() or close_orphaned_recording(out):
         vod_path = f"live/{stream_id}/vod.m3u8"
     async with transaction(state.db, state.emitter) as tx:
         row = await tx.conn.fetchrow(q.SET_ENDED, stream_id, reason, vod_path)
