@@ -4,6 +4,7 @@ from __future__ import annotations
 import msgspec
 
 from handlers.live import actions as a
+from handlers.live import ingest_actions as ingest
 from server.errors import ok
 from server.payloads import decode
 from server.sockets import SocketContext, on, on_disconnect
@@ -110,8 +111,8 @@ async def on_remove(ctx: SocketContext, data: dict | None) -> dict:
 @on("live:end")
 async def on_end(ctx: SocketContext, data: dict | None) -> dict:
     req = decode(StreamRef, data)
-    stream = await a.check_end_stream(ctx.state, ctx.user_id, ctx.role, req.stream_id)
-    return ok(await a.do_end_stream(ctx.state, stream["id"], "ended_by_creator"))
+    stream = await ingest.check_end_stream(ctx.state, ctx.user_id, ctx.role, req.stream_id)
+    return ok(await ingest.do_end_stream(ctx.state, stream["id"], "ended_by_creator"))
 
 
 @on_disconnect

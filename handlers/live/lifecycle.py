@@ -7,6 +7,7 @@ import asyncio
 import structlog
 
 from handlers.live import actions as a
+from handlers.live import ingest_actions as ingest
 from handlers.live.runtime import runtime
 from media.whip import configure_ice_host_addresses
 from server.state import AppState
@@ -30,9 +31,9 @@ async def startup(state: AppState) -> None:
     configure_ice_host_addresses()
     rt = runtime(state)
     rt.loop = asyncio.get_running_loop()
-    state.spawn(_every(3.0, a.do_heartbeat, state, "heartbeat"))
+    state.spawn(_every(3.0, ingest.do_heartbeat, state, "heartbeat"))
     state.spawn(_every(rt.tick, a.do_viewer_tick, state, "viewers"))
 
 
 async def shutdown(state: AppState) -> None:
-    await a.do_end_local_streams(state, "server_restart")
+    await ingest.do_end_local_streams(state, "server_restart")

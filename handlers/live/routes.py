@@ -19,6 +19,7 @@ import msgspec
 from aiohttp import web
 
 from handlers.live import actions as a
+from handlers.live import ingest_actions as ingest
 from handlers.live.access import can_watch
 from handlers.live.runtime import runtime, stream_dir
 from media.llhls import position, satisfied
@@ -91,7 +92,7 @@ async def whip_options(request: web.Request) -> web.Response:
 @routes.post("/v1/live/{id}/whip")
 async def whip_publish(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    stream = await a.check_publisher(state, request.match_info["id"],
+    stream = await ingest.check_publisher(state, request.match_info["id"],
                                      request.headers.get("Authorization"))
     if request.content_type != "application/sdp":
         raise AppError("unsupported_media_type", "WHIP offers are application/sdp",
@@ -99,7 +100,7 @@ async def whip_publish(request: web.Request) -> web.Response:
     offer = await request.text()
     if not offer.strip():
         raise BadRequest("Empty SDP offer", code="invalid_offer")
-    session_id, answer = await a.do_start_publishing(state, stream, offer)
+    session_id, answer = await ingest.do_start_publishing(state, stream, offer)
     location = f"/v1/live/{stream['id']}/whip/{session_id}"
     return web.Response(status=201, text=answer, content_type="application/sdp",
                         headers=_cors(request, {"Location": location,
@@ -125,10 +126,10 @@ async def whip_patch(request: web.Request) -> web.Response:
 async def whip_delete(request: web.Request) -> web.Response:
     """The publisher hangs up: the stream ends and its recording is closed."""
     state = request.app[STATE]
-    stream = await a.check_publisher(state, request.match_info["id"],
+    stream = await ingest.check_publisher(state, request.match_info["id"],
                                      request.headers.get("Authorization"))
-    await a.check_whip_session(state, stream, request.match_info["session"])
-    await a.do_end_stream(state, stream["id"], "publisher_hung_up")
+    await ingest.check_whip_session(state, stream, request.match_info["session"])
+    await ingest.do_end_stream(state, stream["id"], "publisher_hung_up")
     return web.Response(status=200, headers=_cors(request, methods=SESSION_METHODS))
 
 
