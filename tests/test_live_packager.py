@@ -84,7 +84,7 @@ def test_a_stream_that_never_resumes_is_closed_by_whoever_ends_it(tmp_path):
 def test_every_preload_hint_names_a_part_that_then_exists(tmp_path, monkeypatch):
     """A player fetches the hinted part at once: a hint for a part that never comes (the
     segment was cut at the keyframe instead) would stall it until the request times out."""
-    import media.live_hls as live_hls
+    import media.live_rendition as live_hls
 
     written: list[tuple[str, bytes]] = []
     real = live_hls._atomic_write
