@@ -51,9 +51,10 @@ class PresenceWrites:
         return [None] * len(sockets)
 
     async def _emit(self, changes: list[Change | None]) -> None:
-        changes = [c for c in changes if c is not None]
-        for i in range(0, len(changes), 64):  # a few at a time, not one round trip each
-            await asyncio.gather(*(emit_changes(self.state, [c]) for c in changes[i:i + 64]))
+        items = [("presence:update", c.after.as_event(), presence_room(c.after.user_id))
+                 for c in changes if c is not None]
+        if items:  # the batch's pushes in one round trip
+            await self.state.emitter.emit_many(items)
 
 
 def presence_writes(state: AppState) -> PresenceWrites:
