@@ -303,3 +303,72 @@ async def test_a_websocket_that_answers_pings_stays_and_one_that_stops_is_cut(
         assert frames and frames[0] == "2" and frames[-1] == "1"
     finally:
         await ws.close()
+
+
+async def _raw_websocket(app: LiveApp):
+    """A websocket by hand (masked frames, fragments, control frames at will)."""
+    import base64
+    import os
+
+    reader, writer = await asyncio.open_connection("127.0.0.1", app.port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                  f"Host: 127.0.0.1:{app.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 101")
+
+    def send(payload: bytes, opcode: int, fin: bool = True) -> None:
+        mask = os.urandom(4)
+        n = len(payload)
+        size = bytes((0x80 | n,)) if n < 126 else bytes((0x80 | 126,)) + n.to_bytes(2, "big")
+        writer.write(bytes(((0x80 if fin else 0) | opcode,)) + size + mask
+                     + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    async def receive() -> tuple[int, bytes]:
+        b0, b1 = await asyncio.wait_for(reader.readexactly(2), 5)
+        n = b1 & 0x7F
+        if n == 126:
+            n = int.from_bytes(await reader.readexactly(2), "big")
+        return b0 & 0x0F, await reader.readexactly(n)
+
+    return writer, send, receive
+
+
+async def test_websocket_frames_fragments_pings_and_close_from_the_client(app, make_user):
+    """After the handshake our own protocol object reads the websocket (wsconn.py): a message
+    sent in fragments arrives whole, a websocket ping is answered, a close frame is echoed."""
+    alice = await make_user()
+    writer, send, receive = await _raw_websocket(app)
+    try:
+        op, data = await receive()
+        assert op == 0x1 and data.startswith(b"0{")
+        connect = b"40" + json.dumps({"token": alice.token}).encode()
+        send(connect[:10], 0x1, fin=False)
+        send(b"", 0x9)  # a ping between the fragments is allowed
+        send(connect[10:20], 0x0, fin=False)
+        send(connect[20:], 0x0)
+        assert await receive() == (0xA, b"")  # pong
+        op, data = await receive()
+        assert op == 0x1 and data.startswith(b"40{")
+        send(b'421["system:ping",{}]', 0x1)
+        op, data = await receive()
+        assert data.startswith(b"431[")
+        send(b"\x03\xe8", 0x8)  # close, 1000
+        assert await receive() == (0x8, b"\x03\xe8")
+    finally:
+        writer.close()
+
+
+async def test_a_message_over_the_size_limit_closes_with_1009(settings, make_user):
+    small = await LiveApp(settings.with_(max_payload_bytes=1000)).start()
+    try:
+        writer, send, receive = await _raw_websocket(small)
+        try:
+            assert (await receive())[0] == 0x1  # OPEN
+            send(b"4" + b"x" * 2000, 0x1)
+            assert await receive() == (0x8, (1009).to_bytes(2, "big"))
+        finally:
+            writer.close()
+    finally:
+        await small.stop()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -28,6 +29,7 @@ from server.engine.frames import TEXT, ws_frame
 if TYPE_CHECKING:
     from server.engine.eio import EngineSocket
 
+log = logging.getLogger("sawt.engine")
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 CLOSE_NORMAL, CLOSE_PROTOCOL, CLOSE_BAD_DATA, CLOSE_TOO_BIG = 1000, 1002, 1007, 1009
@@ -201,8 +203,13 @@ class WebSocketConn(asyncio.Protocol):
         try:
             while self.inbox and not sock.closed:
                 inbox, self.inbox = self.inbox, None
-                for i, message in enumerate(inbox):
-                    if not await sock.receive_encoded(message):
+                for message in inbox:
+                    try:
+                        valid = await sock.receive_encoded(message)
+                    except Exception:
+                        log.exception("engine.io message handling failed: %s", sock.sid)
+                        continue
+                    if not valid:
                         self.inbox = None
                         self.fail(CLOSE_PROTOCOL)
                         return
