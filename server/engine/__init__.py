@@ -17,6 +17,12 @@ diff those upstream methods and re-apply. What the layer changes, and why:
   checks its local recipients before decoding anything, encodes the packet and builds the
   websocket frame once, and writes that frame to every recipient in one loop.
 - `recovery.RecoveryStore`: sessions of disconnected sockets and the missed-packet query.
+- `wsconn.WebSocketConn`: after the websocket handshake the connection leaves aiohttp
+  (`transport.set_protocol`) for a small frame reader. It relies on aiohttp 3.14 internals:
+  `RequestHandler._message_tail` (bytes after the upgrade request) and detaching by setting
+  `protocol.transport = None` before `protocol.connection_lost(None)`; re-check both when
+  upgrading aiohttp (tests/test_engine_protocol.py covers the behaviour).
+- `heartbeat.Heartbeats`: every socket's ping/pong timing on one timer.
 """
 from server.engine.eio import EngineServer, EngineSocket
 from server.engine.manager import RedisManager
