@@ -7,6 +7,7 @@ import asyncpg
 
 from handlers.moderation.actions import do_hold_for_review
 from handlers.moderation.gate import moderate_text
+from tests.support.clients import SocketClient
 
 
 async def _conn(settings):
@@ -160,6 +161,9 @@ async def test_suspension_signs_the_author_out_and_only_staff_work_the_queue(
             break
         await asyncio.sleep(0.1)
     assert not a.sio.connected
+    # the same access token cannot come back while the suspension stands
+    refused = await SocketClient(live_app.url, author.token).try_connect()
+    assert refused is not None and refused["data"]["code"] == "session_revoked"
     audit = await _fetchval(settings, "SELECT count(*) FROM pdpl_audit WHERE action = "
                                       "'mod_decide' AND subject_id = $1::uuid", author.id)
     assert audit == 1
