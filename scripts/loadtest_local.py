@@ -36,6 +36,10 @@ async def main() -> int:
     ap.add_argument("--nodes", type=int, default=2)
     ap.add_argument("--env", action="append", default=[], help="K=V for the servers")
     ap.add_argument("--profile", help="directory for py-spy profiles of each server")
+    ap.add_argument("--profile-after", type=float, default=0,
+                    help="start profiling this many seconds after the load starts")
+    ap.add_argument("--profile-for", type=float, default=0,
+                    help="profile for this many seconds (default: the whole run)")
     ap.add_argument("load", nargs=argparse.REMAINDER, help="-- then the loadtest arguments")
     args = ap.parse_args()
     load = args.load[1:] if args.load[:1] == ["--"] else args.load
@@ -51,24 +55,27 @@ async def main() -> int:
         # one at a time: each runs the migrations on start
         for p in procs:
             await p.start_ready()
-        if args.profile:
-            out = Path(args.profile)
-            out.mkdir(parents=True, exist_ok=True)
-            for i, p in enumerate(procs):
-                for fmt, ext in (("speedscope", "json"), ("flamegraph", "svg")):
-                    spies.append(subprocess.Popen(
-                        [str(PY_SPY), "record", "--pid", str(p.proc.pid), "--rate", "50",
-                         "--format", fmt, "-o", str(out / f"node{i}.{ext}")],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         env = {**os.environ, **settings_env(settings), "PYTHONPATH": str(ROOT)}
         cmd = [sys.executable, "-m", "scripts.loadtest", *load]
         for p in procs:
             cmd += ["--url", p.url]
-        run = await asyncio.to_thread(subprocess.run, cmd, cwd=ROOT, env=env)
-        return run.returncode
+        run = asyncio.create_task(asyncio.to_thread(subprocess.run, cmd, cwd=ROOT, env=env))
+        if args.profile:
+            await asyncio.sleep(args.profile_after)
+            out = Path(args.profile)
+            out.mkdir(parents=True, exist_ok=True)
+            span = ["--duration", str(int(args.profile_for))] if args.profile_for else []
+            for i, p in enumerate(procs):
+                for fmt, ext in (("speedscope", "json"), ("flamegraph", "svg")):
+                    spies.append(subprocess.Popen(
+                        [str(PY_SPY), "record", "--pid", str(p.proc.pid), "--rate", "50",
+                         *span, "--format", fmt, "-o", str(out / f"node{i}.{ext}")],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        return (await run).returncode
     finally:
         for s in spies:
-            s.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+            if s.poll() is None:
+                s.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
         for s in spies:
             try:
                 s.wait(30)

@@ -23,7 +23,7 @@ from handlers.moderation.gate import Decision, moderate_text
 from handlers.moderation.targets import Target, register_target
 from rooms import membership
 from rooms.names import user_room
-from rooms.ratelimit import check_rate
+from rooms.ratelimit import check_rate, check_socket_rate
 from server.db import transaction
 from server.errors import AppError, BadRequest, NotFound
 from server.privacy import holds_personal_data
@@ -115,9 +115,10 @@ async def check_send_message(state: AppState, user_id: str, sid: str,
                        status=413)
     if msg.media is not None:
         check_media(msg.media)
-    # the limits (Redis) and the store check (PostgreSQL) wait on different servers: overlap
-    rates = asyncio.gather(check_rate(state, "chat:send:user", user_id, s.chat_user_rate),
-                           check_rate(state, "chat:send:socket", sid, s.chat_socket_rate))
+    await check_socket_rate(state, "chat:send:socket", sid, s.chat_socket_rate)
+    # the per-user limit (Redis) and the store check (PostgreSQL) wait on different servers
+    rates = asyncio.ensure_future(check_rate(state, "chat:send:user", user_id,
+                                             s.chat_user_rate))
     try:
         conv_id, existing = await _precheck(state, user_id, msg)
     finally:

@@ -8,7 +8,7 @@ import msgspec
 
 from handlers.chat import actions as a
 from handlers.chat import live_actions as live
-from rooms.ratelimit import check_rate
+from rooms.ratelimit import check_socket_rate
 from server.errors import BadRequest, ok
 from server.payloads import decode
 from server.sockets import SocketContext, on, on_connect, on_disconnect
@@ -103,7 +103,7 @@ def _s(u: uuid.UUID | None) -> str | None:
 
 async def _limit(ctx: SocketContext) -> None:
     """Every chat event but sending (which has its own limits) counts here, per socket."""
-    await check_rate(ctx.state, "chat:events", ctx.sid, ctx.state.settings.chat_event_rate)
+    await check_socket_rate(ctx.state, "chat:events", ctx.sid, ctx.state.settings.chat_event_rate)
 
 
 def _title(title: str) -> str:

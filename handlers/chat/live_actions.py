@@ -15,7 +15,7 @@ import structlog
 from rooms import membership
 from rooms.names import presence_room, user_room
 from rooms.presence import Change, presence
-from rooms.ratelimit import check_rate
+from rooms.ratelimit import check_socket_rate
 from rooms.typing import typing
 from server.batching import Batcher
 from server.errors import BadRequest
@@ -99,7 +99,7 @@ async def do_presence_subscribe(ctx: SocketContext, user_ids: list[str]) -> dict
     """Watch the presence of those of `user_ids` the caller may see; the others are denied."""
     if len(user_ids) > MAX_SUBSCRIBE:
         raise BadRequest(f"At most {MAX_SUBSCRIBE} users per call", code="too_many")
-    await check_rate(ctx.state, "chat:events", ctx.sid, ctx.state.settings.chat_event_rate)
+    await check_socket_rate(ctx.state, "chat:events", ctx.sid, ctx.state.settings.chat_event_rate)
     async with ctx.state.db.acquire() as conn:
         allowed = await membership.presence_visible(ctx.state, conn, ctx.user_id, user_ids)
     for uid in allowed:
@@ -140,7 +140,7 @@ async def _others(state: AppState, conv_id: str, user_id: str, *, check: bool) -
 async def do_typing_start(ctx: SocketContext, conv_id: str) -> dict:
     """Tell the other members the caller types (throttled); it ends by itself after the TTL."""
     state = ctx.state
-    await check_rate(state, "chat:events", ctx.sid, state.settings.chat_event_rate)
+    await check_socket_rate(state, "chat:events", ctx.sid, state.settings.chat_event_rate)
     rooms = await _others(state, conv_id, ctx.user_id, check=True)
     t = typing(state)
     pushed = await t.start(conv_id, ctx.user_id)
