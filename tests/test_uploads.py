@@ -373,3 +373,29 @@ async def test_an_abandoned_upload_expires_and_its_bytes_are_swept(settings, mak
                 assert r.status == 404
     finally:
         await app.stop()
+
+
+async def test_per_user_quotas_limit_open_uploads_and_bytes_per_day(settings, make_user):
+    env = {**MEDIA_ENV, "MEDIA_MAX_OPEN_UPLOADS": "2",
+           "MEDIA_DAILY_QUOTA_BYTES": str(1000)}
+    app = await LiveApp(settings.with_(extra=env)).start()
+    try:
+        alice, bob = await make_user("alice"), await make_user("bob")
+        async with aiohttp.ClientSession() as http:
+            locs = []
+            for _ in range(2):
+                async with await create(http, app.url, alice, 100) as r:
+                    assert r.status == 201
+                    locs.append(r.headers["Location"])
+            async with await create(http, app.url, alice, 100) as r:
+                assert r.status == 429 and (await r.json())["code"] == "too_many_uploads"
+            async with await create(http, app.url, bob, 100) as r:
+                assert r.status == 201  # quotas are per user
+            async with http.delete(app.url + locs[0], headers=auth(alice)) as r:
+                assert r.status == 204
+            async with await create(http, app.url, alice, 901) as r:  # 100 + 901 > 1000
+                assert r.status == 413 and (await r.json())["code"] == "quota_exceeded"
+            async with await create(http, app.url, alice, 900) as r:
+                assert r.status == 201  # the terminated upload's bytes no longer count
+    finally:
+        await app.stop()
