@@ -129,7 +129,7 @@ def run_loadgen(port: int, pid: int, label: str, n: int, args, extra: list[str])
     cmd = ["taskset", "-c", "1", "node", str(ROOT / "scripts/bench/loadgen.js"),
            "--port", str(port), "--clients", str(n), "--messages", str(args.messages),
            "--rate", args.rates, "--parser", "json", "--pid", str(pid), "--label", label,
-           "--connect-timeout-ms", "60000",
+           "--connect-timeout-ms", "60000", "--paced-seconds", str(args.paced_seconds),
            *extra]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     for line in out.stdout.splitlines():
@@ -203,6 +203,7 @@ def plot(rows: list[dict], path: str) -> None:
     ax.set_xlabel("sockets in the room")
     ax.set_ylabel("delivered msgs/s (burst)")
     ax.set_title("Room broadcast, one server process on one core")
+    ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -215,6 +216,8 @@ def main() -> int:
     ap.add_argument("--sizes", default="1000,4000")
     ap.add_argument("--messages", type=int, default=200)
     ap.add_argument("--rates", default="5,20", help="paced rates (broadcasts/s)")
+    ap.add_argument("--paced-seconds", type=float, default=6,
+                    help="length of each paced phase (p99 of a short phase is one broadcast's tail)")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--configs", default="node,node-redis,sawt,sawt-gc-default")
     ap.add_argument("--db", default=os.environ.get("DATABASE_URL",

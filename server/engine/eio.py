@@ -92,7 +92,9 @@ class EngineSocket:
         self.csr = False  # the Socket.IO layer tags broadcasts with offsets for this socket
         self.min_offset: tuple[int, int] | None = None  # drop tagged packets at or below
         self.cut_reason: str | None = None  # why we cut the transport ourselves
-        self.pending: list[bytes] | None = None  # websocket frames awaiting the flush
+        # websocket frames awaiting the flush: one frame as bytes (no list, nothing for the
+        # cyclic GC to track), several as a list
+        self.pending: bytes | list[bytes] | None = None
 
     # -- writing ---------------------------------------------------------------------------
     def write_text(self, data: bytes, frame: bytes | None = None) -> None:
@@ -117,18 +119,20 @@ class EngineSocket:
         if pending is None:
             if self.closed:
                 return
-            self.pending = [frame]
+            self.pending = frame
             self.server.mark_dirty(self)
-        else:
+        elif pending.__class__ is list:
             pending.append(frame)
+        else:
+            self.pending = [pending, frame]
 
     def flush(self) -> None:
         """Hand this socket's queued frames to the transport (one write, one syscall at most)."""
         frames, self.pending = self.pending, None
         tr = self.transport
-        if not frames or tr is None or tr.is_closing():
+        if frames is None or tr is None or tr.is_closing():
             return
-        tr.write(frames[0] if len(frames) == 1 else b"".join(frames))
+        tr.write(b"".join(frames) if frames.__class__ is list else frames)
         if tr.get_write_buffer_size() > self.server.max_buffer_bytes:
             self._slow_consumer()
 
