@@ -310,7 +310,7 @@ class EngineSocket:
             if not abort:
                 self.write_text(b"1")
             if self.pending is not None:
-                self.flush()  # before aiohttp writes its close frame
+                self.flush()  # before the websocket close frame
             self.closed = True
             self.server.sockets.pop(self.sid, None)
             if self._poll is not None and not self._poll.done():
