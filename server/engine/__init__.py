@@ -7,7 +7,8 @@ diff those upstream methods and re-apply. What the layer changes, and why:
 - `eio.EngineServer` / `eio.EngineSocket` (engineio.AsyncServer / AsyncSocket): Engine.IO v4
   conformance (fractional heartbeat in the handshake, 400 for bad transports/methods, `ok` for
   POSTs, sessions closed on invalid packets, overlapping polls, ping timeouts; no stray noop
-  packets around upgrades); websocket writes go straight to the transport (no writer task, no
+  packets around upgrades); websocket frames are queued on the socket and written by one flush
+  per loop iteration, all of a socket's frames in one `transport.write` (no writer task, no
   ping task, no task per packet), with a bounded buffer that disconnects slow consumers.
 - `sio.SocketServer` (socketio.AsyncServer): CONNECT goes out before anything the connect
   handler emits; unknown namespaces get `{"message": "Invalid namespace"}`; a transport that
@@ -15,7 +16,7 @@ diff those upstream methods and re-apply. What the layer changes, and why:
 - `manager.RedisManager` (socketio.AsyncRedisManager): a broadcast is appended to a Redis
   stream (the packet log; its id is the offset) and published in one atomic script; each node
   checks its local recipients before decoding anything, encodes the packet and builds the
-  websocket frame once, and writes that frame to every recipient in one loop.
+  websocket frame once, and queues that frame on every recipient in one loop.
 - `recovery.RecoveryStore`: sessions of disconnected sockets and the missed-packet query.
 - `wsconn.WebSocketConn`: after the websocket handshake the connection leaves aiohttp
   (`transport.set_protocol`) for a small frame reader. It relies on aiohttp 3.14 internals:
