@@ -4,7 +4,7 @@ Tracks python-socketio 5.18.1 and python-engineio 4.15.1 (the versions pinned in
 pyproject.toml). Each override names the upstream method it replaces; when upgrading,
 diff those upstream methods and re-apply. What the layer changes, and why:
 
-- `eio.EngineServer` / `eio.EngineSocket` (engineio.AsyncServer / AsyncSocket): Engine.IO v4
+- `eio.EngineServer` / `esocket.EngineSocket` (engineio.AsyncServer / AsyncSocket): Engine.IO v4
   conformance (fractional heartbeat in the handshake, 400 for bad transports/methods, `ok` for
   POSTs, sessions closed on invalid packets, overlapping polls, ping timeouts; no stray noop
   packets around upgrades); websocket frames are queued on the socket and written by one flush
@@ -25,7 +25,8 @@ diff those upstream methods and re-apply. What the layer changes, and why:
   upgrading aiohttp (tests/test_engine_protocol.py covers the behaviour).
 - `heartbeat.Heartbeats`: every socket's ping/pong timing on one timer.
 """
-from server.engine.eio import EngineServer, EngineSocket
+from server.engine.eio import EngineServer
+from server.engine.esocket import EngineSocket
 from server.engine.manager import RedisManager
 from server.engine.sio import SocketServer
 

@@ -14,7 +14,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from server.engine.eio import EngineSocket
+    from server.engine.esocket import EngineSocket
 
 MAX_TICK = 1.0
 MIN_TICK = 0.01

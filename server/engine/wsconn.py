@@ -27,7 +27,7 @@ from aiohttp._websocket.helpers import websocket_mask
 from server.engine.frames import TEXT, ws_frame
 
 if TYPE_CHECKING:
-    from server.engine.eio import EngineSocket
+    from server.engine.esocket import EngineSocket
 
 log = logging.getLogger("sawt.engine")
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
