@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
-from handlers.wallet.actions import do_expire_topups, do_reconcile
+from handlers.wallet.payment_actions import do_expire_topups, do_reconcile
 from handlers.wallet.runtime import runtime
 from tests.wallet_support import key, report
 

@@ -14,8 +14,9 @@ from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, p
                                  rule, run_state_machine_as_test)
 
 from handlers.wallet import schemas as s
-from handlers.wallet.actions import (check_callback, check_cashout, do_request_cashout,
-                                     do_review_cashout, do_settle_callback, do_tip, do_topup)
+from handlers.wallet.actions import do_tip
+from handlers.wallet.creator_actions import check_cashout, do_request_cashout, do_review_cashout
+from handlers.wallet.payment_actions import check_callback, do_settle_callback, do_topup
 from handlers.wallet.invariants import ledger_report
 from handlers.wallet.runtime import runtime
 from server.errors import AppError

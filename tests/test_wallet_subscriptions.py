@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from handlers.wallet.actions import do_renew_due, is_subscriber
+from handlers.wallet.subscription_actions import do_renew_due, is_subscriber
 from tests.wallet_support import fund, key, report
 
 

@@ -3,7 +3,7 @@
 Subscriber-only posts (visibility `subscribers`) show on every read path as a locked teaser
 (author, kind, counts, `locked: true`; no body, no media) to anyone without a live
 subscription to the author; the wallet domain decides who is a subscriber
-(`handlers.wallet.actions.is_subscriber`). Every read path passes its page through
+(`handlers.wallet.subscription_actions.is_subscriber`). Every read path passes its page through
 `gate_posts` before answering.
 """
 from __future__ import annotations
@@ -67,7 +67,7 @@ async def is_subscriber(conn, viewer: str | None, author: str) -> bool:
     if viewer is None:
         return False
     try:
-        from handlers.wallet.actions import is_subscriber as wallet_gate
+        from handlers.wallet.subscription_actions import is_subscriber as wallet_gate
     except ImportError:  # no wallet domain in this deployment: only the author sees it
         return False
     return await wallet_gate(conn, viewer, author)

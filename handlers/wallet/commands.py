@@ -48,17 +48,17 @@ def _run(fn):
 
 
 async def _renew(state, args):
-    from handlers.wallet.actions import do_renew_due
+    from handlers.wallet.subscription_actions import do_renew_due
     return await do_renew_due(state)
 
 
 async def _expire(state, args):
-    from handlers.wallet.actions import do_expire_topups
+    from handlers.wallet.payment_actions import do_expire_topups
     return {"expired": await do_expire_topups(state)}
 
 
 async def _reconcile(state, args):
-    from handlers.wallet.actions import do_reconcile
+    from handlers.wallet.payment_actions import do_reconcile
     return {"mismatches": await do_reconcile(state, args.days)}
 
 

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import structlog
 
-from handlers.wallet import actions as a
+from handlers.wallet import payment_actions as pay
+from handlers.wallet import subscription_actions as subs
 
 log = structlog.get_logger("wallet")
 
 
 async def renew_subscriptions(state, payload: dict | None = None) -> dict:
-    return await a.do_renew_due(state)
+    return await subs.do_renew_due(state)
 
 
 async def expire_topups(state, payload: dict | None = None) -> dict:
-    return {"expired": await a.do_expire_topups(state)}
+    return {"expired": await pay.do_expire_topups(state)}
 
 
 async def reconcile(state, payload: dict | None = None) -> dict:
@@ -23,7 +24,7 @@ async def reconcile(state, payload: dict | None = None) -> dict:
     if not rt.providers:  # a worker process: adapters are built on first use
         await rt.start()
     days = int((payload or {}).get("days", 7))
-    mismatches = await a.do_reconcile(state, days)
+    mismatches = await pay.do_reconcile(state, days)
     for m in mismatches:  # the report: each disagreement is a warning in the worker's log
         log.warning("wallet_reconcile_mismatch", **m)
     log.info("wallet_reconciled", days=days, mismatches=len(mismatches))

@@ -40,7 +40,7 @@ async def shutdown(state: AppState) -> None:
 
 
 async def _expire_loop(state: AppState, every: float) -> None:
-    from handlers.wallet.actions import do_expire_topups
+    from handlers.wallet.payment_actions import do_expire_topups
 
     while True:
         await asyncio.sleep(every)

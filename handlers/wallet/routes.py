@@ -7,7 +7,7 @@ import json
 
 from aiohttp import web
 
-from handlers.wallet import actions as a
+from handlers.wallet import payment_actions as pay
 from handlers.wallet.runtime import runtime
 from server.errors import BadRequest, NotFound
 from server.state import STATE
@@ -34,8 +34,8 @@ async def fawry_notify(request: web.Request) -> web.Response:
     """FawryPay server notification V2 (no timestamp: re-query the status API first)."""
     state = request.app[STATE]
     cb = _adapter(request, "fawry").verify_notification(await _json(request))
-    payment = await a.check_callback(state, "fawry", cb, requery=True)
-    return web.json_response(await a.do_settle_callback(state, "fawry", cb, payment,
+    payment = await pay.check_callback(state, "fawry", cb, requery=True)
+    return web.json_response(await pay.do_settle_callback(state, "fawry", cb, payment,
                                                         confirmed_by="provider"))
 
 
@@ -45,8 +45,8 @@ async def paymob_callback(request: web.Request) -> web.Response:
     state = request.app[STATE]
     cb = _adapter(request, "paymob").verify_callback(request.query.get("hmac"),
                                                       await _json(request))
-    payment = await a.check_callback(state, "paymob", cb)
-    return web.json_response(await a.do_settle_callback(state, "paymob", cb, payment,
+    payment = await pay.check_callback(state, "paymob", cb)
+    return web.json_response(await pay.do_settle_callback(state, "paymob", cb, payment,
                                                         confirmed_by="provider"))
 
 
@@ -58,6 +58,6 @@ async def instapay_notify(request: web.Request) -> web.Response:
     cb = _adapter(request, "instapay").verify_notification(
         raw, request.headers.get("X-Partner-Timestamp"),
         request.headers.get("X-Partner-Signature"))
-    payment = await a.check_callback(state, "instapay", cb)
-    return web.json_response(await a.do_settle_callback(state, "instapay", cb, payment,
+    payment = await pay.check_callback(state, "instapay", cb)
+    return web.json_response(await pay.do_settle_callback(state, "instapay", cb, payment,
                                                         confirmed_by="bank_partner"))

@@ -19,6 +19,10 @@ class WalletRuntime:
     providers: dict[str, Any] = field(default_factory=dict)
     sims: dict[str, Any] = field(default_factory=dict)
 
+    def platform_fee(self, amount: int) -> int:
+        """The platform's cut of a tip or subscription, in piastres (rounded down)."""
+        return amount * self.config.platform_fee_bps // 10_000
+
     async def start(self) -> "WalletRuntime":
         """Point adapters at configured providers, or at local simulators (dev/test)."""
         c = self.config
