@@ -6,7 +6,7 @@ import asyncio
 
 from handlers.feed import actions as feed
 from handlers.feed import timeline
-from handlers.media.actions import do_mark_ready
+from handlers.media.actions import do_mark_failed, do_mark_ready
 from tests.support.social import bodies, fanned_out, follow, home_all, post, uploaded_video
 
 
@@ -137,6 +137,44 @@ async def test_video_post_is_published_only_when_its_media_is_ready(live_app, ma
     # media already ready: the next post with it publishes at once
     again = await post(a, "same clip again", kind="video", media_id=video)
     assert again["status"] == "published"
+
+
+async def test_a_video_post_whose_video_fails_stays_with_its_author_marked_failed(
+        live_app, make_user):
+    author, fan = await make_user("Author"), await make_user("Fan")
+    a, f = await author.connect(live_app.url), await fan.connect(live_app.url)
+    await follow(f, author.id)
+    video = await uploaded_video(live_app.state, author.id)  # still transcoding
+    p = await post(a, "my broken clip", kind="video", media_id=video)
+    assert p["status"] == "pending_media"
+    # the transcode finds the file corrupt: the uploader hears which post and why
+    assert await do_mark_failed(live_app.state, video, "corrupt", "Not a playable video")
+    told = await a.next("feed:media_failed")
+    assert told == {"post_id": p["id"], "media_id": video, "code": "corrupt",
+                    "reason": "Not a playable video"}
+    assert (await a.ok("feed:get", {"post_id": p["id"]}))["status"] == "media_failed"
+    assert await home_all(f) == [] and await f.nothing("feed:new", 0.2)
+    # the video is gone for good: a new post cannot carry it
+    again = await a.call("feed:post", {"kind": "video", "body": "retry", "media_id": video})
+    assert again["ok"] is False and again["error"]["code"] == "media_failed"
+    # the author can clear it away
+    await a.ok("feed:delete", {"post_id": p["id"]})
+    assert (await a.call("feed:get", {"post_id": p["id"]}))["error"]["code"] == \
+        "post_not_found"
+
+
+async def test_a_post_left_waiting_on_a_video_that_failed_is_settled_by_the_sweep(
+        live_app, make_user):
+    author = await make_user("Author")
+    a = await author.connect(live_app.url)
+    video = await uploaded_video(live_app.state, author.id)
+    p = await post(a, "clip", kind="video", media_id=video)
+    # the media worker died between failing the upload and telling the feed
+    await live_app.state.db.execute("UPDATE media SET status = 'failed' WHERE id = $1::uuid",
+                                    video)
+    await feed.do_publish_waiting_posts(live_app.state)
+    assert (await a.next("feed:media_failed"))["post_id"] == p["id"]
+    assert (await a.ok("feed:get", {"post_id": p["id"]}))["status"] == "media_failed"
 
 
 async def test_followers_only_posts_and_edits(live_app, make_user):

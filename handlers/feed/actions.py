@@ -7,6 +7,8 @@ author's own), moderate, take a feed position, store; after the commit the fan-o
 Media hand-off: a video post waits in `pending_media` (shown to its author alone, as
 "processing") until its video is ready: the media domain calls `do_mark_media_ready(state,
 media_id)` when the transcode is done; if the media was ready first, the post publishes at once.
+If the video fails instead (`do_mark_media_failed`), its waiting posts become `media_failed`:
+their author still sees them, with the reason pushed as `feed:media_failed`; nobody else does.
 
 Moderator decisions on posts (handlers/moderation) reach the feed through the `post` target
 registered at the bottom: a removal leaves timelines and screens (`feed:remove`), a restore
@@ -30,7 +32,7 @@ from handlers.feed.reads import check_can_view_post, pg_floor
 from handlers.moderation.actions import do_hold_for_review
 from handlers.moderation.gate import moderate_text
 from handlers.moderation.targets import Target, register_target
-from rooms.names import post_room
+from rooms.names import post_room, user_room
 from rooms.ratelimit import check_rate
 from server.db import transaction
 from server.engagement import engaged
@@ -194,12 +196,30 @@ async def do_mark_media_ready(state: AppState, media_id: str) -> list[str]:
     return published
 
 
+async def do_mark_media_failed(state: AppState, media_id: str, code: str = "media_failed",
+                               reason: str = "The video could not be processed") -> list[str]:
+    """Called by the media domain when `media_id` failed: posts waiting for it will never go
+    out, so they become `media_failed` and their authors are told which post and why.
+    Idempotent. Returns the ids of the posts it marked."""
+    async with transaction(state.db, state.emitter) as tx:
+        await tx.conn.execute(q.MEDIA_LOCK, media_id)
+        rows = await tx.conn.fetch(q.FAIL_PENDING_FOR_MEDIA, media_id)
+        for r in rows:
+            tx.emit("feed:media_failed", {"post_id": r["id"], "media_id": media_id,
+                                          "code": code, "reason": reason},
+                    room=user_room(r["author_id"]))
+    return [r["id"] for r in rows]
+
+
 async def do_publish_waiting_posts(state: AppState) -> list[str]:
-    """Publish posts still waiting for a video that is ready (its worker died before telling
-    the feed). Run once a minute by one node (lifecycle.py)."""
+    """Settle posts still waiting for a video that is ready or failed (its worker died before
+    telling the feed): publish the first, mark the second. Run once a minute by one node
+    (lifecycle.py). Returns the ids of the posts it published."""
     published: list[str] = []
     for media_id in [r[0] for r in await state.db.fetch(q.READY_MEDIA_WITH_PENDING_POSTS)]:
         published += await do_mark_media_ready(state, media_id)
+    for media_id in [r[0] for r in await state.db.fetch(q.FAILED_MEDIA_WITH_PENDING_POSTS)]:
+        await do_mark_media_failed(state, media_id)
     return published
 
 

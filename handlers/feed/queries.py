@@ -27,7 +27,8 @@ NOT_MUTED = "NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = $1 AND m.muted
 
 # The general rule: may viewer $1 see post p at time $2?
 VISIBLE = f"""
-(p.status = 'published' OR (p.author_id = $1 AND p.status IN ('held', 'pending_media')))
+(p.status = 'published'
+ OR (p.author_id = $1 AND p.status IN ('held', 'pending_media', 'media_failed')))
 AND (NOT p.is_story OR p.expires_at > $2)
 AND {NOT_BLOCKED}
 AND (p.author_id = $1 OR p.visibility IN ('public', 'subscribers')
@@ -76,6 +77,17 @@ SELECT DISTINCT p.media_id FROM posts p
 WHERE p.status = 'pending_media'
   AND (EXISTS (SELECT 1 FROM feed_media_ready r WHERE r.media_id = p.media_id)
        OR EXISTS (SELECT 1 FROM media m WHERE m.id::text = p.media_id AND m.status = 'ready'))
+LIMIT 100
+"""
+# Posts waiting on a video that failed: kept for their author as failed, never published.
+FAIL_PENDING_FOR_MEDIA = """
+UPDATE posts SET status = 'media_failed'
+WHERE media_id = $1 AND status = 'pending_media' RETURNING id::text, author_id::text
+"""
+FAILED_MEDIA_WITH_PENDING_POSTS = """
+SELECT DISTINCT p.media_id FROM posts p
+JOIN media m ON m.id::text = p.media_id AND m.status = 'failed'
+WHERE p.status = 'pending_media'
 LIMIT 100
 """
 PUBLISH_PENDING = """

@@ -8,10 +8,10 @@ Events (to the uploader's every device, `user:<id>`, after the commit):
 from __future__ import annotations
 
 import importlib
-import inspect
 import time
 import uuid
 from datetime import datetime, timezone
+from typing import Any
 
 import structlog
 
@@ -213,6 +213,7 @@ async def do_mark_failed(state: AppState, media_id: str, code: str, reason: str)
     partials(state).delete(upload_key(row))
     await media_storage(state).delete_prefix(f"{row['owner_id']}/{media_id}")
     log.info("media_failed", media_id=media_id, code=code, reason=reason)
+    await _tell_feed(state, "do_mark_media_failed", media_id, code, reason)
     return True
 
 
@@ -227,29 +228,22 @@ async def do_mark_ready(state: AppState, media_id: str, renditions: list[dict],
     if row is None:
         return False
     partials(state).delete(upload_key(row))  # the ladder is the copy we keep
-    await _tell_feed(state, media_id)
+    await _tell_feed(state, "do_mark_media_ready", media_id)
     return True
 
 
-async def _tell_feed(state: AppState, media_id: str) -> None:
-    """Posts waiting on this video get published (the feed domain's hook, if it exists)."""
+async def _tell_feed(state: AppState, hook: str, *args: Any) -> None:
+    """Posts waiting on this video are published or marked failed: the feed domain's
+    `do_mark_media_ready` / `do_mark_media_failed`, when this build has a feed. A failing
+    hook is logged; the feed's minutely sweep settles those posts later."""
     try:
         feed = importlib.import_module("handlers.feed.actions")
     except ModuleNotFoundError:
         return
-    hook = getattr(feed, "do_mark_media_ready", None)
-    if hook is None:
-        return
     try:
-        params = list(inspect.signature(hook).parameters)
-        if params and params[0] in ("db", "pool"):
-            await hook(state.db, state.emitter, media_id) if len(params) >= 3 \
-                else await hook(state.db, media_id)
-        else:
-            await hook(state, media_id)
+        await getattr(feed, hook)(state, *args)
     except Exception:
-        # The video is ready regardless; the feed can reconcile (posts.media_id index).
-        log.exception("feed_hook_failed", media_id=media_id)
+        log.exception("feed_hook_failed", hook=hook, media_id=args[0] if args else None)
 
 
 # --- reading ---------------------------------------------------------------------------------
