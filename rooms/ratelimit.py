@@ -4,18 +4,19 @@
 retry-after when the caller is over the limit. The same limiter serves sockets and HTTP.
 
 `check_socket_rate` is the same for one socket's own budget: a socket lives in one process,
-so its counters live there too (`limits`' memory storage), and a per-socket check costs no
-Redis round trip (under chat load that call was a third of the send path's Redis work).
-A session recovered on another process starts a fresh socket budget there; limits that must
-hold across processes are keyed by user (or IP) through `check_rate`.
+so its counters live there too (`SocketBudgets`), and a per-socket check costs no Redis round
+trip (under chat load that call was a third of the send path's Redis work). A session
+recovered on another process starts a fresh socket budget there; limits that must hold
+across processes are keyed by user (or IP) through `check_rate`.
 """
 from __future__ import annotations
 
+import math
 import time
 from functools import lru_cache
 
 from limits import parse
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from server.errors import RateLimited
@@ -34,11 +35,50 @@ def _limiter(state: AppState) -> SlidingWindowCounterRateLimiter:
     return lim
 
 
-def _socket_limiter(state: AppState) -> SlidingWindowCounterRateLimiter:
-    lim = state.extras.get("ratelimit.local")
-    if lim is None:
-        lim = state.extras["ratelimit.local"] = SlidingWindowCounterRateLimiter(MemoryStorage())
-    return lim
+class SocketBudgets:
+    """Sliding-window counters of this process's sockets: the formula of `limits`' sliding
+    window counter (the previous window weighted by how much of it still overlaps, plus the
+    current one), kept in a dict. `limits`' own memory storage takes locks and awaits per hit
+    and sweeps every key it holds at each expiry: 7 % of a chat node's CPU at 1,000 msgs/s."""
+
+    PRUNE_EVERY = 60.0
+
+    def __init__(self) -> None:
+        # (scope, sid) -> [window length s, window index, count in it, count in the one before]
+        self._w: dict[tuple[str, str], list] = {}
+        self._pruned = time.monotonic()
+
+    def hit(self, scope: str, sid: str, item) -> float | None:
+        """Count a hit; None when allowed, else seconds until the current window ends."""
+        length = item.get_expiry()
+        now = time.time()
+        idx = int(now // length)
+        w = self._w.get((scope, sid))
+        if w is None or w[1] < idx - 1:
+            w = [length, idx, 0, 0]
+        elif w[1] == idx - 1:
+            w = [length, idx, 0, w[2]]
+        left = (idx + 1) * length - now  # of the current window
+        if math.floor(w[3] * left / length) + w[2] + 1 > item.amount:
+            self._w[(scope, sid)] = w
+            return left
+        w[2] += 1
+        self._w[(scope, sid)] = w
+        if time.monotonic() - self._pruned > self.PRUNE_EVERY:
+            self._prune(now)
+        return None
+
+    def _prune(self, now: float) -> None:
+        """Drop the counters of windows that no longer count (closed sockets' among them)."""
+        self._pruned = time.monotonic()
+        self._w = {k: w for k, w in self._w.items() if w[1] >= int(now // w[0]) - 1}
+
+
+def _socket_budgets(state: AppState) -> SocketBudgets:
+    budgets = state.extras.get("ratelimit.sockets")
+    if budgets is None:
+        budgets = state.extras["ratelimit.sockets"] = SocketBudgets()
+    return budgets
 
 
 async def check_rate(state: AppState, scope: str, who: object, rate: str, *, cost: int = 1,
@@ -49,7 +89,10 @@ async def check_rate(state: AppState, scope: str, who: object, rate: str, *, cos
 
 async def check_socket_rate(state: AppState, scope: str, sid: str, rate: str) -> None:
     """`check_rate` for one socket's budget, counted in this process (see the module doc)."""
-    await _hit(_socket_limiter(state), scope, sid, rate, 1, None)
+    retry_after = _socket_budgets(state).hit(scope, sid, _parse(rate))
+    if retry_after is not None:
+        retry_after = max(0.05, retry_after)
+        raise RateLimited(retry_after, f"Too many requests; try again in {retry_after:.1f} s")
 
 
 _parse = lru_cache(maxsize=256)(parse)  # the same few rate strings, parsed once
