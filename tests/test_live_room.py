@@ -101,3 +101,32 @@ async def test_followers_only_stream_is_for_followers(live_app, make_user):
     await fs.ok("live:join", {"stream_id": sid})
     ack = await ss.call("live:join", {"stream_id": sid})
     assert ack["error"]["code"] == "stream_not_visible"
+
+
+async def test_a_subscribers_only_streams_recording_becomes_a_subscribers_only_post(
+        live_app, make_user):
+    creator, stranger = await make_user("c"), await make_user("stranger")
+    cs = await creator.connect(live_app.url)
+    sid = (await cs.ok("live:create", {"title": "members night",
+                                       "visibility": "subscribers"}))["stream"]["id"]
+    # a recording on disk, as the packager leaves it when the publisher stops
+    out = live_app.state.settings.media_root / "live" / sid
+    (out / "360p").mkdir(parents=True)
+    (out / "360p" / "vod.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:1\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+        "#EXTINF:1.0,\nseg0.m4s\n#EXT-X-ENDLIST\n")
+    (out / "vod.m3u8").write_text("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,"
+                                  "RESOLUTION=640x360\n360p/vod.m3u8\n")
+    await cs.ok("live:end", {"stream_id": sid})
+    row = None
+    for _ in range(50):
+        row = await live_app.state.db.fetchrow(
+            "SELECT id::text, visibility FROM posts WHERE media_id = $1", f"live:{sid}")
+        if row is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert row is not None and row["visibility"] == "subscribers"
+    # non-subscribers see the locked teaser, not the recording
+    s = await stranger.connect(live_app.url)
+    seen = await s.ok("feed:get", {"post_id": row["id"]})
+    assert seen.get("locked") is True and not seen.get("media_id")

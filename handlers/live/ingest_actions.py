@@ -288,7 +288,7 @@ async def do_end_stream(state: AppState, stream_id: str, reason: str) -> dict | 
     if row is None:
         return None
     view = stream_view(row)
-    if vod_path and view["visibility"] in ("public", "followers", "circle"):
+    if vod_path and view["visibility"] in ("public", "followers", "circle", "subscribers"):
         state.spawn(_publish_recording(state, view))
     return view
 
