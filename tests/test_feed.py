@@ -7,7 +7,8 @@ import asyncio
 from handlers.feed import actions as feed
 from handlers.feed import timeline
 from handlers.media.actions import do_mark_failed, do_mark_ready
-from tests.support.social import bodies, fanned_out, follow, home_all, post, uploaded_video
+from tests.support.social import (bodies, fanned_out, follow, home_all, post, uploaded_video,
+                                  video_post_waiting)
 
 
 async def test_new_post_reaches_followers_feed_and_live_sockets_on_another_process(
@@ -120,17 +121,12 @@ async def test_a_timeline_lost_from_redis_is_rebuilt_from_postgres(live_app, mak
 
 
 async def test_video_post_is_published_only_when_its_media_is_ready(live_app, make_user):
-    author, fan = await make_user("Author"), await make_user("Fan")
-    a, f = await author.connect(live_app.url), await fan.connect(live_app.url)
-    await follow(f, author.id)
-    video = await uploaded_video(live_app.state, author.id)  # still transcoding
-    p = await post(a, "my first video", kind="video", media_id=video)
-    assert p["status"] == "pending_media"
+    a, f, video, p = await video_post_waiting(live_app, make_user, "my first video")
     assert (await a.ok("feed:get", {"post_id": p["id"]}))["status"] == "pending_media"
     assert await home_all(f) == [] and await f.nothing("feed:new", 0.2)
     assert (await f.call("feed:get", {"post_id": p["id"]}))["error"]["code"] == "post_not_found"
     # the media worker finishes the ladder: the uploader hears it, the post goes out
-    assert await do_mark_ready(live_app.state, video, [], f"{author.id}/{video}")
+    assert await do_mark_ready(live_app.state, video, [], f"{p['author']['id']}/{video}")
     assert (await a.next("media:ready"))["media_id"] == video
     assert (await f.next("feed:new"))["post"]["id"] == p["id"]
     assert bodies(await home_all(f)) == ["my first video"]
@@ -141,12 +137,7 @@ async def test_video_post_is_published_only_when_its_media_is_ready(live_app, ma
 
 async def test_a_video_post_whose_video_fails_stays_with_its_author_marked_failed(
         live_app, make_user):
-    author, fan = await make_user("Author"), await make_user("Fan")
-    a, f = await author.connect(live_app.url), await fan.connect(live_app.url)
-    await follow(f, author.id)
-    video = await uploaded_video(live_app.state, author.id)  # still transcoding
-    p = await post(a, "my broken clip", kind="video", media_id=video)
-    assert p["status"] == "pending_media"
+    a, f, video, p = await video_post_waiting(live_app, make_user, "my broken clip")
     # the transcode finds the file corrupt: the uploader hears which post and why
     assert await do_mark_failed(live_app.state, video, "corrupt", "Not a playable video")
     told = await a.next("feed:media_failed")

@@ -6,7 +6,8 @@ import uuid
 
 from handlers.feed import timeline
 from handlers.feed.actions import do_publish_waiting_posts
-from tests.support.social import bodies, follow, home_all, post, uploaded_video
+from tests.support.social import (bodies, follow, home_all, post, uploaded_video,
+                                  video_post_waiting)
 from tests.wallet_support import fund, key
 
 
@@ -123,12 +124,7 @@ async def test_a_post_carries_only_its_authors_own_video(live_app, make_user):
 
 async def test_a_video_post_goes_out_even_if_the_media_worker_died_before_telling_the_feed(
         live_app, make_user):
-    author, fan = await make_user("Author"), await make_user("Fan")
-    a, f = await author.connect(live_app.url), await fan.connect(live_app.url)
-    await follow(f, author.id)
-    video = await uploaded_video(live_app.state, author.id)
-    p = await post(a, "rehlet el gouna", kind="video", media_id=video)
-    assert p["status"] == "pending_media"
+    a, f, video, p = await video_post_waiting(live_app, make_user, "rehlet el gouna")
     # the worker committed "ready" and died before its hook told the feed
     await live_app.state.db.execute("UPDATE media SET status = 'ready' WHERE id = $1::uuid",
                                     video)

@@ -107,14 +107,18 @@ class RedisManager(socketio.AsyncRedisManager):
             except Exception as exc:
                 log.error("cannot log/publish %d broadcasts to redis (attempt %d): %s",
                           len(messages), attempt, exc)
-                client, self._client, self._script = self._client, None, None
-                if client is not None:
-                    try:
-                        await client.aclose()
-                    except Exception:
-                        pass
+                await self._forget_client()
         for header, body in local:  # Redis is unreachable: at least this node's sockets
             self.deliver(None, header, body)
+
+    async def _forget_client(self) -> None:
+        """A Redis call failed: drop the client (and its script) so the retry reconnects."""
+        client, self._client, self._script = self._client, None, None
+        if client is not None:
+            try:
+                await client.aclose()
+            except Exception:
+                pass
 
     async def emit(self, event, data, namespace=None, room=None, skip_sid=None,
                    callback=None, to=None, **kwargs):
@@ -150,12 +154,7 @@ class RedisManager(socketio.AsyncRedisManager):
             except Exception as exc:
                 log.error("cannot log/publish a broadcast to redis (attempt %d): %s",
                           attempt, exc)
-                client, self._client, self._script = self._client, None, None
-                if client is not None:
-                    try:
-                        await client.aclose()
-                    except Exception:
-                        pass
+                await self._forget_client()
         # Redis is unreachable: at least this node's sockets get it (without an offset)
         self.deliver(None, header, body)
 

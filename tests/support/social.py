@@ -47,3 +47,15 @@ async def uploaded_video(state, owner_id: str, status: str = "processing") -> st
     return await state.db.fetchval(
         "INSERT INTO media (owner_id, upload_length, status, filetype) "
         "VALUES ($1::uuid, 1000, $2, 'video/mp4') RETURNING id::text", owner_id, status)
+
+
+async def video_post_waiting(live_app, make_user, body: str):
+    """An author with a fan following them, and a video post of the author's still waiting
+    for its transcode. Returns (author socket, fan socket, media id, the post)."""
+    author, fan = await make_user("Author"), await make_user("Fan")
+    a, f = await author.connect(live_app.url), await fan.connect(live_app.url)
+    await follow(f, author.id)
+    video = await uploaded_video(live_app.state, author.id)  # still transcoding
+    p = await post(a, body, kind="video", media_id=video)
+    assert p["status"] == "pending_media"
+    return a, f, video, p
