@@ -35,6 +35,10 @@ class Emitter:
             return
         await many(items, namespace=self._namespace)
 
+    async def close_room(self, room: str) -> None:
+        """Every socket leaves `room` on every node, after the broadcasts to it sent before."""
+        await self._target.close_room(room, namespace=self._namespace)
+
     async def emit_to_user(self, user_id: object, event: str, data: Any) -> None:
         """Every device of one user, wherever it is connected."""
         await self.emit(event, data, room=user_room(user_id))

@@ -166,3 +166,24 @@ async def test_subscriber_only_posts_are_a_locked_teaser_for_everyone_but_subscr
         assert (await f.call(event, data))["error"]["code"] == "subscribers_only", event
     await s.ok("interactions:comment", {"post_id": p["id"], "body": "tesalem edak"})
     assert (await c.ok("feed:get", {"post_id": p["id"]}))["body"] == "el wasfa el sirriya"
+
+
+async def test_watchers_who_lose_sight_of_a_narrowed_post_stop_getting_its_comments(
+        live_app, make_user):
+    author, fan, stranger = (await make_user("Author"), await make_user("Fan"),
+                             await make_user("Stranger"))
+    a, f, s = (await author.connect(live_app.url), await fan.connect(live_app.url),
+               await stranger.connect(live_app.url))
+    await follow(f, author.id)
+    p = await post(a, "mesa2 el kheir ya gama3a")
+    await f.ok("feed:watch", {"post_id": p["id"]})
+    await s.ok("feed:watch", {"post_id": p["id"]})
+    await a.ok("feed:edit", {"post_id": p["id"], "visibility": "followers"})
+    assert (await s.next("feed:remove"))["post_id"] == p["id"]
+    assert (await f.next("feed:remove"))["post_id"] == p["id"]
+    # the fan may still see it and watches again; the stranger may not
+    await f.ok("feed:watch", {"post_id": p["id"]})
+    assert (await s.call("feed:watch", {"post_id": p["id"]}))["ok"] is False
+    await f.ok("interactions:comment", {"post_id": p["id"], "body": "mesa2 el noor"})
+    assert (await f.next("interactions:comment"))["comment"]["body"] == "mesa2 el noor"
+    assert await s.nothing("interactions:comment", 0.5)

@@ -176,6 +176,8 @@ async def run_retract(state: AppState, payload: dict) -> dict:
     data = {"post_id": post_id}
     drop = payload.get("drop", True) and row["status"] != "published"
     await state.emitter.emit("feed:remove", data, room=post_room(post_id))
+    # watchers lose the live comments too; those still allowed re-open it (feed:watch)
+    await state.emitter.close_room(post_room(post_id))
     if row["visibility"] == "circle" and row["circle_id"]:
         members = await _circle_members(state, str(row["circle_id"]))
         await _emit_to_users(state, "feed:remove", data, members)

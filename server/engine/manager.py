@@ -111,6 +111,17 @@ class RedisManager(socketio.AsyncRedisManager):
         for header, body in local:  # Redis is unreachable: at least this node's sockets
             self.deliver(None, header, body)
 
+    async def close_room(self, room, namespace=None):
+        """Upstream AsyncPubSubManager.close_room closes the room on this node at once and
+        publishes to the others; here every node, this one included, closes it when the
+        message comes back through the channel, so the close lands after every broadcast to
+        that room published before it (a local socket would otherwise leave the room while
+        the last emit to it is still on its way). Redis unreachable: closed here at once."""
+        message = {"method": "close_room", "room": room, "namespace": namespace or "/",
+                   "host_id": self.host_id}
+        if await self._publish(message) is None:  # upstream logged and gave up
+            await self._handle_close_room(message)
+
     async def _forget_client(self) -> None:
         """A Redis call failed: drop the client (and its script) so the retry reconnects."""
         client, self._client, self._script = self._client, None, None
@@ -321,11 +332,12 @@ class RedisManager(socketio.AsyncRedisManager):
         try:
             if data["method"] == "callback":
                 await self._handle_callback(data)
+            elif data["method"] == "close_room":  # this node's own too: see close_room
+                await self._handle_close_room(data)
             elif data.get("host_id") != self.host_id:
                 handler = {"emit": self._handle_emit, "disconnect": self._handle_disconnect,
                            "enter_room": self._handle_enter_room,
-                           "leave_room": self._handle_leave_room,
-                           "close_room": self._handle_close_room}.get(data["method"])
+                           "leave_room": self._handle_leave_room}.get(data["method"])
                 if handler is not None:
                     await handler(data)
         except asyncio.CancelledError:
