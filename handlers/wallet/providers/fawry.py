@@ -22,6 +22,7 @@ import aiohttp
 from handlers.wallet.providers import (BadSignature, Callback, Created, PaymentRef, Payout,
                                        ProviderUnavailable, Status, egp_to_piastres,
                                        piastres_to_egp)
+from handlers.wallet.providers.http import ProviderHttp
 from server.errors import BadRequest
 
 CHARGE_PATH = "/ECommerceWeb/Fawry/payments/charge"
@@ -56,24 +57,13 @@ def status_signature(merchant_code: str, merchant_ref: str, secure_key: str) -> 
     return sha256_hex(merchant_code, merchant_ref, secure_key)
 
 
-class FawryAdapter:
+class FawryAdapter(ProviderHttp):
     name = "fawry"
 
     def __init__(self, base_url: str, merchant_code: str, secure_key: str):
         self.base_url = base_url.rstrip("/")
         self.merchant_code = merchant_code
         self.secure_key = secure_key
-        self._http: aiohttp.ClientSession | None = None
-
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        return self._http
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
 
     async def create_payment(self, p: PaymentRef) -> Created:
         amount = piastres_to_egp(p.amount)

@@ -24,6 +24,7 @@ import aiohttp
 
 from handlers.wallet.providers import (BadSignature, Callback, Created, PaymentRef, Payout,
                                        ProviderUnavailable, Status, piastres_to_egp)
+from handlers.wallet.providers.http import ProviderHttp
 from server.errors import AppError, BadRequest
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud to a bank app
@@ -43,7 +44,7 @@ class Stale(AppError):
         super().__init__("stale", message, status=409)
 
 
-class InstaPayAdapter:
+class InstaPayAdapter(ProviderHttp):
     name = "instapay"
 
     def __init__(self, partner_url: str, secret: str, address: str, max_skew: int = 300):
@@ -51,17 +52,6 @@ class InstaPayAdapter:
         self.secret = secret
         self.address = address
         self.max_skew = max_skew
-        self._http: aiohttp.ClientSession | None = None
-
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        return self._http
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
 
     def _headers(self, payload: bytes) -> dict[str, str]:
         ts = str(int(time.time()))

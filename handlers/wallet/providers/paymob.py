@@ -24,6 +24,7 @@ import aiohttp
 
 from handlers.wallet.providers import (BadSignature, Callback, Created, PaymentRef, Payout,
                                        ProviderUnavailable, Status)
+from handlers.wallet.providers.http import ProviderHttp
 from server.errors import BadRequest
 
 HMAC_FIELDS = ("amount_cents", "created_at", "currency", "error_occured",
@@ -62,7 +63,7 @@ def issuer_for(destination_method: str) -> str:
     return METHODS.get(destination_method, "vodafone")
 
 
-class PaymobAdapter:
+class PaymobAdapter(ProviderHttp):
     name = "paymob"
 
     def __init__(self, base_url: str, secret_key: str, hmac_secret: str, integration_id: int):
@@ -70,19 +71,9 @@ class PaymobAdapter:
         self.secret_key = secret_key
         self.hmac_secret = hmac_secret
         self.integration_id = integration_id
-        self._http: aiohttp.ClientSession | None = None
 
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=10),
-                headers={"Authorization": f"Token {self.secret_key}"})
-        return self._http
-
-    async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
+    def session_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.secret_key}"}
 
     async def _call(self, method: str, path: str, body: dict) -> dict:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from aiohttp import web
