@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/pip install -q -e '.[dev]'
+# the locked dependency set (requirements.lock: versions and hashes), then the project itself
+.venv/bin/pip install -q --require-hashes -r requirements.lock
+.venv/bin/pip install -q --no-deps -e .
 if command -v npm >/dev/null 2>&1; then
   (cd tests/js && npm ci --silent --no-audit --no-fund)
 fi
