@@ -97,8 +97,9 @@ class WhipSession:
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
             await pc.setLocalDescription(await pc.createAnswer())
-        except (ValueError, KeyError, IndexError) as exc:
-            raise BadOffer(f"Cannot answer this offer: {exc}") from None
+        except (ValueError, KeyError, IndexError, AssertionError, TypeError) as exc:
+            # aiortc's SDP parser asserts on malformed lines
+            raise BadOffer(f"Cannot answer this offer: {exc or 'malformed SDP'}") from None
         for t in pc.getTransceivers():
             if t.kind == "video" and not getattr(t, "_codecs", None) and "m=video" in offer_sdp:
                 raise BadOffer("The offer has no video codec we receive (H.264 or VP8)")

@@ -13,6 +13,7 @@ from aiohttp import web
 
 import handlers
 from server.config import Settings
+from server.cors import cors_middleware
 from server.db import create_pool
 from server.emitter import Emitter
 from server.embedded import start_embedded
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
         raise SystemExit("production needs JWT_SECRET or JWT_PRIVATE_KEY_FILE")
     settings, embedded = resolve_stores(settings)
     state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
-    app = web.Application(middlewares=[errors_middleware],
+    app = web.Application(middlewares=[cors_middleware, errors_middleware],
                           client_max_size=settings.max_http_body_bytes)
     app[STATE] = state
     domains = handlers.discover()  # importing events.py registers socket events

@@ -52,6 +52,9 @@ async def errors_middleware(request: web.Request,
         code = _HTTP_CODES.get(exc.status, "http_error")
         state.metrics.errors.labels("http", code).inc()
         resp = problem(exc.status, code, exc.reason)
+        for name, value in exc.headers.items():  # Allow on a 405, and the like
+            if name.lower() not in ("content-type", "content-length"):
+                resp.headers[name] = value
     except asyncio.CancelledError:
         raise
     except Exception:

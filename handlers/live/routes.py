@@ -42,23 +42,6 @@ class CreateStreamBody(msgspec.Struct, forbid_unknown_fields=True):
     source_height: int | None = None
 
 
-def _cors(request: web.Request, headers: dict | None = None, *, methods: str = "GET, OPTIONS",
-          expose: str = "") -> dict:
-    origins = request.app[STATE].settings.cors_origins
-    origin = request.headers.get("Origin")
-    h = dict(headers or {})
-    if "*" in origins:
-        h["Access-Control-Allow-Origin"] = "*"
-    elif origin and origin in origins:
-        h["Access-Control-Allow-Origin"] = origin
-        h["Vary"] = "Origin"
-    h["Access-Control-Allow-Methods"] = methods
-    h["Access-Control-Allow-Headers"] = "Authorization, Content-Type, If-Match"
-    if expose:
-        h["Access-Control-Expose-Headers"] = expose
-    return h
-
-
 def _bearer_user(request: web.Request):
     auth = request.headers.get("Authorization", "")
     token = auth[7:].strip() if auth.lower().startswith("bearer ") else \
@@ -85,8 +68,8 @@ async def create_stream(request: web.Request) -> web.Response:
 
 @routes.route("OPTIONS", "/v1/live/{id}/whip")
 async def whip_options(request: web.Request) -> web.Response:
-    return web.Response(status=204, headers=_cors(request, {
-        "Accept-Post": "application/sdp", "Allow": WHIP_METHODS}, methods=WHIP_METHODS))
+    return web.Response(status=204, headers={"Accept-Post": "application/sdp",
+                                             "Allow": WHIP_METHODS})
 
 
 @routes.post("/v1/live/{id}/whip")
@@ -103,23 +86,19 @@ async def whip_publish(request: web.Request) -> web.Response:
     session_id, answer = await ingest.do_start_publishing(state, stream, offer)
     location = f"/v1/live/{stream['id']}/whip/{session_id}"
     return web.Response(status=201, text=answer, content_type="application/sdp",
-                        headers=_cors(request, {"Location": location,
-                                                "ETag": f'"{session_id}"'},
-                                      methods=WHIP_METHODS, expose="Location, ETag"))
+                        headers={"Location": location, "ETag": f'"{session_id}"'})
 
 
 @routes.route("OPTIONS", "/v1/live/{id}/whip/{session}")
 async def whip_session_options(request: web.Request) -> web.Response:
-    return web.Response(status=204, headers=_cors(request, {"Allow": SESSION_METHODS},
-                                                  methods=SESSION_METHODS))
+    return web.Response(status=204, headers={"Allow": SESSION_METHODS})
 
 
 @routes.patch("/v1/live/{id}/whip/{session}")
 async def whip_patch(request: web.Request) -> web.Response:
     # RFC 9725 4.3.1: a session that supports neither trickle ICE nor ICE restarts
     # answers PATCH with 405.
-    raise web.HTTPMethodNotAllowed("PATCH", ["DELETE", "OPTIONS"],
-                                   headers=_cors(request, methods=SESSION_METHODS))
+    raise web.HTTPMethodNotAllowed("PATCH", ["DELETE", "OPTIONS"])
 
 
 @routes.delete("/v1/live/{id}/whip/{session}")
@@ -130,7 +109,7 @@ async def whip_delete(request: web.Request) -> web.Response:
                                      request.headers.get("Authorization"))
     await ingest.check_whip_session(state, stream, request.match_info["session"])
     await ingest.do_end_stream(state, stream["id"], "publisher_hung_up")
-    return web.Response(status=200, headers=_cors(request, methods=SESSION_METHODS))
+    return web.Response(status=200)
 
 
 # ---------------------------------------------------------------- HLS
@@ -165,7 +144,7 @@ async def _check_hls(request: web.Request) -> tuple[object, dict]:
 
 def _playlist(request: web.Request, text: str) -> web.Response:
     return web.Response(text=text, content_type=PLAYLIST,
-                        headers=_cors(request, {"Cache-Control": "no-cache, no-store"}))
+                        headers={"Cache-Control": "no-cache, no-store"})
 
 
 @routes.get("/v1/live/{id}/hls/{name}")
@@ -216,8 +195,8 @@ async def hls_file(request: web.Request) -> web.StreamResponse:
     ctype = "video/mp4" if name.endswith(".mp4") else "video/iso.segment"
     if name.endswith(".m3u8"):
         return _playlist(request, path.read_text())
-    return web.FileResponse(path, headers=_cors(request, {
-        "Content-Type": ctype, "Cache-Control": "public, max-age=86400, immutable"}))
+    return web.FileResponse(path, headers={
+        "Content-Type": ctype, "Cache-Control": "public, max-age=86400, immutable"})
 
 
 def _never_coming(index, msn: int) -> bool:

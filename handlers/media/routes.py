@@ -28,34 +28,6 @@ LOCK_SECONDS = 30
 IDLE_READ_SECONDS = 30  # a PATCH whose client sends nothing for this long is cut
 
 
-TUS_REQUEST_HEADERS = ("Authorization, Content-Type, Tus-Resumable, Upload-Length, "
-                       "Upload-Metadata, Upload-Offset, Upload-Checksum, Upload-Defer-Length, "
-                       "X-HTTP-Method-Override, X-Request-Id, X-Requested-With")
-TUS_EXPOSED_HEADERS = ("Location, Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires, "
-                       "Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, "
-                       "Tus-Checksum-Algorithm")
-
-
-def _cors(request: web.Request, resp: web.StreamResponse, *, preflight: bool = False) -> None:
-    """Browsers upload too (tus-js-client): allow the configured origins, expose tus headers."""
-    origin = request.headers.get("Origin")
-    if not origin:
-        return
-    allowed = request.app[STATE].settings.cors_origins
-    if "*" in allowed:
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-    elif origin in allowed:
-        resp.headers["Access-Control-Allow-Origin"] = origin
-        resp.headers["Vary"] = "Origin"
-    else:
-        return
-    resp.headers["Access-Control-Expose-Headers"] = TUS_EXPOSED_HEADERS
-    if preflight:
-        resp.headers["Access-Control-Allow-Methods"] = "POST, HEAD, PATCH, DELETE, OPTIONS"
-        resp.headers["Access-Control-Allow-Headers"] = TUS_REQUEST_HEADERS
-        resp.headers["Access-Control-Max-Age"] = "86400"
-
-
 def _tus_headers(**extra) -> dict[str, str]:
     return {"Tus-Resumable": tus.TUS_VERSION, "Cache-Control": "no-store", **extra}
 
@@ -88,7 +60,6 @@ def _tus(handler):
             resp = await handler(request)
         except AppError as err:
             resp = _tus_problem(err)
-        _cors(request, resp)
         return resp
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
@@ -154,7 +125,6 @@ async def tus_options(request: web.Request) -> web.Response:
     """tus discovery: version, extensions, maximum size, checksum algorithms."""
     cfg = media_config(request.app[STATE])
     resp = web.Response(status=204, headers=tus.discovery_headers(cfg.max_upload_bytes))
-    _cors(request, resp, preflight=True)
     return resp
 
 
