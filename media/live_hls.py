@@ -70,6 +70,7 @@ def close_orphaned_recording(out_dir: Path) -> bool:
 
 STATE_FILE = "state.json"
 _STOP = object()
+KEY_TOLERANCE = 0.001  # seconds: a frame this close before a segment boundary starts it
 
 
 class LivePipeline:
@@ -181,15 +182,19 @@ class LivePipeline:
                 if kind == "v":
                     if not self.writers:
                         self._open_writers(frame)
-                    key = kf_base is None or disc or t >= next_key - 0.001
+                    # One tolerance for both "is this the boundary frame" and "which boundary
+                    # comes next": with two, a frame just before a boundary was keyed and
+                    # then the next frame too (a one-frame segment).
+                    key = kf_base is None or disc or t >= next_key - KEY_TOLERANCE
                     if disc:
                         for w in self.writers:
                             w.pending_discontinuity = True
                     if kf_base is None or disc:
                         kf_base = t
                     if key:
-                        k = math.floor((t - kf_base) / self.cfg.segment_seconds + 1e-6) + 1
-                        next_key = kf_base + k * self.cfg.segment_seconds
+                        seg = self.cfg.segment_seconds
+                        next_key = kf_base + (math.floor((t - kf_base + KEY_TOLERANCE) / seg)
+                                              + 1) * seg
                     src = frame
                     for w in self.writers:  # highest rung first
                         src = w.encode_video(src, t, key)

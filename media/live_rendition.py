@@ -138,6 +138,8 @@ class RenditionWriter:
         self._last_pts = -1
         self.closed = False
         self._v0: float | None = None  # media time of the first video frame
+        self._rate_frames, self._rate_span = 0, 0.0  # frames over the first segment
+        self._saved_rate: float | None = None  # measured before a resume
         self._frag0: float | None = None  # decode time of the first fragment
         self._key_at: float | None = None  # media time of a forced keyframe not yet cut
         self._seg_v: tuple[float, float] | None = None
@@ -154,6 +156,7 @@ class RenditionWriter:
                 "segments": [s.as_dict() for s in self.segments],
                 "recording": len(self.recording) + self._recorded_before,
                 "vod_map": self._vod_map, "first_segment_bytes": self.first_segment_bytes,
+                "frame_rate": self.frame_rate,
                 "first_segment_duration": self.first_segment_duration}
 
     def _restore(self, d: dict) -> None:
@@ -164,6 +167,7 @@ class RenditionWriter:
         self._recorded_before = d["recording"] - len(self.recording)
         self._vod_map = d["vod_map"]
         self.first_segment_bytes = d["first_segment_bytes"]
+        self._saved_rate = d.get("frame_rate")
         self.first_segment_duration = d["first_segment_duration"]
         self.pending_discontinuity = True
 
@@ -181,6 +185,9 @@ class RenditionWriter:
         out.pict_type = av.video.frame.PictureType.I if key else av.video.frame.PictureType.NONE
         if self._v0 is None:
             self._v0 = t
+        if not self.recording:  # the rate the source really has, for FRAME-RATE
+            self._rate_frames += 1
+            self._rate_span = t - self._v0
         if key and t > self._v0:
             self._key_at = t - self._v0
         for pkt in self.v.encode(out):
@@ -335,7 +342,17 @@ class RenditionWriter:
         measured = int(self.first_segment_bytes * 8 / max(self.first_segment_duration, 0.1))
         return Variant(uri=f"{self.rung.name}/{'vod' if vod else 'index'}.m3u8",
                        bandwidth=max(measured, self.rung.bitrate), width=self.width,
-                       height=self.height, codecs=self.codecs, frame_rate=float(self.cfg.fps))
+                       height=self.height, codecs=self.codecs, frame_rate=self.frame_rate)
+
+    @property
+    def frame_rate(self) -> float:
+        """Frames per second measured over the first segment (browsers send what the camera
+        and the network allow, not the nominal 30); the nominal rate until then."""
+        if self._saved_rate:
+            return self._saved_rate
+        if self._rate_frames < 2 or self._rate_span <= 0:
+            return float(self.cfg.fps)
+        return round((self._rate_frames - 1) / self._rate_span, 3)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -106,3 +106,34 @@ def test_every_preload_hint_names_a_part_that_then_exists(tmp_path, monkeypatch)
     # (only the end of the stream, which cuts its last segment, leaves a hint unanswered)
     missing = sorted(h for h in hints - parts if int(h[1:].split(".")[0]) < last)
     assert not missing
+
+
+def _feed_at(p: LivePipeline, times: list[float]) -> None:
+    img = np.zeros((270, 320), np.uint8)
+    for i, t in enumerate(times):
+        img[:180, (i * 4) % 300:(i * 4) % 300 + 20] = 200
+        f = av.VideoFrame.from_ndarray(img, format="yuv420p")
+        f.pts, f.time_base = int(round(t * 90000)), Fraction(1, 90000)
+        p.push_video(f)
+
+
+def test_segments_keep_the_target_duration_when_frames_land_just_before_a_boundary(tmp_path):
+    # A camera's frames drift: here every frame after the first is half a millisecond early,
+    # so the boundary frames arrive at 0.9995 s, 1.9995 s, ...
+    p = _pipeline(tmp_path)
+    _feed_at(p, [0.0] + [i / 30 - 0.0005 for i in range(1, 30 * 6)])
+    p.stop()
+    vod = (tmp_path / "180p" / "vod.m3u8").read_text()
+    durations = [float(d) for d in re.findall(r"#EXTINF:([\d.]+),", vod)]
+    assert len(durations) >= 5
+    for d in durations[:-1]:  # the last one is cut by the end
+        assert abs(d - 1.0) <= 0.1, durations
+
+
+def test_master_frame_rate_is_the_measured_rate(tmp_path):
+    p = _pipeline(tmp_path)
+    _feed_at(p, [i / 25 for i in range(25 * 3)])
+    p.stop()
+    master = (tmp_path / "vod.m3u8").read_text()
+    rate = float(re.search(r"FRAME-RATE=([\d.]+)", master).group(1))
+    assert abs(rate - 25) < 0.5, master
