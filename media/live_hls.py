@@ -40,6 +40,7 @@ from typing import Callable
 import av
 import structlog
 
+from media.live_fill import FILL_FPS, black_video, silent_audio
 from media.live_rendition import (AUDIO_RATE, PipelineConfig, RenditionWriter, Rung,
                                   _atomic_write, choose_rungs, parse_ladder)
 from media.llhls import end_live_playlist, finish_vod, render_master
@@ -107,12 +108,24 @@ class LivePipeline:
             self.t0_wall = self.resumed["t0_wall"]
             self.master_written = self.resumed["master_written"]
             self._last_t = {"v": self.resumed["last_t"], "a": self.resumed["last_t"]}
+        self.has_video = self.has_audio = True  # what the publisher sends (set_sources)
+        self._kf_base: float | None = None  # media time segment boundaries count from
+        self._next_key = 0.0
+        self._resampler = self._fifo = None
+        self._apts: int | None = None  # next audio sample (48 kHz) on the media timeline
+        self._fill_t: float | None = None  # next stand-in video frame (audio-only)
+        small = self.cfg.ladder[-1].height
+        self._black = black_video(max(2, int(round(small * 16 / 9 / 2)) * 2), small)
         self._thread = threading.Thread(target=self._run, name=f"live-{self.out_dir.name}",
                                         daemon=True)
         self._thread.start()
         self.encode_seconds = 0.0  # worker thread CPU time spent, for benchmarks
 
     # ---- event-loop side: cheap and never blocking
+    def set_sources(self, *, video: bool, audio: bool) -> None:
+        """What the publisher's offer carries; the missing kind is filled in (see _run)."""
+        self.has_video, self.has_audio = video, audio
+
     def new_source(self) -> None:
         """A (re)connected publisher: new timestamp anchors; later media is a discontinuity."""
         if self._anchors:
@@ -139,7 +152,7 @@ class LivePipeline:
             if frame.pts is not None and frame.time_base else now - self.t0_wall
         self._last_t[kind] = t
         disc = False
-        if kind == "v" and self._discontinuity:
+        if (kind == "v" or not self.has_video) and self._discontinuity:
             disc, self._discontinuity = True, False
         try:
             self.q.put_nowait((kind, frame, t, disc))
@@ -168,10 +181,6 @@ class LivePipeline:
 
     # ---- worker thread
     def _run(self) -> None:
-        next_key = 0.0
-        kf_base: float | None = None
-        resampler = fifo = None
-        apts: int | None = None
         cpu0 = time.thread_time()
         try:
             while True:
@@ -180,44 +189,14 @@ class LivePipeline:
                     break
                 kind, frame, t, disc = item
                 if kind == "v":
-                    if not self.writers:
-                        self._open_writers(frame)
-                    # One tolerance for both "is this the boundary frame" and "which boundary
-                    # comes next": with two, a frame just before a boundary was keyed and
-                    # then the next frame too (a one-frame segment).
-                    key = kf_base is None or disc or t >= next_key - KEY_TOLERANCE
-                    if disc:
-                        for w in self.writers:
-                            w.pending_discontinuity = True
-                    if kf_base is None or disc:
-                        kf_base = t
-                    if key:
-                        seg = self.cfg.segment_seconds
-                        next_key = kf_base + (math.floor((t - kf_base + KEY_TOLERANCE) / seg)
-                                              + 1) * seg
-                    src = frame
-                    for w in self.writers:  # highest rung first
-                        src = w.encode_video(src, t, key)
-                elif self.writers:
-                    if resampler is None:
-                        resampler = av.AudioResampler(format="fltp", layout="stereo",
-                                                      rate=AUDIO_RATE)
-                        fifo = av.AudioFifo()
-                    want = int(round(t * AUDIO_RATE))
-                    if apts is None or abs(want - (apts + fifo.samples)) > AUDIO_RATE // 10:
-                        fifo = av.AudioFifo()
-                        apts = max(want, apts or 0)
-                    frame.pts = None
-                    for rf in resampler.resample(frame):
-                        rf.pts = None
-                        fifo.write(rf)
-                    while fifo.samples >= 1024:
-                        out = fifo.read(1024)
-                        out.pts, out.time_base = apts, Fraction(1, AUDIO_RATE)
-                        out.sample_rate = AUDIO_RATE
-                        apts += 1024
-                        for w in self.writers:
-                            w.encode_audio(out)
+                    self._video(frame, t, disc)
+                    if not self.has_audio:
+                        self._silence_to(t)
+                else:
+                    if not self.has_video:
+                        self._black_to(t, disc)
+                    if self.writers:
+                        self._audio(frame, t)
                 self._maybe_master()
         except Exception:
             log.exception("live_pipeline_failed", out_dir=str(self.out_dir))
@@ -234,6 +213,71 @@ class LivePipeline:
                 except FileNotFoundError:
                     pass
             self.encode_seconds = time.thread_time() - cpu0
+
+    def _video(self, frame: av.VideoFrame, t: float, disc: bool) -> None:
+        if not self.writers:
+            self._open_writers(frame)
+        # One tolerance for both "is this the boundary frame" and "which boundary comes
+        # next": with two, a frame just before a boundary was keyed and then the next frame
+        # too (a one-frame segment).
+        key = self._kf_base is None or disc or t >= self._next_key - KEY_TOLERANCE
+        if disc:
+            for w in self.writers:
+                w.pending_discontinuity = True
+        if self._kf_base is None or disc:
+            self._kf_base = t
+        if key:
+            seg = self.cfg.segment_seconds
+            self._next_key = self._kf_base + (
+                math.floor((t - self._kf_base + KEY_TOLERANCE) / seg) + 1) * seg
+        src = frame
+        for w in self.writers:  # highest rung first
+            src = w.encode_video(src, t, key)
+
+    def _audio(self, frame: av.AudioFrame | None, t: float) -> None:
+        """Resample into 1024-sample AAC frames on the media timeline (None: silence)."""
+        if self._resampler is None:
+            self._resampler = av.AudioResampler(format="fltp", layout="stereo",
+                                                rate=AUDIO_RATE)
+            self._fifo = av.AudioFifo()
+        want = int(round(t * AUDIO_RATE))
+        if self._apts is None or abs(want - (self._apts + self._fifo.samples)) > AUDIO_RATE // 10:
+            self._fifo = av.AudioFifo()
+            self._apts = max(want, self._apts or 0)
+        if frame is not None:
+            frame.pts = None
+            for rf in self._resampler.resample(frame):
+                rf.pts = None
+                self._fifo.write(rf)
+        while self._fifo.samples >= 1024:
+            out = self._fifo.read(1024)
+            self._encode_audio(out)
+
+    def _encode_audio(self, out: av.AudioFrame) -> None:
+        out.pts, out.time_base = self._apts, Fraction(1, AUDIO_RATE)
+        out.sample_rate = AUDIO_RATE
+        self._apts += 1024
+        for w in self.writers:
+            w.encode_audio(out)
+
+    def _silence_to(self, t: float) -> None:
+        """A video-only publisher (a screen share, a muted camera): silent audio up to t, so
+        every rung keeps the audio track its CODECS announce (and a resume can bring sound)."""
+        want = int(round(t * AUDIO_RATE))
+        if self._apts is None or want - self._apts > AUDIO_RATE // 10:
+            self._apts = max(want, self._apts or 0)
+        while self._apts + 1024 <= want:
+            self._encode_audio(silent_audio(1024))
+
+    def _black_to(self, t: float, disc: bool) -> None:
+        """An audio-only publisher: a black picture at FILL_FPS up to t, so players get the
+        same kind of ladder (the smallest rung unless resumed with more)."""
+        if self._fill_t is None or disc:
+            self._fill_t = t
+        while self._fill_t <= t:
+            self._video(self._black, self._fill_t, disc)
+            disc = False
+            self._fill_t += 1 / FILL_FPS
 
     def _save(self) -> None:
         if not self.writers:
@@ -253,7 +297,7 @@ class LivePipeline:
                     self.cfg, self.t0_wall, self._notify, epoch=epoch, restore=d))
             return
         for rung, w, h in choose_rungs(self.cfg.ladder, frame.width, frame.height,
-                                       self.declared_height):
+                                       self.declared_height if self.has_video else None):
             self.writers.append(RenditionWriter(self.out_dir, rung, w, h, self.cfg,
                                                 self.t0_wall or time.time(), self._notify))
 

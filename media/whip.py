@@ -57,6 +57,18 @@ def _preferences(kind: str, wanted: tuple[str, ...]):
     return ordered
 
 
+def offered_kinds(offer_sdp: str) -> set[str]:
+    """The media kinds an offer sends: its m= sections that are not disabled (port 0)."""
+    kinds = set()
+    for line in offer_sdp.splitlines():
+        parts = line.split()
+        if line.startswith("m=") and len(parts) >= 2 and parts[1] != "0":
+            kind = parts[0][2:]
+            if kind in ("audio", "video"):
+                kinds.add(kind)
+    return kinds
+
+
 class WhipSession:
     """One publisher's peer connection. `on_gone` is awaited once when it goes away."""
 
@@ -69,6 +81,7 @@ class WhipSession:
         self.first_media_timeout = first_media_timeout
         self.pc = RTCPeerConnection()
         self.codecs: dict[str, str] = {}
+        self.kinds: set[str] = set()
         self.last_media: float | None = None
         self.created = time.monotonic()
         self._tasks: set[asyncio.Task] = set()
@@ -77,13 +90,16 @@ class WhipSession:
 
     async def accept(self, offer_sdp: str) -> str:
         """Apply the offer, return the SDP answer (all candidates included)."""
-        if "m=video" not in offer_sdp and "m=audio" not in offer_sdp:
+        self.kinds = offered_kinds(offer_sdp)
+        if not self.kinds:
             raise BadOffer("The offer has no audio or video section")
         pc = self.pc
-        video = pc.addTransceiver("video", direction="recvonly")
-        video.setCodecPreferences(_preferences("video", VIDEO_CODECS))
-        audio = pc.addTransceiver("audio", direction="recvonly")
-        audio.setCodecPreferences(_preferences("audio", AUDIO_CODECS))
+        # Only the kinds the offer has: a transceiver the offer does not match is left
+        # without a mid, and aiortc cannot answer then (a screen share sends video only).
+        for kind, codecs in (("video", VIDEO_CODECS), ("audio", AUDIO_CODECS)):
+            if kind in self.kinds:
+                pc.addTransceiver(kind, direction="recvonly").setCodecPreferences(
+                    _preferences(kind, codecs))
 
         @pc.on("track")
         def on_track(track):

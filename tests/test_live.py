@@ -182,3 +182,28 @@ async def test_publisher_drop_reconnects_into_the_same_playlist_then_ends_after_
     assert ended["reason"] == "publisher_timeout"
     vod = (await _get(f"{base}/360p/vod.m3u8"))[1]
     assert "#EXT-X-DISCONTINUITY" in vod and vod.rstrip().endswith("#EXT-X-ENDLIST")
+
+
+async def test_a_video_only_and_an_audio_only_publisher_are_answered_and_play(
+        live_app, make_user):
+    creator = await make_user("creator")
+    sock = await creator.connect(live_app.url)
+    for kinds in (("video",), ("audio",)):
+        made = await _create(sock)
+        base = f"{live_app.url}/v1/live/{made['stream']['id']}/hls"
+        pub = WhipPublisher(live_app.url, made["whip_url"], made["stream_key"], kinds=kinds)
+        assert await pub.start() == 201, (kinds, pub.body)
+        assert ("m=video" in pub.body) == ("video" in kinds)
+        try:
+            master = await _wait_for(f"{base}/master.m3u8", 20)
+            uri = [ln for ln in master.splitlines() if ln and not ln.startswith("#")][-1]
+
+            def probe(url=f"{base}/{uri}"):
+                # Both kinds are in every rendition (the missing one is black / silent), as
+                # CODECS says: players that wait for both do not stall.
+                with av.open(url, options={"live_start_index": "0"}, timeout=10) as c:
+                    assert c.streams.video and c.streams.audio
+                    return sum(1 for _, f in zip(range(10), c.decode(video=0)))
+            assert await asyncio.to_thread(probe) == 10
+        finally:
+            assert await pub.stop() == 200

@@ -107,6 +107,7 @@ async def do_start_publishing(state: AppState, stream: dict, offer_sdp: str) -> 
         await session.close()
         await _drop_ingest(state, ing, suspend=True)
         raise AppError("unsupported_offer", str(exc), status=422) from None
+    pipeline.set_sources(video="video" in session.kinds, audio="audio" in session.kinds)
     ing.session = session
     pipe = state.redis.pipeline(transaction=False)
     pipe.delete(_grace_key(state, sid_))

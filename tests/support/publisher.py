@@ -102,18 +102,22 @@ class WhipPublisher:
     """Publish to `whip_url` with `stream_key`. `status`/`location` after `start()`."""
 
     def __init__(self, base_url: str, whip_path: str, stream_key: str, *, width: int = 640,
-                 height: int = 360, fps: int = 30, wall_clock: bool = False):
+                 height: int = 360, fps: int = 30, wall_clock: bool = False,
+                 kinds: tuple[str, ...] = ("video", "audio")):
         self.base_url, self.whip_path, self.key = base_url, whip_path, stream_key
         self.video = SyntheticVideo(width, height, fps, wall_clock)
         self.pc = RTCPeerConnection()
+        self.kinds = kinds
         self.status: int | None = None
         self.location: str | None = None
         self.body: str = ""
         self.answered_at: float | None = None
 
     async def start(self) -> int:
-        self.pc.addTransceiver(self.video, direction="sendonly")
-        self.pc.addTransceiver(ToneAudio(), direction="sendonly")
+        if "video" in self.kinds:
+            self.pc.addTransceiver(self.video, direction="sendonly")
+        if "audio" in self.kinds:
+            self.pc.addTransceiver(ToneAudio(), direction="sendonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
         async with aiohttp.ClientSession() as http:
             async with http.post(self.base_url + self.whip_path,
