@@ -10,6 +10,11 @@ PY=${PYTHON:-python3}
 .venv/bin/pip install -q --no-deps -e .
 if command -v npm >/dev/null 2>&1; then
   (cd tests/js && npm ci --silent --no-audit --no-fund)
+  # Browser tests: Debian's Chromium (apt, when absent), playwright-core (no browser download),
+  # axe-core, and the web app built from web/.
+  bash scripts/install_chromium.sh
+  (cd tests/browser && npm ci --silent --no-audit --no-fund)
+  bash scripts/build_web.sh
 fi
 set +e
 .venv/bin/python -m pytest "$@"

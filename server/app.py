@@ -24,6 +24,7 @@ from server.sockets import SocketSurface, build_socket_server
 from server.state import STATE, AppState
 from server.tokens import TokenKeys
 from server.web import edges, errors_middleware
+from server.webapp import add_web_app_routes
 
 log = structlog.get_logger("app")
 SURFACE: web.AppKey[SocketSurface] = web.AppKey("sockets", SocketSurface)
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     for d in domains:
         if d.routes is not None and hasattr(d.routes, "routes"):
             app.add_routes(d.routes.routes)
+    add_web_app_routes(app)  # last: the app's fallback never shadows an API route
 
     async def stores(app: web.Application):
         if settings.migrate_on_start:

@@ -52,6 +52,7 @@ class Settings:
     recovery_log_maxlen: int = 100_000  # broadcasts kept in the packet log (approximate)
     max_http_body_bytes: int = 2_000_000
     cors_origins: tuple[str, ...] = ("*",)
+    web_dist: Path | None = None  # the built web app (None -> web/dist in the repository)
     migrate_on_start: bool = False
     shutdown_grace: float = 8.0
     reconnect_hint_ms: int = 1000
@@ -112,6 +113,7 @@ class Settings:
             recovery_log_maxlen=_int("RECOVERY_LOG_MAXLEN", 100_000),
             max_http_body_bytes=_int("MAX_HTTP_BODY_BYTES", 2_000_000),
             cors_origins=origins,
+            web_dist=Path(e("WEB_DIST")) if e("WEB_DIST") else None,
             migrate_on_start=_bool("MIGRATE_ON_START", False),
             shutdown_grace=_float("SHUTDOWN_GRACE", 8.0),
             db_pool_min=_int("DB_POOL_MIN", 1),

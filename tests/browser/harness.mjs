@@ -1,0 +1,105 @@
+// Shared pieces of the browser flows: Debian's Chromium through playwright-core (no browser
+// download), phones at 360 px, sessions, screenshots, timings, axe-core.
+import { chromium } from "playwright-core";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+export const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: "ar-EG" };
+
+export function say(event, data = {}) {
+  process.stdout.write(JSON.stringify({ event, ...data }) + "\n");
+}
+
+export function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/** Chromium with the flags a CI box needs and a fake camera; playwright gives it a fresh
+ * temporary user-data-dir, and every user gets a browser context of their own (own storage). */
+export async function launch() {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+      "--autoplay-policy=no-user-gesture-required",
+    ],
+  });
+  return {
+    browser,
+    newUser: () => browser.newContext({ ...PHONE, permissions: ["camera", "microphone"] }),
+    close: () => browser.close(),
+  };
+}
+
+export class Shots {
+  constructor(dir) {
+    this.dir = dir;
+    mkdirSync(dir, { recursive: true });
+  }
+  async take(page, name) {
+    const path = join(this.dir, `${name}.png`);
+    await page.screenshot({ path, fullPage: false });
+    say("screenshot", { name, path });
+    return path;
+  }
+}
+
+export function clock() {
+  const t0 = performance.now();
+  return () => Math.round(performance.now() - t0);
+}
+
+/** Sign a page in with a session made by the test (tokens from the server's own auth). */
+export async function withSession(context, session) {
+  await context.addInitScript((s) => {
+    if (!localStorage.getItem("sawt.session")) localStorage.setItem("sawt.session", JSON.stringify(s));
+  }, session);
+}
+
+/** axe-core in the page: fail on serious or critical violations. */
+export async function axe(page, name) {
+  await page.addScriptTag({ content: AXE });
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+  });
+  const bad = found.filter((v) => v.impact === "serious" || v.impact === "critical");
+  say("axe", { page: name, violations: found.length, serious: bad });
+  check(bad.length === 0, `axe on ${name}: ${JSON.stringify(bad)}`);
+}
+
+/** Every phone number is fresh: 010 + 8 digits, typed with Arabic-Indic digits. */
+export function newPhone() {
+  const digits = "010" + String(Math.floor(Math.random() * 1e8)).padStart(8, "0");
+  const arabic = digits.replace(/\d/g, (d) => "٠١٢٣٤٥٦٧٨٩"[+d]);
+  return { latin: digits, arabic: `${arabic.slice(0, 3)} ${arabic.slice(3, 7)} ${arabic.slice(7)}` };
+}
+
+/** The README's sign-up, in the browser: phone → dev outbox code → name + password. */
+export async function signUp(page, base, name) {
+  const phone = newPhone();
+  await page.goto(base + "/");
+  await page.locator("#phone").fill(phone.arabic);
+  await page.getByRole("button", { name: "ابعت الكود" }).click();
+  const code = (await page.locator("[data-testid=dev-code] .devcode").textContent({ timeout: 10000 })).trim();
+  check(/^\d{6}$/.test(code), `dev code ${code}`);
+  await page.locator("#code").fill(code);
+  await page.locator("#name").fill(name);
+  await page.locator("#password").fill("kalam-sawt-2026");
+  await page.getByRole("button", { name: "إنشاء الحساب" }).click();
+  await page.locator("nav.tabs").waitFor({ timeout: 15000 });
+  return phone;
+}
+
+export async function waitOnline(page) {
+  await page.locator("[data-testid=connection][data-status=online]").waitFor({ timeout: 15000 });
+}

@@ -1,0 +1,22 @@
+// node run.mjs <flow> '<json config>': runs one browser flow against a running server and
+// prints one JSON line per fact (timing, screenshot, axe) and {"event":"done"} at the end.
+import { launch, say, Shots } from "./harness.mjs";
+
+const [flow, raw] = process.argv.slice(2);
+const config = JSON.parse(raw || "{}");
+const { run } = await import(`./flows/${flow}.mjs`);
+const browser = await launch();
+const deadline = setTimeout(() => {
+  say("error", { message: `flow ${flow} still running after ${config.timeout_s ?? 150} s` });
+  process.exit(2);
+}, (config.timeout_s ?? 150) * 1000);
+try {
+  await run({ ...config, browser, shots: new Shots(config.shots) });
+  say("done");
+} catch (err) {
+  say("error", { message: String(err?.stack ?? err) });
+  process.exitCode = 1;
+} finally {
+  clearTimeout(deadline);
+  await browser.close().catch(() => {});
+}

@@ -1,0 +1,48 @@
+"""The web app in a real browser (Chromium, headless, fake camera): sign-up, DMs, feeds,
+uploads, live, tips, moderation, Arabic RTL, axe-core. Flows live in tests/browser/flows."""
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from tests.support.browser import SERVER_ENV, build_web_app, require_browser, run_flow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def web_app_built():
+    require_browser()
+    build_web_app()
+
+
+async def test_two_people_sign_up_and_exchange_dms_in_arabic(server_procs):
+    (srv,) = await server_procs(1, **SERVER_ENV)
+    facts = await run_flow("signup_dm", base=srv.url)
+    t = facts["timings"]
+    assert {"sign_up", "first_dm", "recovered_after_drop"} <= t.keys()
+    assert facts["events"]["layout"][0]["dir"] == "rtl"
+    seqs = facts["events"]["messages"][-1]["seqs"]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+
+
+async def test_the_server_serves_the_app_without_shadowing_the_api(server_procs):
+    (srv,) = await server_procs(1)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(srv.url + "/") as r:
+            index = await r.text()
+            assert r.status == 200 and r.headers["Cache-Control"] == "no-cache"
+            assert '<html lang="ar" dir="rtl">' in index
+        asset = index.split('src="', 1)[1].split('"', 1)[0]
+        async with http.get(srv.url + asset) as r:
+            assert r.status == 200 and "immutable" in r.headers["Cache-Control"]
+        async with http.get(srv.url + "/chat", headers={"Accept": "text/html"}) as r:
+            assert r.status == 200 and await r.text() == index  # the SPA fallback
+        async with http.get(srv.url + "/assets/missing-123.js") as r:
+            assert r.status == 404  # a missing file is never the app's HTML
+        async with http.get(srv.url + "/v1/no-such-route") as r:
+            assert r.status == 404 and r.content_type == "application/problem+json"
+        async with http.get(srv.url + "/v1/auth/otp") as r:
+            assert r.status == 405  # the API's own answer, not index.html
+        async with http.get(srv.url + "/healthz") as r:
+            assert (await r.json())["status"] == "ok"
+        async with http.get(srv.url + "/../../etc/passwd") as r:
+            assert "root:" not in await r.text()

@@ -1,0 +1,77 @@
+// A video element fed by hls.js (or the browser's own HLS where it has one). For live streams
+// it reads the latency from EXT-X-PROGRAM-DATE-TIME: now − the wall-clock time of the frame
+// on screen.
+import Hls from "hls.js";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { num, t } from "../i18n";
+
+type Props = {
+  src: string;
+  live?: boolean;
+  label: string;
+  onPlaying?: () => void;
+  onLatency?: (seconds: number) => void;
+};
+
+export function HlsPlayer({ src, live, label, onPlaying, onLatency }: Props) {
+  const video = useRef<HTMLVideoElement>(null);
+  const [latency, setLatency] = useState<number | null>(null);
+  const [state, setState] = useState("loading");
+
+  useEffect(() => {
+    const el = video.current!;
+    let hls: Hls | null = null;
+    const playing = () => {
+      setState("playing");
+      onPlaying?.();
+    };
+    el.addEventListener("playing", playing);
+    if (Hls.isSupported()) {
+      hls = new Hls(
+        live
+          ? { lowLatencyMode: true, liveSyncDurationCount: 1, backBufferLength: 4, manifestLoadingMaxRetry: 20,
+              manifestLoadingRetryDelay: 250, manifestLoadingMaxRetryTimeout: 1000 }
+          : {},
+      );
+      hls.on(Hls.Events.ERROR, (_e, data) => {
+        if (data.fatal) {
+          setState("error");
+          if (data.type === Hls.ErrorTypes.NETWORK_ERROR) setTimeout(() => hls?.startLoad(), 500);
+          else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls?.recoverMediaError();
+        }
+      });
+      hls.loadSource(src);
+      hls.attachMedia(el);
+    } else {
+      el.src = src; // Safari / iOS: native HLS
+    }
+    el.muted = true;
+    el.play().catch(() => {});
+    const timer = live
+      ? setInterval(() => {
+          const at = hls?.playingDate?.getTime();
+          if (at && !el.paused) {
+            const s = (Date.now() - at) / 1000;
+            setLatency(s);
+            onLatency?.(s);
+          }
+        }, 250)
+      : undefined;
+    return () => {
+      clearInterval(timer);
+      el.removeEventListener("playing", playing);
+      hls?.destroy();
+    };
+  }, [src]);
+
+  return (
+    <figure style={{ margin: 0 }}>
+      <video ref={video} controls playsInline muted aria-label={label} data-testid="player" data-state={state} />
+      {live && (
+        <figcaption class="muted" data-testid="latency" data-seconds={latency ?? ""}>
+          {t("latency")}: {latency === null ? "…" : `${num(latency, { maximumFractionDigits: 2 })} s`}
+        </figcaption>
+      )}
+    </figure>
+  );
+}

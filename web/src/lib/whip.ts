@@ -1,0 +1,51 @@
+// WHIP (RFC 9725) from the browser: one offer with every ICE candidate (the server does no
+// trickle ICE), Bearer stream key, 201 with the SDP answer and the session's Location.
+export type WhipSession = { pc: RTCPeerConnection; location: string | null; close: () => Promise<void> };
+
+function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      if (pc.iceGatheringState === "complete") {
+        pc.removeEventListener("icegatheringstatechange", done);
+        resolve();
+      }
+    };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(resolve, timeoutMs); // send what we have: host candidates come first
+  });
+}
+
+export async function whipPublish(url: string, streamKey: string, media: MediaStream): Promise<WhipSession> {
+  const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
+  for (const track of media.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [media] });
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc, 2000);
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/sdp", Authorization: `Bearer ${streamKey}` },
+    body: pc.localDescription!.sdp,
+  });
+  if (r.status !== 201) {
+    pc.close();
+    let code = `whip_${r.status}`;
+    try {
+      code = (await r.json()).code ?? code;
+    } catch {
+      /* not problem+json */
+    }
+    throw new Error(code);
+  }
+  const location = r.headers.get("Location");
+  await pc.setRemoteDescription({ type: "answer", sdp: await r.text() });
+  return {
+    pc,
+    location,
+    close: async () => {
+      pc.close();
+      if (location) {
+        await fetch(new URL(location, url).toString(), { method: "DELETE", headers: { Authorization: `Bearer ${streamKey}` } }).catch(() => {});
+      }
+    },
+  };
+}

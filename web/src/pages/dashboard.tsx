@@ -1,0 +1,66 @@
+// Creator dashboard: earnings and tips by Cairo day (wallet:metrics), top supporters,
+// subscribers, and the viewer counts of the latest stream (recorded by the studio).
+import { useState } from "preact/hooks";
+import { egp, num, t } from "../i18n";
+import { Chart } from "../lib/chart";
+import { call, useConnected } from "../lib/socket";
+import { ErrorLine, useAction } from "../lib/ui";
+
+function day(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+export function DashboardPage() {
+  const [m, setM] = useState<any>(null);
+  const [, error, run] = useAction();
+  useConnected(() => {
+    run(async () => {
+      const until = new Date(Date.now() + 86400000);
+      const since = new Date(Date.now() - 29 * 86400000);
+      setM(await call("wallet:metrics", { since: day(since), until: day(until) }));
+    });
+  }, []);
+  const days = new Map<string, { net: number; tips: number }>();
+  for (const r of m?.earnings_by_day ?? []) {
+    const d = days.get(r.day) ?? { net: 0, tips: 0 };
+    d.net += r.net;
+    if (r.source === "tip") d.tips += r.count;
+    days.set(r.day, d);
+  }
+  const keys = [...days.keys()].sort();
+  const xs = keys.map((k) => Date.parse(k) / 1000);
+  const viewers = JSON.parse(localStorage.getItem("sawt.viewers") || "[]");
+  return (
+    <section aria-labelledby="dash-title">
+      <h2 id="dash-title">{t("nav_dashboard")}</h2>
+      <ErrorLine error={error} />
+      {m && (
+        <>
+          <div class="stats">
+            <div class="stat">
+              {t("earnings")}
+              <strong>{egp(m.totals.net)}</strong>
+            </div>
+            <div class="stat">
+              {t("subscribers")}
+              <strong>{num((m.subscribers ?? []).reduce((a: number, s: any) => a + (s.count ?? s.subscribers ?? 0), 0))}</strong>
+            </div>
+          </div>
+          <Chart title={t("earnings_chart")} label={t("earnings")} xs={xs} ys={keys.map((k) => days.get(k)!.net / 100)} bars />
+          <Chart title={t("tips_chart")} label={t("tips")} xs={xs} ys={keys.map((k) => days.get(k)!.tips)} bars />
+          {viewers.length > 1 && (
+            <Chart title={t("viewers_chart")} label={t("viewers")} xs={viewers.map((v: any) => v.at / 1000)} ys={viewers.map((v: any) => v.count)} />
+          )}
+          <h3>{t("top_supporters")}</h3>
+          <ol>
+            {(m.top_supporters ?? []).map((s: any) => (
+              <li key={s.user_id}>
+                {s.display_name ?? s.user_id} · {egp(s.total)}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </section>
+  );
+}
