@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import time
 
 import structlog
@@ -61,27 +62,45 @@ async def check_publisher(state: AppState, stream_id: str, authorization: str | 
     return stream
 
 
+def takeover_channel(state: AppState) -> str:
+    return state.key("live", "takeover")
+
+
+async def _take_over(state: AppState, stream_id: str) -> None:
+    """The stream key's holder is back while its old session still looks alive (an unclean
+    drop is noticed only after LIVE_MEDIA_TIMEOUT): the old session goes now, wherever it
+    is hosted (the host hears it on the takeover channel)."""
+    rt = runtime(state)
+    local = rt.ingests.get(stream_id)
+    if local is not None:
+        if not local.ending:
+            await do_publisher_gone(state, stream_id, "replaced")
+        return
+    owner = await state.redis.get(_pub_key(state, stream_id))
+    if owner is not None and owner != rt.node.encode():
+        await state.redis.publish(takeover_channel(state), json.dumps(
+            {"stream_id": stream_id, "node": owner.decode()}))
+
+
 async def _claim_host(state: AppState, stream: dict) -> bool:
-    """Take the publisher lock. While the stream is `reconnecting` the previous host may
-    still be saving where it stopped (it holds the lock for that): wait for it briefly."""
+    """Take the publisher lock once the previous session (if any) let go of it: it saves
+    where it stopped first, so the new one continues the same playlists."""
     rt = runtime(state)
     lock = _pub_key(state, stream["id"])
+    await _take_over(state, stream["id"])
     deadline = time.monotonic() + rt.handover_wait
     while True:
-        local = rt.ingests.get(stream["id"])
-        if local is not None and not local.ending:
-            return False
-        if local is None and await state.redis.set(lock, rt.node, nx=True, ex=rt.lock_ttl):
+        if rt.ingests.get(stream["id"]) is None and \
+                await state.redis.set(lock, rt.node, nx=True, ex=rt.lock_ttl):
             return True
         if time.monotonic() >= deadline:
             return False
-        if await state.db.fetchval(q.GET_STATE, stream["id"]) != "reconnecting":
-            return False
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.05)
 
 
 async def do_start_publishing(state: AppState, stream: dict, offer_sdp: str) -> tuple[str, str]:
-    """Answer a WHIP offer: (session id, SDP answer). 409 if someone already publishes.
+    """Answer a WHIP offer: (session id, SDP answer). The key holder takes over from a
+    session still running (409 only if another new session won the race).
 
     A publisher coming back while the stream is `reconnecting` resumes the same playlists
     (with a discontinuity), on this process or any other one sharing MEDIA_ROOT: the

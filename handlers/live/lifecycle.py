@@ -8,6 +8,7 @@ import structlog
 
 from handlers.live import actions as a
 from handlers.live import ingest_actions as ingest
+from handlers.live import takeover
 from handlers.live.runtime import runtime
 from media.whip import configure_ice_host_addresses
 from server.state import AppState
@@ -31,9 +32,11 @@ async def startup(state: AppState) -> None:
     configure_ice_host_addresses()
     rt = runtime(state)
     rt.loop = asyncio.get_running_loop()
+    await takeover.start_listening(state)
     state.spawn(_every(3.0, ingest.do_heartbeat, state, "heartbeat"))
     state.spawn(_every(rt.tick, a.do_viewer_tick, state, "viewers"))
 
 
 async def shutdown(state: AppState) -> None:
+    await takeover.stop_listening(state)
     await ingest.do_end_local_streams(state, "server_restart")

@@ -37,7 +37,17 @@ def read_ms(frame: av.VideoFrame, src_width: int) -> int:
     return ms
 
 
-class SyntheticVideo(VideoStreamTrack):
+class _Freezable:
+    """freeze(): recv() never returns again, the connection stays up (a network that drops
+    without a word: no RTCP BYE, no DELETE; the server notices only by the media timeout)."""
+    frozen: asyncio.Event | None = None
+
+    async def _maybe_frozen(self) -> None:
+        if self.frozen is not None and self.frozen.is_set():
+            await asyncio.Event().wait()
+
+
+class SyntheticVideo(_Freezable, VideoStreamTrack):
     def __init__(self, width: int = 640, height: int = 360, fps: int = 30,
                  wall_clock: bool = False):
         super().__init__()
@@ -48,6 +58,7 @@ class SyntheticVideo(VideoStreamTrack):
         self._start = None
 
     async def recv(self):
+        await self._maybe_frozen()
         # wall_clock: like a camera, timestamps from the clock and frames skipped when late
         # (the benchmark). Otherwise every frame is sent with a regular timestamp, however
         # late (tests: deterministic media time on a busy machine).
@@ -74,13 +85,14 @@ class SyntheticVideo(VideoStreamTrack):
         return frame
 
 
-class ToneAudio(AudioStreamTrack):
+class ToneAudio(_Freezable, AudioStreamTrack):
     def __init__(self):
         super().__init__()
         self.samples = 0
         self._start = None
 
     async def recv(self):
+        await self._maybe_frozen()
         if self._start is None:
             self._start = time.time()
         n = 960
@@ -108,6 +120,7 @@ class WhipPublisher:
         self.video = SyntheticVideo(width, height, fps, wall_clock)
         self.pc = RTCPeerConnection()
         self.kinds = kinds
+        self.frozen = self.video.frozen = asyncio.Event()
         self.status: int | None = None
         self.location: str | None = None
         self.body: str = ""
@@ -117,7 +130,9 @@ class WhipPublisher:
         if "video" in self.kinds:
             self.pc.addTransceiver(self.video, direction="sendonly")
         if "audio" in self.kinds:
-            self.pc.addTransceiver(ToneAudio(), direction="sendonly")
+            audio = ToneAudio()
+            audio.frozen = self.frozen
+            self.pc.addTransceiver(audio, direction="sendonly")
         await self.pc.setLocalDescription(await self.pc.createOffer())
         async with aiohttp.ClientSession() as http:
             async with http.post(self.base_url + self.whip_path,
@@ -131,6 +146,10 @@ class WhipPublisher:
             self.answered_at = time.time()
             await self.pc.setRemoteDescription(RTCSessionDescription(self.body, "answer"))
         return self.status
+
+    def freeze(self) -> None:
+        """The network drops silently (see _Freezable); stop() later closes for real."""
+        self.frozen.set()
 
     async def stop(self, *, hang_up: bool = True) -> int | None:
         """Close the connection; with hang_up, DELETE the WHIP session first."""

@@ -1,0 +1,64 @@
+"""Per process: hear that a returning publisher took over a stream this process hosts, and
+let its old session go at once (see ingest_actions._take_over)."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import structlog
+
+from handlers.live import ingest_actions as ingest
+from handlers.live.runtime import runtime
+from server.state import AppState
+
+log = structlog.get_logger("live")
+
+
+async def start_listening(state: AppState) -> None:
+    pubsub = state.redis.pubsub(ignore_subscribe_messages=True)
+    state.extras["live_takeover_pubsub"] = pubsub
+    subscribed = False
+    try:  # before the process reports ready, so no takeover is missed
+        await asyncio.wait_for(pubsub.subscribe(ingest.takeover_channel(state)), 3)
+        subscribed = True
+    except Exception:  # Redis down: the listener keeps trying
+        log.warning("takeover_subscribe_failed")
+    state.spawn(_listen(state, pubsub, subscribed))
+
+
+async def stop_listening(state: AppState) -> None:
+    pubsub = state.extras.pop("live_takeover_pubsub", None)
+    if pubsub is not None:
+        try:
+            await pubsub.aclose()
+        except Exception:
+            pass
+
+
+async def _listen(state: AppState, pubsub, subscribed: bool) -> None:
+    backoff = 0.5
+    while True:
+        try:
+            if not subscribed:
+                await pubsub.subscribe(ingest.takeover_channel(state))
+                subscribed = True
+            async for message in pubsub.listen():
+                if message.get("type") != "message":
+                    continue
+                backoff = 0.5
+                try:
+                    body = json.loads(message["data"])
+                    if body.get("node") == runtime(state).node:
+                        state.spawn(ingest.do_publisher_gone(state, str(body["stream_id"]),
+                                                             "replaced"))
+                except Exception:
+                    log.exception("takeover_message_failed")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if state.extras.get("live_takeover_pubsub") is not pubsub:
+                return  # closed: the process is stopping
+            log.warning("takeover_listener_failed", retry_in=backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10)
+            subscribed = False
