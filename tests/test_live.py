@@ -29,6 +29,14 @@ async def _get(url: str, **kw) -> tuple[int, str, dict]:
             return r.status, await r.text(), dict(r.headers)
 
 
+async def _head(url: str) -> tuple[int, dict]:
+    """GET a media file: status and headers."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url) as r:
+            await r.read()
+            return r.status, dict(r.headers)
+
+
 async def _wait_for(url: str, timeout: float = 15) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -212,3 +220,63 @@ async def test_a_video_only_and_an_audio_only_publisher_are_answered_and_play(
             assert await asyncio.to_thread(probe) == 10
         finally:
             assert await pub.stop() == 200
+
+
+async def test_a_followers_only_stream_plays_through_signed_urls(live_app, make_user):
+    from handlers.live import playback
+    from handlers.live.runtime import runtime
+
+    creator, fan, stranger = await make_user("c"), await make_user("fan"), \
+        await make_user("stranger")
+    db = live_app.state.db
+    await db.execute("INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2)",
+                     fan.id, creator.id)
+    sock = await creator.connect(live_app.url)
+    made = await _create(sock, visibility="followers")
+    sid = made["stream"]["id"]
+    base = f"{live_app.url}/v1/live/{sid}/hls"
+    pub = WhipPublisher(live_app.url, made["whip_url"], made["stream_key"])
+    assert await pub.start() == 201
+    try:
+        await sock.ok("live:join", {"stream_id": sid})
+        deadline = time.monotonic() + 20
+        while (await _get(f"{base}/master.m3u8?token={fan.token}"))[0] != 200:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.2)
+        assert (await _get(f"{base}/master.m3u8"))[0] == 401
+        assert (await _get(f"{base}/master.m3u8?token={stranger.token}"))[0] == 404
+        _, master, _ = await _get(f"{base}/master.m3u8",
+                                  headers={"Authorization": f"Bearer {fan.token}"})
+        variant = [ln for ln in master.splitlines() if ln and not ln.startswith("#")][-1]
+        assert "?vt=" in variant
+        status, media, _ = await _get(f"{base}/{variant}")
+        assert status == 200
+        uris = re.findall(r'URI="([^"]+)"', media) + \
+            [ln for ln in media.splitlines() if ln and not ln.startswith("#")]
+        assert uris and all("?vt=" in u for u in uris), media  # map, parts, hint, segments
+        rung = variant.split("/")[0]
+        seg = next(u for u in uris if re.match(r"s\d+\.m4s", u))
+        status, headers = await _head(f"{base}/{rung}/{seg}")
+        assert status == 200 and headers["Cache-Control"].startswith("private")
+        assert (await _head(f"{base}/{rung}/{seg.split('?')[0]}"))[0] == 401
+        forged = seg[:-3] + ("AAA" if not seg.endswith("AAA") else "BBB")
+        assert (await _head(f"{base}/{rung}/{forged}"))[0] == 401
+
+        # A stock HLS client given only the master URL (with the access token) plays.
+        frames = await asyncio.to_thread(_decode_frames, f"{base}/master.m3u8?token={fan.token}",
+                                         5)
+        assert len(frames) == 5
+
+        # An expired viewer token: media refuse it; the playlist renews it after checking
+        # access again, and stops when the viewer lost access.
+        old = playback.mint(live_app.state, sid, fan.id, "user", ttl=60,
+                            now=time.time() - 600)
+        assert (await _head(f"{base}/{rung}/{seg.split('?')[0]}?vt={old}"))[0] == 401
+        status, renewed, _ = await _get(f"{base}/{rung}/index.m3u8?vt={old}")
+        assert status == 200 and "?vt=" in renewed and old not in renewed
+        await db.execute("INSERT INTO blocks (blocker_id, blocked_id) VALUES ($1, $2)",
+                         creator.id, fan.id)
+        runtime(live_app.state).watch_checks.clear()
+        assert (await _get(f"{base}/{rung}/index.m3u8?vt={old}"))[0] == 404
+    finally:
+        await pub.stop()

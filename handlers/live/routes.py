@@ -20,7 +20,7 @@ from aiohttp import web
 
 from handlers.live import actions as a
 from handlers.live import ingest_actions as ingest
-from handlers.live.access import can_watch
+from handlers.live import playback
 from handlers.live.runtime import runtime, stream_dir
 from media.llhls import position, satisfied
 from server.errors import AppError, BadRequest, NotFound, Unauthorized
@@ -129,27 +129,45 @@ async def _stream_meta(state, stream_id: str) -> dict:
     return row
 
 
-async def _check_hls(request: web.Request) -> tuple[object, dict]:
+async def _check_hls(request: web.Request, *,
+                     playlist: bool) -> tuple[object, dict, str | None]:
+    """(state, stream, viewer token to sign the playlist's URIs with, None when public)."""
     state = request.app[STATE]
     stream = await _stream_meta(state, request.match_info["id"])
-    if stream["visibility"] != "public":
+    if stream["visibility"] == "public":
+        return state, stream, None
+    vt = request.query.get("vt")
+    if vt:
+        grant = await playback.renew(state, stream, vt, playlist=playlist)
+        user_id, role = grant.user_id, grant.role
+    else:
         try:
             claims = _bearer_user(request)
         except Unauthorized:
-            raise Unauthorized("This stream needs an access token (?token= or Bearer)")
-        if not await can_watch(state, stream, claims.user_id, claims.role):
+            raise Unauthorized("This stream needs an access token (?token= or Bearer) on "
+                               "the master playlist") from None
+        user_id, role = claims.user_id, claims.role
+        if not await playback.may_watch(state, stream, user_id, role):
             raise NotFound("No such stream", code="stream_not_found")
-    return state, stream
+    return state, stream, (playback.mint(state, stream["id"], user_id, role)
+                           if playlist else None)
 
 
-def _playlist(request: web.Request, text: str) -> web.Response:
+def _playlist(request: web.Request, text: str, vt: str | None = None) -> web.Response:
+    if vt is not None:
+        if "#EXT-X-ENDLIST" in text:  # a recording: never reloaded, so longer-lived URIs
+            state = request.app[STATE]
+            grant = playback.read(state, vt, request.match_info["id"])
+            vt = playback.mint(state, grant.stream_id, grant.user_id, grant.role,
+                               ttl=runtime(state).playback_vod_ttl)
+        text = playback.sign_playlist(text, vt)
     return web.Response(text=text, content_type=PLAYLIST,
                         headers={"Cache-Control": "no-cache, no-store"})
 
 
 @routes.get("/v1/live/{id}/hls/{name}")
 async def hls_master(request: web.Request) -> web.Response:
-    state, stream = await _check_hls(request)
+    state, stream, vt = await _check_hls(request, playlist=True)
     name = request.match_info["name"]
     if name not in ("master.m3u8", "vod.m3u8"):
         raise NotFound("No such playlist", code="not_found")
@@ -158,22 +176,22 @@ async def hls_master(request: web.Request) -> web.Response:
         if name == "vod.m3u8":
             raise NotFound("This stream has no recording yet", code="recording_not_ready")
         raise NotFound("The stream is not playable yet", code="stream_not_ready")
-    return _playlist(request, path.read_text())
+    return _playlist(request, path.read_text(), vt)
 
 
 @routes.get("/v1/live/{id}/hls/{rung}/{name}")
 async def hls_file(request: web.Request) -> web.StreamResponse:
-    state, stream = await _check_hls(request)
     rung, name = request.match_info["rung"], request.match_info["name"]
     m = _FILE.match(name)
     if not _RUNG.match(rung) or not m:
         raise NotFound("No such file", code="not_found")
+    state, stream, vt = await _check_hls(request, playlist=name.endswith(".m3u8"))
     path = stream_dir(state, stream["id"]) / rung / name
     rt = runtime(state)
     target = float(rt.ingests[stream["id"]].pipeline.cfg.segment_seconds) \
         if stream["id"] in rt.ingests else 1.0
     if name == "index.m3u8":
-        return await _media_playlist(request, state, stream, path, target)
+        return await _media_playlist(request, state, stream, path, target, vt)
     if not path.exists() and name.endswith(".m4s") and stream["state"] != "ended":
         # A preload hint (or a segment still being written): hold the request until it
         # exists, as RFC 8216bis asks of a server that advertises EXT-X-PRELOAD-HINT —
@@ -194,9 +212,10 @@ async def hls_file(request: web.Request) -> web.StreamResponse:
         raise NotFound("No such file (yet)", code="not_found")
     ctype = "video/mp4" if name.endswith(".mp4") else "video/iso.segment"
     if name.endswith(".m3u8"):
-        return _playlist(request, path.read_text())
+        return _playlist(request, path.read_text(), vt)
+    scope = "public" if stream["visibility"] == "public" else "private"
     return web.FileResponse(path, headers={
-        "Content-Type": ctype, "Cache-Control": "public, max-age=86400, immutable"})
+        "Content-Type": ctype, "Cache-Control": f"{scope}, max-age=86400, immutable"})
 
 
 def _never_coming(index, msn: int) -> bool:
@@ -207,14 +226,15 @@ def _never_coming(index, msn: int) -> bool:
         return False
 
 
-async def _media_playlist(request, state, stream, path, target: float) -> web.Response:
+async def _media_playlist(request, state, stream, path, target: float,
+                          vt: str | None) -> web.Response:
     qs = request.query
     if "_HLS_msn" not in qs:
         if "_HLS_part" in qs:
             raise BadRequest("_HLS_part needs _HLS_msn", code="invalid_blocking_request")
         if not path.exists():
             raise NotFound("The stream is not playable yet", code="stream_not_ready")
-        return _playlist(request, path.read_text())
+        return _playlist(request, path.read_text(), vt)
     try:
         msn = int(qs["_HLS_msn"])
         part = int(qs["_HLS_part"]) if "_HLS_part" in qs else None
@@ -229,7 +249,7 @@ async def _media_playlist(request, state, stream, path, target: float) -> web.Re
         if text is not None:
             pos = position(text)
             if satisfied(pos, msn, part):
-                return _playlist(request, text)
+                return _playlist(request, text, vt)
             if msn > pos[0] + 2:
                 raise BadRequest("_HLS_msn is too far in the future",
                                  code="invalid_blocking_request")

@@ -40,6 +40,13 @@ class LiveRuntime:
     lock_ttl: int = 15  # seconds; refreshed every few seconds while this process hosts it
     # seconds a returning publisher waits for the previous host to save the stream's state
     handover_wait: float = field(default_factory=lambda: _env("LIVE_HANDOVER_WAIT", 5.0))
+    # signed playback URLs (handlers/live/playback.py)
+    playback_ttl: float = field(default_factory=lambda: _env("LIVE_PLAYBACK_TTL", 300.0))
+    playback_renew: float = field(default_factory=lambda: _env("LIVE_PLAYBACK_RENEW", 43200.0))
+    playback_vod_ttl: float = field(
+        default_factory=lambda: _env("LIVE_PLAYBACK_VOD_TTL", 21600.0))
+    playback_tokens: dict[tuple, tuple[int, str]] = field(default_factory=dict)
+    watch_checks: dict[tuple, tuple[float, bool]] = field(default_factory=dict)
     ingests: dict[str, Ingest] = field(default_factory=dict)
     # stream id -> user id -> this process's sids of that user in the room
     viewers: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(dict))
