@@ -30,6 +30,7 @@ from server.engine.esocket import (BAD_HANDSHAKE_METHOD, BAD_METHOD, BAD_REQUEST
                                     UNKNOWN_TRANSPORT, UNSUPPORTED_VERSION,
                                     EngineSocket, error_response)
 from server.engine.heartbeat import Heartbeats
+from server.engine.wsconn import accept_and_close
 
 log = logging.getLogger("sawt.engine")
 
@@ -170,9 +171,14 @@ class EngineServer(engineio.AsyncServer):
         if sock is None or sock.closed or sock.closing:
             return error_response(UNKNOWN_SID)
         if transport == "websocket":
-            if method != "GET" or upgrade_header != "websocket" or sock.upgraded \
-                    or sock.upgrading or sock.ws is not None or not self.allow_upgrades:
-                return error_response(BAD_REQUEST)  # a second websocket for a session is refused
+            if method != "GET" or upgrade_header != "websocket" or not self.allow_upgrades:
+                return error_response(BAD_REQUEST)
+            if sock.upgraded or sock.upgrading or sock.ws is not None or (
+                    sock.probe is not None and not sock.probe.closed):
+                # a second websocket for the session: accepted, then closed (as the reference)
+                if accept_and_close(request):
+                    return web.Response()  # never sent: aiohttp no longer holds it
+                return error_response(BAD_REQUEST)
             return await sock.run_websocket(request, upgrade=True)
         if sock.upgraded or sock.ws is not None:
             return error_response(BAD_REQUEST)  # polling is over for an upgraded session

@@ -42,7 +42,7 @@ class EngineSocket:
 
     __slots__ = ("server", "sid", "session", "connected", "upgrading", "upgraded", "closing",
                  "closed", "ws", "transport", "outbox", "outbox_bytes", "_poll", "_posting",
-                 "beat_due", "pinged", "csr", "min_offset", "cut_reason", "pending",
+                 "beat_due", "beat_deadline", "pinged", "probe", "csr", "min_offset", "cut_reason", "pending",
                  "__weakref__")
 
     def __init__(self, server: "EngineServer", sid: str):
@@ -62,6 +62,8 @@ class EngineSocket:
         self._posting = False
         self.beat_due: int | None = None  # heartbeat bucket (server.heartbeats)
         self.pinged = False  # waiting for a pong
+        self.beat_deadline = 0.0  # loop time at which silence closes the session
+        self.probe: WebSocketConn | None = None  # a websocket probing an upgrade
         self.csr = False  # the Socket.IO layer tags broadcasts with offsets for this socket
         self.min_offset: tuple[int, int] | None = None  # drop tagged packets at or below
         self.cut_reason: str | None = None  # why we cut the transport ourselves
@@ -167,6 +169,7 @@ class EngineSocket:
         elif kind == "3":  # pong
             self.schedule_ping()
         elif kind == "1":
+            self.wake_poll("noop")  # a parked GET ends with noop, as the reference answers
             await self.close(abort=True, reason=self.server.reason.CLIENT_DISCONNECT)
         elif kind == "b":
             try:
@@ -195,6 +198,9 @@ class EngineSocket:
             # two concurrent GETs: the reference closes the session ("overlap from client")
             await self.close(abort=False, reason=self.server.reason.TRANSPORT_ERROR)
             return error_response(BAD_REQUEST)
+        if self.upgrading:
+            # the probe succeeded (3probe is out): polling is paused, answered noop at once
+            return self.server.payload_response(b"6")
         if not self.outbox and not self.closed:
             poll = self._poll = self.server.loop.create_future()
             try:
@@ -232,6 +238,8 @@ class EngineSocket:
             for encoded in text.split("\x1e") if text else [""]:
                 if not await self.receive_encoded(encoded):
                     return error_response(BAD_REQUEST)
+                if self.closed:
+                    break
         finally:
             self._posting = False
         return web.Response(text="ok", content_type="text/html")
@@ -249,6 +257,7 @@ class EngineSocket:
                 await self.close(abort=True, reason=self.server.reason.TRANSPORT_ERROR)
             return error_response(BAD_REQUEST)
         if upgrade:
+            self.probe = conn
             conn.start_probe(self.server.ping_interval + self.server.ping_timeout)
         else:
             self.websocket_ready(conn)
@@ -257,6 +266,7 @@ class EngineSocket:
     def websocket_ready(self, conn: WebSocketConn) -> None:
         """The websocket carries the session from now on (opened so, or upgraded)."""
         self.ws = conn
+        self.probe = None
         self.connected = self.upgraded = True
         self.upgrading = False
         pending, self.outbox = self.outbox, []

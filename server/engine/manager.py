@@ -46,6 +46,19 @@ _json_decode = msgspec.json.decode
 _json_encode = msgspec.json.encode
 
 
+def is_binary(data: Any) -> bool:
+    """Whether an emit's data holds bytes anywhere. A tuple is several arguments: upstream
+    `data_is_binary` answers False for any tuple, so ask about it as the list it becomes."""
+    return sio_packet.Packet.data_is_binary(list(data) if isinstance(data, tuple) else data)
+
+
+def emit_args(data: Any) -> list:
+    """An emit's arguments: a tuple is several, None is none, anything else is one."""
+    if data is None:
+        return []
+    return list(data) if isinstance(data, tuple) else [data]
+
+
 def split_logged(message: bytes) -> tuple[bytes | None, dict, bytes]:
     """`[<offset> ]v1<header>\\n<body>` -> (offset, header, body)."""
     offset = None
@@ -85,13 +98,13 @@ class RedisManager(socketio.AsyncRedisManager):
         namespace = namespace or "/"
         messages, local = [], []
         for event, data, room in items:
-            if sio_packet.Packet.data_is_binary(data):
+            if is_binary(data):
                 await self.emit(event, data, namespace=namespace, room=room)
                 continue
             header: dict[str, Any] = {"n": namespace}
             if room is not None:
                 header["r"] = room
-            body = _json_encode([event] if data is None else [event, data])
+            body = _json_encode([event, *emit_args(data)])
             messages.append(b"v1" + _json_encode(header) + b"\n" + body)
             local.append((header, body))
         if not messages:
@@ -135,22 +148,16 @@ class RedisManager(socketio.AsyncRedisManager):
                    callback=None, to=None, **kwargs):
         room = to or room
         namespace = namespace or "/"
-        if callback is not None or sio_packet.Packet.data_is_binary(data):
+        if callback is not None or is_binary(data):
             # acks across nodes and binary attachments: the upstream path
             return await super().emit(event, data, namespace=namespace, room=room,
                                       skip_sid=skip_sid, callback=callback, **kwargs)
-        if data is None:
-            args: list = []
-        elif isinstance(data, tuple):
-            args = list(data)
-        else:
-            args = [data]
         header: dict[str, Any] = {"n": namespace}
         if room is not None:
             header["r"] = room
         if skip_sid:
             header["s"] = skip_sid
-        body = _json_encode([event, *args])
+        body = _json_encode([event, *emit_args(data)])
         if kwargs.get("ignore_queue"):
             self.deliver(None, header, body)
             return

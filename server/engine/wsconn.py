@@ -34,6 +34,7 @@ GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 CLOSE_NORMAL, CLOSE_PROTOCOL, CLOSE_BAD_DATA, CLOSE_TOO_BIG = 1000, 1002, 1007, 1009
 MAX_INBOX = 64  # messages waiting for their handler before the socket stops reading
+MAX_FRAGMENTS = 1024  # frames one message may be split into (no client needs more)
 
 
 def accept_key(key: str) -> str | None:
@@ -60,38 +61,66 @@ def take_over(request: web.Request, sock: "EngineSocket", max_size: int
             or "upgrade" not in h.get("Connection", "").lower() \
             or h.get("Sec-WebSocket-Version") != "13" or accept is None:
         return None
-    proto = request.protocol
-    transport = request.transport
-    if transport is None or transport.is_closing():
-        raise ConnectionResetError("the client left before the handshake")
-    tail = getattr(proto, "_message_tail", b"")  # bytes the client sent after its request
+    transport, tail = _switch(request, accept)
     conn = WebSocketConn(sock, transport, max_size)
-    transport.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                    b"Connection: Upgrade\r\nSec-WebSocket-Accept: "
-                    + accept.encode() + b"\r\n\r\n")
     transport.set_protocol(conn)
-    # aiohttp forgets the connection without closing it: with no transport, its handler's
-    # return only fails to write a response, which aiohttp takes for a client that left
-    proto.transport = None
-    proto.connection_lost(None)
     if tail:
         conn.data_received(tail)
     return conn
 
 
+def accept_and_close(request: web.Request) -> bool:
+    """Complete a websocket handshake, then close at once (1000): what the reference server
+    does with a second websocket for a session that already has one. False if the
+    handshake itself is invalid (the caller answers 400)."""
+    h = request.headers
+    accept = accept_key(h.get("Sec-WebSocket-Key", ""))
+    if h.get("Upgrade", "").lower() != "websocket" or accept is None \
+            or h.get("Sec-WebSocket-Version") != "13":
+        return False
+    try:
+        transport, _ = _switch(request, accept)
+    except ConnectionError:
+        return True
+    transport.set_protocol(asyncio.Protocol())  # whatever the client sends now is dropped
+    transport.write(close_frame(CLOSE_NORMAL))
+    transport.close()
+    return True
+
+
+def _switch(request: web.Request, accept: str) -> tuple[asyncio.Transport, bytes]:
+    """Write the 101 answer and take the connection from aiohttp; returns the transport and
+    the bytes the client sent after its request."""
+    proto = request.protocol
+    transport = request.transport
+    if transport is None or transport.is_closing():
+        raise ConnectionResetError("the client left before the handshake")
+    tail = getattr(proto, "_message_tail", b"")
+    transport.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                    b"Connection: Upgrade\r\nSec-WebSocket-Accept: "
+                    + accept.encode() + b"\r\n\r\n")
+    # aiohttp forgets the connection without closing it: with no transport, its handler's
+    # return only fails to write a response, which aiohttp takes for a client that left
+    proto.transport = None
+    proto.connection_lost(None)
+    return transport, tail
+
+
 class WebSocketConn(asyncio.Protocol):
     """One websocket connection after the handshake (see the module docstring)."""
 
-    __slots__ = ("sock", "transport", "max_size", "buf", "frags", "frag_op", "inbox", "task",
-                 "closed", "probing", "_probe_timer")
+    __slots__ = ("sock", "transport", "max_size", "buf", "need", "frags", "frag_op",
+                 "frag_bytes", "inbox", "task", "closed", "probing", "_probe_timer")
 
     def __init__(self, sock: "EngineSocket", transport: asyncio.Transport, max_size: int):
         self.sock = sock
         self.transport = transport
         self.max_size = max_size
-        self.buf = b""  # an incomplete frame
+        self.buf = bytearray()  # an incomplete frame
+        self.need = 2  # bytes the buffer must hold before parsing is worth trying
         self.frags: list[bytes] | None = None  # a fragmented message being assembled
         self.frag_op = 0
+        self.frag_bytes = 0  # its size so far
         self.inbox: list[str | bytes] | None = None  # messages for the handler task
         self.task: asyncio.Task | None = None
         self.closed = False
@@ -103,17 +132,31 @@ class WebSocketConn(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        buf = self.buf + data if self.buf else data
-        pos, end = 0, len(buf)
+        """Parse whole frames. Linear in the bytes received: a frame that trickles in is
+        appended to one buffer and parsed once it is complete (`need`), never re-scanned."""
+        if self.buf:
+            self.buf += data
+            buf = self.buf
+        else:
+            buf = data
+        end = len(buf)
+        if end < self.need:
+            if buf is data:
+                self.buf += data
+            return
+        pos = 0
+        need = 2
         while not self.closed and end - pos >= 2:
             b0, b1 = buf[pos], buf[pos + 1]
             op, size, head = b0 & 0x0F, b1 & 0x7F, 2
             if size == 126:
                 if end - pos < 4:
+                    need = 4
                     break
                 size, head = int.from_bytes(buf[pos + 2:pos + 4], "big"), 4
             elif size == 127:
                 if end - pos < 10:
+                    need = 10
                     break
                 size, head = int.from_bytes(buf[pos + 2:pos + 10], "big"), 10
             if not b1 & 0x80 or b0 & 0x70:  # client frames are masked; no extensions
@@ -124,13 +167,20 @@ class WebSocketConn(asyncio.Protocol):
                 return
             start = pos + head + 4
             if end - start < size:
+                need = start + size - pos
                 break
             payload = bytearray(buf[start:start + size])
             if size:
-                websocket_mask(buf[pos + head:start], payload)
+                websocket_mask(bytes(buf[pos + head:start]), payload)
             pos = start + size
             self._frame(bool(b0 & 0x80), op, bytes(payload))
-        self.buf = buf[pos:] if pos < end else b""
+        self.need = need
+        if pos >= end:
+            self.buf = bytearray()
+        elif buf is data:
+            self.buf = bytearray(data[pos:])
+        else:
+            del buf[:pos]
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self.closed = True
@@ -161,7 +211,8 @@ class WebSocketConn(asyncio.Protocol):
                 self.fail(CLOSE_PROTOCOL)
                 return
             self.frags.append(payload)
-            if sum(map(len, self.frags)) > self.max_size:
+            self.frag_bytes += len(payload)
+            if self.frag_bytes > self.max_size or len(self.frags) > MAX_FRAGMENTS:
                 self.fail(CLOSE_TOO_BIG)
                 return
             if not fin:
@@ -172,7 +223,7 @@ class WebSocketConn(asyncio.Protocol):
                 self.fail(CLOSE_PROTOCOL)
                 return
             if not fin:
-                self.frags, self.frag_op = [payload], op
+                self.frags, self.frag_op, self.frag_bytes = [payload], op, len(payload)
                 return
         else:
             self.fail(CLOSE_PROTOCOL)
