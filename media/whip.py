@@ -15,7 +15,6 @@ an answer and the received tracks into frames for the live packager.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from typing import Awaitable, Callable, Protocol
@@ -24,7 +23,10 @@ import structlog
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
+from media.ice import advertise_public_address, configure_host_addresses, rtc_configuration
+
 log = structlog.get_logger("whip")
+configure_ice_host_addresses = configure_host_addresses  # (the name callers know)
 VIDEO_CODECS = ("video/H264", "video/VP8")
 AUDIO_CODECS = ("audio/opus",)
 
@@ -36,18 +38,6 @@ class FrameSink(Protocol):
 
 class BadOffer(Exception):
     """The SDP offer cannot be answered (malformed, or no codec we can receive)."""
-
-
-def configure_ice_host_addresses(addresses: str | None = None) -> None:
-    """Restrict ICE host candidates (LIVE_ICE_HOST_ADDRESSES, comma-separated), e.g. to
-    127.0.0.1 in tests so media never leaves loopback. Unset: every interface (aioice)."""
-    addresses = addresses if addresses is not None else os.environ.get("LIVE_ICE_HOST_ADDRESSES")
-    if not addresses:
-        return
-    import aioice.ice
-
-    fixed = [a.strip() for a in addresses.split(",") if a.strip()]
-    aioice.ice.get_host_addresses = lambda use_ipv4=True, use_ipv6=True: list(fixed)
 
 
 def _preferences(kind: str, wanted: tuple[str, ...]):
@@ -79,7 +69,8 @@ class WhipSession:
         self.on_gone = on_gone
         self.media_timeout = media_timeout
         self.first_media_timeout = first_media_timeout
-        self.pc = RTCPeerConnection()
+        self.ice = rtc_configuration()  # media/ice.py
+        self.pc = RTCPeerConnection(configuration=self.ice)
         self.codecs: dict[str, str] = {}
         self.kinds: set[str] = set()
         self.last_media: float | None = None
@@ -122,7 +113,7 @@ class WhipSession:
             if getattr(t, "_codecs", None):
                 self.codecs[t.kind] = t._codecs[0].mimeType
         self._spawn(self._watchdog())
-        return pc.localDescription.sdp
+        return advertise_public_address(pc.localDescription.sdp)
 
     def _spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)

@@ -10,7 +10,7 @@ from handlers.live import actions as a
 from handlers.live import ingest_actions as ingest
 from handlers.live import takeover
 from handlers.live.runtime import runtime
-from media.whip import configure_ice_host_addresses
+from media.ice import configure_host_addresses, configure_port_range
 from server.state import AppState
 
 log = structlog.get_logger("live")
@@ -29,7 +29,8 @@ async def _every(seconds: float, fn, state: AppState, name: str) -> None:
 
 
 async def startup(state: AppState) -> None:
-    configure_ice_host_addresses()
+    configure_host_addresses()
+    configure_port_range()
     rt = runtime(state)
     rt.loop = asyncio.get_running_loop()
     await takeover.start_listening(state)
