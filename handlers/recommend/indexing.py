@@ -102,6 +102,11 @@ async def do_rebuild_index(state: AppState, batch: int = 5000) -> int:
         after, done = rows[-1]["id"], done + len(rows)
 
 
+def interest_filing(sims: np.ndarray) -> np.ndarray:
+    """Which interests each post is filed under (posts x interests similarities in, bools out)."""
+    return sims >= sims.max(axis=1, keepdims=True) - 0.03
+
+
 async def file_under_interests(state: AppState, posts: list[tuple[str, np.ndarray]]) -> None:
     """File each post under the interests it is closest to (cold-start candidates)."""
     if not posts:
@@ -109,7 +114,7 @@ async def file_under_interests(state: AppState, posts: list[tuple[str, np.ndarra
     names = sorted(catalogue())
     mat = np.stack(await asyncio.to_thread(lambda: [embedder.interest_vector(n) for n in names]))
     sims = np.stack([v for _, v in posts]) @ mat.T  # posts x interests, one product
-    near = sims >= sims.max(axis=1, keepdims=True) - 0.03
+    near = interest_filing(sims)
     pipe = state.redis.pipeline(transaction=False)
     for j, name in enumerate(names):
         members = {posts[i][0]: float(sims[i, j]) for i in np.flatnonzero(near[:, j])}
