@@ -1,4 +1,5 @@
-"""Rebuild handlers/recommend/data/interest_vectors.npz (the cold-start interest vectors).
+"""Rebuild handlers/recommend/data/language_means.npz (each language's mean vector, from the
+tuning split of tests/recommend/corpus.py) and interest_vectors.npz (cold-start vectors).
 
     OPENBLAS_NUM_THREADS=1 python scripts/build_interest_vectors.py
 
@@ -14,5 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from handlers.recommend import embedder  # noqa: E402
 
+from tests.recommend.corpus import posts  # noqa: E402
+
 if __name__ == "__main__":
+    print(embedder.build_language_means([embedder.strip_hashtags(t) for _, _, t, _ in posts("tune")]),
+          embedder.means_fingerprint())
     print(embedder.build_interest_vectors(), embedder.interests_fingerprint())

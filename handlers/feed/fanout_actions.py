@@ -23,7 +23,7 @@ import asyncio
 import structlog
 
 from handlers.feed import queries as q
-from handlers.feed import timeline
+from handlers.feed import timeline, trending
 from handlers.feed.clock import now
 from handlers.feed.posts import broadcast_view, post_json
 from rooms.names import post_room, user_room
@@ -128,6 +128,8 @@ async def distribute(state: AppState, row, mode: str, token: str | None = None) 
         await timeline.finish_position(state, token)
     feed = {"circle": "circle", "story": "stories"}.get(mode, "home")
     await _emit_to_users(state, "feed:new", {"post": post, "feed": feed}, listening)
+    if mode in ("push", "pull"):  # a public post is in trending at once, not at the rescore
+        await trending.bump_post(state, row["id"])
     return n
 
 

@@ -1,6 +1,10 @@
 """Trending: time-decayed engagement (Hacker News gravity), kept incrementally in Redis.
 
-    score = (reactions + 2 * comments) / (age_hours + 2) ** GRAVITY
+    score = (1 + reactions + 2 * comments) / (age_hours + 2) ** GRAVITY
+
+Every public post of the window is in the set, engaged with or not (the 1 is the post's own
+weight): a fresh post with no reaction yet ranks by its age, so trending is never empty
+while recent public posts exist, and the first reaction lifts a post above its unreacted peers.
 
 - `bump_post` rescores one post when its engagement moves (after a reaction or comment).
 - `recompute` rescores every public post of the last WINDOW from PostgreSQL (decay moves
@@ -33,12 +37,12 @@ FROM posts WHERE id = $1
 CANDIDATES = """
 SELECT id::text, reaction_total, comment_count, published_at FROM posts
 WHERE status = 'published' AND visibility = 'public' AND NOT is_story
-  AND published_at > $1 AND (reaction_total + comment_count) > 0
+  AND published_at > $1
 """
 
 
 def hot_score(reactions: int, comments: int, age_hours: float) -> float:
-    return (reactions + 2 * comments) / (max(age_hours, 0.0) + 2) ** GRAVITY
+    return (1 + reactions + 2 * comments) / (max(age_hours, 0.0) + 2) ** GRAVITY
 
 
 def _keys(state: AppState):
@@ -50,8 +54,7 @@ async def bump_post(state: AppState, post_id: str) -> None:
     live, *_ = _keys(state)
     row = await state.db.fetchrow(POST_ENGAGEMENT, post_id)
     at = now(state)
-    if row is None or not row["eligible"] or row["published_at"] < at - WINDOW \
-            or row["reaction_total"] + row["comment_count"] <= 0:
+    if row is None or not row["eligible"] or row["published_at"] < at - WINDOW:
         await state.redis.zrem(live, post_id)
         return
     age = (at - row["published_at"]).total_seconds() / 3600

@@ -186,7 +186,8 @@ async def get_for_you(state: AppState, user_id: str, *, cursor: str | None = Non
     await pipe.execute()
     nxt = offset + limit
     return {"items": [_post_json(rows[i]) for i in page_ids if i in rows],
-            "next_cursor": _encode_cursor(token, nxt) if nxt < len(ids) else None}
+            "next_cursor": _encode_cursor(token, nxt) if nxt < len(ids) else None,
+            "exhausted": not cursor and not ids}
 
 
 # One round trip: every candidate list, de-duplicated, minus what the user has seen, as one
@@ -242,13 +243,9 @@ async def _build_ranked(state: AppState, user_id: str) -> tuple[list[str], dict]
         user_vec = await asyncio.to_thread(embedder.interests_vector, interests)
 
     ids = await _gather_candidates(state, user_id, interests, governorate, following)
-    if len(ids) < 10:  # never empty: newest public posts fill in
-        latest = [x[0] for x in await state.db.fetch(q.LATEST_PUBLIC, 100)]
-        seen = await state.redis.smismember(seen_key(state, user_id), latest)
+    if len(ids) < 10:  # few unseen candidates: the newest unseen public posts fill in
         have = set(ids)
-        ids += [i for i, s in zip(latest, seen) if not s and i not in have]
-        if not ids:
-            ids = latest
+        ids += [i for i in await _unseen_latest(state, user_id, 100) if i not in have]
     rows = await _hydrate_rows(state, user_id, ids)
     trust = await _trust(state, list({r["author_id"] for r in rows.values()}))
     cands = [Candidate(id=r["id"], author_id=r["author_id"], vec=from_bytes(r["vec"]),
@@ -256,6 +253,29 @@ async def _build_ranked(state: AppState, user_id: str) -> tuple[list[str], dict]
                        comments=r["comment_count"], trust=trust.get(r["author_id"], 0.5))
              for r in rows.values()]
     return [c.id for c in rank(cands, user_vec, k=100)], rows
+
+
+UNSEEN_SCAN_PAGE = 200
+UNSEEN_SCAN_PAGES = 10
+
+
+async def _unseen_latest(state: AppState, user_id: str, want: int) -> list[str]:
+    """Up to `want` of the newest public posts the user has not seen, scanning back at most
+    UNSEEN_SCAN_PAGES × UNSEEN_SCAN_PAGE posts (bounded work per page load). Never a seen
+    post: when nothing unseen is left the page says the feed is exhausted instead."""
+    out: list[str] = []
+    before = None
+    for _ in range(UNSEEN_SCAN_PAGES):
+        rows = await state.db.fetch(q.LATEST_PUBLIC_BEFORE, before, UNSEEN_SCAN_PAGE)
+        if not rows:
+            break
+        ids = [r[0] for r in rows]
+        seen = await state.redis.smismember(seen_key(state, user_id), ids)
+        out += [i for i, s in zip(ids, seen) if not s]
+        if len(out) >= want or len(rows) < UNSEEN_SCAN_PAGE:
+            break
+        before = rows[-1][1]
+    return out[:want]
 
 
 async def _hydrate_rows(state: AppState, user_id: str, ids: list[str]) -> dict:

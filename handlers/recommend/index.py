@@ -180,6 +180,23 @@ class VectorIndex:
             id=str(uuid.UUID(user_id)), vector=_unit_rows(vector[None, :])[0].tolist(),
             payload=payload)]))
 
+    async def search_users(self, vector: np.ndarray, *, limit: int,
+                           min_score: float) -> list[tuple[str, float]]:
+        """Users whose vectors are nearest to `vector` (a new post), at least `min_score`."""
+        query32 = _unit_rows(vector[None, :])[0]
+
+        def op(c):
+            if not c.collection_exists(self.users):
+                return []
+            if not self.settings.qdrant_url:
+                near = _local_nearest(c, self.users, query32, limit)
+            else:
+                near = c.query_points(self.users, query=query32.tolist(), limit=limit,
+                                      score_threshold=min_score, with_payload=True).points
+            return [(str((p.payload or {}).get("user_id") or p.id), float(p.score))
+                    for p in near if p.score >= min_score]
+        return await self._run(op)
+
     async def delete_user(self, user_id: str) -> None:
         from qdrant_client import models as qm
 

@@ -11,4 +11,7 @@ def interest_key(state, name): return state.key("rec", "interest", name)
 def trending_key(state, scope, value): return state.key("rec", "trend", scope, value or "-")
 def trending_keys_key(state): return state.key("rec", "trend_keys")
 def trending_full_key(state): return state.key("rec", "trend_full")
-def cursor_key(state): return state.key("rec", "index_cursor")
+def cursor_key(state):
+    """The indexer's cursor, per embedding version: a new version re-embeds every post."""
+    from handlers.recommend.embedder import means_fingerprint
+    return state.key("rec", "index_cursor", means_fingerprint())

@@ -117,10 +117,11 @@ WHERE p.status = 'published' AND p.visibility = 'public' AND NOT p.is_story
   AND p.published_at > now() - make_interval(hours => $1)
 """
 
-LATEST_PUBLIC = """
-SELECT id::text FROM posts
+LATEST_PUBLIC_BEFORE = """
+SELECT id::text, seq FROM posts
 WHERE status = 'published' AND visibility = 'public' AND NOT is_story
-ORDER BY seq DESC LIMIT $1
+  AND ($1::bigint IS NULL OR seq < $1)
+ORDER BY seq DESC LIMIT $2
 """
 
 TRUST_OF = """
