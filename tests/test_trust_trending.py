@@ -72,3 +72,21 @@ async def test_trending_orders_by_decayed_engagement_and_pages_without_repeats(
     assert seen == ["fresh", "quiet", "old but loved"]
     await r.ok("users:mute", {"user_id": author.id})
     assert (await r.ok("feed:trending", {}))["items"] == []
+
+
+async def test_trending_shows_recent_posts_before_anyone_reacts(live_app, make_user):
+    """A new app, or a quiet hour: trending is never empty while recent public posts exist,
+    and a reaction lifts a post above its unreacted peers."""
+    author, reader, fan = await make_user("Author"), await make_user("Reader"), \
+        await make_user("Fan")
+    a, r, f = (await author.connect(live_app.url), await reader.connect(live_app.url),
+               await fan.connect(live_app.url))
+    first = await post(a, "awel post")
+    second = await post(a, "tany post")
+    await trending.recompute(live_app.state)  # the minutely rescore
+    bodies = [p["body"] for p in (await r.ok("feed:trending", {}))["items"]]
+    assert set(bodies) == {"awel post", "tany post"}
+    await f.ok("interactions:react", {"target_id": first["id"], "kind": "like"})
+    await trending.recompute(live_app.state)
+    bodies = [p["body"] for p in (await r.ok("feed:trending", {}))["items"]]
+    assert bodies[0] == "awel post" and second["id"]

@@ -277,3 +277,47 @@ async def test_reactions_lift_a_post_in_trending_before_the_minutely_rescore(wor
     await run_recommend_jobs(state)  # no full rescore: that runs once a minute
     assert await state.redis.zscore(key, post) > before_score
     assert await state.redis.zrevrank(key, post) < len(ranked) - 1
+
+
+async def test_a_new_post_reaches_a_matching_user_on_the_next_indexing_pass(world, live,
+                                                                           make_user):
+    """A user with no interests who liked cooking posts: a new cooking post is in their feed
+    after one indexing pass (every few seconds), not at their next candidate refresh (up to
+    15 minutes later). Where it ranks is the ranking's business (it has no reactions yet)."""
+    state, topic_of = world["state"], world["topic_of"]
+    cook = await make_user()
+    sock = await cook.connect(live.url)
+    for pid in [p for p, t in topic_of.items() if t == "cooking"][:3]:
+        await sock.ok("recommend:feedback", {"post_id": pid, "kind": "like"})
+    await indexing.do_refresh_candidates(state, cook.id)  # as the worker did a while ago
+    author = world["authors"]["cooking"][0]
+    fresh = await state.db.fetchval(
+        """INSERT INTO posts (author_id, kind, body, visibility, status, seq, published_at)
+           VALUES ($1, 'text', 'طريقة عمل المسقعة بالباذنجان والصلصة في البيت', 'public',
+                   'published', nextval('post_feed_seq'), now()) RETURNING id::text""",
+        author.id)
+    topic_of[fresh] = "cooking"
+    await indexing.do_index_posts(state)
+    shown, cursor = [], None
+    for _ in range(5):
+        page = await sock.ok("feed:for_you", {"limit": 50, **({"cursor": cursor} if cursor else {})})
+        shown += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert fresh in shown
+
+
+async def test_a_user_who_has_seen_everything_is_told_so_and_never_shown_seen_posts(
+        world, live, make_user):
+    user = await make_user()
+    sock = await user.connect(live.url)
+    seen: set[str] = set()
+    for _ in range(20):
+        page = await sock.ok("feed:for_you", {"limit": 50})
+        ids = [p["id"] for p in page["items"]]
+        assert not set(ids) & seen, "a page repeated seen posts while unseen ones existed"
+        seen.update(ids)
+        if not ids:
+            break
+    assert page["exhausted"] is True and len(seen) > 100
