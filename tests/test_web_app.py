@@ -46,3 +46,32 @@ async def test_the_server_serves_the_app_without_shadowing_the_api(server_procs)
             assert (await r.json())["status"] == "ok"
         async with http.get(srv.url + "/../../etc/passwd") as r:
             assert "root:" not in await r.text()
+
+
+@pytest.fixture
+def browser_server_env(monkeypatch):
+    for k, v in SERVER_ENV.items():
+        monkeypatch.setenv(k, v)
+
+
+async def _browser_session(user, conn) -> dict:
+    return {"user_id": user.id, "session_id": user.session_id, "role": user.role,
+            "access_token": user.token, "display_name": user.name}
+
+
+async def test_a_stream_from_the_studio_plays_in_another_page_and_a_tip_moves_both_balances(
+        browser_server_env, live_app, make_user):
+    from tests.wallet_support import fund
+
+    creator = await make_user("نجمة", role="creator")
+    viewer = await make_user("متفرج")
+    await fund(live_app.state, viewer.id, 50_000)
+    facts = await run_flow("live_tip", base=live_app.url, viewer_funds=50_000,
+                           creator=await _browser_session(creator, None),
+                           viewer=await _browser_session(viewer, None))
+    t = facts["timings"]
+    assert {"publish_to_playing", "latency_median", "tip_to_both_balances"} <= t.keys()
+    async with live_app.state.db.acquire() as conn:
+        ended = await conn.fetchrow("SELECT state, vod_path, post_id FROM live_streams "
+                                    "WHERE creator_id = $1::uuid", creator.id)
+    assert ended["state"] == "ended" and ended["vod_path"] and ended["post_id"]

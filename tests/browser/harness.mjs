@@ -34,7 +34,15 @@ export async function launch() {
   });
   return {
     browser,
-    newUser: () => browser.newContext({ ...PHONE, permissions: ["camera", "microphone"] }),
+    async newUser() {
+      const context = await browser.newContext({ ...PHONE, permissions: ["camera", "microphone"] });
+      // Console lines and failed requests, printed when a flow fails.
+      context.__log = [];
+      context.on("console", (m) => context.__log.push(`${m.type()}: ${m.text()}`.slice(0, 300)));
+      context.on("requestfailed", (r) => context.__log.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
+      context.on("page", (p) => p.on("pageerror", (e) => context.__log.push(`pageerror: ${e.message}`)));
+      return context;
+    },
     close: () => browser.close(),
   };
 }
@@ -60,7 +68,11 @@ export function clock() {
 /** Sign a page in with a session made by the test (tokens from the server's own auth). */
 export async function withSession(context, session) {
   await context.addInitScript((s) => {
-    if (!localStorage.getItem("sawt.session")) localStorage.setItem("sawt.session", JSON.stringify(s));
+    try {
+      if (!localStorage.getItem("sawt.session")) localStorage.setItem("sawt.session", JSON.stringify(s));
+    } catch {
+      /* about:blank has no storage */
+    }
   }, session);
 }
 

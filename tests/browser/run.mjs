@@ -15,6 +15,15 @@ try {
   say("done");
 } catch (err) {
   say("error", { message: String(err?.stack ?? err) });
+  // What each page showed and logged when it failed.
+  let i = 0;
+  for (const context of browser.browser.contexts()) {
+    for (const page of context.pages()) {
+      const path = `${config.shots}/FAILED-${flow}-${i++}.png`;
+      await page.screenshot({ path }).catch(() => {});
+      say("failed_page", { url: page.url(), screenshot: path, log: (context.__log ?? []).slice(-25) });
+    }
+  }
   process.exitCode = 1;
 } finally {
   clearTimeout(deadline);

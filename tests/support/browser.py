@@ -72,7 +72,8 @@ async def run_flow(flow: str, timeout: float = 150, **config) -> dict:
             facts["screenshots"].append(x["name"])
         else:
             facts["events"].setdefault(x["event"], []).append(x)
-    errors = [x["message"] for x in facts["events"].get("error", [])]
+    errors = [x["message"] for x in facts["events"].get("error", [])] + \
+        [json.dumps(x) for x in facts["events"].get("failed_page", [])]
     assert proc.returncode == 0 and "done" in facts["events"], \
         f"flow {flow} failed: {errors}\n{err.decode()[-2000:]}"
     with open(SHOTS / "timings.jsonl", "a") as f:

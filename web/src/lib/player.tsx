@@ -29,14 +29,18 @@ export function HlsPlayer({ src, live, label, onPlaying, onLatency }: Props) {
     if (Hls.isSupported()) {
       hls = new Hls(
         live
-          ? { lowLatencyMode: true, liveSyncDurationCount: 1, backBufferLength: 4, manifestLoadingMaxRetry: 20,
-              manifestLoadingRetryDelay: 250, manifestLoadingMaxRetryTimeout: 1000 }
+          ? { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 4 }
           : {},
       );
+      hls.on(Hls.Events.MANIFEST_PARSED, () => {
+        el.play().catch(() => {});
+      });
       hls.on(Hls.Events.ERROR, (_e, data) => {
+        console.warn("hls.js", data.type, data.details, data.fatal ? "fatal" : "");
         if (data.fatal) {
           setState("error");
-          if (data.type === Hls.ErrorTypes.NETWORK_ERROR) setTimeout(() => hls?.startLoad(), 500);
+          // The playlist not there yet (404 stream_not_ready) or a network blip: load again.
+          if (data.type === Hls.ErrorTypes.NETWORK_ERROR) setTimeout(() => hls?.loadSource(src), 500);
           else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls?.recoverMediaError();
         }
       });
@@ -44,9 +48,9 @@ export function HlsPlayer({ src, live, label, onPlaying, onLatency }: Props) {
       hls.attachMedia(el);
     } else {
       el.src = src; // Safari / iOS: native HLS
+      el.addEventListener("loadedmetadata", () => el.play().catch(() => {}), { once: true });
     }
     el.muted = true;
-    el.play().catch(() => {});
     const timer = live
       ? setInterval(() => {
           const at = hls?.playingDate?.getTime();

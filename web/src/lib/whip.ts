@@ -2,17 +2,21 @@
 // trickle ICE), Bearer stream key, 201 with the SDP answer and the session's Location.
 export type WhipSession = { pc: RTCPeerConnection; location: string | null; close: () => Promise<void> };
 
-function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+/** Gathering done, or a moment after the first candidate (host candidates come together and
+ * first; waiting for every interface's timeout would only delay going live), or the cap. */
+function gathered(pc: RTCPeerConnection, capMs: number): Promise<void> {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
-    const done = () => {
-      if (pc.iceGatheringState === "complete") {
-        pc.removeEventListener("icegatheringstatechange", done);
-        resolve();
+    let first = false;
+    pc.addEventListener("icegatheringstatechange", () => pc.iceGatheringState === "complete" && resolve());
+    pc.addEventListener("icecandidate", (e) => {
+      if (!e.candidate) return resolve();
+      if (!first) {
+        first = true;
+        setTimeout(resolve, 150);
       }
-    };
-    pc.addEventListener("icegatheringstatechange", done);
-    setTimeout(resolve, timeoutMs); // send what we have: host candidates come first
+    });
+    setTimeout(resolve, capMs);
   });
 }
 

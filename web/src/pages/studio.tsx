@@ -48,6 +48,7 @@ export function StudioPage() {
       const made = await call("live:create", { title: title || t("live_now"), visibility: "public", source_height: 360 });
       setStreamId(made.stream.id);
       whip.current = await whipPublish(made.whip_url, made.stream_key, media.current);
+      document.body.setAttribute("data-live-at", String(Date.now()));
       setLive(true);
     });
   };

@@ -32,7 +32,9 @@ export function WatchPage() {
       </section>
     );
   }
-  const playable = room.state?.state === "live" || room.state?.playable || room.stream?.state === "live";
+  // live:state says when the master playlist exists (playable); a stream already live when we
+  // join is tried at once (hls.js retries the 404 stream_not_ready for a moment).
+  const playable = room.state?.playable === true || (room.state?.state === "live" && room.state?.playable !== false);
   const ended = room.state?.state === "ended";
   const tip = (e: Event) => {
     e.preventDefault();
@@ -55,7 +57,8 @@ export function WatchPage() {
       {ended ? (
         <p>{t("stream_ended")}</p>
       ) : playable ? (
-        <HlsPlayer src={`/v1/live/${streamId}/hls/master.m3u8`} live label={room.stream?.title || t("nav_watch")} />
+        <HlsPlayer src={`/v1/live/${streamId}/hls/master.m3u8`} live label={room.stream?.title || t("nav_watch")}
+          onPlaying={() => document.body.setAttribute("data-playing-at", String(Date.now()))} />
       ) : (
         <p class="muted">{t("loading")}</p>
       )}

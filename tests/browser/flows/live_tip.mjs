@@ -1,0 +1,71 @@
+// A creator goes live from the studio (fake camera, WHIP); a viewer on another page plays it
+// through hls.js with a latency readout, chats, and tips: both balances move live. Ending
+// the stream leaves the recording.
+import { axe, check, clock, say, waitOnline, withSession } from "../harness.mjs";
+
+export async function run({ base, browser, shots, creator, viewer, viewer_funds }) {
+  const cc = await browser.newUser();
+  const cv = await browser.newUser();
+  await withSession(cc, creator);
+  await withSession(cv, viewer);
+  const studio = await cc.newPage();
+  const watch = await cv.newPage();
+
+  await studio.goto(base + "/studio");
+  await waitOnline(studio);
+  await studio.waitForFunction(() => {
+    const v = document.querySelector("[data-testid=preview]");
+    return v && v.srcObject && v.readyState >= 2;
+  }, null, { timeout: 15000 });
+  await studio.locator("#stream-title").fill("سهرة مباشرة");
+  const clickedAt = Date.now();
+  await studio.getByRole("button", { name: "ابدأ البث" }).click();
+  const streamId = await studio.locator("[data-testid=studio-live]").getAttribute("data-stream", { timeout: 10000 });
+
+  await watch.goto(`${base}/watch?stream=${streamId}`);
+  await studio.waitForFunction(() => document.body.dataset.liveAt, null, { timeout: 15000 });
+  const liveAt = Number(await studio.evaluate(() => document.body.dataset.liveAt));
+  await watch.waitForFunction(() => document.body.dataset.playingAt, null, { timeout: 20000 });
+  const playingAt = Number(await watch.evaluate(() => document.body.dataset.playingAt));
+  say("timing", { name: "publish_to_playing", ms: playingAt - liveAt });
+  say("timing", { name: "go_live_click_to_playing", ms: playingAt - clickedAt });
+  say("timing", { name: "go_live_click_to_whip_answer", ms: liveAt - clickedAt });
+
+  // Latency readout settles: take the median of readings over ~3 s.
+  const readings = [];
+  for (let i = 0; i < 12; i++) {
+    await watch.waitForTimeout(250);
+    const s = await watch.locator("[data-testid=latency]").getAttribute("data-seconds");
+    if (s) readings.push(Number(s));
+  }
+  readings.sort((x, y) => x - y);
+  const median = readings[Math.floor(readings.length / 2)];
+  say("timing", { name: "latency_median", ms: Math.round(median * 1000) });
+  say("latency", { readings });
+  check(readings.length >= 6, `latency readout shown (${readings.length} readings)`);
+  // The creator and the viewer are both in the room.
+  await studio.locator("[data-testid=viewers]", { hasText: "٢" }).waitFor({ timeout: 10000 });
+
+  // Live chat both ways.
+  await watch.locator("#live-chat-text").fill("تحية من القاهرة");
+  await watch.locator("#live-chat-text").press("Enter");
+  await studio.locator("[data-testid=live-chat]", { hasText: "تحية من القاهرة" }).waitFor({ timeout: 10000 });
+
+  // A tip: the viewer's wallet goes down, the creator's earnings go up, both pushed live.
+  await watch.locator(`[data-testid=wallet-balance][data-piastres="${viewer_funds}"]`).waitFor({ timeout: 10000 });
+  const tipClock = clock();
+  await watch.locator("#tip-amount").fill("١٠");
+  await watch.getByRole("button", { name: "إكرامية" }).click();
+  await watch.locator(`[data-testid=wallet-balance][data-piastres="${viewer_funds - 1000}"]`).waitFor({ timeout: 10000 });
+  await studio.locator('[data-testid=earnings][data-piastres="900"]').waitFor({ timeout: 10000 });
+  say("timing", { name: "tip_to_both_balances", ms: tipClock() });
+  await studio.locator("[data-testid=live-tips]").waitFor({ timeout: 10000 });
+  await axe(watch, "watch");
+  await shots.take(watch, "watch-live");
+  await shots.take(studio, "studio-live");
+
+  // End: the recording is left behind.
+  await studio.getByRole("button", { name: "إنهاء البث" }).click();
+  await studio.locator("[data-testid=recording]").waitFor({ timeout: 20000 });
+  await shots.take(studio, "studio-ended");
+}
