@@ -8,6 +8,11 @@ so its counters live there too (`SocketBudgets`), and a per-socket check costs n
 trip (under chat load that call was a third of the send path's Redis work). A session
 recovered on another process starts a fresh socket budget there; limits that must hold
 across processes are keyed by user (or IP) through `check_rate`.
+
+While Redis is out, `check_rate` counts in this process instead (the same rate, the same
+sliding-window formula): a limit keeps holding per process, so across N processes a user
+gets at most N times the rate until Redis answers again (README, "When a store is out").
+No call fails for want of its rate limit, and no limit is lifted.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from limits.aio.storage import RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from server.errors import RateLimited
+from server.outages import HEALTH, note_if_outage, redis_options
 from server.state import AppState
 
 
@@ -30,7 +36,8 @@ def _limiter(state: AppState) -> SlidingWindowCounterRateLimiter:
         url = "async+redis+unix://" + url[len("unix://"):] if url.startswith("unix://") \
             else "async+" + url
         storage = RedisStorage(url, implementation="redispy",
-                               key_prefix=state.settings.redis_prefix + "rl")
+                               key_prefix=state.settings.redis_prefix + "rl",
+                               **redis_options())
         lim = state.extras["ratelimit"] = SlidingWindowCounterRateLimiter(storage)
     return lim
 
@@ -83,8 +90,28 @@ def _socket_budgets(state: AppState) -> SocketBudgets:
 
 async def check_rate(state: AppState, scope: str, who: object, rate: str, *, cost: int = 1,
                      message: str | None = None) -> None:
-    """Count one hit of `who` in `scope` against `rate` ("5/minute"); raise when over it."""
-    await _hit(_limiter(state), scope, who, rate, cost, message)
+    """Count one hit of `who` in `scope` against `rate` ("5/minute"); raise when over it.
+    Redis out: counted in this process (see the module doc)."""
+    if not HEALTH.is_down("redis"):
+        try:
+            return await _hit(_limiter(state), scope, who, rate, cost, message)
+        except RateLimited:
+            raise
+        except Exception as exc:
+            if note_if_outage(exc, "ratelimit") is None:
+                raise
+    budgets = state.extras.get("ratelimit.fallback")
+    if budgets is None:
+        budgets = state.extras["ratelimit.fallback"] = SocketBudgets()
+    retry_after = None
+    for _ in range(max(1, cost)):
+        retry_after = budgets.hit(scope, str(who), _parse(rate))
+        if retry_after is not None:
+            break
+    if retry_after is not None:
+        retry_after = max(0.05, retry_after)
+        raise RateLimited(retry_after, message or f"Too many requests; try again in "
+                                                  f"{retry_after:.1f} s")
 
 
 async def check_socket_rate(state: AppState, scope: str, sid: str, rate: str) -> None:

@@ -20,6 +20,7 @@ from server.embedded import start_embedded
 from server.logs import configure_logging
 from server.metrics import Metrics
 from server.migrations import migrate_dsn
+from server.outages import HEALTH, redis_options, watch_stores
 from server.sockets import SocketSurface, build_socket_server
 from server.state import STATE, AppState
 from server.tokens import TokenKeys
@@ -77,7 +78,11 @@ def create_app(settings: Settings | None = None) -> web.Application:
                                      min_size=settings.db_pool_min,
                                      max_size=settings.db_pool_max)
         state.redis = aioredis.from_url(settings.redis_url, decode_responses=False,
-                                        health_check_interval=30)
+                                        **redis_options())
+        watch_stores(state)
+        if not state.sio.manager_initialized:  # subscribe now: /readyz waits for it
+            state.sio.manager_initialized = True
+            state.sio.manager.initialize()
         for d in domains:
             if d.lifecycle is not None and hasattr(d.lifecycle, "startup"):
                 await d.lifecycle.startup(state)
@@ -93,6 +98,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
             task.cancel()
         await asyncio.gather(*state.background, return_exceptions=True)
         await state.sio.shutdown()
+        await HEALTH.stop()
         await state.db.close()
         await state.redis.aclose()
         if embedded is not None:

@@ -52,7 +52,9 @@ def channel_name(redis_prefix: str) -> str:
 def write_only_emitter(redis_url: str, redis_prefix: str, serializer: str = "default") -> Emitter:
     """An Emitter for processes without sockets (workers, `python -m server emit`)."""
     from server.engine import RedisManager
+    from server.outages import redis_options
 
     # our adapter, so that these broadcasts are logged for connection state recovery too
-    mgr = RedisManager(redis_url, channel=channel_name(redis_prefix), write_only=True)
+    mgr = RedisManager(redis_url, channel=channel_name(redis_prefix), write_only=True,
+                       redis_options=redis_options())
     return Emitter(mgr)

@@ -17,6 +17,7 @@ import structlog
 
 from rooms.names import session_room, user_room
 from server.errors import AppError, BadRequest, Forbidden, Unauthorized, error_ack, ok
+from server.outages import note_if_outage, redis_options, unavailable
 from server.state import AppState
 from server.tokens import Claims
 
@@ -133,6 +134,13 @@ class SocketSurface:
         except AppError as err:
             self.state.metrics.errors.labels("connect", err.code).inc()
             raise socketio.exceptions.ConnectionRefusedError(err.message, err.as_error())
+        except Exception as exc:  # a store is out: CONNECT_ERROR `unavailable`, at once
+            store = note_if_outage(exc, "connect")
+            if store is None:
+                raise
+            err = unavailable(store)
+            self.state.metrics.errors.labels("connect", err.code).inc()
+            raise socketio.exceptions.ConnectionRefusedError(err.message, err.as_error())
         ctx = SocketContext(sid=sid, user_id=claims.user_id, role=claims.role,
                             session_id=claims.session_id, state=self.state,
                             auth={k: v for k, v in auth.items() if k != "token"}
@@ -145,8 +153,9 @@ class SocketSurface:
         for hook in CONNECT_HOOKS:
             try:
                 await hook(ctx)
-            except Exception:
-                log.exception("connect_hook_failed", sid=sid, user_id=ctx.user_id)
+            except Exception as exc:
+                if note_if_outage(exc, "connect_hook") is None:
+                    log.exception("connect_hook_failed", sid=sid, user_id=ctx.user_id)
 
     async def _disconnect(self, sid: str, reason: Any = None) -> None:
         ctx = self.contexts.pop(sid, None)
@@ -157,8 +166,9 @@ class SocketSurface:
         for hook in DISCONNECT_HOOKS:
             try:
                 await hook(ctx)
-            except Exception:
-                log.exception("disconnect_hook_failed", sid=sid, user_id=ctx.user_id)
+            except Exception as exc:
+                if note_if_outage(exc, "disconnect_hook") is None:
+                    log.exception("disconnect_hook_failed", sid=sid, user_id=ctx.user_id)
 
     async def _dispatch(self, event: str, sid: str, *args: Any) -> dict:
         started = time.perf_counter()
@@ -188,10 +198,16 @@ class SocketSurface:
         except AppError as err:
             self.state.metrics.errors.labels("socket", err.code).inc()
             result = error_ack(err)
-        except Exception:
-            self.state.metrics.errors.labels("socket", "internal").inc()
-            log.exception("event_failed")
-            result = error_ack(None)
+        except Exception as exc:
+            store = note_if_outage(exc, label)
+            if store is not None:  # counted; the outage is logged once, not per call
+                err = unavailable(store)
+                self.state.metrics.errors.labels("socket", err.code).inc()
+                result = error_ack(err)
+            else:
+                self.state.metrics.errors.labels("socket", "internal").inc()
+                log.exception("event_failed")
+                result = error_ack(None)
         finally:
             structlog.contextvars.clear_contextvars()
         self.state.metrics.events.labels(label).inc()
@@ -214,7 +230,7 @@ def build_socket_server(state: AppState) -> socketio.AsyncServer:
 
     s = state.settings
     manager = RedisManager(s.redis_url, channel=channel_name(s.redis_prefix),
-                           log_maxlen=s.recovery_log_maxlen)
+                           log_maxlen=s.recovery_log_maxlen, redis_options=redis_options())
     recovery = None
     if s.recovery_window > 0:
         recovery = RecoveryStore(s.redis_url, key_prefix=s.key("sio", "session", ""),

@@ -9,6 +9,7 @@ import structlog
 from aiohttp import web
 
 from server.errors import AppError
+from server.outages import note_if_outage, unavailable
 from server.state import STATE
 
 log = structlog.get_logger("http")
@@ -57,10 +58,16 @@ async def errors_middleware(request: web.Request,
                 resp.headers[name] = value
     except asyncio.CancelledError:
         raise
-    except Exception:
-        state.metrics.errors.labels("http", "internal").inc()
-        log.exception("request_failed", path=request.path, method=request.method)
-        resp = problem(500, "internal", "Something went wrong on our side; it was logged.")
+    except Exception as exc:
+        store = note_if_outage(exc, f"http {route}"[:60])
+        if store is not None:  # a store is out: 503 `unavailable` with Retry-After
+            err = unavailable(store)
+            state.metrics.errors.labels("http", err.code).inc()
+            resp = problem(err.status, err.code, err.message, retry_after=err.retry_after)
+        else:
+            state.metrics.errors.labels("http", "internal").inc()
+            log.exception("request_failed", path=request.path, method=request.method)
+            resp = problem(500, "internal", "Something went wrong on our side; it was logged.")
     finally:
         structlog.contextvars.clear_contextvars()
     resp.headers["X-Request-Id"] = request_id
@@ -76,7 +83,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 @edges.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    """PostgreSQL and Redis both answer; 503 naming the ones that do not."""
+    """PostgreSQL and Redis both answer and this node hears the Socket.IO channel (its
+    broadcasts reach other nodes' sockets and theirs reach its own); 503 naming what fails."""
     state = request.app[STATE]
     checks = {}
 
@@ -93,6 +101,9 @@ async def readyz(request: web.Request) -> web.Response:
             checks[name] = "ok"
         except Exception as exc:  # any failure means not ready
             checks[name] = f"down: {type(exc).__name__}"
+    manager = getattr(state.sio, "manager", None)
+    if manager is not None and hasattr(manager, "subscribed"):
+        checks["subscription"] = "ok" if manager.subscribed else "down: not subscribed"
     failed = [k for k, v in checks.items() if v != "ok"]
     if state.shutting_down:
         failed.append("shutting_down")

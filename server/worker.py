@@ -19,6 +19,7 @@ import structlog
 import handlers
 from server.config import Settings
 from server.jobs import Worker, collect_jobs
+from server.outages import HEALTH
 
 log = structlog.get_logger("worker")
 
@@ -26,6 +27,7 @@ log = structlog.get_logger("worker")
 async def build_worker_state(settings: Settings):
     """An AppState for a socket-less process: db, redis, write-only emitter."""
     from server.db import create_pool
+    from server.outages import redis_options, watch_stores
     from server.emitter import write_only_emitter
     from server.metrics import Metrics
     from server.state import AppState
@@ -35,7 +37,8 @@ async def build_worker_state(settings: Settings):
     state.db = await create_pool(settings.database_url, settings.database_schema,
                                  min_size=1, max_size=max(2, settings.db_pool_max // 2))
     state.redis = aioredis.from_url(settings.redis_url, decode_responses=False,
-                                    health_check_interval=30)
+                                    **redis_options(blocking=5.0))
+    watch_stores(state)
     state.emitter = write_only_emitter(settings.redis_url, settings.redis_prefix,
                                        settings.socketio_serializer)
     return state
@@ -45,6 +48,7 @@ async def close_worker_state(state) -> None:
     for task in list(state.background):
         task.cancel()
     await asyncio.gather(*state.background, return_exceptions=True)
+    await HEALTH.stop()
     await state.db.close()
     await state.redis.aclose()
 

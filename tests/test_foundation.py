@@ -87,8 +87,8 @@ async def test_health_ready_and_metrics(live_app, make_user):
         async with http.get(live_app.url + "/healthz") as r:
             assert r.status == 200
         async with http.get(live_app.url + "/readyz") as r:
-            assert r.status == 200 and (await r.json())["checks"] == {"postgres": "ok",
-                                                                       "redis": "ok"}
+            assert r.status == 200 and (await r.json())["checks"] == {
+                "postgres": "ok", "redis": "ok", "subscription": "ok"}
         async with http.get(live_app.url + "/metrics") as r:
             text = await r.text()
     assert "sawt_connected_sockets 1.0" in text
@@ -124,6 +124,7 @@ async def test_readyz_is_503_naming_redis_when_redis_is_unreachable(settings, tm
             async with http.get(app.url + "/readyz") as r:
                 assert r.status == 503
                 body = await r.json(content_type=None)
-        assert body["failed"] == ["redis"] and body["checks"]["postgres"] == "ok"
+        assert body["failed"] == ["redis", "subscription"]
+        assert body["checks"]["postgres"] == "ok"
     finally:
         await app.stop()

@@ -118,7 +118,8 @@ async def test_serve_with_no_store_urls_comes_up_on_embedded_stores(tmp_path):
                 if proc.poll() is not None:
                     break
                 await asyncio.sleep(0.1)
-        assert body == {"status": "ready", "checks": {"postgres": "ok", "redis": "ok"}}, \
+        assert body == {"status": "ready", "checks": {"postgres": "ok", "redis": "ok",
+                                                   "subscription": "ok"}}, \
             (tmp_path / "serve.log").read_text()[-3000:]
         assert (tmp_path / "data" / "postgres").is_dir()
     finally:

@@ -9,7 +9,10 @@ A broadcast leaves as one atomic script: XADD to the packet log (its id is the b
 offset, used by connection state recovery) and PUBLISH `<id> v1<header>\\n<body>` where the
 header names namespace, rooms and skipped sids and the body is the JSON `[event, *args]`.
 Every node, the emitting one included, delivers from the subscription, so every node sees
-broadcasts in log order. A node first looks up its local recipients from the small header and
+broadcasts in log order. While a node's subscription is down (Redis out or just back) it
+delivers its own broadcasts to its own sockets directly, remembering their offsets so that
+the subscription does not deliver them twice once it is back; the subscriber resubscribes
+within about a second of Redis answering again (`subscribed` feeds /readyz). A node first looks up its local recipients from the small header and
 skips the message without decoding the body when it has none; otherwise it wraps the body into
 one Engine.IO packet and one websocket frame and writes that frame to each recipient.
 """
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import time
 from typing import Any
 
 import msgspec
@@ -26,6 +31,7 @@ from socketio import packet as sio_packet
 
 from server.engine.frames import BINARY, TEXT, ws_frame
 from server.engine.recovery import parse_offset
+from server.outages import HEALTH, store_of
 
 log = logging.getLogger("sawt.engine")
 
@@ -36,12 +42,15 @@ return id
 """
 # Several broadcasts in one call (one round trip), in order: ARGV[1] is MAXLEN, then messages.
 LOG_AND_PUBLISH_MANY = """
+local ids = {}
 for i = 2, #ARGV do
   local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'm', ARGV[i])
   redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[i])
+  ids[#ids + 1] = id
 end
-return #ARGV - 1
+return ids
 """
+RESUBSCRIBE_MAX = 1.0  # seconds: the longest wait between two resubscription attempts
 _json_decode = msgspec.json.decode
 _json_encode = msgspec.json.encode
 
@@ -82,6 +91,8 @@ class RedisManager(socketio.AsyncRedisManager):
         self._many = None
         self._ready: asyncio.Event | None = None
         self._ready_token = f"ready:{self.host_id}".encode()
+        self.subscribed = False  # this node hears the channel (its ready token came back)
+        self._delivered_here: dict[bytes, float] = {}  # offsets delivered while unsubscribed
 
     # -- publishing --------------------------------------------------------------------------
     def _log_script(self):
@@ -112,14 +123,16 @@ class RedisManager(socketio.AsyncRedisManager):
         for attempt in (1, 2):
             try:
                 self._log_script()
-                await self._many(keys=[self.log_key, self.channel],
-                                 args=[self.log_maxlen, *messages])
+                ids = await self._many(keys=[self.log_key, self.channel],
+                                       args=[self.log_maxlen, *messages])
+                if not self.subscribed and not self.write_only:
+                    for offset, (header, body) in zip(ids, local):
+                        self._deliver_unsubscribed(offset, header, body)
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.error("cannot log/publish %d broadcasts to redis (attempt %d): %s",
-                          len(messages), attempt, exc)
+                self._publish_failed(exc, attempt)
                 await self._forget_client()
         for header, body in local:  # Redis is unreachable: at least this node's sockets
             self.deliver(None, header, body)
@@ -164,17 +177,37 @@ class RedisManager(socketio.AsyncRedisManager):
         message = b"v1" + _json_encode(header) + b"\n" + body
         for attempt in (1, 2):
             try:
-                await self._log_script()(keys=[self.log_key, self.channel],
-                                         args=[message, self.log_maxlen])
+                offset = await self._log_script()(keys=[self.log_key, self.channel],
+                                                  args=[message, self.log_maxlen])
+                if not self.subscribed and not self.write_only:
+                    self._deliver_unsubscribed(offset, header, body)
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.error("cannot log/publish a broadcast to redis (attempt %d): %s",
-                          attempt, exc)
+                self._publish_failed(exc, attempt)
                 await self._forget_client()
         # Redis is unreachable: at least this node's sockets get it (without an offset)
         self.deliver(None, header, body)
+
+    def _publish_failed(self, exc: Exception, attempt: int) -> None:
+        """Counted against Redis (one store_down line per outage), not logged per emit."""
+        if store_of(exc) is None:
+            log.error("cannot log/publish a broadcast to redis (attempt %d): %r", attempt, exc)
+        else:
+            HEALTH.failed("redis", exc, "broadcast")
+
+    def _deliver_unsubscribed(self, offset: bytes, header: dict, body: bytes) -> None:
+        """Published, but this node does not hear the channel: its own sockets get it now,
+        and the subscription skips this offset should it hear it after all."""
+        if isinstance(offset, str):
+            offset = offset.encode()
+        now = time.monotonic()
+        self._delivered_here[offset] = now
+        if len(self._delivered_here) > 50_000:  # bounded: the oldest half goes
+            items = sorted(self._delivered_here.items(), key=lambda kv: kv[1])
+            self._delivered_here = dict(items[len(items) // 2:])
+        self.deliver(offset, header, body)
 
     # -- delivering ----------------------------------------------------------------------------
     def _members(self, namespace: str, room: Any) -> dict | None:
@@ -282,8 +315,12 @@ class RedisManager(socketio.AsyncRedisManager):
                 log.error("socket.io redis subscription not confirmed after %ss", timeout)
                 self._ready.set()  # do not hold every later connect as well
 
-    async def _redis_listen_with_retries(self):  # upstream, plus the readiness handshake
-        retry_sleep = 1
+    async def _redis_listen_with_retries(self):
+        """Upstream's loop with the readiness handshake and a short retry: after a failure it
+        resubscribes within RESUBSCRIBE_MAX s (jittered, so nodes do not retry in step) of
+        Redis answering again; upstream doubled its wait up to 60 s, so pushes stayed dark
+        that long after Redis came back."""
+        retry_sleep = 0.05
         subscribed = False
         while True:
             try:
@@ -291,17 +328,58 @@ class RedisManager(socketio.AsyncRedisManager):
                     self._redis_connect()
                     await self.pubsub.subscribe(self.channel)
                     subscribed = True
-                    retry_sleep = 1
                     await self.redis.publish(self.channel, self._ready_token)
+                    retry_sleep = 0.05
                 async for message in self.pubsub.listen():
                     yield message
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.error("cannot receive from redis, retrying in %ss: %s", retry_sleep, exc)
+                self._subscription_lost(exc)
                 subscribed = False
-                await asyncio.sleep(retry_sleep)
-                retry_sleep = min(retry_sleep * 2, 60)
+                await self._drop_pubsub()
+                await asyncio.sleep(retry_sleep * (0.5 + random.random() / 2))
+                retry_sleep = min(retry_sleep * 2, RESUBSCRIBE_MAX)
+
+    def _subscription_lost(self, exc: Exception) -> None:
+        if self.subscribed:
+            self.subscribed = False
+            self._lost_at = time.monotonic()
+            self._lost_retries = 0
+            log.error("socketio_subscription_lost: %s", f"{type(exc).__name__}: {exc}"[:200])
+        self._lost_retries = getattr(self, "_lost_retries", 0) + 1
+        if store_of(exc) is not None:
+            HEALTH.failed("redis", exc, "subscription")
+
+    def _subscription_live(self) -> None:
+        """Our ready token came back: the channel is heard again."""
+        if self._ready is not None:
+            self._ready.set()
+        if self.subscribed:
+            return
+        self.subscribed = True
+        lost_at = getattr(self, "_lost_at", None)
+        if lost_at is not None:
+            log.warning("socketio_subscription_back after %.2fs (%d failed attempts); "
+                        "%d broadcasts were delivered locally meanwhile",
+                        time.monotonic() - lost_at, self._lost_retries,
+                        len(self._delivered_here))
+            self._lost_at = None
+        asyncio.get_running_loop().call_later(10, self._forget_delivered)
+
+    def _forget_delivered(self) -> None:
+        if self.subscribed:
+            self._delivered_here.clear()
+
+    async def _drop_pubsub(self) -> None:
+        """Close the dead pub/sub connection and its client (new ones are made on the next
+        attempt; upstream left them open, one more per retry)."""
+        for closing in (self.pubsub, self.redis):
+            if closing is not None:
+                try:
+                    await closing.aclose()
+                except Exception:
+                    pass
 
     async def _thread(self):
         """Upstream `_thread`, with our logged broadcasts handled first."""
@@ -311,13 +389,15 @@ class RedisManager(socketio.AsyncRedisManager):
                     if isinstance(message, bytes) and message[:1].isdigit():
                         try:
                             offset, header, body = split_logged(message)
+                            if self._delivered_here and \
+                                    self._delivered_here.pop(offset, None) is not None:
+                                continue  # delivered here while unsubscribed
                             self.deliver(offset, header, body)
                         except Exception:
                             log.exception("bad broadcast on the socket.io channel")
                         continue
                     if message == self._ready_token:
-                        if self._ready is not None:
-                            self._ready.set()
+                        self._subscription_live()
                         continue
                     await self._handle_upstream(message)
                 log.error("pubsub listen() exited unexpectedly")
