@@ -8,16 +8,20 @@ places, flip states with conditional UPDATEs).
 - `await enqueue(state, "media.transcode", {"media_id": ...}, queue="media")` from any process;
   `unique_key=` makes a second enqueue of the same logical job a no-op while the first lives.
 - A worker claims with XREADGROUP, runs `JOBS[name](state, payload)` (collected from
-  `handlers/<domain>/jobs.py`), then XACKs. A running job heartbeats (XCLAIM JUSTID by its own
-  consumer) so it never looks idle while alive.
+  `handlers/<domain>/jobs.py`), then XACKs. A running job holds a lease: every
+  `reclaim_idle / 4` s it resets its pending entry's idle time (XCLAIM JUSTID, only while
+  the entry is still its own), so it never looks idle while alive.
 - A job that raises is retried with exponential backoff and jitter through a delayed ZSET
   (moved back to its stream by a Lua script when due), up to `max_attempts`; then it goes to
   the dead-letter stream and the domain's `ON_FAILURE[name](state, payload, error)` runs.
   Raise `PermanentJobError` to skip the remaining retries.
 - A worker that dies (SIGKILL, OOM, lost machine) leaves its jobs pending; another worker
-  takes them over with XAUTOCLAIM once they have been idle `reclaim_idle` seconds. A job
+  takes them over with XAUTOCLAIM once they have been idle `reclaim_idle` seconds (8 by
+  default: a dead worker's job is running again within seconds). A job
   delivered more than `max_attempts + 2` times this way is dead-lettered (a poison job that
   kills its worker must not kill every worker in turn).
+- Redis lost its data (restart without persistence, failover to an empty node): the next
+  claim meets NOGROUP, recreates the group and claims again at once.
 """
 from __future__ import annotations
 
@@ -57,7 +61,7 @@ def _env(settings: Settings, name: str, default: float) -> float:
 class JobConfig:
     """Queue tuning, from JOB_* environment variables (or Settings.extra in tests)."""
 
-    reclaim_idle: float = 60.0  # seconds a pending job may sit unheartbeaten before takeover
+    reclaim_idle: float = 8.0  # the lease: seconds a pending job may sit unrenewed
     max_attempts: int = 5
     backoff_base: float = 2.0  # seconds; attempt n waits base * 2**(n-1), jittered, capped
     backoff_max: float = 300.0
@@ -107,6 +111,15 @@ def _s(v: Any) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
+# Renew a running job's lease: reset its idle time, but only while the entry is still ours
+# (a plain XCLAIM would take back a job another worker has taken over meanwhile).
+_RENEW = """
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+if #p == 0 or p[1][2] ~= ARGV[3] then return 0 end
+redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
+return 1
+"""
+
 # Move due delayed jobs back to their streams, atomically (no double delivery between workers).
 _PROMOTE = """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 100)
@@ -131,6 +144,7 @@ class JobQueue:
         self.settings = settings
         self.config = config or JobConfig.from_settings(settings)
         self._promote = redis.register_script(_PROMOTE)
+        self._renew = redis.register_script(_RENEW)
         self._groups: set[str] = set()
 
     def stream(self, queue: str) -> str:
@@ -187,20 +201,23 @@ class JobQueue:
     async def claim(self, queues: list[str], consumer: str, count: int = 1,
                     block: float | None = None) -> list[Job]:
         """Jobs abandoned by dead workers first, then new ones (waiting up to `block` s)."""
-        for q in queues:
-            await self.ensure_group(q)
-        try:
-            jobs = await self.reclaim(queues, consumer, count)
-            if jobs:
-                return jobs
-            block_ms = int((self.config.block if block is None else block) * 1000)
-            resp = await self.redis.xreadgroup(GROUP, consumer,
-                                               {self.stream(q): ">" for q in queues},
-                                               count=count, block=block_ms or None)
-        except Exception as exc:  # Redis lost the stream (flushed, new node): make it again
-            if "NOGROUP" in str(exc):
+        for attempt in (1, 2):
+            for q in queues:
+                await self.ensure_group(q)
+            try:
+                jobs = await self.reclaim(queues, consumer, count)
+                if jobs:
+                    return jobs
+                block_ms = int((self.config.block if block is None else block) * 1000)
+                resp = await self.redis.xreadgroup(GROUP, consumer,
+                                                   {self.stream(q): ">" for q in queues},
+                                                   count=count, block=block_ms or None)
+                break
+            except Exception as exc:  # Redis lost the stream (emptied, new node): remake it
+                if "NOGROUP" not in str(exc) or attempt == 2:
+                    raise
+                log.warning("job_group_recreated", queues=queues)
                 self._groups.difference_update(queues)
-            raise
         out = []
         for _stream, entries in resp or []:
             for sid, fields in entries:
@@ -237,10 +254,11 @@ class JobQueue:
                                                count=1)
         return int(rows[0]["times_delivered"]) if rows else 1
 
-    async def heartbeat(self, job: Job, consumer: str) -> None:
-        """Reset the pending entry's idle time: this job is alive, do not reclaim it."""
-        await self.redis.xclaim(self.stream(job.queue), GROUP, consumer, 0, [job.stream_id],
-                                justid=True)
+    async def heartbeat(self, job: Job, consumer: str) -> bool:
+        """Renew the lease (reset the pending entry's idle time: this job is alive, do not
+        reclaim it). False when the entry is no longer ours (taken over, or Redis lost it)."""
+        return bool(await self._renew(keys=[self.stream(job.queue)],
+                                      args=[GROUP, job.stream_id, consumer]))
 
     async def ack(self, job: Job) -> None:
         stream = self.stream(job.queue)
@@ -350,9 +368,9 @@ class Worker:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("claim_failed")
-                await asyncio.sleep(backoff)
-                backoff = min(10.0, backoff * 2)
+                log.exception("claim_failed")  # a store outage is counted, not written
+                await asyncio.sleep(backoff * (0.5 + random.random() / 2))
+                backoff = min(1.0, backoff * 2)  # claiming again within 1 s of Redis's return
                 continue
             for job in jobs:
                 await self.run_one(job, consumer)
@@ -402,15 +420,20 @@ class Worker:
             log.exception("job_failure_hook_failed")
 
     async def _heartbeat(self, job: Job, consumer: str) -> None:
-        every = max(0.2, self.queue.config.reclaim_idle / 3)
+        every = max(0.1, self.queue.config.reclaim_idle / 4)
+        lost = False
         while True:
             await asyncio.sleep(every)
             try:
-                await self.queue.heartbeat(job, consumer)
+                ours = await self.queue.heartbeat(job, consumer)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("heartbeat_failed")
+                continue
+            if not ours and not lost:
+                lost = True  # outputs are idempotent; the other run's result stands too
+                log.warning("job_lease_lost", stream_id=job.stream_id)
 
 
 def collect_jobs(domains) -> tuple[dict[str, JobFn], dict[str, FailFn], list[str]]:

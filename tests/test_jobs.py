@@ -140,3 +140,27 @@ async def test_unique_key_makes_a_second_enqueue_a_no_op(wstate):
     assert await q.enqueue("x", {}, unique_key="media:1") is None
     assert await wstate.redis.xlen(q.stream("default")) == 1
 
+
+
+async def test_queue_whose_redis_lost_its_data_recreates_its_group_and_claims_at_once(wstate):
+    q = JobQueue(wstate.redis, wstate.settings, FAST)
+    await q.ensure_group("media")
+    await wstate.redis.delete(q.stream("media"))  # Redis restarted empty: no stream, no group
+    await q.enqueue("work", {"id": 1}, queue="media")  # XADD makes a stream without a group
+    claimed = await q.claim(["media"], "w1", block=0.1)  # NOGROUP: recreated, claimed again
+    # the group was recreated from the stream's start, so the job queued meanwhile is there
+    assert [j.payload for j in claimed] == [{"id": 1}]
+
+
+async def test_a_lease_renewal_never_takes_back_a_job_another_worker_took_over(wstate):
+    q = JobQueue(wstate.redis, wstate.settings, FAST)
+    await q.enqueue("work", {"id": 2})
+    [job] = await q.claim(["default"], "stalled", block=0.1)
+    await asyncio.sleep(FAST.reclaim_idle + 0.2)  # its lease ran out (a stalled worker)
+    [taken] = await q.claim(["default"], "healthy", block=0.1)
+    assert taken.stream_id == job.stream_id
+    assert await q.heartbeat(job, "stalled") is False  # the stalled one learns it lost it
+    assert await q.heartbeat(taken, "healthy") is True
+    [row] = await wstate.redis.xpending_range(q.stream("default"), "workers", min="-",
+                                              max="+", count=10)
+    assert row["consumer"] == b"healthy"

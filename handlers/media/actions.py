@@ -182,7 +182,10 @@ async def do_start_processing(state: AppState, media_id: str, stage: str):
     async with transaction(state.db, state.emitter) as tx:
         row = await tx.conn.fetchrow(q.START_PROCESSING, media_id, stage)
         if row is not None:
-            tx.emit("media:progress", {"media_id": media_id, "stage": stage, "percent": 0},
+            retry = row["was"] == "processing"  # the uploader keeps the percent it saw
+            tx.emit("media:progress", {"media_id": media_id, "stage": row["stage"],
+                                       "percent": row["progress"], **({"retrying": True}
+                                                                      if retry else {})},
                     room=user_room(row["owner_id"]))
     return row
 

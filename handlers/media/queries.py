@@ -31,14 +31,22 @@ RETURNING {MEDIA_COLUMNS}"""
 
 DELETE_MEDIA = "DELETE FROM media WHERE id = $1 RETURNING id::text, owner_id::text, storage_prefix"
 
+# A retry (status already 'processing': its worker died or it failed) keeps the stage and
+# percent the uploader saw; `was` tells the caller it is one. Progress never goes backwards.
 START_PROCESSING = f"""
-UPDATE media SET status = 'processing', stage = $2, progress = 0, updated_at = now()
+WITH before AS (SELECT status AS was FROM media WHERE id = $1 FOR UPDATE)
+UPDATE media SET status = 'processing',
+       stage = CASE WHEN before.was = 'processing' THEN stage ELSE $2 END,
+       progress = CASE WHEN before.was = 'processing' THEN progress ELSE 0 END,
+       updated_at = now()
+FROM before
 WHERE id = $1 AND status IN ('uploaded', 'processing')
-RETURNING {MEDIA_COLUMNS}"""
+RETURNING {MEDIA_COLUMNS}, before.was"""
 
 SET_PROGRESS = """
 UPDATE media SET stage = $2, progress = $3, updated_at = now()
 WHERE id = $1 AND status = 'processing'
+  AND (progress < $3 OR (progress = $3 AND stage IS DISTINCT FROM $2))
 RETURNING owner_id::text"""
 
 SET_PROBE = """
