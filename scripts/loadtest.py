@@ -285,6 +285,24 @@ def server_processes(urls: list[str]):
     return [psutil.Process(p) for p in sorted(pids)]
 
 
+def watched_processes(pids: list[int]):
+    import psutil
+
+    return [psutil.Process(p) for p in pids]
+
+
+def tree_cpu(proc) -> float:
+    """CPU seconds of a process and its live children (a postmaster and its backends; the
+    pool's connections live through the run, so their time is all counted)."""
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += sum(p.cpu_times()[:2])
+        except Exception:
+            pass
+    return total
+
+
 # --- planning --------------------------------------------------------------------------------
 def make_plan(args, users: list[dict], extra: dict) -> list[dict]:
     urls, procs = args.url, args.procs
@@ -361,6 +379,9 @@ def main(argv=None) -> int:
     ap.add_argument("--authors", type=int, default=10)
     ap.add_argument("--chatters", type=int, default=20)
     ap.add_argument("--json", help="write the summary here")
+    ap.add_argument("--watch-pid", type=int, action="append", default=[],
+                    help="also report this process's CPU (with its children's, e.g. a "
+                         "PostgreSQL postmaster) over the timed phase, per message (repeat)")
     args = ap.parse_args(argv)
 
     n = args.clients + (1 if args.scenario in ("broadcast", "live") else 0)
@@ -379,6 +400,7 @@ def main(argv=None) -> int:
     plans = make_plan(args, users, extra)
 
     servers = server_processes(args.url)
+    watched = watched_processes(args.watch_pid)
     cpu0 = {p.pid: sum(p.cpu_times()[:2]) for p in servers}
     rss0 = {p.pid: p.memory_info().rss for p in servers}
     ctx = mp.get_context("spawn")
@@ -410,7 +432,8 @@ def main(argv=None) -> int:
         if kind == "progress":
             progress[idx] = data
         elif kind == "phase":  # server CPU over the timed phase only (not minting or ramp)
-            phase.setdefault(data, {})[idx] = (time.perf_counter(), cpu_now())
+            phase.setdefault(data, {})[idx] = (time.perf_counter(), cpu_now(),
+                                               {w: tree_cpu(w) for w in watched})
         elif kind == "result":
             results[idx] = data
         for p in servers:
@@ -453,12 +476,18 @@ def main(argv=None) -> int:
     received = sum(r["received"] for r in results.values())
     span = (max(lasts) - min(firsts)) / 1000 if firsts and lasts else None
     connected = sum(r["connected"] for r in results.values())
-    send_cpu = {}
+    send_cpu, watched_out = {}, []
+    sent = sum(r["sent"] for r in results.values())
     if phase.get("start") and phase.get("end"):
-        (t0, c0), (t1, c1) = min(phase["start"].values(), key=lambda x: x[0]), \
+        (t0, c0, w0), (t1, c1, w1) = min(phase["start"].values(), key=lambda x: x[0]), \
             max(phase["end"].values(), key=lambda x: x[0])
         send_cpu = {pid: round(100 * (c1[pid] - c0[pid]) / max(1e-9, t1 - t0), 1)
                     for pid in c0 if pid in c1}
+        for w in watched:
+            used = w1[w] - w0[w]
+            watched_out.append({"pid": w.pid, "cpu_s_timed_phase": round(used, 2),
+                                "cpu_percent_timed_phase": round(100 * used / max(1e-9, t1 - t0), 1),
+                                "cpu_ms_per_sent": round(1000 * used / sent, 4) if sent else None})
     summary = {
         "scenario": args.scenario, "nodes": len(args.url), "clients": args.clients,
         "load_procs": args.procs, "connected": connected,
@@ -466,7 +495,7 @@ def main(argv=None) -> int:
                                                 - min(r["conn_window"][0] for r in results.values())), 1)
         if connected else 0,
         "connect_ms_p50_p99": [pct(cms, 50), pct(cms, 99)],
-        "sent": sum(r["sent"] for r in results.values()), "received": received,
+        "sent": sent, "received": received,
         "delivered_per_s": round(received / span, 1) if span else None,
         "latency_ms": {"p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99),
                        "max": pct(lat, 100)},
@@ -481,6 +510,8 @@ def main(argv=None) -> int:
                      "rss_held_mb": round(held_rss.get(p.pid, 0) / 2**20, 1)}
                     for p in servers if p.is_running()],
     }
+    if watched_out:
+        summary["watched"] = watched_out
     if held_rss and connected:
         # server RSS growth while every socket was held, per socket (all servers together)
         summary["rss_per_socket_kb"] = round(

@@ -7,6 +7,10 @@ Starts `--nodes` `python -m server serve` processes on loopback (own PostgreSQL 
 Redis prefix, as the tests do, the local PostgreSQL and Redis), runs the load tool with
 their URLs and environment, then stops them and drops the schema. `--profile DIR` records
 each server with py-spy during the load (speedscope JSON and a flame graph SVG per node).
+`--own-postgres` runs them against a throwaway PostgreSQL (initdb in a temporary directory,
+a free loopback port, `pg_stat_statements` preloaded, otherwise stock settings) instead of
+the shared one: its CPU over the timed phase is reported per message (`watched` in the
+summary) and its top statements are printed (and written to `--profile DIR`).
 Not a test: nothing is asserted; figures go to docs/benchmarks.md.
 """
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,12 +45,16 @@ async def main() -> int:
                     help="start profiling this many seconds after the load starts")
     ap.add_argument("--profile-for", type=float, default=0,
                     help="profile for this many seconds (default: the whole run)")
+    ap.add_argument("--own-postgres", action="store_true",
+                    help="a throwaway PostgreSQL with pg_stat_statements (see above)")
     ap.add_argument("load", nargs=argparse.REMAINDER, help="-- then the loadtest arguments")
     args = ap.parse_args()
     load = args.load[1:] if args.load[:1] == ["--"] else args.load
+    pg = ThrowawayPostgres() if args.own_postgres else None
+    db = {"database_url": pg.start()} if pg else {}
     settings = isolated_settings(database_schema=f"lt_{uuid.uuid4().hex[:8]}",
                                  data_dir=Path(tempfile.mkdtemp()),
-                                 media_root=Path(tempfile.mkdtemp()))
+                                 media_root=Path(tempfile.mkdtemp()), **db)
     extra = {"LOG_LEVEL": "WARNING", **dict(kv.split("=", 1) for kv in args.env)}
     procs: list[ServerProcess] = []
     spies: list[subprocess.Popen] = []
@@ -59,6 +68,8 @@ async def main() -> int:
         cmd = [sys.executable, "-m", "scripts.loadtest", *load]
         for p in procs:
             cmd += ["--url", p.url]
+        if pg:
+            cmd += ["--watch-pid", str(pg.pid)]
         run = asyncio.create_task(asyncio.to_thread(subprocess.run, cmd, cwd=ROOT, env=env))
         if args.profile:
             await asyncio.sleep(args.profile_after)
@@ -71,7 +82,13 @@ async def main() -> int:
                         [str(PY_SPY), "record", "--pid", str(p.proc.pid), "--rate", "50",
                          *span, "--format", fmt, "-o", str(out / f"node{i}.{ext}")],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        return (await run).returncode
+        rc = (await run).returncode
+        if pg:
+            top = await pg.top_statements()
+            print(top)
+            if args.profile:
+                (Path(args.profile) / "pg_stat_statements.txt").write_text(top)
+        return rc
     finally:
         for s in spies:
             if s.poll() is None:
@@ -84,6 +101,65 @@ async def main() -> int:
         for p in procs:
             p.stop()
         await drop_test_stores(settings)
+        if pg:
+            pg.stop()
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of our own on a free loopback port, removed on stop."""
+
+    def __init__(self) -> None:
+        self.bin = Path(subprocess.run(["pg_config", "--bindir"], capture_output=True,
+                                       text=True).stdout.strip() or "/usr/lib/postgresql/15/bin")
+        self.dir = Path(tempfile.mkdtemp(prefix="lt-pg-"))
+        self.port = free_port()
+        self.pid = 0
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *cmd: str) -> None:
+        # initdb and postgres refuse to run as root: run them as the postgres user then
+        pre = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*pre, *cmd], check=True, stdout=subprocess.DEVNULL)
+
+    def start(self) -> str:
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        data = self.dir / "data"
+        self._run(str(self.bin / "initdb"), "-D", str(data), "-U", "postgres",
+                  "--auth=trust", "--no-sync")
+        opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories="
+                f"{self.dir} -c shared_preload_libraries=pg_stat_statements "
+                f"-c pg_stat_statements.track=all -c max_connections=200")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-l",
+                  str(self.dir / "log"), "start")
+        self.pid = int((data / "postmaster.pid").read_text().split()[0])
+        subprocess.run([str(self.bin / "psql"), self.url, "-qc",
+                        "CREATE EXTENSION pg_stat_statements"], check=True)
+        return self.url
+
+    async def top_statements(self, n: int = 15) -> str:
+        import asyncpg
+
+        conn = await asyncpg.connect(self.url)
+        try:
+            rows = await conn.fetch(
+                "SELECT calls, round(total_exec_time::numeric, 1) AS exec_ms, "
+                "round((total_exec_time / calls)::numeric, 4) AS ms_per_call, rows, "
+                "left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query "
+                "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $1", n)
+        finally:
+            await conn.close()
+        lines = ["calls | exec ms | ms/call | rows | statement"]
+        lines += [f"{r['calls']} | {r['exec_ms']} | {r['ms_per_call']} | {r['rows']} | "
+                  f"{r['query']}" for r in rows]
+        return "\n".join(lines)
+
+    def stop(self) -> None:
+        try:
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast",
+                      "-w", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

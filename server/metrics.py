@@ -19,8 +19,16 @@ class Metrics:
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
         self.errors = Counter("sawt_errors_total", "Errors answered, by code and surface",
                               ["surface", "code"], registry=r)
+        self.batch_size = Histogram(
+            "sawt_group_commit_batch_size", "Items stored per group-commit batch (one "
+            "statement, one COMMIT), by batcher", ["batch"], registry=r,
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
         self.http = Counter("sawt_http_requests_total", "HTTP requests", ["route", "status"],
                             registry=r)
+
+    def batch_observer(self, batch: str):
+        """`observe(size)` for one batcher's histogram series."""
+        return self.batch_size.labels(batch).observe
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -12,10 +12,8 @@ import asyncio
 import base64
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-import asyncpg
 import structlog
 
 from handlers.moderation.actions import do_hold_for_review
@@ -30,32 +28,15 @@ from server.privacy import holds_personal_data
 from server.state import AppState
 
 from . import queries as q
+from .batches import ReceiptOrder, SendOrder, receipt_batcher, send_batcher
+from .shapes import message_out, ms, rooms_of
 
 log = structlog.get_logger("chat")
 
 MAX_GROUP_MEMBERS = 256
 MAX_PAGE = 200
+MAX_SEQ = 2**62
 MEDIA_KINDS = ("image", "video", "audio", "file", "sticker")
-
-
-def ms(t: datetime | None) -> int | None:
-    return int(t.timestamp() * 1000) if t else None
-
-
-def message_out(r) -> dict:
-    """A stored message as clients see it (tombstones keep their place, lose their content)."""
-    return {
-        "id": r["id"], "conversation_id": r["conversation_id"], "seq": r["seq"],
-        "rev": r["rev"], "sender_id": r["sender_id"], "client_id": r["client_id"],
-        "kind": r["kind"], "text": r["body"], "reply_to": r["reply_to_seq"],
-        "media": r["media"], "data": r["data"], "held": r["status"] == "held",
-        "created_at": ms(r["created_at"]), "edited_at": ms(r["edited_at"]),
-        "deleted": r["deleted_at"] is not None,
-    }
-
-
-def rooms_of(user_ids) -> list[str]:
-    return [user_room(u) for u in user_ids]
 
 
 def dm_key(a: str, b: str) -> str:
@@ -197,29 +178,25 @@ async def do_send_message(state: AppState, user_id: str, msg: Outgoing,
 
     Idempotent on (sender, conversation, client_id): a resend returns the stored message
     and sends nothing again. A held message is stored but goes only to its author.
-    The store is one statement (its own transaction, see queries.SEND): the event leaves
-    after it has committed.
+    Stored by group commit (batches.py): with the sends beside it, in one statement and one
+    COMMIT; this returns after that commit and after the batch's fan-out has left.
     """
     if prep.existing is not None:
         return prep.existing
     held = prep.decision.action == "hold"
-    conv_id = prep.conversation_id or await _open_dm(state, user_id, msg.to)
-    try:
-        row = await state.db.fetchrow(
-            q.SEND, conv_id, user_id, msg.client_id, msg.text, msg.reply_to, msg.media,
-            "held" if held else "visible",
-            {"layer": prep.decision.layer, "reason": prep.decision.reason} if held else None)
-    except asyncpg.UniqueViolationError:  # a concurrent resend of the same client_id won
-        existing = await state.db.fetchrow(q.MESSAGE_BY_CLIENT_ID, conv_id, user_id,
-                                           msg.client_id)
-        return {**message_out(existing), "duplicate": True}
-    if not row["member"]:
-        raise membership.conversation_not_found()
-    if not row["reply_ok"]:
+    if msg.reply_to is not None and not 0 < msg.reply_to <= MAX_SEQ:
         raise NotFound("The message you reply to does not exist", code="reply_not_found")
-    out = message_out(row)
-    await state.emitter.emit("chat:message", out,
-                             room=user_room(user_id) if held else rooms_of(row["members"]))
+    conv_id = prep.conversation_id or await _open_dm(state, user_id, msg.to)
+    done = await send_batcher(state).submit(SendOrder(
+        conv_id, str(user_id), msg.client_id, msg.text, msg.reply_to, msg.media, held,
+        {"layer": prep.decision.layer, "reason": prep.decision.reason} if held else None))
+    if done.outcome == "not_member":
+        raise membership.conversation_not_found()
+    if done.outcome == "reply_not_found":
+        raise NotFound("The message you reply to does not exist", code="reply_not_found")
+    out = message_out(done.row)
+    if done.outcome == "duplicate":  # a concurrent resend of the same client_id came first
+        return {**out, "duplicate": True}
     if held:
         await do_hold_for_review(state, target_type="chat_message", target_id=out["id"],
                                  author_id=str(user_id), text=msg.text or "",
@@ -376,8 +353,9 @@ async def do_sync(state: AppState, user_id: str, known: dict[str, tuple[int, int
                         "last_rev": r["last_rev"], "has_more": more})
             if rows:
                 delivered.append((conv_id, rows[-1]["seq"]))
-    for conv_id, seq in delivered:
-        await do_receipt(state, user_id, conv_id, seq, "delivered", checked=True)
+    # concurrently: they share a batch (one statement) instead of a round trip each
+    await asyncio.gather(*(do_receipt(state, user_id, conv_id, seq, "delivered")
+                           for conv_id, seq in delivered))
     return {"conversations": out, "gone": gone}
 
 
@@ -391,18 +369,15 @@ async def do_conversations(state: AppState, user_id: str, limit: int) -> list[di
             for r in rows]
 
 
-async def do_receipt(state: AppState, user_id: str, conv_id: str, seq: int, kind: str,
-                     *, checked: bool = False) -> dict:
-    """Move the user's read (or delivered) point forward and tell the members."""
-    sql = q.ADVANCE_READ if kind == "read" else q.ADVANCE_DELIVERED
-    async with transaction(state.db, state.emitter) as tx:
-        if not checked:
-            await membership.check_member(tx.conn, conv_id, user_id)
-        upto = await tx.conn.fetchval(sql, conv_id, user_id, seq)
-        if upto is not None:
-            tx.emit("chat:receipt", {"conversation_id": conv_id, "user_id": str(user_id),
-                                     "kind": kind, "seq": upto},
-                    room=rooms_of(await membership.member_ids(tx.conn, conv_id)))
+async def do_receipt(state: AppState, user_id: str, conv_id: str, seq: int,
+                     kind: str) -> dict:
+    """Move the user's read (or delivered) point forward and tell the members. By group
+    commit (batches.py), membership checked in the same statement."""
+    seq = min(max(seq, 0), MAX_SEQ)  # never past the last message anyway; fits a bigint
+    done = await receipt_batcher(state).submit(ReceiptOrder(conv_id, str(user_id), seq, kind))
+    if not done.member:
+        raise membership.conversation_not_found()
+    upto = done.upto
     return {"conversation_id": conv_id, "kind": kind, "seq": upto, "advanced": upto is not None}
 
 

@@ -1,10 +1,12 @@
-"""Per-process start and stop of chat's background work: the presence heartbeat and sweep."""
+"""Per-process start and stop of chat's background work: the presence heartbeat and sweep,
+the message and receipt batches."""
 from __future__ import annotations
 
 import asyncio
 
 import structlog
 
+from handlers.chat import batches
 from handlers.chat.live_actions import do_presence_close, do_presence_sweep, emit_changes
 from rooms.presence import presence
 from rooms.typing import typing
@@ -40,6 +42,7 @@ async def startup(state: AppState) -> None:
 
 async def shutdown(state: AppState) -> None:
     typing(state).cancel_all()
+    await batches.drain(state)  # messages taken into a batch are stored and answered
     try:
         await do_presence_close(state)
     except Exception:

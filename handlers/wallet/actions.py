@@ -153,7 +153,8 @@ def tip_batcher(state: AppState) -> TipBatcher:
         cfg = runtime(state).config
         tb = state.extras["wallet_tip_batcher"] = TipBatcher(
             state.db, pushes, max_batch=cfg.tip_batch_max,
-            max_inflight=cfg.tip_batches_in_flight)
+            max_inflight=cfg.tip_batches_in_flight,
+            observe=state.metrics.batch_observer("wallet_tip"))
     return tb
 
 

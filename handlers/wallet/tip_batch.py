@@ -17,9 +17,7 @@ by one, so a fault stays with the tip that caused it.
 """
 from __future__ import annotations
 
-import asyncio
 import random
-from collections import deque
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -27,6 +25,7 @@ import asyncpg
 import structlog
 
 from handlers.wallet.ledger import EARNINGS_SHARDS, PLATFORM, Ledger, earnings
+from server.batching import GroupCommit
 
 log = structlog.get_logger("wallet")
 
@@ -139,101 +138,20 @@ async def _post_batch(conn: asyncpg.Connection, orders: list[TipOrder]) -> list[
 OnCommit = Callable[[list[TipOrder], list["TipOutcome | BaseException"]], Awaitable[None]]
 
 
-class TipBatcher:
-    """Queues tips and posts them in batches, at most `max_inflight` batches at a time.
+class TipBatcher(GroupCommit[TipOrder, TipOutcome]):
+    """Queues tips and posts them in batches (server/batching.GroupCommit), at most
+    `max_inflight` batches at a time and one tip per tipper in the batches in flight.
 
-    `submit` returns only after the tip's batch has committed. A caller cancelled before its
-    tip was taken into a batch drops it (nothing is posted, no ack was sent); once taken, the
-    tip is posted whatever happens to the caller. After a batch has committed and its callers
-    are answered, `on_commit(orders, outcomes)` runs (the pushes, once per batch); its batch
-    slot is free again only when it returns, which keeps pushes from piling up."""
+    `submit` returns only after the tip's batch has committed. After a batch has committed and
+    its callers are answered, `on_commit(orders, outcomes)` runs (the pushes, once per batch)."""
 
     def __init__(self, pool: asyncpg.Pool, on_commit: OnCommit | None = None, *,
-                 max_batch: int = 256, max_inflight: int = 2):
-        self.pool = pool
-        self.on_commit = on_commit
-        self.max_batch = max_batch
-        self.max_inflight = max_inflight
-        self.queue: deque[tuple[TipOrder, asyncio.Future]] = deque()
-        self.busy: set[str] = set()          # tippers with a tip in a batch being written
-        self.running: set[asyncio.Task] = set()
-        self.batches = 0                     # counters for metrics and the benchmark
-        self.tips = 0
+                 max_batch: int = 256, max_inflight: int = 2,
+                 observe: Callable[[int], None] | None = None):
+        super().__init__(pool, post_tips, on_commit, max_batch=max_batch,
+                         max_inflight=max_inflight, key=lambda o: o.tipper, observe=observe,
+                         name="wallet_tip_batch")
 
-    async def submit(self, order: TipOrder) -> TipOutcome:
-        fut = asyncio.get_running_loop().create_future()
-        self.queue.append((order, fut))
-        self._start_batches()
-        result = await fut
-        if isinstance(result, BaseException):
-            raise result
-        return result
-
-    def _start_batches(self) -> None:
-        while len(self.running) < self.max_inflight and self.queue:
-            batch = self._take()
-            if not batch:
-                return
-            task = asyncio.get_running_loop().create_task(self._write(batch))
-            self.running.add(task)
-            task.add_done_callback(self._written)
-
-    def _take(self) -> list[tuple[TipOrder, asyncio.Future]]:
-        batch, held, tippers = [], deque(), set()
-        while self.queue and len(batch) < self.max_batch:
-            order, fut = self.queue.popleft()
-            if fut.done():            # the caller gave up before its tip was taken
-                continue
-            if order.tipper in self.busy or order.tipper in tippers:
-                held.append((order, fut))
-                continue
-            tippers.add(order.tipper)
-            batch.append((order, fut))
-        held.extend(self.queue)
-        self.queue = held
-        self.busy |= tippers
-        return batch
-
-    async def _write(self, batch: list[tuple[TipOrder, asyncio.Future]]) -> None:
-        orders = [o for o, _ in batch]
-        try:
-            async with self.pool.acquire() as conn:
-                results = await post_tips(conn, orders)
-        except asyncio.CancelledError:
-            _resolve(batch, [RuntimeError("tip batch cancelled; outcome unknown")] * len(batch))
-            raise
-        except Exception as exc:  # the pool or the connection failed: nobody gets an ack
-            results = [exc] * len(batch)
-        finally:
-            self.busy -= {o.tipper for o in orders}
-        self.batches += 1
-        self.tips += len(batch)
-        _resolve(batch, results)
-        if self.on_commit is not None:
-            try:
-                await self.on_commit(orders, results)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the money is committed and acknowledged; pushes are best effort
-                log.exception("wallet_tip_pushes_failed", size=len(orders))
-
-    def _written(self, task: asyncio.Task) -> None:
-        self.running.discard(task)
-        if task.cancelled():
-            return
-        self._start_batches()
-
-    async def drain(self) -> None:
-        """Wait until every queued tip is written (shutdown)."""
-        while self.queue or self.running:
-            if self.running:
-                await asyncio.wait(set(self.running))
-            else:
-                self._start_batches()
-                await asyncio.sleep(0)
-
-
-def _resolve(batch: list[tuple[TipOrder, asyncio.Future]], results: list) -> None:
-    for (_, fut), res in zip(batch, results):
-        if not fut.done():
-            fut.set_result(res)
+    @property
+    def tips(self) -> int:
+        return self.items

@@ -1,0 +1,204 @@
+"""Chat by group commit: a batch keeps every per-message rule, and a process killed in the
+middle of batches loses nothing it acknowledged and doubles nothing."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from handlers.chat.batches import SendOrder, send_batcher, store_messages
+
+RATES = {"CHAT_USER_RATE": "1000/second", "CHAT_SOCKET_RATE": "1000/second"}
+
+
+def cid() -> str:
+    return uuid.uuid4().hex
+
+
+def text_of(client_id: str) -> str:
+    return f"rakam {client_id}"
+
+
+def order(conv, user, client_id, text, reply_to=None, held=False) -> SendOrder:
+    return SendOrder(conv, user.id, client_id, text, reply_to, None, held,
+                     {"layer": "test", "reason": "held"} if held else None)
+
+
+async def test_one_batch_refuses_failing_messages_alone_and_numbers_the_rest_densely(
+        live_app, make_user):
+    alice, bob, eve = await make_user("alice"), await make_user("bob"), await make_user("eve")
+    a, b = await alice.connect(live_app.url), await bob.connect(live_app.url)
+    first = await a.ok("chat:send", {"to": bob.id, "client_id": "c0", "text": "awel"})
+    conv = first["conversation_id"]
+    batch = [
+        order(conv, alice, "c1", "one"),
+        order(conv, eve, "c2", "not a member"),
+        order(conv, bob, "c3", "reply to nothing", reply_to=99),
+        order(conv, bob, "c4", "two", reply_to=1),
+        order(conv, alice, "c1", "one, resent in the same batch"),
+        order(conv, alice, "c0", "awel, resent after its batch"),
+        order(conv, alice, "c5", "three, held", held=True),
+    ]
+    async with live_app.state.db.acquire() as conn:
+        out = await store_messages(conn, batch)
+        stored = await conn.fetch("SELECT seq, client_id, body, status FROM messages "
+                                  "WHERE conversation_id = $1 ORDER BY seq", conv)
+        points = dict(await conn.fetch(
+            "SELECT user_id::text, read_seq FROM conversation_members "
+            "WHERE conversation_id = $1", conv))
+        last = await conn.fetchrow("SELECT last_seq, last_rev FROM conversations "
+                                   "WHERE id = $1", conv)
+    assert [o.outcome for o in out] == ["stored", "not_member", "reply_not_found", "stored",
+                                        "duplicate", "duplicate", "stored"]
+    assert [out[i].row["seq"] for i in (0, 3, 6)] == [2, 3, 4]
+    assert out[4].row["id"] == out[0].row["id"] and out[4].row["body"] == "one"
+    assert out[5].row["id"] == first["id"]
+    assert [(r["seq"], r["client_id"]) for r in stored] == [(1, "c0"), (2, "c1"), (3, "c4"),
+                                                            (4, "c5")]
+    assert stored[3]["status"] == "held"
+    assert (last["last_seq"], last["last_rev"]) == (4, 4)
+    assert points == {alice.id: 4, bob.id: 3}  # each sender's own message counts as read
+    assert sorted(out[0].members) == sorted([alice.id, bob.id])
+
+
+async def test_concurrent_senders_share_batches_and_keep_every_rule(live_app, make_user):
+    users = [await make_user(f"u{i}") for i in range(6)]
+    socks = [await u.connect(live_app.url) for u in users]
+    group = await socks[0].ok("chat:create_group", {"title": "shella",
+                                                    "member_ids": [u.id for u in users[1:]]})
+    conv = group["id"]
+    for s in socks:
+        await s.next("chat:message")  # the "created" system message, seq 1
+    outsider = await (await make_user("outsider")).connect(live_app.url)
+    batcher = send_batcher(live_app.state)
+    batches, items = batcher.batches, batcher.items
+
+    async def send(sock, client_id, text, **kw):
+        return await sock.call("chat:send", {"conversation_id": conv, "client_id": client_id,
+                                             "text": text, **kw})
+
+    same = cid()
+    calls = [send(s, cid(), f"u{i} m{k}") for k in range(6) for i, s in enumerate(socks)]
+    calls += [send(socks[1], same, "once"), send(socks[1], same, "once"),
+              send(socks[2], cid(), "bad reply", reply_to=10_000),
+              send(outsider, cid(), "let me in")]
+    acks = await asyncio.gather(*calls)
+    good, twice, bad_reply, intruder = acks[:36], acks[36:38], acks[38], acks[39]
+    assert all(a["ok"] for a in good + twice), [a for a in good + twice if not a["ok"]]
+    assert bad_reply["error"]["code"] == "reply_not_found"
+    assert intruder["error"]["code"] == "conversation_not_found"
+    assert twice[0]["data"]["id"] == twice[1]["data"]["id"]
+    assert sorted(bool(a["data"].get("duplicate")) for a in twice) == [False, True]
+    firsts = [a for a in twice if not a["data"].get("duplicate")]
+    seqs = sorted(a["data"]["seq"] for a in good + firsts)
+    assert seqs == list(range(2, 2 + 37))  # dense, one seq per stored message
+    assert batcher.items - items > batcher.batches - batches  # sends did share batches
+    metrics = live_app.state.metrics.render().decode()
+    assert 'sawt_group_commit_batch_size_count{batch="chat_send"}' in metrics
+    # every member gets every message once, in seq order (nothing for refused ones)
+    for s in socks:
+        got = [(await s.next("chat:message"))["seq"] for _ in range(37)]
+        assert got == seqs
+        assert await s.nothing("chat:message", 0.3)
+
+
+async def test_receipts_from_many_members_batch_and_move_forward_only(live_app, make_user):
+    users = [await make_user(f"u{i}") for i in range(5)]
+    socks = [await u.connect(live_app.url) for u in users]
+    group = await socks[0].ok("chat:create_group", {"title": "receipts",
+                                                    "member_ids": [u.id for u in users[1:]]})
+    conv = group["id"]
+    for k in range(3):
+        await socks[0].ok("chat:send", {"conversation_id": conv, "client_id": cid(),
+                                        "text": f"m{k}"})
+    outsider = await (await make_user("outsider")).connect(live_app.url)
+    acks = await asyncio.gather(
+        *(s.call("chat:read", {"conversation_id": conv, "seq": 4}) for s in socks[1:]),
+        *(s.call("chat:delivered", {"conversation_id": conv, "seq": 2}) for s in socks[1:]),
+        outsider.call("chat:read", {"conversation_id": conv, "seq": 1}))
+    assert all(a["data"]["seq"] == 4 for a in acks[:4]), acks[:4]  # 1 system + 3 texts
+    assert all(not a["data"]["advanced"] for a in acks[4:8])  # read already moved it past 2
+    assert acks[8]["error"]["code"] == "conversation_not_found"
+    convs = await socks[1].ok("chat:conversations", {})
+    (mine,) = [c for c in convs["conversations"] if c["id"] == conv]
+    assert mine["read_seq"] == 4 and mine["delivered_seq"] == 4 and mine["unread"] == 0
+
+
+async def test_a_process_killed_in_the_middle_of_batches_loses_and_doubles_nothing(
+        server_procs, make_user, db):
+    """Alice floods a DM from process A with many sends in flight, so batches are always
+    being written; A is SIGKILLed. Every acknowledged message is stored exactly once with the
+    seq its ack gave; every unacknowledged one is stored once or not at all, and resending it
+    through process B answers `duplicate` exactly when it was stored."""
+    a_proc, b_proc = await server_procs(2, **RATES)
+    alice, bob = await make_user("alice"), await make_user("bob")
+    a = await alice.connect(a_proc.url)
+    bob_sock = await bob.connect(b_proc.url)
+    conv = (await a.ok("chat:send", {"to": bob.id, "client_id": "open", "text": "salam"})
+            )["conversation_id"]
+    acked: dict[str, int] = {"open": 1}
+    sent: list[str] = []
+    stop = asyncio.Event()
+
+    async def flood(lane: int):
+        for k in range(400):  # bounded; the kill comes long before the end
+            if stop.is_set():
+                return
+            client_id = f"l{lane}-{k}"
+            sent.append(client_id)
+            try:
+                ack = await a.call("chat:send", {"conversation_id": conv,
+                                                 "client_id": client_id,
+                                                 "text": text_of(client_id)}, timeout=3)
+            except Exception:  # the process died with this send in flight
+                return
+            if ack.get("ok"):
+                acked[client_id] = ack["data"]["seq"]
+
+    lanes = [asyncio.create_task(flood(i)) for i in range(40)]
+    try:
+        for _ in range(200):  # let batches flow (bounded)
+            if len(acked) > 150:
+                break
+            await asyncio.sleep(0.05)
+        a_proc.kill()  # SIGKILL: batches in flight die with it, no drain
+        stop.set()
+        await asyncio.wait(lanes, timeout=15)
+    finally:
+        for t in lanes:
+            t.cancel()
+    unacked = [c for c in sent if c not in acked]
+    assert len(acked) > 150 and unacked  # some sends were in flight when it died
+
+    rows = await db.fetch("SELECT client_id, seq FROM messages WHERE conversation_id = $1 "
+                          "ORDER BY seq", conv)
+    stored = {r["client_id"]: r["seq"] for r in rows}
+    assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))  # dense: no torn batch
+    assert len(stored) == len(rows)  # no client_id twice
+    assert all(stored.get(c) == seq for c, seq in acked.items())  # acked: stored, same seq
+
+    # the app resends what it has no ack for, through the surviving process
+    a2 = await alice.connect(b_proc.url)
+    for c in unacked:
+        ack = await a2.ok("chat:send", {"conversation_id": conv, "client_id": c,
+                                        "text": text_of(c)})  # the same message again
+        if c in stored:
+            assert ack.get("duplicate") and ack["seq"] == stored[c]
+        else:
+            assert not ack.get("duplicate")
+    final = await db.fetch("SELECT client_id, seq FROM messages WHERE conversation_id = $1 "
+                           "ORDER BY seq", conv)
+    assert [r["seq"] for r in final] == list(range(1, len(final) + 1))
+    assert sorted(r["client_id"] for r in final) == sorted(set(acked) | set(unacked))
+    # bob, on B throughout, catches up by sync and has each message once, in order
+    synced = await bob_sock.ok("chat:sync", {"conversations": [
+        {"conversation_id": conv, "last_seq": 0}], "limit": 200})
+    got: list[int] = []
+    while True:
+        (c,) = synced["conversations"]
+        got += [m["seq"] for m in c["messages"]]
+        if not c["has_more"]:
+            break
+        synced = await bob_sock.ok("chat:sync", {"conversations": [
+            {"conversation_id": conv, "last_seq": c["last_seq"]}], "limit": 200})
+    assert got == [r["seq"] for r in final]
+
