@@ -28,7 +28,7 @@ from server.privacy import holds_personal_data
 from server.state import AppState
 
 from . import queries as q
-from .batches import ReceiptOrder, SendOrder, receipt_batcher, send_batcher
+from .batches import ReceiptOrder, SendOrder, precheck, receipt_batcher, send_batcher
 from .shapes import message_out, ms, rooms_of
 
 log = structlog.get_logger("chat")
@@ -119,29 +119,21 @@ async def check_send_message(state: AppState, user_id: str, sid: str,
 async def _precheck(state: AppState, user_id: str, msg: Outgoing
                     ) -> tuple[str | None, dict | None]:
     """Membership and blocks: the conversation (None for a DM not yet created), and the
-    stored message when this client_id was sent already."""
-    async with state.db.acquire() as conn:
-        blocks = await membership.table_exists(state, conn, "blocks")
-        if msg.conversation_id is not None:
-            row = await conn.fetchrow(q.PRECHECK_BY_ID_BLOCKS if blocks else q.PRECHECK_BY_ID,
-                                      msg.conversation_id, user_id, msg.client_id)
-            if row is None:
-                raise membership.conversation_not_found()
-        else:
-            row = await conn.fetchrow(
-                q.PRECHECK_BY_DM_KEY_BLOCKS if blocks else q.PRECHECK_BY_DM_KEY,
-                dm_key(user_id, msg.to), user_id, msg.client_id)
-            if row is None:  # first message between them
-                if not await conn.fetchval(q.USER_ACTIVE, msg.to):
-                    raise NotFound("No such user", code="user_not_found")
-                if await membership.blocked_between(state, conn, user_id, [msg.to]):
-                    raise _blocked()
-        if row is not None and row["existing_seq"] is not None:
-            existing = await conn.fetchrow(q.MESSAGE_BY_SEQ, row["conversation_id"],
-                                           row["existing_seq"])
-            return row["conversation_id"], {**message_out(existing), "duplicate": True}
+    stored message when this client_id was sent already. Looked up with the sends beside it
+    in one statement (batches.precheck)."""
+    dm = dm_key(user_id, msg.to) if msg.conversation_id is None else None
+    row = await precheck(state, msg.conversation_id, dm, str(user_id), msg.client_id)
     if row is None:
+        if msg.conversation_id is not None:
+            raise membership.conversation_not_found()
+        async with state.db.acquire() as conn:  # first message between them
+            if not await conn.fetchval(q.USER_ACTIVE, msg.to):
+                raise NotFound("No such user", code="user_not_found")
+            if await membership.blocked_between(state, conn, user_id, [msg.to]):
+                raise _blocked()
         return None, None
+    if row["existing_seq"] is not None:
+        return row["conversation_id"], {**message_out(row), "duplicate": True}
     if row["blocked"]:
         raise _blocked()
     return row["conversation_id"], None

@@ -12,7 +12,9 @@ has its own outcome, a refused one stores nothing and does not fail the others. 
 fails as a whole (an error the decision missed, a deadlock with a membership change), its
 messages are written one by one, so a fault stays with the message that caused it.
 Receipts (`chat:read`, `chat:delivered`) are batched the same way by `chat_advance_receipts`,
-one per member and conversation in the batches in flight.
+one per member and conversation in the batches in flight. The read-only check before
+moderation (membership, blocks, a resent client_id) is coalesced too: one statement for the
+sends that arrive while the previous one runs (`precheck`).
 """
 from __future__ import annotations
 
@@ -22,10 +24,12 @@ from typing import Any
 import asyncpg
 import structlog
 
+from rooms import membership
 from rooms.names import user_room
-from server.batching import GroupCommit
+from server.batching import Batcher, GroupCommit
 from server.state import AppState
 
+from . import queries as q
 from .shapes import message_out, rooms_of
 
 log = structlog.get_logger("chat")
@@ -38,6 +42,24 @@ SELECT * FROM chat_send_messages($1::uuid[], $2::uuid[], $3::text[], $4::text[],
                                  $5::bigint[], $6::jsonb[], $7::text[], $8::jsonb[])"""
 _RECEIPTS = """
 SELECT * FROM chat_advance_receipts($1::uuid[], $2::uuid[], $3::bigint[], $4::text[])"""
+
+
+async def precheck(state: AppState, conversation_id: str | None, dm_key: str | None,
+                   sender: str, client_id: str):
+    """The sender's membership row for the conversation (by id, or the DM by key), with
+    `blocked` and the already stored message of this client_id (`existing_seq` and its
+    columns); None when they are not in it (or the DM does not exist yet)."""
+    b = state.extras.get("chat_prechecks")
+    if b is None:
+        async def run(items: list[tuple]) -> list:
+            async with state.db.acquire() as conn:
+                blocks = await membership.table_exists(state, conn, "blocks")
+                rows = await conn.fetch(q.PRECHECK_MANY_BLOCKS if blocks else q.PRECHECK_MANY,
+                                        *(list(col) for col in zip(*items)))
+            found = {r["i"]: r for r in rows}
+            return [found.get(k) for k in range(1, len(items) + 1)]
+        b = state.extras["chat_prechecks"] = Batcher(run, max_items=MAX_BATCH)
+    return await b.submit((conversation_id, dm_key, sender, client_id))
 
 
 @dataclass

@@ -23,59 +23,32 @@ INSERT INTO conversation_members (conversation_id, user_id, role, joined_seq)
 SELECT $1, u, $3, (SELECT last_seq FROM conversations WHERE id = $1)
 FROM unnest($2::uuid[]) u ON CONFLICT DO NOTHING RETURNING user_id::text"""
 
-# Before moderation, one round trip: is the caller a member, did this client_id already send
-# (a resend after a lost ack returns the stored message, unmoderated and unsent again),
-# and, for DMs once the users domain has `blocks`, is either side blocking the other.
-_PRECHECK = """
-SELECT c.id::text AS conversation_id, c.kind, m.joined_seq,
-       (SELECT seq FROM messages x WHERE x.conversation_id = c.id AND x.sender_id = $2
-        AND x.client_id = $3) AS existing_seq,
-       {blocked} AS blocked
-FROM conversations c
-JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
-WHERE {where}"""
+# Before moderation, for all the sends that arrive together (batches.precheck), one statement:
+# one row per send whose sender is in the conversation (named by id, or by DM key when the
+# id is NULL), saying whether this client_id was sent already (a resend after a lost ack
+# returns the stored message, unmoderated and unsent again: its columns come along) and,
+# for DMs once the users domain has `blocks`, whether either side blocks the other.
 _BLOCKED = """(c.kind = 'dm' AND EXISTS (
         SELECT 1 FROM conversation_members o JOIN blocks b
           ON (b.blocker_id = $2 AND b.blocked_id = o.user_id)
           OR (b.blocked_id = $2 AND b.blocker_id = o.user_id)
         WHERE o.conversation_id = c.id AND o.user_id <> $2))"""
-PRECHECK_BY_ID = _PRECHECK.format(blocked="false", where="c.id = $1::uuid")
-PRECHECK_BY_ID_BLOCKS = _PRECHECK.format(blocked=_BLOCKED, where="c.id = $1::uuid")
-PRECHECK_BY_DM_KEY = _PRECHECK.format(blocked="false", where="c.dm_key = $1")
-PRECHECK_BY_DM_KEY_BLOCKS = _PRECHECK.format(blocked=_BLOCKED, where="c.dm_key = $1")
 
-# The send itself: one statement, so one round trip and its own transaction. The UPDATE
-# locks the conversation row, so seqs are handed out one at a time (after the lock wait,
-# READ COMMITTED re-reads the row: last_seq + 1 is always the next number). Membership and
-# the reply target are re-checked in the same statement; a concurrent resend with the same
-# client_id loses on the unique key. `members` are the recipients.
-SEND = f"""
-WITH ok AS (
-    SELECT EXISTS (SELECT 1 FROM conversation_members
-                   WHERE conversation_id = $1 AND user_id = $2) AS member,
-           ($5::bigint IS NULL OR EXISTS (
-               SELECT 1 FROM messages r JOIN conversation_members mm
-                 ON mm.conversation_id = r.conversation_id AND mm.user_id = $2
-               WHERE r.conversation_id = $1 AND r.seq = $5 AND r.seq > mm.joined_seq
-                 AND (r.status = 'visible' OR r.sender_id = $2))) AS reply_ok),
-c AS (
-    UPDATE conversations SET last_seq = last_seq + 1, last_rev = last_rev + 1,
-                             last_message_at = now()
-    WHERE id = $1 AND (SELECT member AND reply_ok FROM ok)
-    RETURNING last_seq, last_rev),
-me AS (
-    UPDATE conversation_members m SET read_seq = c.last_seq, delivered_seq = c.last_seq
-    FROM c WHERE m.conversation_id = $1 AND m.user_id = $2),
-ins AS (
-    INSERT INTO messages (conversation_id, seq, rev, sender_id, client_id, kind, body,
-                          reply_to_seq, media, status, moderation)
-    SELECT $1, c.last_seq, c.last_rev, $2, $3, 'text', $4, $5, $6, $7, $8 FROM c
-    RETURNING {MESSAGE_COLUMNS})
-SELECT ok.member, ok.reply_ok,
-       (SELECT array_agg(user_id::text) FROM conversation_members
-        WHERE conversation_id = $1) AS members,
-       ins.*
-FROM ok LEFT JOIN ins ON true"""
+_PRECHECK_MANY = """
+SELECT t.i, c.id::text AS conversation_id, m.joined_seq, {blocked} AS blocked,
+       e.seq AS existing_seq, e.seq, e.id::text AS id, e.rev, e.sender_id::text AS sender_id,
+       e.client_id, e.kind, e.body, e.reply_to_seq, e.media, e.data, e.status, e.created_at,
+       e.edited_at, e.deleted_at
+FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[])
+     WITH ORDINALITY AS t(conv, dm_key, usr, cid, i)
+JOIN conversations c ON c.id = coalesce(
+    t.conv, (SELECT d.id FROM conversations d WHERE d.dm_key = t.dm_key))
+JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = t.usr
+LEFT JOIN messages e ON e.conversation_id = c.id AND e.sender_id = t.usr AND e.client_id = t.cid"""
+PRECHECK_MANY = _PRECHECK_MANY.format(blocked="false")
+PRECHECK_MANY_BLOCKS = _PRECHECK_MANY.format(blocked=_BLOCKED.replace("$2", "t.usr"))
+
+# Sends are stored in batches by chat_send_messages (migration 0201, batches.py).
 
 # Next seq and rev, a (system) message, and the sender's own receipts, in one statement;
 # used inside the transactions that change membership or titles.
@@ -92,13 +65,6 @@ INSERT INTO messages (conversation_id, seq, rev, sender_id, client_id, kind, bod
 SELECT $1, c.last_seq, c.last_rev, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM c
 RETURNING {MESSAGE_COLUMNS}"""
 
-
-MESSAGE_BY_SEQ = f"""
-SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq = $2"""
-
-MESSAGE_BY_CLIENT_ID = f"""
-SELECT {MESSAGE_COLUMNS} FROM messages
-WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3"""
 
 MESSAGE_BY_SEQ_FOR_UPDATE = f"""
 SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq = $2 FOR UPDATE"""
