@@ -19,7 +19,7 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 import yarl
 
-from media.storage import _safe_key, content_type
+from media.keys import content_type, safe_key
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
@@ -115,7 +115,7 @@ class S3Storage:
     def _path(self, key: str = "") -> str:
         if not key:  # the bucket itself (ListObjectsV2)
             return f"/{self.bucket}" if self.path_style else "/"
-        key = _safe_key(key)
+        key = safe_key(key)
         return f"/{self.bucket}/{key}" if self.path_style else f"/{key}"
 
     async def _request(self, http: aiohttp.ClientSession, method: str, key: str = "", *,
@@ -159,7 +159,7 @@ class S3Storage:
         async with aiohttp.ClientSession() as http:
             token = None
             while True:
-                q = {"list-type": "2", "prefix": _safe_key(prefix) + "/"}
+                q = {"list-type": "2", "prefix": safe_key(prefix) + "/"}
                 if token:
                     q["continuation-token"] = token
                 status, body = await self._request(http, "GET", query=q)
@@ -183,6 +183,6 @@ class S3Storage:
 
     def signed_url(self, key: str, expires: int) -> str | None:
         if self.public_base:
-            return f"{self.public_base}/{_safe_key(key)}"
+            return f"{self.public_base}/{safe_key(key)}"
         return self.signer.presign("GET", self.host, self._path(key), expires, amz_now(),
                                    scheme=self.scheme)

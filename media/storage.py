@@ -9,26 +9,12 @@ Incomplete tus uploads are not here: they need appends, so they stay on the uplo
 from __future__ import annotations
 
 import asyncio
-import mimetypes
 import os
 import shutil
 from pathlib import Path
 from typing import Protocol
 
-CONTENT_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".m4s": "video/iso.segment",
-    ".mp4": "video/mp4",
-    ".jpg": "image/jpeg",
-    ".json": "application/json",
-}
-
-
-def content_type(key: str) -> str:
-    ext = os.path.splitext(key)[1].lower()
-    return CONTENT_TYPES.get(ext) or mimetypes.guess_type(key)[0] or "application/octet-stream"
-
+from media.keys import content_type, safe_key
 
 class Storage(Protocol):
     async def put_dir(self, prefix: str, local_dir: Path) -> int:
@@ -45,13 +31,6 @@ class Storage(Protocol):
     def signed_url(self, key: str, expires: int) -> str | None: ...
 
 
-def _safe_key(key: str) -> str:
-    parts = [p for p in key.split("/") if p]
-    if not parts or any(p in (".", "..") or p.startswith(".") for p in parts):
-        raise ValueError(f"unsafe storage key {key!r}")
-    return "/".join(parts)
-
-
 class LocalStorage:
     """A folder (MEDIA_ROOT/store). Files appear atomically: copied, fsynced, renamed."""
 
@@ -60,7 +39,7 @@ class LocalStorage:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        return self.root / _safe_key(key)
+        return self.root / safe_key(key)
 
     async def put_dir(self, prefix: str, local_dir: Path) -> int:
         return await asyncio.to_thread(self._put_dir, prefix, Path(local_dir))

@@ -17,7 +17,9 @@ import secrets
 from handlers.auth import queries as q
 from handlers.auth.audit import Client, record
 from handlers.auth.config import auth_config
-from handlers.auth.otp_channels import channel_for
+from handlers.auth.otp_channels import HttpTransport, OtpChannel, OutboxTransport
+from handlers.auth.otp_flash_call import FlashCallChannel
+from handlers.auth.otp_whatsapp import WhatsAppChannel
 from handlers.auth.phones import normalize_phone
 from rooms.ratelimit import check_rate
 from server.errors import AppError, BadRequest, Unauthorized
@@ -26,6 +28,18 @@ from server.state import AppState
 CHANNELS = ("whatsapp", "flash_call")
 PURPOSES = ("register", "reset_password")
 CODE_DIGITS = 6
+
+
+def channel_for(state: AppState, name: str) -> OtpChannel:
+    """The channel `name`, over the simulator's outbox or real HTTP (OTP_SIMULATE)."""
+    cfg = auth_config(state)
+    transport = OutboxTransport(state) if cfg.otp_simulate else HttpTransport(state)
+    if name == "whatsapp":
+        return WhatsAppChannel(cfg, transport)
+    if name == "flash_call":
+        return FlashCallChannel(cfg, transport)
+    raise AppError("unknown_channel", "Channel must be 'whatsapp' or 'flash_call'")
+
 
 # Count an attempt and hand back the stored HMAC, atomically. Returns nil when no code.
 _ATTEMPT = """

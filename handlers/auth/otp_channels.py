@@ -104,20 +104,6 @@ async def read_outbox(state: AppState, phone: str) -> list[dict]:
     return [json.loads(x) for x in await state.redis.lrange(outbox_key(state, phone), 0, -1)]
 
 
-def channel_for(state: AppState, name: str) -> OtpChannel:
-    from handlers.auth.config import auth_config
-    from handlers.auth.otp_flash_call import FlashCallChannel
-    from handlers.auth.otp_whatsapp import WhatsAppChannel
-
-    cfg = auth_config(state)
-    transport = OutboxTransport(state) if cfg.otp_simulate else HttpTransport(state)
-    if name == "whatsapp":
-        return WhatsAppChannel(cfg, transport)
-    if name == "flash_call":
-        return FlashCallChannel(cfg, transport)
-    raise AppError("unknown_channel", "Channel must be 'whatsapp' or 'flash_call'")
-
-
 async def close_http(state: AppState) -> None:
     s = state.extras.pop("auth_http", None)
     if s is not None:

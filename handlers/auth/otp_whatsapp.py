@@ -19,7 +19,7 @@ import uuid
 from aiohttp import web
 
 from handlers.auth.config import AuthConfig
-from handlers.auth.otp_channels import Delivery, Transport
+from handlers.auth.otp_channels import Delivery, DeliveryFailed, Transport
 
 
 class WhatsAppChannel:
@@ -55,7 +55,6 @@ class WhatsAppChannel:
         try:
             return answer["messages"][0]["id"]
         except (KeyError, IndexError, TypeError):
-            from handlers.auth.otp_channels import DeliveryFailed
             raise DeliveryFailed("WhatsApp answered without a message id") from None
 
 

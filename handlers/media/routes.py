@@ -19,7 +19,8 @@ from handlers.auth.guard import authenticate
 from handlers.media import actions as a
 from media import tus
 from media.config import media_config
-from media.storage import content_type, media_storage
+from media.keys import content_type
+from media.storage import media_storage
 from server.errors import AppError, NotFound
 from server.state import STATE
 
