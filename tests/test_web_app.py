@@ -75,3 +75,17 @@ async def test_a_stream_from_the_studio_plays_in_another_page_and_a_tip_moves_bo
         ended = await conn.fetchrow("SELECT state, vod_path, post_id FROM live_streams "
                                     "WHERE creator_id = $1::uuid", creator.id)
     assert ended["state"] == "ended" and ended["vod_path"] and ended["post_id"]
+
+
+async def test_a_post_reaches_a_followers_open_feed_and_a_browser_upload_plays(
+        server_procs, worker_procs, make_user, tmp_path):
+    from tests.support.media import make_clip
+
+    (srv,) = await server_procs(1, **SERVER_ENV)
+    await worker_procs(1)
+    author, follower = await make_user("كاتبة"), await make_user("متابع")
+    clip = make_clip(tmp_path / "clip.mp4", seconds=2.0, width=320, height=240)
+    facts = await run_flow("feed_video", base=srv.url, clip=str(clip),
+                           author=await _browser_session(author, None),
+                           follower=await _browser_session(follower, None))
+    assert {"post_to_follower_feed", "upload_to_playing"} <= facts["timings"].keys()

@@ -169,6 +169,8 @@ function Composer({ onPosted }: { onPosted: (p: Post) => void }) {
       });
       setBody("");
       setFile(null);
+      const input = document.getElementById("video-file") as HTMLInputElement | null;
+      if (input) input.value = "";
       onPosted({ ...(ans.post ?? ans), __media: media_id });
     });
   };
