@@ -89,3 +89,23 @@ async def test_a_post_reaches_a_followers_open_feed_and_a_browser_upload_plays(
                            author=await _browser_session(author, None),
                            follower=await _browser_session(follower, None))
     assert {"post_to_follower_feed", "upload_to_playing"} <= facts["timings"].keys()
+
+
+async def test_a_moderator_removes_a_held_abusive_message_from_the_live_queue(
+        server_procs, make_user, settings):
+    import asyncpg
+
+    (srv,) = await server_procs(1, **SERVER_ENV)
+    mod = await make_user("مشرفة", role="moderator")
+    sender, recipient = await make_user("مرسل"), await make_user("مستقبل")
+    await run_flow("moderation", base=srv.url, moderator=await _browser_session(mod, None),
+                   sender=await _browser_session(sender, None),
+                   recipient=await _browser_session(recipient, None))
+    conn = await asyncpg.connect(settings.database_url,
+                                 server_settings={"search_path": settings.database_schema})
+    try:
+        row = await conn.fetchrow("SELECT decision, decided_by::text FROM mod_items "
+                                  "WHERE target_type = 'chat_message'")
+    finally:
+        await conn.close()
+    assert row["decision"] == "remove" and row["decided_by"] == mod.id

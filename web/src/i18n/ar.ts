@@ -114,6 +114,8 @@ const ar = {
   queue_empty: "القائمة فاضية",
   reports: "البلاغات",
   my_standing: "وضعي",
+  user_standing: "وضع مستخدم",
+  look_up: "اعرض",
   report: "إبلاغ",
   // admin
   roles: "الأدوار",

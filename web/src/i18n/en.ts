@@ -110,6 +110,8 @@ const en: Strings = {
   queue_empty: "The queue is empty",
   reports: "Reports",
   my_standing: "My standing",
+  user_standing: "A user's standing",
+  look_up: "Show",
   report: "Report",
   roles: "Roles",
   set_role: "Set role",

@@ -59,10 +59,10 @@ export function ModerationPage() {
       </div>
       <form class="row card" onSubmit={look}>
         <div>
-          <label for="standing-user">{t("my_standing")} — {t("user_id_label")}</label>
+          <label for="standing-user">{t("user_standing")} — {t("user_id_label")}</label>
           <input id="standing-user" dir="ltr" value={userId} onInput={(e) => setUserId((e.target as HTMLInputElement).value)} />
         </div>
-        <button type="submit">{t("watch")}</button>
+        <button type="submit">{t("look_up")}</button>
       </form>
       {standing && <pre class="ltr">{JSON.stringify(standing, null, 1)}</pre>}
     </section>

@@ -1,0 +1,38 @@
+// An abusive DM is held by the gate: its author sees it under review, the recipient never
+// sees it, it arrives live in the moderator's open queue (mod:queue), and the moderator
+// removes it with the decision button.
+import { axe, check, clock, say, waitOnline, withSession } from "../harness.mjs";
+
+export async function run({ base, browser, shots, moderator, sender, recipient }) {
+  const cm = await browser.newUser();
+  const cs = await browser.newUser();
+  const cr = await browser.newUser();
+  await withSession(cm, moderator);
+  await withSession(cs, sender);
+  await withSession(cr, recipient);
+  const m = await cm.newPage();
+  const s = await cs.newPage();
+  const r = await cr.newPage();
+  await m.goto(base + "/mod");
+  await s.goto(base + "/chat");
+  await r.goto(base + "/chat");
+  await Promise.all([waitOnline(m), waitOnline(s), waitOnline(r)]);
+  await m.getByText("القائمة فاضية").waitFor({ timeout: 10000 });
+
+  await s.locator("#dm-to").fill(recipient.user_id);
+  await s.getByRole("button", { name: "ابدأ" }).click();
+  await r.locator("[data-testid=message]").first().waitFor({ timeout: 10000 });
+  const elapsed = clock();
+  await s.locator("#chat-text").fill("انت يا حمار");
+  await s.locator("#chat-text").press("Enter");
+  await s.locator("[data-testid=message]", { hasText: "انت يا حمار" }).getByText("قيد المراجعة").waitFor({ timeout: 10000 });
+  const item = m.locator("[data-testid=mod-item]", { hasText: "انت يا حمار" });
+  await item.waitFor({ timeout: 15000 });
+  say("timing", { name: "held_to_queue", ms: elapsed() });
+  check((await r.getByText("انت يا حمار").count()) === 0, "the recipient never sees a held message");
+  await axe(m, "moderation");
+  await shots.take(m, "mod-queue");
+  await item.getByRole("button", { name: "حذف" }).click();
+  await item.waitFor({ state: "detached", timeout: 10000 });
+  await m.getByText("القائمة فاضية").waitFor({ timeout: 10000 });
+}
