@@ -14,10 +14,13 @@ from typing import Any, Awaitable, Callable
 import msgspec
 import socketio
 import structlog
+from socketio import packet as sio_packet
+from socketio.msgpack_packet import MsgPackPacket
 
 from rooms.names import session_room, user_room
 from server.errors import AppError, BadRequest, Forbidden, Unauthorized, error_ack, ok
 from server.outages import note_if_outage, redis_options, unavailable
+from server.payloads import Rejected, SocketJson, check_tree
 from server.state import AppState
 from server.tokens import Claims
 
@@ -176,7 +179,7 @@ class SocketSurface:
         spec = EVENTS.get(event)
         label = event if spec else "unknown"
         structlog.contextvars.bind_contextvars(sid=sid, user_id=ctx.user_id if ctx else None,
-                                               event=event[:64])
+                                               socket_event=event[:64])
         try:
             if ctx is None:
                 raise Unauthorized("Socket is not authenticated")
@@ -185,6 +188,8 @@ class SocketSurface:
             if len(args) > 1:
                 raise BadRequest("Send one payload object per event", code="invalid_payload")
             data = args[0] if args else None
+            if isinstance(data, Rejected):
+                raise BadRequest(f"Payload refused: {data.reason}", code="invalid_payload")
             if data is not None and not isinstance(data, dict):
                 raise BadRequest("The payload must be an object", code="invalid_payload")
             if data and len(msgspec.json.encode(data)) > spec.max_bytes:
@@ -218,6 +223,28 @@ class SocketSurface:
         return list(self.contexts)
 
 
+class JsonPacket(sio_packet.Packet):
+    """Socket.IO's JSON packets, parsed through the input boundary (server/payloads.py)."""
+
+    json = SocketJson
+
+
+class CheckedMsgPackPacket(MsgPackPacket):
+    """msgpack packets, walked by the same bounds once unpacked."""
+
+    def decode(self, encoded_packet):
+        count = super().decode(encoded_packet)
+        reason = check_tree(self.data)
+        if reason is not None:
+            if not (isinstance(self.data, list) and self.data and isinstance(self.data[0], str)):
+                raise ValueError(f"Socket.IO packet refused: {reason}")
+            self.data = [self.data[0][:64], Rejected(reason)]
+        return count
+
+
+PACKETS = {"default": JsonPacket, "msgpack": CheckedMsgPackPacket}
+
+
 def build_socket_server(state: AppState) -> socketio.AsyncServer:
     """The AsyncServer for this process, on the Redis adapter (shared by every node).
 
@@ -237,7 +264,8 @@ def build_socket_server(state: AppState) -> socketio.AsyncServer:
                                  log_key=manager.log_key, window=s.recovery_window)
     cors = "*" if s.cors_origins == ("*",) else list(s.cors_origins)
     return SocketServer(
-        async_mode="aiohttp", client_manager=manager, serializer=s.socketio_serializer,
+        async_mode="aiohttp", client_manager=manager,
+        serializer=PACKETS.get(s.socketio_serializer, s.socketio_serializer),
         ping_interval=s.ping_interval, ping_timeout=s.ping_timeout,
         max_http_buffer_size=s.max_payload_bytes, cors_allowed_origins=cors,
         connect_timeout=s.connect_timeout, max_buffer_bytes=s.ws_max_buffer_bytes,

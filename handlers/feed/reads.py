@@ -9,7 +9,7 @@ from __future__ import annotations
 from handlers.feed import queries as q
 from handlers.feed import timeline
 from handlers.feed.clock import now
-from handlers.feed.cursors import clamp_limit, decode_cursor, encode_cursor
+from handlers.feed.cursors import clamp_limit, decode_int_cursor, encode_cursor
 from handlers.feed.posts import (NotCircleMember, PostNotFound, check_uuid, gate_posts,
                                  is_subscriber, post_json)
 from handlers.users.actions import check_not_blocked, check_user_exists, check_user_id
@@ -77,7 +77,7 @@ async def read_home(state: AppState, viewer: str, *, cursor: str | None = None,
     n = clamp_limit(limit, 20, 100)
     threshold = timeline.pull_threshold(state)
     if newer_than is not None:
-        lower = int(decode_cursor(newer_than, 1)[0])
+        lower = decode_int_cursor(newer_than, 1)[0]
         w = await timeline.watermark(state, lambda: pg_floor(state))
         await _ensure_timeline(state, viewer)
         pushed = await timeline.page_newer(state, viewer, lower, w, n)
@@ -87,7 +87,7 @@ async def read_home(state: AppState, viewer: str, *, cursor: str | None = None,
         items = await _rows_to_posts(state, viewer, rows)
         top = rows[-1]["seq"] if len(rows) == n else max(w, lower)
         return {"items": items, "newer_cursor": encode_cursor(top), "more": len(rows) == n}
-    asked = int(decode_cursor(cursor, 1)[0]) - 1 if cursor is not None else None
+    asked = decode_int_cursor(cursor, 1)[0] - 1 if cursor is not None else None
     # the common case is one Redis round trip and one SQL query
     w, cached, pushed = await timeline.read_page(state, viewer, asked, n)
     if w < 0 or cached < 0:  # Redis lost the counter or this timeline: rebuild, then read
@@ -136,7 +136,7 @@ async def read_profile_feed(state: AppState, viewer: str, user_id: str,
                             cursor: str | None, limit: int | None) -> dict:
     n = clamp_limit(limit, 20, 100)
     user_id = check_user_id(user_id)
-    before = int(decode_cursor(cursor, 1)[0]) if cursor else None
+    before = decode_int_cursor(cursor, 1)[0] if cursor is not None else None
     async with state.db.acquire() as conn:
         await check_user_exists(conn, user_id)
         await check_not_blocked(conn, viewer, user_id)
@@ -148,7 +148,7 @@ async def read_circle_feed(state: AppState, viewer: str, circle_id: str,
                            cursor: str | None, limit: int | None) -> dict:
     n = clamp_limit(limit, 20, 100)
     circle_id = check_uuid(circle_id, NotFound("No such circle", code="circle_not_found"))
-    before = int(decode_cursor(cursor, 1)[0]) if cursor else None
+    before = decode_int_cursor(cursor, 1)[0] if cursor is not None else None
     async with state.db.acquire() as conn:
         status = await conn.fetchval("SELECT status FROM circle_members WHERE circle_id = $1 "
                                      "AND user_id = $2", circle_id, viewer)

@@ -20,7 +20,7 @@ import time
 from datetime import timedelta
 
 from handlers.feed.clock import now
-from handlers.feed.cursors import clamp_limit, decode_cursor, encode_cursor
+from handlers.feed.cursors import clamp_limit, decode_int_cursor, encode_cursor
 from server.errors import BadRequest
 from server.state import AppState
 
@@ -101,7 +101,7 @@ async def read_trending(state: AppState, viewer: str, cursor: str | None,
     n = clamp_limit(limit, 20, 100)
     live, _, snap_at, k = _keys(state)
     if cursor:
-        v, offset = (int(x) for x in decode_cursor(cursor, 2))
+        v, offset = decode_int_cursor(cursor, 2)
         if not await state.redis.exists(k("snap", v)):
             raise BadRequest("This trending page is too old; start again from the top",
                              code="cursor_expired")

@@ -7,7 +7,7 @@ from aiohttp import web
 from handlers.auth.guard import authenticate
 from handlers.moderation.pdpl import (do_erase, do_export, do_grant_consent, do_list_consents,
                                       do_withdraw_consent, validate_purpose)
-from server.payloads import decode_json, to_builtins
+from server.payloads import decode_json, query_int, to_builtins
 from server.state import STATE
 
 routes = web.RouteTableDef()
@@ -90,8 +90,7 @@ async def audit_log(request: web.Request) -> web.Response:
     await authenticate(request, roles=("admin",))
     state = request.app[STATE]
     subject = request.query.get("subject_id")
-    raw = request.query.get("limit", "100")
-    limit = max(1, min(int(raw), 500)) if raw.isdigit() else 100
+    limit = query_int(request.query.get("limit"), 100, high=500)
     from handlers.moderation.actions import _uuid
 
     if subject:

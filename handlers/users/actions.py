@@ -21,6 +21,7 @@ from rooms.ratelimit import check_rate
 from server.db import transaction
 from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from server.privacy import holds_personal_data
+from server.payloads import VisibleName
 from server.state import AppState
 
 HANDLE = re.compile(r"^[A-Za-z0-9_.]{3,30}$")
@@ -38,7 +39,7 @@ class UserNotFound(NotFound):
 
 
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    display_name: str | None = None
+    display_name: VisibleName | None = None
     handle: str | None = None
     bio: str | None = None
     avatar_media_id: str | None = None
@@ -124,8 +125,10 @@ async def do_update_profile(state: AppState, user_id: str, req: ProfileUpdate) -
         exists = await tx.conn.fetchval("SELECT handle FROM profiles WHERE user_id = $1", user_id)
         if req.handle is not None and await tx.conn.fetchval(q.HANDLE_TAKEN, req.handle, user_id):
             raise Conflict("That handle is taken", code="handle_taken")
-        handle = req.handle
-        if exists is None and handle is None:
+        # the INSERT arm must carry a handle (NOT NULL is checked before ON CONFLICT): a
+        # partial update keeps the handle the profile has
+        handle = req.handle if req.handle is not None else exists
+        if handle is None:
             handle = "user_" + user_id.replace("-", "")[:12]
         try:
             await tx.conn.execute(q.UPSERT_PROFILE, user_id, handle, req.bio,

@@ -20,11 +20,12 @@ from handlers.users.actions import check_not_blocked, check_user_exists, check_u
 from rooms.ratelimit import check_rate
 from server.db import transaction
 from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
+from server.payloads import VisibleName
 from server.state import AppState
 
 
 class NewCircle(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
+    name: VisibleName
     description: str = ""
     join_policy: Literal["open", "approval", "invite"] = "open"
 

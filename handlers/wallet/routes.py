@@ -3,13 +3,12 @@ else, refuses replays, unknown payments, mismatched amounts and stale callbacks,
 exactly once. Errors are problem+json with a stable `code`."""
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from handlers.wallet import payment_actions as pay
 from handlers.wallet.runtime import runtime
-from server.errors import BadRequest, NotFound
+from server.errors import NotFound
+from server.payloads import parse_json_body
 from server.state import STATE
 
 routes = web.RouteTableDef()
@@ -23,10 +22,8 @@ def _adapter(request: web.Request, name: str):
 
 
 async def _json(request: web.Request):
-    try:
-        return json.loads(await request.read())
-    except ValueError:
-        raise BadRequest("Body is not valid JSON", code="invalid_json") from None
+    """The callback body through the input boundary (bounded size, depth and numbers)."""
+    return parse_json_body(await request.read())
 
 
 @routes.post("/v1/payments/fawry/notify")

@@ -28,6 +28,7 @@ import msgspec
 import redis.asyncio as aioredis
 import socketio
 from socketio import packet as sio_packet
+from socketio.msgpack_packet import MsgPackPacket
 
 from server.engine.frames import BINARY, TEXT, ws_frame
 from server.engine.recovery import parse_offset
@@ -236,7 +237,7 @@ class RedisManager(socketio.AsyncRedisManager):
         skip = header.get("s")
         if skip is not None and not isinstance(skip, list):
             skip = (skip,)
-        json_packets = server.packet_class is sio_packet.Packet
+        json_packets = not issubclass(server.packet_class, MsgPackPacket)
         if json_packets:
             prefix = b"42" if namespace == "/" else b"42" + namespace.encode() + b","
             plain = prefix + body
@@ -295,7 +296,7 @@ class RedisManager(socketio.AsyncRedisManager):
     def encode_for(self, sock, offset: bytes | None, header: dict, body: bytes):
         """(binary, data) of a logged broadcast for one socket (recovery replay)."""
         namespace = header.get("n", "/")
-        if self.server.packet_class is sio_packet.Packet:
+        if not issubclass(self.server.packet_class, MsgPackPacket):
             prefix = b"42" if namespace == "/" else b"42" + namespace.encode() + b","
             return False, self._encode(namespace, body, offset, prefix)
         return True, self._encode(namespace, body, offset, None)

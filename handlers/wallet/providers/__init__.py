@@ -6,9 +6,12 @@ sibling `*_sim.py` module, which signs the same way and can misbehave on request
 """
 from __future__ import annotations
 
+import hmac
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from server.errors import AppError, BadRequest
@@ -82,15 +85,42 @@ class ProviderUnavailable(AppError):
         super().__init__("provider_unavailable", message, status=503)
 
 
+MAX_EGP = 10 ** 10  # far above any payment; bounds every conversion below
+_EGP_TEXT = re.compile(r"[0-9]{1,11}(\.[0-9]{1,6})?")
+
+
+def bounded_egp(value: Any) -> Decimal | None:
+    """An amount in EGP as a provider sends it (150 / 150.0 / '150.00'), or None when it is
+    not of that bounded form (no exponents, Infinity, signs, non-ASCII digits, huge numbers).
+    Checked before any conversion, so no input costs more than a few microseconds."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value) if 0 <= value < MAX_EGP else None
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) and 0 <= value < MAX_EGP else None
+    if isinstance(value, str) and _EGP_TEXT.fullmatch(value):
+        return Decimal(value)
+    return None
+
+
 def egp_to_piastres(value: Any) -> int:
-    """'150.00' / 150.0 / 150 -> 15000; refuses fractions of a piastre."""
-    try:
-        d = Decimal(str(value)) * 100
-    except (InvalidOperation, ValueError):
-        raise BadRequest("Amount is not a number", code="invalid_amount") from None
+    """'150.00' / 150.0 / 150 -> 15000; refuses fractions of a piastre and unbounded forms."""
+    d = bounded_egp(value)
+    if d is None:
+        raise BadRequest("Amount is not a plain decimal number of EGP", code="invalid_amount")
+    d *= 100
     if d != d.to_integral_value():
         raise BadRequest("Amount has fractions of a piastre", code="invalid_amount")
     return int(d)
+
+
+def signatures_match(given: Any, expected: str) -> bool:
+    """Constant-time comparison of a hex signature a caller sent (any type, any text) with
+    ours: non-strings, non-ASCII text and absurd lengths simply do not match."""
+    if not isinstance(given, str) or not given.isascii() or len(given) > 1024:
+        return False
+    return hmac.compare_digest(given.lower().encode(), expected.encode())
 
 
 def piastres_to_egp(amount: int) -> str:

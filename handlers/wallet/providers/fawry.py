@@ -14,14 +14,13 @@ status API before crediting.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from typing import Any
 
 import aiohttp
 
 from handlers.wallet.providers import (BadSignature, Callback, Created, PaymentRef, Payout,
-                                       ProviderUnavailable, Status, egp_to_piastres,
-                                       piastres_to_egp)
+                                       ProviderUnavailable, Status, bounded_egp,
+                                       egp_to_piastres, piastres_to_egp, signatures_match)
 from handlers.wallet.providers.http import ProviderHttp
 from server.errors import BadRequest
 
@@ -36,16 +35,21 @@ def sha256_hex(*parts: object) -> str:
     return hashlib.sha256("".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
 
 
-def fmt_amount(value: Any) -> str:
-    """Fawry signs amounts with two decimals, whatever JSON number it sent."""
-    return piastres_to_egp(egp_to_piastres(value))
+def fmt_amount(value: Any) -> str | None:
+    """Fawry signs amounts with two decimals, whatever JSON number it sent; None when the
+    value is not a bounded plain amount (then no signature over it can verify)."""
+    d = bounded_egp(value)
+    return None if d is None else f"{d:.2f}"
 
 
-def notification_signature(body: dict, secure_key: str) -> str:
-    return sha256_hex(body.get("fawryRefNumber"), body.get("merchantRefNumber"),
-                      fmt_amount(body.get("paymentAmount", 0)),
-                      fmt_amount(body.get("orderAmount", 0)), body.get("orderStatus"),
-                      body.get("paymentMethod"), body.get("paymentRefrenceNumber"), secure_key)
+def notification_signature(body: dict, secure_key: str) -> str | None:
+    """The V2 messageSignature over the raw fields; None when an amount is malformed."""
+    paid, ordered = fmt_amount(body.get("paymentAmount", 0)), fmt_amount(body.get("orderAmount", 0))
+    if paid is None or ordered is None:
+        return None
+    return sha256_hex(body.get("fawryRefNumber"), body.get("merchantRefNumber"), paid, ordered,
+                      body.get("orderStatus"), body.get("paymentMethod"),
+                      body.get("paymentRefrenceNumber"), secure_key)
 
 
 def charge_signature(merchant_code: str, merchant_ref: str, profile_id: str, method: str,
@@ -109,16 +113,16 @@ class FawryAdapter(ProviderHttp):
                       str(data.get("fawryRefNumber") or data.get("referenceNumber") or ""))
 
     def verify_notification(self, body: dict) -> Callback:
-        """Authenticate a V2 server notification; raises BadSignature or BadRequest."""
+        """Authenticate a V2 server notification (signature first, over the raw fields; no
+        field is converted before it verifies); raises BadSignature or BadRequest."""
         if not isinstance(body, dict):
             raise BadRequest("Notification must be a JSON object", code="invalid_payload")
-        sig = body.get("messageSignature")
+        expected = notification_signature(body, self.secure_key)
+        if expected is None or not signatures_match(body.get("messageSignature"), expected):
+            raise BadSignature()
         for f in ("requestId", "fawryRefNumber", "merchantRefNumber", "orderStatus"):
             if not body.get(f):
                 raise BadRequest(f"Notification lacks {f}", code="invalid_payload")
-        if not isinstance(sig, str) or not hmac.compare_digest(
-                sig.lower(), notification_signature(body, self.secure_key)):
-            raise BadSignature()
         # paymentAmount may include Fawry's fees; what we asked for is orderAmount.
         ordered = egp_to_piastres(body.get("orderAmount", 0))
         return Callback(event_key=str(body["requestId"]),

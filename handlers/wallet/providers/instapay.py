@@ -23,9 +23,11 @@ from datetime import datetime, timezone
 import aiohttp
 
 from handlers.wallet.providers import (BadSignature, Callback, Created, PaymentRef, Payout,
-                                       ProviderUnavailable, Status, piastres_to_egp)
+                                       ProviderUnavailable, Status, piastres_to_egp,
+                                       signatures_match)
 from handlers.wallet.providers.http import ProviderHttp
 from server.errors import AppError, BadRequest
+from server.payloads import parse_json_body
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud to a bank app
 
@@ -82,16 +84,15 @@ class InstaPayAdapter(ProviderHttp):
                             signature: str | None, now: float | None = None) -> Callback:
         if not timestamp or not signature:
             raise BadSignature("Missing partner signature headers")
-        if not hmac.compare_digest(signature.lower(), sign(self.secret, timestamp, raw)):
+        if not signatures_match(signature, sign(self.secret, timestamp, raw)):
             raise BadSignature()
-        try:
-            ts = int(timestamp)
-        except ValueError:
-            raise BadSignature("Bad partner timestamp") from None
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            raise BadSignature("Bad partner timestamp")
+        ts = int(timestamp)
         if abs((now or time.time()) - ts) > self.max_skew:
             raise Stale("Bank notification timestamp is outside the allowed window")
         try:
-            body = json.loads(raw)
+            body = parse_json_body(raw)
             amount = body["amount_piastres"]
             if not isinstance(amount, int) or isinstance(amount, bool):
                 raise BadRequest("amount_piastres must be an integer", code="invalid_amount")

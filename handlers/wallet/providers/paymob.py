@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 
 from handlers.wallet.providers import (BadSignature, Callback, Created, PaymentRef, Payout,
-                                       ProviderUnavailable, Status)
+                                       ProviderUnavailable, Status, signatures_match)
 from handlers.wallet.providers.http import ProviderHttp
 from server.errors import BadRequest
 
@@ -126,8 +126,7 @@ class PaymobAdapter(ProviderHttp):
         if body.get("type") != "TRANSACTION":
             raise BadRequest("Only TRANSACTION callbacks are handled", code="unsupported_event")
         obj = body["obj"]
-        if not hmac_hex or not hmac.compare_digest(
-                hmac_hex.lower(), transaction_hmac(obj, self.hmac_secret)):
+        if not signatures_match(hmac_hex, transaction_hmac(obj, self.hmac_secret)):
             raise BadSignature()
         order_id = _value(obj, "order.id")
         if not order_id or obj.get("id") is None:
@@ -138,10 +137,11 @@ class PaymobAdapter(ProviderHttp):
             st = "paid"
         else:
             st = "failed"
-        try:
-            amount = int(obj.get("amount_cents"))
-        except (TypeError, ValueError):
-            raise BadRequest("amount_cents is not an integer", code="invalid_amount") from None
+        amount = obj.get("amount_cents")
+        if isinstance(amount, str) and amount.isascii() and amount.isdigit() and len(amount) < 13:
+            amount = int(amount)
+        if not isinstance(amount, int) or isinstance(amount, bool) or not 0 <= amount < 10**12:
+            raise BadRequest("amount_cents is not a plain integer", code="invalid_amount")
         return Callback(event_key=str(obj["id"]), provider_ref=order_id, amount=amount,
                         status=st, sent_at=parse_created_at(obj.get("created_at")), raw=body)
 
