@@ -121,24 +121,50 @@ async def test_content_held_by_the_gate_enters_the_queue_and_restore_publishes_i
                            post_id) == "published"
 
 
-async def test_reports_on_content_this_build_has_no_table_for_keep_the_reporters_copy(
-        live_app, make_user):
+async def test_a_report_cannot_put_words_in_someones_mouth(live_app, make_user, settings):
+    # before: a target type with no table here kept the reporter's `text` and `author_id`,
+    # and a moderator's `warn` on it gave the named user a warning
     reporter, other = await make_user("reporter"), await make_user("other")
     mod = await make_user("mod", role="moderator")
     r, m = await reporter.connect(live_app.url), await mod.connect(live_app.url)
-    rep = await r.ok("mod:report", {"target_type": "live_comment", "target_id": "c-1",
-                                    "reason": "spam", "text": "kalemny 01012345678",
-                                    "author_id": other.id})
-    items = (await m.ok("mod:queue", {}))["items"]
-    assert items[0]["id"] == rep["item_id"] and items[0]["snapshot_from"] == "reporter"
-    decided = await m.ok("mod:decide", {"item_id": rep["item_id"], "decision": "warn"})
-    assert decided["acted_on_content"] is False  # nothing here to take down; recorded
     ack = await r.call("mod:report", {"target_type": "live_comment", "target_id": "c-1",
-                                      "reason": "spam"})
-    assert ack["error"]["code"] == "already_reported"
+                                      "reason": "spam", "text": "kalemny 01012345678",
+                                      "author_id": other.id})
+    assert ack["error"]["code"] == "invalid_target"
     ack = await r.call("mod:report", {"target_type": "post", "target_id": "c-2",
                                       "reason": "bogus"})
     assert ack["error"]["code"] == "invalid_reason"
+    # an item from before this rule, holding a reporter's copy: decided, nobody penalised
+    conn = await _conn(settings)
+    try:
+        item = await conn.fetchval(
+            "INSERT INTO mod_items (target_type, target_id, author_id, text_snapshot, "
+            "snapshot_from, source) VALUES ('live_comment', 'c-9', $1::uuid, 'words', "
+            "'reporter', 'report') RETURNING id::text", other.id)
+    finally:
+        await conn.close()
+    decided = await m.ok("mod:decide", {"item_id": item, "decision": "warn"})
+    assert decided["acted_on_content"] is False
+    o = await other.connect(live_app.url)
+    assert (await o.ok("mod:standing", {}))["warnings"] == 0
+
+
+async def test_live_chat_is_reported_from_the_servers_copy(live_app, make_user):
+    creator, talker, reporter = [await make_user(n) for n in ("creator", "talker", "reporter")]
+    mod = await make_user("mod", role="moderator")
+    cs, ts, rs = [await u.connect(live_app.url) for u in (creator, talker, reporter)]
+    sid = (await cs.ok("live:create", {"title": "sahra"}))["stream"]["id"]
+    await ts.ok("live:join", {"stream_id": sid})
+    msg = await ts.ok("live:chat", {"stream_id": sid, "text": "ahlan ya gama3a"})
+    rep = await rs.ok("mod:report", {"target_type": "live_chat", "target_id": str(msg["id"]),
+                                     "reason": "spam", "text": "something he never said"})
+    m = await mod.connect(live_app.url)
+    item = next(i for i in (await m.ok("mod:queue", {}))["items"] if i["id"] == rep["item_id"])
+    assert item["text_snapshot"] == "ahlan ya gama3a" and item["author_id"] == talker.id
+    assert item["snapshot_from"] == "server"
+    ack = await rs.call("mod:report", {"target_type": "live_chat", "target_id": "99999999",
+                                       "reason": "spam"})
+    assert ack["error"]["code"] == "target_not_found"
 
 
 async def test_suspension_signs_the_author_out_and_only_staff_work_the_queue(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.wallet_support import fund, key, report
+from tests.wallet_support import fund, key, report, start_live_stream
 
 
 async def test_tip_shows_live_notifies_creator_and_pushes_balances(live_app, make_user):
@@ -13,10 +13,10 @@ async def test_tip_shows_live_notifies_creator_and_pushes_balances(live_app, mak
     fs = await fan.connect(live_app.url)
     cs = await creator.connect(live_app.url)
     vs = await viewer.connect(live_app.url)
-    # The live engineer owns joining live rooms; here the viewer's socket joins it directly.
-    await live_app.state.sio.enter_room(vs.sio.get_sid(), "live:stream-1")
+    stream = await start_live_stream(live_app, cs)
+    await vs.ok("live:join", {"stream_id": stream})
     tip = await fs.ok("wallet:tip", {"creator_id": creator.id, "amount": 2_000,
-                                      "idempotency_key": key(), "stream_id": "stream-1",
+                                      "idempotency_key": key(), "stream_id": stream,
                                       "message": "ya 3am el7elw"})
     assert tip["amount"] == 2_000 and tip["fee"] == 200 and tip["net"] == 1_800
     assert tip["balance"] == 8_000

@@ -22,6 +22,15 @@ async def report(state) -> dict:
         return await ledger_report(conn)
 
 
+async def start_live_stream(live_app, creator_sock, **create) -> str:
+    """A stream of this creator, live (as its WHIP publisher would make it); its id."""
+    create.setdefault("title", f"sahra {uuid.uuid4().hex[:4]}")
+    sid = (await creator_sock.ok("live:create", create))["stream"]["id"]
+    await live_app.state.db.execute("UPDATE live_streams SET state = 'live' WHERE id = $1::uuid",
+                                    sid)
+    return sid
+
+
 def key() -> str:
     return uuid.uuid4().hex
 

@@ -20,7 +20,7 @@ import structlog
 
 from handlers.moderation import queries as q
 from handlers.moderation.decision import Decision
-from handlers.moderation.targets import after_decision, apply, snapshot, table_exists
+from handlers.moderation.targets import TARGETS, after_decision, apply, snapshot, table_exists
 from rooms.names import mod_queue_room, user_room
 from rooms.ratelimit import check_rate
 from server.db import transaction
@@ -69,20 +69,18 @@ async def check_report(state: AppState, reporter_id: str, target_type: str, targ
 
 
 async def do_report(state: AppState, reporter_id: str, *, target_type: str, target_id: str,
-                    reason: str, note: str = "", text: str | None = None,
-                    author_id: str | None = None) -> dict:
-    """File a report. Text and author come from the owning table when it exists here;
-    otherwise the reporter's copy is kept and marked as such."""
+                    reason: str, note: str = "") -> dict:
+    """File a report on content this server holds: text and author always come from the
+    owning table (a reporter cannot put words in someone's mouth); a target type with no
+    table here cannot be reported."""
     async with transaction(state.db, state.emitter) as tx:
-        known, real_author, real_text = await snapshot(tx.conn, target_type, target_id)
-        if known:
-            if real_text is None:
-                raise NotFound("No such content to report", code="target_not_found")
-            author_id, text, source_of_text = real_author, real_text, "server"
-        else:
-            if author_id is not None:
-                author_id = _uuid(author_id, "author_id")
-            text, source_of_text = (text or "")[:5000], "reporter"
+        known, author_id, text = await snapshot(tx.conn, target_type, target_id)
+        if not known:
+            raise BadRequest(f"{target_type[:40]!r} content cannot be reported here; report "
+                             f"one of: {', '.join(sorted(TARGETS))}", code="invalid_target")
+        if text is None:
+            raise NotFound("No such content to report", code="target_not_found")
+        source_of_text = "server"
         if author_id == reporter_id:
             raise BadRequest("You cannot report your own content", code="own_content")
         item = await tx.conn.fetchrow(q.UPSERT_ITEM, target_type, target_id, author_id, text,
@@ -168,12 +166,12 @@ async def do_release(state: AppState, moderator_id: str, item_id: str) -> dict:
     return data
 
 
-async def _record_upheld(conn, row, decision: str, suspended_until) -> None:
+async def _record_upheld(conn, row, author: str | None, decision: str,
+                         suspended_until) -> None:
     reporters = [r["reporter_id"] for r in await conn.fetch(q.SET_REPORT_OUTCOME, row["id"],
                                                            "upheld")]
     if reporters:
         await conn.execute(q.STANDING_REPORTERS, reporters, 1, 0)
-    author = row["author_id"]
     if author is None:
         return
     await conn.execute(q.STANDING_AUTHOR, author, 0 if decision == "warn" else 1,
@@ -198,7 +196,9 @@ async def do_decide(state: AppState, moderator_id: str, role: str, item_id: str,
         if _claimed_by_other(row, moderator_id):
             raise Conflict("Another moderator is working on this item", code="already_claimed")
         appeal = row["appeal_status"] == "pending"
-        author = row["author_id"]
+        # only the server's own copy names an author to penalise (older items may hold a
+        # reporter-supplied snapshot: decided on, but nobody is warned or suspended for it)
+        author = row["author_id"] if row["snapshot_from"] == "server" else None
         acted = False
         what = "restore" if decision == "restore" else "remove"
         suspended_until = None
@@ -222,7 +222,7 @@ async def do_decide(state: AppState, moderator_id: str, role: str, item_id: str,
                 suspended_until = datetime.now(timezone.utc) + timedelta(hours=hours)
                 await tx.conn.execute(q.SET_USER_STATUS, author, "suspended")
                 suspended_user = author
-            await _record_upheld(tx.conn, row, decision, suspended_until)
+            await _record_upheld(tx.conn, row, author, decision, suspended_until)
         row = await tx.conn.fetchrow(q.DECIDE, row["id"], decision, moderator_id, note[:1000])
         await audit(tx.conn, actor_id=moderator_id, actor_role=role,
                     action="mod_appeal_decide" if appeal else "mod_decide",

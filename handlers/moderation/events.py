@@ -18,7 +18,8 @@ class Report(msgspec.Struct, forbid_unknown_fields=True):
     target_id: str
     reason: str
     note: str = ""
-    text: str | None = None  # only kept when this deployment has no table for target_type
+    # accepted from older clients and ignored: the report's text and author are the server's
+    text: str | None = None
     author_id: str | None = None
 
 
@@ -47,8 +48,7 @@ async def on_report(ctx: SocketContext, data: dict | None) -> dict:
     req = decode(Report, data)
     await check_report(ctx.state, ctx.user_id, req.target_type, req.target_id, req.reason)
     return ok(await do_report(ctx.state, ctx.user_id, target_type=req.target_type,
-                              target_id=req.target_id, reason=req.reason, note=req.note,
-                              text=req.text, author_id=req.author_id))
+                              target_id=req.target_id, reason=req.reason, note=req.note))
 
 
 @on("mod:queue", roles=STAFF)

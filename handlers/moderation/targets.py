@@ -31,6 +31,7 @@ class Target:
     remove: str | None  # SQL: $1 id
     restore: str | None  # SQL: $1 id
     after: AfterDecision | None = None
+    id_kind: str = "uuid"  # uuid | bigint: ids of another form name nothing here
 
 
 TARGETS: dict[str, Target] = {
@@ -48,6 +49,10 @@ TARGETS: dict[str, Target] = {
         "messages", "SELECT sender_id::text, body FROM messages WHERE id = $1::uuid",
         "UPDATE messages SET deleted_at = now() WHERE id = $1::uuid",
         "UPDATE messages SET status = 'visible', deleted_at = NULL WHERE id = $1::uuid"),
+    "live_chat": Target(
+        "live_chat_messages", "SELECT user_id::text, text FROM live_chat_messages WHERE id = $1",
+        "UPDATE live_chat_messages SET status = 'held' WHERE id = $1",
+        "UPDATE live_chat_messages SET status = 'visible' WHERE id = $1", id_kind="bigint"),
     "profile": Target(
         "profiles", "SELECT user_id::text, bio FROM profiles WHERE user_id = $1::uuid",
         "UPDATE profiles SET bio = '' WHERE user_id = $1::uuid", None),
@@ -66,6 +71,14 @@ def _is_uuid(value: str) -> bool:
         return False
 
 
+def _parse_id(t: Target, value: str) -> str | int | None:
+    """The target id in its table's type, or None when it cannot name a row there."""
+    if t.id_kind == "bigint":
+        ok = value.isascii() and value.isdigit() and len(value) <= 18
+        return int(value) if ok else None
+    return value if _is_uuid(value) else None
+
+
 async def table_exists(conn: asyncpg.Connection, table: str) -> bool:
     return bool(await conn.fetchval(q.TABLE_EXISTS, table))
 
@@ -76,9 +89,10 @@ async def snapshot(conn: asyncpg.Connection, target_type: str,
     t = TARGETS.get(target_type)
     if t is None or not await table_exists(conn, t.table):
         return False, None, None
-    if not _is_uuid(target_id):
+    key = _parse_id(t, target_id)
+    if key is None:
         return True, None, None
-    row = await conn.fetchrow(t.fetch, target_id)
+    row = await conn.fetchrow(t.fetch, key)
     if row is None:
         return True, None, None
     return True, row[0], row[1] or ""
@@ -89,9 +103,10 @@ async def apply(conn: asyncpg.Connection, target_type: str, target_id: str,
     """Remove or restore the content; False when there is nothing here to act on."""
     t = TARGETS.get(target_type)
     sql = None if t is None else (t.remove if what == "remove" else t.restore)
-    if sql is None or not _is_uuid(target_id) or not await table_exists(conn, t.table):
+    key = None if t is None else _parse_id(t, target_id)
+    if sql is None or key is None or not await table_exists(conn, t.table):
         return False
-    status = await conn.execute(sql, target_id)
+    status = await conn.execute(sql, key)
     return not status.endswith(" 0")
 
 

@@ -13,10 +13,12 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+import msgspec
 import phonenumbers
 import structlog
 
 from handlers.interactions.actions import do_notify, notify
+from handlers.live.actions import check_join
 from handlers.live.actions import do_show_tips_in_rooms as show_tips_in_rooms
 from handlers.moderation.gate import moderate_text
 from handlers.wallet import queries as q
@@ -133,16 +135,31 @@ async def do_history(state: AppState, user_id: str, req: s.History) -> dict:
 
 
 # --- tips --------------------------------------------------------------------------------------
-async def check_tip(state: AppState, tipper_id: str, req: s.Tip) -> None:
+async def check_tip(state: AppState, tipper_id: str, req: s.Tip, role: str = "user") -> s.Tip:
+    """Validate a tip; returns the request to post. A tip shown in a stream names a live
+    stream of that creator which the tipper may watch (the live room's own join check: not
+    removed, not blocked, visibility), and its message is moderated as live chat is: blocked
+    -> refused; held -> the tip goes through without its message in the room."""
     cfg = runtime(state).config
     check_currency(req.currency)
     check_amount(req.amount, low=cfg.min_tip, high=cfg.max_tip, what="tip")
-    if parse_id(req.creator_id) == tipper_id:
+    creator_id = parse_id(req.creator_id)
+    if creator_id == tipper_id:
         raise BadRequest("You cannot tip yourself", code="self_tip")
+    if req.stream_id is not None:
+        stream = await check_join(state, tipper_id, role, req.stream_id)
+        if stream["creator_id"] != creator_id:
+            raise AppError("stream_mismatch", "That stream is not this creator's", status=409)
+        if stream["state"] not in ("live", "reconnecting"):
+            raise Conflict("That stream is not live", code="stream_not_live")
     if req.message:
-        d = await moderate_text(state, req.message, user_id=tipper_id, context="tip")
+        d = await moderate_text(state, req.message, user_id=tipper_id,
+                                context="live_chat" if req.stream_id else "tip")
         if d.action == "block":
             raise AppError("message_blocked", "The tip message was refused", status=422)
+        if d.action == "hold":
+            return msgspec.structs.replace(req, message=None)
+    return req
 
 
 def tip_batcher(state: AppState) -> TipBatcher:

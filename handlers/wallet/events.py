@@ -26,7 +26,7 @@ async def on_history(ctx: SocketContext, data: dict | None) -> dict:
 async def on_tip(ctx: SocketContext, data: dict | None) -> dict:
     req = decode(s.Tip, data)
     await check_rate(ctx.state, "wallet:tip", ctx.user_id, "30/second")
-    await a.check_tip(ctx.state, ctx.user_id, req)
+    req = await a.check_tip(ctx.state, ctx.user_id, req, ctx.role)
     return ok(await a.do_tip(ctx.state, ctx.user_id, req))
 
 
