@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -28,6 +29,9 @@ TUS_VERSION = "1.0.0"
 EXTENSIONS = ("creation", "creation-with-upload", "termination", "checksum", "expiration")
 CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+# tus: Upload-Length and Upload-Offset are non-negative integers, i.e. ASCII digits (Python's
+# int() would also take "1_000", "+1000", " 1000" and Arabic-Indic digits)
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 class ChecksumMismatch(AppError):
@@ -55,10 +59,9 @@ def parse_length(header: str | None, max_size: int) -> int:
     if header is None:
         raise AppError("upload_length_required", "Upload-Length is required "
                        "(Upload-Defer-Length is not supported)", status=400)
-    try:
-        length = int(header)
-    except ValueError:
-        raise AppError("invalid_upload_length", "Upload-Length must be an integer") from None
+    if not _DIGITS.fullmatch(header):
+        raise AppError("invalid_upload_length", "Upload-Length must be ASCII digits")
+    length = int(header)
     if length <= 0:
         raise AppError("invalid_upload_length", "Upload-Length must be positive")
     if length > max_size:
@@ -68,13 +71,9 @@ def parse_length(header: str | None, max_size: int) -> int:
 
 
 def parse_offset(header: str | None) -> int:
-    try:
-        offset = int(header or "")
-    except ValueError:
-        raise AppError("invalid_upload_offset", "Upload-Offset must be an integer") from None
-    if offset < 0:
-        raise AppError("invalid_upload_offset", "Upload-Offset must not be negative")
-    return offset
+    if header is None or not _DIGITS.fullmatch(header):
+        raise AppError("invalid_upload_offset", "Upload-Offset must be ASCII digits")
+    return int(header)
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
@@ -94,7 +93,9 @@ def parse_metadata(header: str | None) -> dict[str, str]:
             out[key] = base64.b64decode(value.strip(), validate=True).decode() if value else ""
         except (binascii.Error, UnicodeDecodeError):
             raise AppError("invalid_metadata",
-                           f"Upload-Metadata value of {key!r} is not base64 UTF-8") from None
+                           f"Upload-Metadata value of {key[:40]!r} is not base64 UTF-8") from None
+        if "\x00" in out[key] or "\x00" in key:
+            raise AppError("invalid_metadata", "Upload-Metadata must not contain NUL")
     return out
 
 

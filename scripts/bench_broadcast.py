@@ -4,7 +4,7 @@ adapter) side by side with the node socket.io reference, same load generator, sa
 N receivers connect over websocket, each as its own user (`--receivers users`, the default);
 an admin socket sends `system:announce {event: "msg", data}` M times; the handler emits to
 every socket through the Redis adapter (python-socketio's namespace-wide room, the same
-delivery path as any room), and every receiver gets `system:msg` (the admin's own copies are
+delivery path as any room), and every receiver gets `announce:msg` (the admin's own copies are
 not counted). `--receivers one-user` is the older setup: every receiver with one user's token,
 the broadcast to that user's room `user:{id}` — it measures the same delivery, but connecting
 N devices of one user is quadratic in the chat domain's presence (each connect reads every

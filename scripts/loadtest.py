@@ -128,7 +128,7 @@ async def _load_process(idx: int, plan: dict, q: mp.Queue, barrier) -> None:
     st = Stats()
     t_conn0 = t_conn1 = time.time()
     sc = plan["scenario"]
-    wanted = {"broadcast": "system:bench", "chat": "chat:message", "feed": "feed:new",
+    wanted = {"broadcast": "announce:bench", "chat": "chat:message", "feed": "feed:new",
               "live": "live:message"}.get(sc)
 
     def on_event(me: str):

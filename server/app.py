@@ -24,7 +24,8 @@ from server.outages import HEALTH, redis_options, watch_stores
 from server.sockets import SocketSurface, build_socket_server
 from server.state import STATE, AppState
 from server.tokens import TokenKeys
-from server.web import edges, errors_middleware
+from server.looplag import LoopLagMonitor
+from server.web import edges, errors_middleware, start_metrics_listener
 from server.webapp import add_web_app_routes
 
 log = structlog.get_logger("app")
@@ -86,8 +87,14 @@ def create_app(settings: Settings | None = None) -> web.Application:
         for d in domains:
             if d.lifecycle is not None and hasattr(d.lifecycle, "startup"):
                 await d.lifecycle.startup(state)
+        lag = state.extras["loop_lag"] = LoopLagMonitor(
+            state.metrics.loop_lag, stall_seconds=settings.loop_stall_seconds)
+        state.spawn(lag.run())
+        metrics_runner = await start_metrics_listener(state)
         log.info("app_started", schema=settings.database_schema, env=settings.env)
         yield
+        if metrics_runner is not None:
+            await metrics_runner.cleanup()
         for d in reversed(domains.items):
             if d.lifecycle is not None and hasattr(d.lifecycle, "shutdown"):
                 try:

@@ -51,6 +51,12 @@ class Settings:
     recovery_window: float = 120.0  # connection state recovery; 0 disables it
     recovery_log_maxlen: int = 100_000  # broadcasts kept in the packet log (approximate)
     max_http_body_bytes: int = 2_000_000
+    # /metrics: on its own listener (metrics_port > 0; the main port then has none), or behind
+    # `Authorization: Bearer <metrics_token>`; production refuses it with neither
+    metrics_token: str | None = None
+    metrics_port: int = 0
+    metrics_host: str = "127.0.0.1"
+    loop_stall_seconds: float = 0.0  # > 0: log `loop_stalled` when a callback holds the loop
     cors_origins: tuple[str, ...] = ("*",)
     web_dist: Path | None = None  # the built web app (None -> web/dist in the repository)
     migrate_on_start: bool = False
@@ -112,6 +118,10 @@ class Settings:
             recovery_window=_float("RECOVERY_WINDOW", 120.0),
             recovery_log_maxlen=_int("RECOVERY_LOG_MAXLEN", 100_000),
             max_http_body_bytes=_int("MAX_HTTP_BODY_BYTES", 2_000_000),
+            metrics_token=e("METRICS_TOKEN") or None,
+            metrics_port=_int("METRICS_PORT", 0),
+            metrics_host=e("METRICS_HOST", "127.0.0.1"),
+            loop_stall_seconds=_float("LOOP_STALL_SECONDS", 0.0),
             cors_origins=origins,
             web_dist=Path(e("WEB_DIST")) if e("WEB_DIST") else None,
             migrate_on_start=_bool("MIGRATE_ON_START", False),

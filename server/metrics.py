@@ -25,6 +25,9 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
         self.http = Counter("sawt_http_requests_total", "HTTP requests", ["route", "status"],
                             registry=r)
+        self.loop_lag = Histogram(
+            "sawt_event_loop_lag_seconds", "How late the event loop ran a 100 ms timer",
+            registry=r, buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5))
 
     def batch_observer(self, batch: str):
         """`observe(size)` for one batcher's histogram series."""

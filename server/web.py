@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import uuid
 from typing import Awaitable, Callable
 
@@ -53,6 +54,8 @@ async def errors_middleware(request: web.Request,
         code = _HTTP_CODES.get(exc.status, "http_error")
         state.metrics.errors.labels("http", code).inc()
         resp = problem(exc.status, code, exc.reason)
+        if "Allow" in exc.headers:  # a 405 says which methods the route has
+            resp.headers["Allow"] = exc.headers["Allow"]
         for name, value in exc.headers.items():  # Allow on a 405, and the like
             if name.lower() not in ("content-type", "content-length"):
                 resp.headers[name] = value
@@ -113,7 +116,42 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready", "checks": checks})
 
 
+def render_metrics(state) -> web.Response:
+    return web.Response(body=state.metrics.render(),
+                        headers={"Content-Type": "text/plain; version=0.0.4"})
+
+
 @edges.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
-    body = request.app[STATE].metrics.render()
-    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
+    """Prometheus text. Not for everyone: see Settings.metrics_token / metrics_port."""
+    state = request.app[STATE]
+    s = state.settings
+    if s.metrics_port:
+        raise AppError("not_found", "Metrics are served on their own listener", status=404)
+    if s.metrics_token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not (given.isascii() and hmac.compare_digest(given.encode(),
+                                                         s.metrics_token.encode())):
+            raise AppError("unauthorized", "Metrics need Authorization: Bearer <METRICS_TOKEN>",
+                           status=401)
+    elif s.is_production:
+        raise AppError("forbidden", "Set METRICS_TOKEN or METRICS_PORT to expose metrics",
+                       status=403)
+    return render_metrics(state)
+
+
+async def start_metrics_listener(state) -> web.AppRunner | None:
+    """/metrics alone on metrics_host:metrics_port (a port the ingress never routes)."""
+    s = state.settings
+    if not s.metrics_port:
+        return None
+    app = web.Application()
+
+    async def only_metrics(request: web.Request) -> web.Response:
+        return render_metrics(state)
+
+    app.router.add_get("/metrics", only_metrics)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, s.metrics_host, s.metrics_port).start()
+    return runner

@@ -59,7 +59,12 @@ class LiveApp:
         return self
 
     async def stop(self):
+        """Stop the app; a test during which a callback held its loop past
+        LOOP_STALL_SECONDS fails here (the loop-stall guard, server/looplag.py)."""
+        monitor = self.state.extras.get("loop_lag")
         await self.runner.cleanup()
+        if monitor is not None and monitor.stalls:
+            pytest.fail(f"the event loop was held: {monitor.stalls}")
 
 
 @pytest.fixture
@@ -83,6 +88,9 @@ async def server_procs(settings):
     yield start
     for p in started:
         p.stop()
+    stalled = [line for p in started for line in p.stalls()]
+    if stalled:
+        pytest.fail(f"a server's event loop was held: {stalled[:5]}")
 
 
 @pytest.fixture

@@ -74,9 +74,9 @@ async def test_announce_reaches_only_the_target_user(live_app, make_user):
     c = await carol.connect(live_app.url)
     await a.ok("system:announce", {"event": "notice", "data": {"t": "salam"},
                                     "user_id": bob.id})
-    assert await b1.next("system:notice") == {"t": "salam"}
-    assert await b2.next("system:notice") == {"t": "salam"}
-    assert await c.nothing("system:notice", 0.3)
+    assert await b1.next("announce:notice") == {"t": "salam"}
+    assert await b2.next("announce:notice") == {"t": "salam"}
+    assert await c.nothing("announce:notice", 0.3)
 
 
 async def test_health_ready_and_metrics(live_app, make_user):

@@ -37,7 +37,7 @@ async def test_room_broadcast_from_one_process_reaches_a_client_on_another(
     admin_on_a = await admin.connect(a.url)
     bob_on_b = await bob.connect(b.url)
     await admin_on_a.ok("system:announce", {"event": "maintenance", "data": {"in": 5}})
-    assert await bob_on_b.next("system:maintenance") == {"in": 5}
+    assert await bob_on_b.next("announce:maintenance") == {"in": 5}
 
 
 async def test_token_command_prints_a_token_the_server_accepts(server_procs, make_user, settings):

@@ -100,6 +100,9 @@ async def test_tus_discovery_and_protocol_rules(media_app, make_user):
             assert int(r.headers["Tus-Max-Size"]) == 50 * 1024 * 1024
             assert "sha1" in r.headers["Tus-Checksum-Algorithm"]
         async with http.post(url + "/v1/uploads/", headers={"Upload-Length": "10"}) as r:
+            assert r.status == 401  # who asks is checked before what protocol it speaks
+        async with http.post(url + "/v1/uploads/", headers={
+                "Upload-Length": "10", "Authorization": f"Bearer {alice.token}"}) as r:
             assert r.status == 412 and r.headers["Tus-Version"] == "1.0.0"
         async with http.post(url + "/v1/uploads/", headers={**TUS, "Upload-Length": "10"}) as r:
             assert r.status == 401

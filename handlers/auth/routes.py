@@ -208,7 +208,11 @@ async def passkeys(request: web.Request) -> web.Response:
                                                                  claims.user_id)})
 
 
-@routes.delete("/v1/auth/passkeys/{passkey_id}")
+# a UUID only: `DELETE /v1/auth/passkeys/login` is the login route answering 405, not a passkey
+UUID_RE = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+@routes.delete("/v1/auth/passkeys/{passkey_id:" + UUID_RE + "}")
 async def remove_passkey(request: web.Request) -> web.Response:
     claims = await authenticate(request)
     pid = _uuid_or_404(request.match_info["passkey_id"], "passkey_not_found")

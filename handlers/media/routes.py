@@ -138,11 +138,14 @@ async def tus_create(request: web.Request) -> web.Response:
     method = _method(request)
     if method != "POST":
         raise AppError("method_not_allowed", f"{method} needs an upload URL", status=405)
+    user_id = await _caller(request)  # who asks comes first: 401 before 412
     tus.check_resumable(request.headers.get("Tus-Resumable"))
-    user_id = await _caller(request)
     cfg = media_config(state)
     length = tus.parse_length(request.headers.get("Upload-Length"), cfg.max_upload_bytes)
     metadata = tus.parse_metadata(request.headers.get("Upload-Metadata"))
+    if (request.content_length or 0) > length:  # refused before any row holds a slot
+        raise AppError("upload_length_exceeded", "More bytes than Upload-Length announced",
+                       status=413)
     await a.check_create_upload(state, user_id, length, metadata)
     row = await a.do_create_upload(state, user_id, length, metadata)
     headers = _tus_headers(Location=f"/v1/uploads/{row['id']}",
@@ -150,7 +153,11 @@ async def tus_create(request: web.Request) -> web.Response:
     has_body = request.body_exists and (request.content_length or 0) > 0 or \
         request.headers.get("Transfer-Encoding", "").lower() == "chunked"
     if has_body:
-        result = await _append(request, state, row, 0)
+        try:
+            result = await _append(request, state, row, 0)
+        except AppError:  # a chunked body past Upload-Length: no half-created upload stays
+            await a.do_terminate_upload(state, row)
+            raise
         row = await a.do_record_offset(state, row, result.offset)
         headers["Upload-Offset"] = str(result.offset)
     return web.Response(status=201, headers=headers)
@@ -161,8 +168,9 @@ async def tus_create(request: web.Request) -> web.Response:
 async def tus_head(request: web.Request) -> web.Response:
     """Where to resume: Upload-Offset (the bytes stored, also after a server restart)."""
     state = request.app[STATE]
+    user_id = await _caller(request)
     tus.check_resumable(request.headers.get("Tus-Resumable"))
-    row = await a.load_upload(state, request.match_info["media_id"], await _caller(request))
+    row = await a.load_upload(state, request.match_info["media_id"], user_id)
     headers = _tus_headers(**{"Upload-Offset": str(a.current_offset(state, row)),
                               "Upload-Length": str(row["upload_length"])})
     if row["upload_metadata"]:
@@ -193,8 +201,9 @@ async def tus_post_override(request: web.Request) -> web.Response:
 
 async def _patch_impl(request: web.Request) -> web.Response:
     state = request.app[STATE]
+    user_id = await _caller(request)
     tus.check_resumable(request.headers.get("Tus-Resumable"))
-    row = await a.load_upload(state, request.match_info["media_id"], await _caller(request))
+    row = await a.load_upload(state, request.match_info["media_id"], user_id)
     if row["status"] != "uploading":
         raise AppError("upload_complete", "This upload is already complete", status=409,
                        details={"offset": row["upload_length"]})
@@ -208,9 +217,9 @@ async def _patch_impl(request: web.Request) -> web.Response:
 
 async def _delete_impl(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    tus.check_resumable(request.headers.get("Tus-Resumable"))
     media_id = request.match_info["media_id"]
     user_id = await _caller(request)
+    tus.check_resumable(request.headers.get("Tus-Resumable"))
     try:
         row = await a.load_upload(state, media_id, user_id)
     except AppError as err:

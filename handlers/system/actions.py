@@ -8,6 +8,6 @@ from server.emitter import Emitter
 
 
 async def do_announce(emitter: Emitter, event: str, data: Any, user_id: str | None) -> None:
-    """Push `system:<event>` to one user's devices, or to every socket on every node."""
+    """Push `announce:<event>` to one user's devices, or to every socket on every node."""
     room = user_room(user_id) if user_id else None
-    await emitter.emit(f"system:{event}", data, room=room)
+    await emitter.emit(f"announce:{event}", data, room=room)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -12,8 +12,13 @@ from server.payloads import decode
 from server.sockets import SocketContext, on
 
 
+# an announcement is `announce:<name>`: its own namespace, so an admin cannot push events
+# that clients read as coming from another domain (`chat:message`, `server:shutdown`, ...)
+AnnouncementName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+
 class Announce(msgspec.Struct, forbid_unknown_fields=True):
-    event: str
+    event: AnnouncementName
     data: Any = None
     user_id: str | None = None  # one user's devices; None = everyone connected anywhere
 
@@ -26,7 +31,7 @@ async def on_ping(ctx: SocketContext, data: dict | None) -> dict:
 
 @on("system:announce", roles=("admin",))
 async def on_announce(ctx: SocketContext, data: dict | None) -> dict:
-    """An admin pushes an event to one user or to everyone, across every node."""
+    """An admin pushes `announce:<event>` to one user or to everyone, across every node."""
     req = decode(Announce, data)
     await do_announce(ctx.emitter, req.event, req.data, req.user_id)
     return ok({"sent": True})

@@ -35,6 +35,14 @@ class ServerProcess(ChildProcess):
     extra_env: dict = field(default_factory=dict)
     log_path: Path | None = None
 
+    def stalls(self) -> list[str]:
+        """The `loop_stalled` lines this server logged (LOOP_STALL_SECONDS)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except (OSError, AttributeError):
+            return []
+        return [line for line in text.splitlines() if '"loop_stalled"' in line]
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"

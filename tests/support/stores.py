@@ -40,6 +40,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "PING_INTERVAL": str(settings.ping_interval),
         "PING_TIMEOUT": str(settings.ping_timeout),
         "SHUTDOWN_GRACE": str(settings.shutdown_grace),
+        "LOOP_STALL_SECONDS": str(settings.loop_stall_seconds),
     }
     return env
 

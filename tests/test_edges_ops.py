@@ -1,0 +1,98 @@
+"""Operational edges: /metrics is not for everyone, announcements stay in their namespace,
+a 405 names its methods, and the loop-stall guard both measures and fails."""
+from __future__ import annotations
+
+import time
+
+import aiohttp
+import pytest
+
+from server.sockets import EVENTS, on
+from tests.conftest import LiveApp
+from tests.support.servers import free_port
+
+
+async def _get(url: str, **headers) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url, headers=headers) as r:
+            return r.status, await r.text()
+
+
+async def test_metrics_need_the_token_when_one_is_configured(settings):
+    app = await LiveApp(settings.with_(metrics_token="s3cret-scrape")).start()
+    try:
+        assert (await _get(app.url + "/metrics"))[0] == 401
+        assert (await _get(app.url + "/metrics", Authorization="Bearer wrong"))[0] == 401
+        assert (await _get(app.url + "/metrics", Authorization="Bearer ü"))[0] == 401
+        status, text = await _get(app.url + "/metrics", Authorization="Bearer s3cret-scrape")
+        assert status == 200 and "sawt_event_loop_lag_seconds_bucket" in text
+    finally:
+        await app.stop()
+
+
+async def test_metrics_on_their_own_listener_and_refused_in_production_without_either(
+        settings):
+    port = free_port()
+    app = await LiveApp(settings.with_(metrics_port=port)).start()
+    try:
+        assert (await _get(app.url + "/metrics"))[0] == 404
+        status, text = await _get(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200 and "sawt_connected_sockets" in text
+    finally:
+        await app.stop()
+    # production with neither: refused (the handler alone; a production app needs real keys)
+    from aiohttp.test_utils import make_mocked_request
+
+    from server.errors import AppError
+    from server.state import STATE
+    from server.web import metrics
+
+    request = make_mocked_request("GET", "/metrics", app=app.app)
+    app.app[STATE].settings = settings.with_(env="production")
+    with pytest.raises(AppError) as refused:
+        await metrics(request)
+    assert refused.value.status == 403
+
+
+async def test_announcements_only_in_their_namespace(live_app, make_user):
+    admin, user = await make_user("admin", role="admin"), await make_user("u")
+    a, u = await admin.connect(live_app.url), await user.connect(live_app.url)
+    for name in ("chat:message", "../x", "Shutdown", "", "a" * 40, "server:shutdown"):
+        ack = await a.call("system:announce", {"event": name, "data": {}, "user_id": user.id})
+        assert ack["error"]["code"] == "invalid_payload", name
+    await a.ok("system:announce", {"event": "maintenance", "data": {"at": "02:00"},
+                                   "user_id": user.id})
+    assert (await u.next("announce:maintenance")) == {"at": "02:00"}
+
+
+async def test_delete_on_the_passkey_login_route_is_405_with_allow(live_app):
+    async with aiohttp.ClientSession() as http:
+        async with http.delete(live_app.url + "/v1/auth/passkeys/login") as r:
+            assert r.status == 405 and r.headers["Allow"] == "POST"
+            assert r.content_type == "application/problem+json"
+
+
+async def test_a_callback_that_holds_the_loop_fails_the_test_and_shows_on_metrics(
+        settings, make_user):
+    @on("test:block_loop")
+    async def block(ctx, data):
+        time.sleep(0.35)  # the bug the guard is for: blocking work on the loop
+        return {}
+
+    app = await LiveApp(settings.with_(loop_stall_seconds=0.2)).start()
+    try:
+        user = await make_user("u")
+        sock = await user.connect(app.url)
+        await sock.ok("test:block_loop", {})
+        await sock.ok("system:ping", {})
+        status, text = await _get(app.url + "/metrics")
+        over = [ln for ln in text.splitlines()
+                if ln.startswith('sawt_event_loop_lag_seconds_bucket{le="0.2"}')]
+        count = [ln for ln in text.splitlines()
+                 if ln.startswith("sawt_event_loop_lag_seconds_count")]
+        assert float(count[0].split()[-1]) > float(over[0].split()[-1])  # one above 0.2 s
+        await sock.close()
+    finally:
+        EVENTS.pop("test:block_loop", None)
+        with pytest.raises(pytest.fail.Exception, match="event loop was held"):
+            await app.stop()
