@@ -1,33 +1,42 @@
-"""Quality of the moderation gate on the held-out set tests/moderation_eval.tsv.
+"""Quality of the moderation gate per category on tests/moderation_eval.tsv.
 
-    python scripts/eval_moderation.py            # table per configuration and per language
-    python scripts/eval_moderation.py --misses   # also print every mistake of the full gate
+    python scripts/eval_moderation.py                  # held-out split, all configurations
+    python scripts/eval_moderation.py --split dev      # the split the lists were written on
+    python scripts/eval_moderation.py --misses         # also print every mistake of the gate
 
-A message counts as flagged when the decision is hold or block. Configurations: layers 1-2
-(lists + patterns), the model alone, and all three (what the server runs).
+A message is flagged when the decision is hold or block, and flagged *as* a category when
+the decision carries it. Per category: precision, recall and F1 of "flagged as C" against
+"labelled C" (a threat flagged as an insult is a miss for threat and a false alarm for
+insult). Benign false-positive rate: benign messages flagged as anything. Each row is
+moderated in its own context (dm, comment, post, live_chat). Configurations: layers 1-2
+(lists + patterns), and all three (what the server runs, with the model).
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from handlers.moderation.engine import Moderator  # noqa: E402
-from handlers.moderation.lists import default_matcher  # noqa: E402
+from handlers.moderation.lists import CATEGORIES, default_matcher  # noqa: E402
 from handlers.moderation.model import load_default_model  # noqa: E402
+from handlers.moderation.patterns import FloodTracker  # noqa: E402
 
 EVAL = ROOT / "tests" / "moderation_eval.tsv"
+CONTEXTS = {"dm": "chat"}  # the eval's surface names -> the gate's context names
 
 
 @dataclass
 class Row:
-    label: int
-    lang: str
+    split: str
+    label: str  # a category or "benign"
     kind: str
+    lang: str
+    context: str
     text: str
 
 
@@ -36,17 +45,6 @@ class Scores:
     tp: int = 0
     fp: int = 0
     fn: int = 0
-    tn: int = 0
-
-    def add(self, label: int, flagged: bool) -> None:
-        if label and flagged:
-            self.tp += 1
-        elif label:
-            self.fn += 1
-        elif flagged:
-            self.fp += 1
-        else:
-            self.tn += 1
 
     @property
     def precision(self) -> float:
@@ -61,79 +59,101 @@ class Scores:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+
+@dataclass
+class Report:
+    per_category: dict[str, Scores] = field(default_factory=dict)
+    benign: int = 0
+    benign_flagged: int = 0
+    hard: int = 0
+    hard_flagged: int = 0
+    abusive: int = 0
+    abusive_flagged: int = 0
+    mistakes: list = field(default_factory=list)
+
     @property
-    def fpr(self) -> float:
-        return self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
+    def benign_fpr(self) -> float:
+        return self.benign_flagged / self.benign if self.benign else 0.0
+
+    @property
+    def hard_fpr(self) -> float:
+        return self.hard_flagged / self.hard if self.hard else 0.0
 
 
-def load_eval(path: Path = EVAL) -> list[Row]:
+def load_eval(path: Path = EVAL, split: str | None = "heldout") -> list[Row]:
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            label, lang, kind, text = line.split("\t", 3)
-            rows.append(Row(int(label), lang, kind, text))
+            r = Row(*line.split("\t", 5))
+            if split in (None, r.split):
+                rows.append(r)
     return rows
 
 
-class ModelOnly:
-    def __init__(self, model):
-        self.model, self.matcher = model, default_matcher()
-
-    def check(self, text, **_):
-        from handlers.moderation.decision import Decision
-        s = self.model.score(self.matcher.normalize(text))
-        return Decision("hold" if s >= self.model.threshold else "allow", "model", None, s)
-
-
-def configurations() -> dict[str, object]:
+def configurations() -> dict[str, Moderator]:
     model = load_default_model()
-    return {"layers 1-2": Moderator(default_matcher(), None),
-            "model only": ModelOnly(model),
-            "all three": Moderator(default_matcher(), model)}
+    # a flood tracker that never sees a user id: every row is judged on its own
+    return {"layers 1-2": Moderator(default_matcher(), None, FloodTracker()),
+            "all three": Moderator(default_matcher(), model, FloodTracker())}
 
 
-def evaluate(gate, rows: list[Row]) -> tuple[Scores, dict[str, Scores], Scores, list]:
-    """(overall, per language, benign chat only, mistakes). No user id: no flood state."""
-    total, per_lang, chat, misses = Scores(), {}, Scores(), []
+def evaluate(gate: Moderator, rows: list[Row]) -> Report:
+    rep = Report(per_category={c: Scores() for c in CATEGORIES})
     for r in rows:
-        d = gate.check(r.text, context="chat")
+        d = gate.check(r.text, context=CONTEXTS.get(r.context, r.context))
         flagged = d.action != "allow"
-        total.add(r.label, flagged)
-        per_lang.setdefault(r.lang, Scores()).add(r.label, flagged)
-        if r.label == 0 and r.kind == "chat":
-            chat.add(0, flagged)
-        if flagged != bool(r.label):
-            misses.append((r, d))
-    return total, per_lang, chat, misses
+        got = d.category if flagged else None
+        if r.label == "benign":
+            rep.benign += 1
+            rep.benign_flagged += flagged
+            if r.kind == "hard":
+                rep.hard += 1
+                rep.hard_flagged += flagged
+        else:
+            rep.abusive += 1
+            rep.abusive_flagged += flagged
+        if r.label in rep.per_category:
+            s = rep.per_category[r.label]
+            if got == r.label:
+                s.tp += 1
+            else:
+                s.fn += 1
+        if got in rep.per_category and got != r.label:
+            rep.per_category[got].fp += 1
+        if got != (None if r.label == "benign" else r.label):
+            rep.mistakes.append((r, d))
+    return rep
+
+
+def print_report(name: str, rep: Report) -> None:
+    print(f"\n### {name}\n")
+    print("| category | n | precision | recall | F1 |")
+    print("|---|---|---|---|---|")
+    for c, s in rep.per_category.items():
+        n = s.tp + s.fn
+        if n:
+            print(f"| {c} | {n} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} |")
+    print(f"\nbenign flagged: {rep.benign_flagged}/{rep.benign} = {rep.benign_fpr:.2%} "
+          f"(hard benign {rep.hard_flagged}/{rep.hard} = {rep.hard_fpr:.2%}); abusive "
+          f"flagged as anything: {rep.abusive_flagged}/{rep.abusive}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--split", default="heldout", choices=("heldout", "dev", "all"))
     ap.add_argument("--misses", action="store_true")
     a = ap.parse_args()
-    rows = load_eval()
-    n_pos = sum(r.label for r in rows)
-    print(f"held-out set: {len(rows)} messages, {n_pos} abusive, {len(rows) - n_pos} benign "
-          f"({sum(1 for r in rows if r.kind == 'hard')} hard benign)\n")
-    print("| configuration | slice | precision | recall | F1 | FPR (benign) |")
-    print("|---|---|---|---|---|---|")
-    full_misses = []
+    rows = load_eval(split=None if a.split == "all" else a.split)
+    print(f"split {a.split}: {len(rows)} messages")
+    rep = None
     for name, gate in configurations().items():
-        total, per_lang, chat, misses = evaluate(gate, rows)
-        print(f"| {name} | all | {total.precision:.3f} | {total.recall:.3f} | {total.f1:.3f} "
-              f"| {total.fpr:.3f} |")
-        for lang in ("ar", "franco", "en", "mixed"):
-            s = per_lang.get(lang)
-            if s:
-                print(f"| {name} | {lang} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} "
-                      f"| {s.fpr:.3f} |")
-        print(f"| {name} | benign chat | | | | {chat.fpr:.3f} |")
-        if name == "all three":
-            full_misses = misses
-    if a.misses:
+        rep = evaluate(gate, rows)
+        print_report(name, rep)
+    if a.misses and rep is not None:
         print()
-        for r, d in full_misses:
-            print(f"{'FN' if r.label else 'FP'}\t{r.lang}\t{r.text}\t{d.reason}")
+        for r, d in rep.mistakes:
+            print(f"{r.label}\t{d.action}:{d.category}\t{r.lang}\t{r.context}\t{r.text}\t"
+                  f"{d.reason}")
     return 0
 
 

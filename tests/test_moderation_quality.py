@@ -1,25 +1,31 @@
-"""The gate meets the quality bar on the held-out labelled set (behaviour, not speed)."""
+"""The gate meets the quality bar per category on the held-out split, and holds almost
+nothing of thousands of ordinary Egyptian posts and chats (behaviour, not speed)."""
 from __future__ import annotations
 
+from pathlib import Path
+
+from handlers.moderation.engine import default_moderator
 from scripts.eval_moderation import configurations, evaluate, load_eval
 
-
-def test_full_gate_meets_the_quality_bar_on_the_held_out_set():
-    rows = load_eval()
-    langs = {r.lang for r in rows}
-    assert {"ar", "franco", "en", "mixed"} <= langs and len(rows) >= 200
-    total, per_lang, chat, misses = evaluate(configurations()["all three"], rows)
-    assert total.f1 >= 0.90, misses
-    assert total.fpr < 0.02, misses
-    assert chat.fpr < 0.02
-    # Franco-Arabic is not the weak spot: it is caught as well as Arabic script
-    assert per_lang["franco"].recall >= 0.9 and per_lang["ar"].recall >= 0.9
+BENIGN = Path(__file__).with_name("moderation_benign.txt")
 
 
-def test_the_model_alone_catches_abuse_the_lists_do_not_name_without_false_alarms():
-    rows = load_eval()
-    lists_only, _, _, _ = evaluate(configurations()["layers 1-2"], rows)
-    full, _, _, _ = evaluate(configurations()["all three"], rows)
-    assert full.tp >= lists_only.tp and full.fp <= lists_only.fp + 1
-    model, _, _, _ = evaluate(configurations()["model only"], rows)
-    assert model.precision >= 0.9 and model.recall >= 0.4
+def test_every_category_meets_the_bar_on_the_held_out_split():
+    rows = load_eval(split="heldout")
+    assert {r.lang for r in rows} >= {"ar", "franco", "en", "mixed"}
+    rep = evaluate(configurations()["all three"], rows)
+    for cat, s in rep.per_category.items():
+        assert s.tp + s.fn >= 60, cat
+        assert s.f1 >= 0.85, (cat, s, [m for m in rep.mistakes if cat in (m[0].label,
+                                                                          m[1].category)])
+    assert rep.hard >= 150
+    assert rep.benign_fpr <= 0.01, [m for m in rep.mistakes if m[0].label == "benign"]
+
+
+def test_ordinary_posts_and_chats_are_almost_never_held():
+    lines = [x for x in BENIGN.read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(lines) >= 2000
+    mod = default_moderator()
+    for context in ("chat", "comment"):
+        held = [x for x in lines if mod.check(x, context=context).action != "allow"]
+        assert len(held) <= 0.005 * len(lines), held

@@ -32,7 +32,7 @@ def test_franco_and_arabic_script_forms_of_an_insult_hit_the_same_rule(franco, a
     m = default_matcher()
     a, b = m.match(franco), m.match(arabic)
     assert a is not None and b is not None, (franco, arabic)
-    assert a.rule == b.rule
+    assert (a.rule.category, a.rule.action) == (b.rule.category, b.rule.action)
 
 
 @pytest.mark.parametrize("a, b", [
@@ -145,13 +145,13 @@ def test_cli_prints_one_json_decision_per_line():
                          check=True).stdout.splitlines()
     rows = [json.loads(x) for x in out]
     assert [r["decision"] for r in rows] == ["hold", "allow", "block", "allow"]
-    assert set(rows[0]) == {"decision", "layer", "reason", "score"}
+    assert set(rows[0]) == {"decision", "layer", "reason", "score", "category"}
+    assert rows[0]["category"] == "insult"
     assert rows[2]["layer"] == "lists"
 
 
 from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
 
-from handlers.moderation.lists import load_allow_words  # noqa: E402
 from handlers.moderation.normalize import Normalizer  # noqa: E402
 
 _ALPHABET = list("abcdeghiklmnorstuwyz2357890 .*_'@$!-") + list("اأإآبتثجحخدذرزسشصضطظعغفقكلمنهويىةءئؤ ")
@@ -160,5 +160,4 @@ _ALPHABET = list("abcdeghiklmnorstuwyz2357890 .*_'@$!-") + list("اأإآبتث�
 @hsettings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=40))
 def test_the_memoised_server_normaliser_equals_the_reference_one(text):
-    allow = load_allow_words()
-    assert Normalizer(allow).normalize(text) == normalize(text, allow)
+    assert Normalizer().normalize(text) == normalize(text)

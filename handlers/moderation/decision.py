@@ -10,6 +10,11 @@ class Decision:
     layer: str | None = None  # lists | patterns | model
     reason: str | None = None  # the rule ("egyptian.tsv:28 شرموطه"), pattern or model name
     score: float | None = None  # model probability of abuse, when the model ran
+    # insult | threat | sexual | hate | scam | spam | self_harm | privacy (None when allowed)
+    category: str | None = None
+    priority: int = 0  # review queue order: 2 urgent (threat, self-harm), 1 soon, 0 normal
+    queue: bool = False  # a blocked text still goes to the review queue (threats)
+    warn: str | None = None  # warn the recipients of a private message ("scam")
 
     @property
     def allowed(self) -> bool:
@@ -17,7 +22,8 @@ class Decision:
 
     def as_dict(self) -> dict:
         return {"decision": self.action, "layer": self.layer, "reason": self.reason,
-                "score": None if self.score is None else round(self.score, 4)}
+                "score": None if self.score is None else round(self.score, 4),
+                "category": self.category}
 
 
 ALLOW = Decision("allow")

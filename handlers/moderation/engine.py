@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from handlers.moderation import policy
 from handlers.moderation.decision import ALLOW, Decision
 from handlers.moderation.lists import ListMatcher, default_matcher
 from handlers.moderation.patterns import FloodTracker, check_patterns, shouting
 
+# what each layer-2 pattern is
+PATTERN_CATEGORY = {"national_id": "privacy", "address": "privacy"}  # the rest: spam
 _NON_WORD = re.compile(r"[\W_]+")
 _SQUEEZE = re.compile(r"(.)\1+")
 
@@ -33,27 +36,41 @@ class Moderator:
 
     def check(self, text: str, *, user_id: str | None = None, context: str = "chat",
               use_model: bool = True) -> Decision:
+        """The layers' finding, with its category's policy for this context applied."""
+        return policy.apply(self.find(text, user_id=user_id, context=context,
+                                      use_model=use_model), context)
+
+    def find(self, text: str, *, user_id: str | None = None, context: str = "chat",
+             use_model: bool = True) -> Decision:
         if not text or not text.strip():
             return ALLOW
         text = text[:MAX_CHARS]
         norm = self.matcher.normalize(text)
         hit = self.matcher.match_normalized(norm)
-        if hit is not None and hit.rule.action == "block":
-            return Decision("block", "lists", f"{hit.rule.category}: {hit.rule.id} {hit.rule.term}")
+        listed = None
+        if hit is not None:
+            r = hit.rule
+            listed = Decision(r.action, "lists", f"{r.category}: {r.id} {r.term}",
+                              category=r.category)
+            if policy.apply(listed, context).action == "block":
+                return listed
         pat = check_patterns(norm.fold, user_id, context, self.flood,
                              _flood_key(norm.fold) if user_id else None)
-        if pat is not None and pat.action == "block":
-            return Decision("block", "patterns", pat.reason)
-        if hit is not None:
-            return Decision("hold", "lists", f"{hit.rule.category}: {hit.rule.id} {hit.rule.term}")
-        if pat is not None:
-            return Decision(pat.action, "patterns", pat.reason)
+        pat_d = None if pat is None else Decision(
+            pat.action, "patterns", pat.reason,
+            category=PATTERN_CATEGORY.get(pat.reason, "spam"))
+        if pat_d is not None and pat_d.action == "block":
+            return pat_d
+        if listed is not None:
+            return listed
+        if pat_d is not None:
+            return pat_d
         if shouting(text, context):
-            return Decision("hold", "patterns", "shouting")
+            return Decision("hold", "patterns", "shouting", category="spam")
         if use_model and self.model is not None:
             score = self.model.score(norm)
             if score >= self.model.threshold:
-                return Decision("hold", "model", self.model.name, score)
+                return Decision("hold", "model", self.model.name, score, category="insult")
             return Decision("allow", None, None, score)
         return ALLOW
 

@@ -1,30 +1,47 @@
 """Layer 1: word and phrase lists, matched in one Aho-Corasick pass per message.
 
-The lists are data files under data/lists/ (see their headers): `egyptian.tsv` (reviewed
-Egyptian Arabic, Arabic script or Franco), `en.tsv` (English), `ar_safetext.txt` (imported
-from safetext, MIT; held for review, never blocked), minus `review_exclude.txt`.
-`allow_words.txt` and `latin_allow.txt` name benign words that never take part in matching.
+The lists are data files under data/lists/ (see their headers):
+- `egyptian.tsv` (reviewed Egyptian Arabic, Arabic script or Franco) and `en.tsv` (English):
+  one term per line with an action (hold | block), a category and flags;
+- `concepts.tsv` and `combos.tsv`: a combo fires when a message holds a term of each of its
+  concepts ("the code" + "send it to me" is the OTP-takeover scam; a group + "dogs" is hate);
+- `ar_safetext.txt` (imported from safetext, MIT; held for review, only when addressed to
+  someone: an unreviewed word is an insult when aimed at a person, not when it describes a
+  player or a film), minus `review_exclude.txt`.
 
-Every key is wrapped in spaces and the haystack is " w1 w2 ... " (normalize.py), so a rule
-matches whole words only: "kos" does not match inside "kosa" or "كوسة", "ass" not inside
-"class". Rules flagged `target` compile to one key per address word ("ya 7mar", "enta 7mar",
-"انت حمار", "you idiot", "you are an idiot").
+Whole words only. Keys and the haystack are " w1 w2 ... " (normalize.py); Arabic-script terms
+also compile to their forms with a proclitic (و ف ب ل) and, flagged `verb`, with object
+suffixes (ـك ـكي ـكم ـه ـها ـهم ـني), so "واقطعك" meets "اقطع" and "إنك" never meets "نيك".
+Franco matches are confirmed by their vowels (normalize.vowels_agree).
+Flags: `target` = only when addressed ("ya 7mar", "enta 7mar", "انت حمار", "you idiot");
+`verb` = also with object suffixes; `obj` = only with one ("هموتك" I will kill you, never
+"هموت" I will die).
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
 
-from handlers.moderation.normalize import Normalized, Normalizer, term_keys
+from handlers.moderation.normalize import (_AR_ARTICLE, _ARABIC, _LONE_ARTICLE, FRANCO_MARK, _WORD, Normalized,
+                                           Normalizer, arabic_form, arabic_franco_forms,
+                                           fold, franco_form, franco_term_signature,
+                                           undo_evasions, vowels_agree, _token_views)
 
 DATA = Path(__file__).parent / "data" / "lists"
 SEVERITY = {"hold": 1, "block": 2}
-# Address words, written once; compiled like any term.
-AR_ADDRESS = ("ya", "يا", "انت", "انتي", "انتو", "انت يا", "انت واحد", "انتي واحده", "يا ابن",
-              "يا بنت", "يا وش", "يا ابو", "ya wesh", "ya weshsh", "ya abo",
+CATEGORIES = ("insult", "threat", "sexual", "hate", "scam", "spam", "self_harm")
+PROCLITICS = ("و", "ف", "ب", "ل")
+SUFFIXES = ("ك", "كي", "كو", "كم", "ه", "ها", "هم", "ني")
+# Address words, per namespace (a Franco spelling is listed, not derived)
+AR_ADDRESS = ("يا", "انت", "انتي", "انتو", "انت يا", "انت واحد", "انتي واحده", "يا ابن",
+              "يا بنت", "يا وش", "يا ابو", "يابن",
+              "ya", "enta", "inta", "enty", "enti", "inti", "ento", "into", "entu", "intu",
+              "ya ebn", "ya ibn", "ya bent", "ya bint", "yabn", "ya wesh", "ya abo",
+              "enta wa7ed", "enti wa7da", "inta wa7ed", "ya ebnel", "ya ibnel",
               # mixed messages: an English address before a Franco/Arabic insult
               "you", "u", "you are", "you are a", "youre", "youre a", "ur", "ur a", "you a")
 EN_ADDRESS = ("you", "u", "ur", "youre", "your", "you are", "u r", "ur a", "ur an", "you a",
@@ -33,11 +50,18 @@ EN_ADDRESS = ("you", "u", "ur", "youre", "your", "you are", "u r", "ur a", "ur a
               "you r", "you r a", "you dirty", "you big",
               # mixed messages: a Franco address before an English insult ("انت" -> "you")
               "ya", "enta", "enty", "enti", "inta", "inti", "ento", "ya ebn", "enta wa7ed")
+MAX_KEYS_PER_TERM = 64
+# which finding wins when several rules hit one message: the most severe, then this order
+RANK = {"threat": 7, "self_harm": 6, "scam": 5, "sexual": 4, "hate": 3, "insult": 2, "spam": 1}
+
+
+def weight(rule: "Rule") -> tuple[int, int]:
+    return SEVERITY[rule.action], RANK.get(rule.category, 0)
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    id: str  # "<file>:<line>"
+    id: str  # "<file>:<line>" or "combos.tsv:<line>"
     term: str
     action: str  # hold | block
     category: str
@@ -50,6 +74,16 @@ class ListHit:
     key: str
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One compiled key: a rule's (severity, rule) or a concept's name, plus the vowels
+    each Franco word of the key must agree with (None for Arabic-script or Latin words)."""
+    severity: tuple[int, int]
+    rule: Rule | None
+    concept: str | None
+    sigs: tuple | None
+
+
 def _lines(name: str):
     path = DATA / name
     if not path.exists():
@@ -60,18 +94,96 @@ def _lines(name: str):
             yield no, line
 
 
-def _address_keys(view: str) -> list[str]:
+# ---- compiling a term into keys ---------------------------------------------------------
+
+def _words(term: str) -> list[str]:
+    return [w for w in _WORD.findall(undo_evasions(fold(term))) if w not in _LONE_ARTICLE]
+
+
+def _word_alternatives(w: str, script_only: bool = False) -> list[tuple[str, tuple | None]]:
+    if w.isdigit():
+        return []
+    if _ARABIC.search(w):
+        alts: list[tuple[str, tuple | None]] = [(arabic_form(w), None)]
+        if not script_only:
+            alts += arabic_franco_forms(w)
+        return alts
+    form, sig = franco_form(w)
+    return [(form, franco_term_signature(sig, form))] if form else []
+
+
+def skeleton_keys(term: str, *, proclitics: bool = True, script_only: bool = False
+                  ) -> list[tuple[str, tuple | None]]:
+    """(key, per-word vowel constraints or None) for a term on the skeleton view."""
+    words = _words(term)
+    per_word = [_word_alternatives(w, script_only) for w in words]
+    per_word = [alts for alts in per_word if alts]
+    if not per_word:
+        return []
+    if proclitics and words and _ARABIC.search(words[0]):
+        first = per_word[0]
+        ar = first[0][0]
+        per_word[0] = first + [(p + ar, None) for p in PROCLITICS]
+    out = []
+    for combo in itertools.islice(itertools.product(*per_word), MAX_KEYS_PER_TERM):
+        key = " " + " ".join(f for f, _ in combo) + " "
+        sigs = tuple(s for _, s in combo)
+        out.append((key, None if all(s is None for s in sigs) else sigs))
+    return out
+
+
+def latin_key(term: str) -> str | None:
+    words: list[str] = []
+    for tok in undo_evasions(fold(term)).split():
+        words.extend(_token_views(tok)[0])
+    return " " + " ".join(words) + " " if words else None
+
+
+def _address_keys(view: str) -> list[tuple[str, tuple | None]]:
     if view == "latin":
-        return [term_keys(a)[0] for a in EN_ADDRESS]
-    keys = {term_keys(a)[1] for a in AR_ADDRESS}
-    return sorted(k for k in keys if k)
+        return [(k, None) for k in {latin_key(a) for a in EN_ADDRESS} if k]
+    keys: dict = {}
+    for a in AR_ADDRESS:
+        for k, s in skeleton_keys(a, proclitics=False, script_only=True):
+            keys[(k, s)] = None
+    return list(keys)
 
 
-def load_rules() -> list[tuple[Rule, str]]:
-    """Every (rule, key) pair from the data files."""
-    out: list[tuple[Rule, str]] = []
+def _join(a: tuple[str, tuple | None], b: tuple[str, tuple | None]) -> tuple[str, tuple | None]:
+    key = a[0].rstrip() + b[0]
+    if a[1] is None and b[1] is None:
+        return key, None
+    na, nb = a[0].count(" ") - 1, b[0].count(" ") - 1
+    return key, (a[1] or (None,) * na) + (b[1] or (None,) * nb)
+
+
+def _term_variants(term: str, flags: set[str]) -> list[str]:
+    if not _ARABIC.search(term) or not flags & {"verb", "obj"}:
+        return [term]
+    suffixed = [term + s for s in SUFFIXES]
+    return suffixed if "obj" in flags else [term] + suffixed
+
+
+def compile_term(term: str, view: str, flags: set[str], addr) -> list[tuple[str, tuple | None]]:
+    if view == "latin":
+        k = latin_key(term)
+        if k is None:
+            return []
+        keys = [(k, None)]
+    else:
+        keys = [kk for t in _term_variants(term, flags) for kk in skeleton_keys(t)]
+    if "target" in flags:
+        return [_join(a, k) for a in addr for k in keys]
+    return keys
+
+
+# ---- the data files -----------------------------------------------------------------------
+
+def load_rules() -> list[tuple[Rule, str, tuple | None]]:
+    """Every (rule, key, vowel constraints) from the term files."""
+    out: list[tuple[Rule, str, tuple | None]] = []
     excluded = {line for _, line in _lines("review_exclude.txt")}
-    curated: set[str] = set()  # skeletons the reviewed lists decide (with their flags)
+    curated: set[str] = set()
     for fname, view in (("egyptian.tsv", "skeleton"), ("en.tsv", "latin")):
         addr = _address_keys(view)
         for no, line in _lines(fname):
@@ -80,72 +192,139 @@ def load_rules() -> list[tuple[Rule, str]]:
             flags = set(parts[3].split(",")) if len(parts) > 3 and parts[3] else set()
             if action not in SEVERITY:
                 raise ValueError(f"{fname}:{no}: action must be hold or block, not {action!r}")
-            lat, sk = term_keys(term)
-            key = lat if view == "latin" else sk
-            if key is None:
-                raise ValueError(f"{fname}:{no}: {term!r} normalises to nothing")
+            if category not in CATEGORIES:
+                raise ValueError(f"{fname}:{no}: unknown category {category!r}")
             rule = Rule(f"{fname}:{no}", term, action, category, view)
-            curated.add(key)
-            if "target" in flags:
-                out.extend((rule, a.rstrip() + key) for a in addr)
-            else:
-                out.append((rule, key))
+            keys = compile_term(term, view, flags, addr)
+            if not keys:
+                raise ValueError(f"{fname}:{no}: {term!r} normalises to nothing")
+            if view == "skeleton":
+                curated.update(k for k, _ in skeleton_keys(term))
+            out.extend((rule, k, s) for k, s in keys)
             if view == "latin" and action == "block" and " " not in term and len(term) >= 4:
                 # "f*ck", "sh!t" lose a letter to the symbol: one masked vowel per variant
                 for i, ch in enumerate(term):
                     if ch in "aeiou":
-                        masked = term_keys(term[:i] + term[i + 1:])[0]
+                        masked = latin_key(term[:i] + term[i + 1:])
                         if masked:
-                            out.append((rule, masked))
+                            out.append((rule, masked, None))
+    addr = _address_keys("skeleton")
     for no, line in _lines("ar_safetext.txt"):
         if line in excluded:
             continue
-        sk = term_keys(line)[1]
-        letters = len(sk.replace(" ", "")) if sk else 0
-        if sk is None or sk in curated or letters < (4 if sk.count(" ") == 2 else 5):
-            # Three consonants are an Arabic root: such skeletons collide with ordinary words
+        keys = skeleton_keys(line)
+        if not keys or keys[0][0] in curated:
+            continue  # a reviewed rule decides this word
+        if _AR_ARTICLE.match(fold(line)) or line.lower().startswith(("el ", "el-", "al ")):
+            continue  # "العمى" names a thing; no one is addressed with the article
+        consonants = min(len(k.replace(" ", "").replace(FRANCO_MARK, "")) for k, _ in keys)
+        if consonants < (4 if keys[0][0].count(" ") == 2 else 5):
+            # Three consonants are an Arabic root: such words collide with everyday ones
             # ("bakraa" reads like bokra, tomorrow). Curated rules decide their own words.
             continue
-        out.append((Rule(f"ar_safetext.txt:{no}", line, "hold", "profanity", "skeleton"), sk))
+        rule = Rule(f"ar_safetext.txt:{no}", line, "hold", "insult", "skeleton")
+        out.extend((rule, k, s) for k, s in compile_term(line, "skeleton", {"target"}, addr))
     return out
 
 
-def load_allow_words() -> frozenset[str]:
-    words: set[str] = set()
-    for name in ("allow_words.txt", "latin_allow.txt"):
-        for _, line in _lines(name):
-            words.add(line.lower())
-    return frozenset(words)
+def load_concepts() -> list[tuple[str, str, tuple | None]]:
+    """(concept, key, vowel constraints) from concepts.tsv (concept<TAB>ar|en<TAB>t1 ; t2)."""
+    out = []
+    for no, line in _lines("concepts.tsv"):
+        name, lang, terms = (p.strip() for p in line.split("\t", 2))
+        for term in (t.strip() for t in terms.split(";")):
+            if not term:
+                continue
+            if lang == "en":
+                k = latin_key(term)
+                keys = [(k, None)] if k else []
+            else:
+                keys = skeleton_keys(term)
+            if not keys:
+                raise ValueError(f"concepts.tsv:{no}: {term!r} normalises to nothing")
+            out.extend((name, k, s) for k, s in keys)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Combo:
+    rule: Rule
+    needs: tuple[frozenset[str], ...]  # one concept of each group ("a|b + c")
+    unless: frozenset[str] = frozenset()  # "!c": none of these ("من الضحك": figurative)
+
+
+def load_combos() -> list[Combo]:
+    """combos.tsv: id<TAB>category<TAB>action<TAB>concept[|alt] + concept[|alt] [+ !concept]."""
+    out = []
+    for no, line in _lines("combos.tsv"):
+        cid, category, action, spec = (p.strip() for p in line.split("\t", 3))
+        if category not in CATEGORIES or action not in SEVERITY:
+            raise ValueError(f"combos.tsv:{no}: bad category or action")
+        groups = [g.strip() for g in spec.split("+")]
+        needs = tuple(frozenset(a.strip() for a in g.split("|")) for g in groups
+                      if not g.startswith("!"))
+        unless = frozenset(a.strip() for g in groups if g.startswith("!")
+                           for a in g[1:].split("|"))
+        out.append(Combo(Rule(f"combos.tsv:{no}", cid, action, category, "skeleton"), needs,
+                         unless))
+    return out
+
+
+# ---- matching -------------------------------------------------------------------------
+
+def _word_index(norm: Normalized, end: int, key: str) -> int:
+    """Index in norm.skeleton's words of the first word of `key` ending at haystack `end`."""
+    start = end - len(key) + 1 - (len(norm.latin) + 1)
+    return norm.skeleton.count(" ", 0, start + 1) - 1
 
 
 class ListMatcher:
-    """One automaton over every key; `match(text)` returns the most severe hit or None."""
+    """One automaton over every key; `scan(norm)` returns the most severe hit (terms or
+    combos) or None."""
 
-    def __init__(self, pairs: list[tuple[Rule, str]], allow: frozenset[str]):
-        self.allow = allow
+    def __init__(self, pairs, concepts=(), combos=()):
         self.automaton = ahocorasick.Automaton()
-        best: dict[str, Rule] = {}
-        for rule, key in pairs:
-            k = key  # latin keys are a-z, skeleton keys Arabic letters: no cross-matching
-            have = best.get(k)
-            if have is None or SEVERITY[rule.action] > SEVERITY[have.action]:
-                best[k] = rule
-        for k, rule in best.items():
-            self.automaton.add_word(k, (SEVERITY[rule.action], rule, k))
+        table: dict[str, list[Entry]] = {}
+        for rule, key, sigs in pairs:
+            table.setdefault(key, []).append(Entry(weight(rule), rule, None, sigs))
+        for name, key, sigs in concepts:
+            table.setdefault(key, []).append(Entry((0, 0), None, name, sigs))
+        for key, entries in table.items():
+            entries.sort(key=lambda e: e.severity, reverse=True)
+            self.automaton.add_word(key, (key, tuple(entries)))
         self.automaton.make_automaton()
-        self.size = len(best)
-        self.normalizer = Normalizer(allow)
+        self.size = len(table)
+        self.combos = list(combos)
+        self.normalizer = Normalizer()
 
     def normalize(self, text: str) -> Normalized:
         return self.normalizer.normalize(text)
 
     def match_normalized(self, norm: Normalized) -> ListHit | None:
-        found = None
-        for _end, (sev, rule, key) in self.automaton.iter(norm.haystack):
-            if found is None or sev > found[0]:
-                found = (sev, rule, key)
-                if sev == 2:
-                    break
+        found: tuple[tuple[int, int], Rule, str] | None = None
+        concepts: set[str] | None = None
+        for end, (key, entries) in self.automaton.iter(norm.haystack):
+            for e in entries:
+                if e.sigs is not None:
+                    i = _word_index(norm, end, key)
+                    sigs = norm.signatures
+                    if not all(s is None or (i + j < len(sigs) and sigs[i + j] is not None
+                                             and vowels_agree(sigs[i + j], s))
+                               for j, s in enumerate(e.sigs)):
+                        continue
+                if e.rule is not None:
+                    if found is None or e.severity > found[0]:
+                        found = (e.severity, e.rule, key)
+                else:
+                    if concepts is None:
+                        concepts = set()
+                    concepts.add(e.concept)
+        if concepts and self.combos:
+            for c in self.combos:
+                if all(g & concepts for g in c.needs) and not c.unless & concepts:
+                    sev = weight(c.rule)
+                    if found is None or sev > found[0]:
+                        found = (sev, c.rule, "+".join(sorted(concepts)))
         return ListHit(found[1], found[2]) if found else None
 
     def match(self, text: str) -> ListHit | None:
@@ -154,4 +333,4 @@ class ListMatcher:
 
 @lru_cache(maxsize=1)
 def default_matcher() -> ListMatcher:
-    return ListMatcher(load_rules(), load_allow_words())
+    return ListMatcher(load_rules(), load_concepts(), load_combos())

@@ -1,23 +1,31 @@
-"""Text normalisation for moderation: Egyptian Arabic in Arabic script and in Franco-Arabic.
+"""Text normalisation for moderation: Egyptian Arabic in Arabic script, Franco-Arabic, English.
 
-`normalize(text)` returns a `Normalized` with three views of one message:
+`normalize(text)` returns a `Normalized` with the views the layers read:
 
 - `fold`: NFKC, lower case, no diacritics/tatweel/zero-width marks, one alef, ya for alef
   maqsura, ha for ta marbuta, one hamza, Western digits, Latin letters for Cyrillic/Greek
   look-alikes. Layer 2 patterns (phone numbers, national ids) read this.
-- `latin`: the Latin words, with leetspeak undone ("sh1t", "@ss") — English rules match here.
-- `skeleton`: every Arabic-script and Franco-Arabic word reduced to one spelling in Arabic
-  letters: Franco digits and digraphs become letters (2 ء, 3 ع, 3' غ, 5 خ, 6 ط, 7 ح, 8 غ,
-  9 ق, sh ش, kh خ, gh غ, g ج), letters Egyptians pronounce alike fall together (ت ط ث,
-  س ص, د ض, ز ذ ظ, ق ء), vowels inside a word are dropped (Franco writes short vowels that
-  Arabic script does not), and the final vowel keeps one of three marks (ه for a/e/ا/ة,
-  ي for i/y, و for o/u). So "sharmoota" and "شرموطة" are both "شرمته", "7mar" and "حمار" both
-  "حمر", "kosa" (zucchini) "كسه" but "kos" "كس". Arabic, Franco and English rules are
-  compiled with the same function, so a rule written once matches both scripts.
+- `latin`: the Latin words, leetspeak undone ("sh1t", "@ss") — English rules match here.
+- `skeleton`: one form per Arabic-script or Latin word, in Arabic letters, in two namespaces:
+  * an Arabic-script word keeps its spelling (folded, the article ال/وال/بال/فال/كال/لل
+    taken off, letters Egyptians pronounce alike merged: ت ط ث, س ص, د ض, ز ذ ظ, final
+    ا/ه/ة one mark). Long vowels and a first alef stay: "إنك" is `انك`, never `نيك`.
+  * a Latin word is read as Franco-Arabic: digits and digraphs become letters (2 ء, 3 ع,
+    3' غ, 5 خ, 6 ط, 7 ح, 7' خ, 8 غ, 9 ق, sh ش, kh خ, gh غ, g ج), doubled letters (shadda)
+    once, inner vowels dropped from the form but kept, per gap between consonants, as a
+    `signature` (which vowel classes — a, i, u — and whether long: "ee", "oo"), a first
+    vowel written `ا`, the final vowel one of three marks (ه a/e, ي i/y, و o/u). The
+    form starts with `ـ` (tatweel, which folding deletes from any input) so Franco forms
+    and Arabic-script forms never meet by accident.
+  A list term written in Arabic script compiles to its Arabic form and to the Franco forms
+  a writer could give it (lists.py), each with the vowels the script spells; a match of a
+  Franco word is confirmed only if its vowels agree (`vowels_agree`): "simbel" does not
+  meet "sambool", "hemmetak" (your effort) does not meet هموتك (I will kill you).
 
-Evasions undone before that: symbols inside words ("sh*t", "ك.س"), spaced letters
-("k o s o m a k"), letter elongation ("حلووووو", "fuuuck"), look-alike letters.
-Pure and fast: a few `str.translate` and compiled regex passes over the whole message.
+Evasions undone before that: symbols inside words ("sh*t", "ك.س", "7-m-a-r"), spaced
+letters ("k o s o m a k", "ع ب ي ط"; a run of two or more spaces stays a word break, so
+"ح ل و   ا و ي" is "حلو اوي"), letters repeated three times or more ("حلوووو", "fuuuck").
+Pure; the server path (`Normalizer`) memoises per whitespace token.
 """
 from __future__ import annotations
 
@@ -46,64 +54,60 @@ for _i in range(10):
     _FOLD[0x0660 + _i] = str(_i)  # Arabic-Indic digits
     _FOLD[0x06F0 + _i] = str(_i)  # Extended (Persian) digits
 
+FRANCO_MARK = "\u0640"  # starts every Franco form in the skeleton view (never in input)
+
 # Franco digits that take an apostrophe: 3' غ, 7' خ, 9' ض (spelled as Latin digraphs here).
 _APOSTROPHE = re.compile(r"([379])['’`]")
 _APOSTROPHE_MAP = {"3": "gh", "7": "kh", "9": "dh"}
-# Symbols between two letters/digits: "sh*t", "ك.س.م", "f_u_c_k" (underscore counts as one).
+# Symbols between two letters/digits of one token: "sh*t", "ك.س.م", "f_u_c_k", "7-m-a-r".
 _INNER = re.compile(r"(?<=[^\W_])(?:[^\w\s]|_)+(?=[^\W_])")
-# Runs of three or more single letters: "k o s o m a k", "ك س م ك".
-_SPACED = re.compile(r"(?<![^\W_])(?:[^\W\d_][\s.\-*_,]+){2,}[^\W\d_](?![^\W_])")
-_SPACED_SEP = re.compile(r"[\s.\-*_,]+")
+# the same, but leaving leetspeak symbols for the Latin view ("a$$hole", "sh!t")
+_INNER_NO_LEET = re.compile(r"(?<=[^\W_])(?:[^\w\s@$!|+]|_)+(?=[^\W_])")
+# Runs of three or more single letters (or Franco digits) split by spaces/symbols.
+_SPACED = re.compile(r"(?<![^\W_])(?:[^\W_](?:[^\S\n]|[-.*_,·•/|])+){2,}[^\W_](?![^\W_])")
+_GAP_WORDS = re.compile(r"\s{2,}|[^\S\n]*[/|][^\S\n]*")  # a wide gap is still a word break
+_NOT_WORD = re.compile(r"[\W_]+")
 _ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
 
 # ---- latin view -----------------------------------------------------------------------
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
                        "$": "s", "!": "i", "|": "l", "+": "t"})
 _LATIN_WORD = re.compile(r"[a-z]+")
+_TRAILING_PUNCT = re.compile(r"[!?.,;:]+$")  # "alone!!!" is not "aloneiii" (leetspeak "!")
+_ANY_LATIN = re.compile(r"[a-z]")
+_AR_ADDRESS_WORDS = frozenset({"انت", "انتي", "انتو"})  # "انت idiot": English address
 
 # ---- skeleton view --------------------------------------------------------------------
 _WORD = re.compile(r"[^\W_]+")
-_ONLY_DIGITS = re.compile(r"(?<!\S)\d+(?!\S)")
-# Common Franco words whose spelling adds vowels Arabic script does not write.
-_FRANCO_WORDS = {"enta": "انت", "inta": "انت", "enti": "انتي", "inti": "انتي", "ento": "انتو",
-                 "into": "انتو", "entu": "انتو", "intu": "انتو", "ana": "انا", "ebn": "ابن",
-                 "ibn": "ابن", "ibnel": "ابن", "ebnel": "ابن", "bent": "بنت", "bint": "بنت",
-                 "omak": "امك", "omk": "امك", "ommak": "امك", "umak": "امك", "omik": "امك",
-                 "ommik": "امك", "abook": "ابوك", "abok": "ابوك", "abouk": "ابوك",
-                 "abuk": "ابوك", "a5ok": "اخوك", "o5tak": "اختك", "okhtak": "اختك",
-                 "yabn": "يا ابن", "yabnel": "يا ابن", "yabnil": "يا ابن", "يابن": "يا ابن",
-                 "yebn": "يا ابن", "ybn": "يا ابن", "يبن": "يا ابن",
-                 "el": "", "al": "", "il": "", "ال": ""}  # a lone article is not a word
-_ARTICLE = re.compile(r"(?<!\S)(?:و?ال|el(?=[a-z0-9]{3}))(?=\S\S)")
-_LATIN_FINAL = re.compile(r"(?<=[^\W_])(?:(ah|eh|a|e)|(ee|ey|ie|i|y)|(oo|ou|ow|o|u))(?![^\W_])")
-_ARABIC_FINAL = re.compile(r"(?<=[^\W_])([اه])(?![^\W_])")
-_DIGRAPH = re.compile(r"sh|ch|kh|gh|th|dh|ph|ck")
-_DIGRAPH_MAP = {"sh": "ش", "ch": "ش", "kh": "خ", "gh": "غ", "th": "ت", "dh": "د", "ph": "ف",
-                "ck": "ك"}
-_A, _I, _U = "\ue000", "\ue001", "\ue002"  # final-vowel marks while vowels are dropped
-_SKEL = str.maketrans({
-    # Latin letters (after digraphs): vowels go, consonants take their Arabic class
-    "a": "", "e": "", "i": "", "o": "", "u": "",
+_ARABIC = re.compile(r"[\u0621-\u064a]")
+_AR_ARTICLE = re.compile(r"^(?:[وفبك]?ال|لل)(?=..)")
+_AR_MERGE = str.maketrans({"ط": "ت", "ث": "ت", "ص": "س", "ض": "د", "ذ": "ز", "ظ": "ز"})
+_AR_FINAL = re.compile(r"[اه]$")
+
+# Franco units: consonants map to Arabic letters; vowels to classes
+A, I, U = 1, 2, 4  # vowel classes (bit sets): a, i, u; "e" is a or i
+_VOWEL_CLASS = {"a": A, "e": A | I, "i": I, "o": U, "u": U, "0": U, "1": I, "4": A}
+_CONSONANT = {
     "b": "ب", "p": "ب", "t": "ت", "d": "د", "r": "ر", "z": "ز", "s": "س", "f": "ف", "v": "ف",
     "q": "ق", "k": "ك", "l": "ل", "m": "م", "n": "ن", "h": "ه", "w": "و", "y": "ي", "j": "ج",
-    "g": "ج", "c": "ڪ", "x": "ڪس",  # c/x: never Arabic, so "club"/"xx" cannot become كلب/كس
-    # Franco digits inside words
+    "g": "ج", "c": "ڪ", "x": "ڪ",  # c/x are never Arabic: "club" cannot become كلب
     "2": "ق", "3": "ع", "5": "خ", "6": "ت", "7": "ح", "8": "غ", "9": "ق",
-    "0": "", "1": "", "4": "",
-    # Arabic letters Egyptians pronounce alike
-    "ا": "", "ط": "ت", "ث": "ت", "ص": "س", "ض": "د", "ذ": "ز", "ظ": "ز", "ء": "ق",
-    _A: "ه", _I: "ي", _U: "و",
-})
-_INNER_SEMIVOWEL = re.compile(r"(?<=\S)[وي](?=\S)")
-# Franco doubles a letter for the shadda that Arabic script does not write ("kossomak").
-_LATIN_DOUBLE = re.compile(r"([a-z0-9])\1+")
+}
+_DIGRAPHS = {"sh": "ش", "ch": "ش", "kh": "خ", "gh": "غ", "th": "ت", "dh": "د", "ph": "ف",
+             "ck": "ك"}
+# Arabic letters Egyptians pronounce alike, and ء as the Cairene ق (Franco "2" is both)
+_AR_TO_SKEL = {"ط": "ت", "ث": "ت", "ص": "س", "ض": "د", "ذ": "ز", "ظ": "ز", "ء": "ق"}
+_FINAL_MARK = {A: "ه", A | I: "ه", I: "ي", U: "و"}
+
+Signature = tuple  # per gap (before C1, C1-C2, ..., after Cn): (classes, long) for text
 
 
 @dataclass(frozen=True, slots=True)
 class Normalized:
     fold: str  # folded message (patterns read this)
     latin: str  # " w1 w2 ... " Latin words, leetspeak undone
-    skeleton: str  # " s1 s2 ... " one Arabic-letter skeleton per Arabic/Franco word
+    skeleton: str  # " f1 f2 ... " one form per Arabic-script or Latin word
+    signatures: tuple = ()  # per skeleton word: its vowel signature, or None (Arabic script)
 
     @property
     def haystack(self) -> str:
@@ -118,179 +122,251 @@ def fold(text: str) -> str:
 
 
 def _join_spaced(m: re.Match) -> str:
-    return _SPACED_SEP.sub("", m.group(0))
+    return " ".join(_NOT_WORD.sub("", part) for part in _GAP_WORDS.split(m.group(0)))
 
 
-def _latin_final(m: re.Match) -> str:
-    return _A if m.group(1) else (_I if m.group(2) else _U)
-
-
-def _arabic_final(m: re.Match) -> str:
-    return _A
-
-
-def _franco_word(m: re.Match) -> str:
-    w = m.group(0)
-    return _FRANCO_WORDS.get(w, w)
-
-
-def _digraph(m: re.Match) -> str:
-    return _DIGRAPH_MAP[m.group(0)]
-
-
-def _undo_evasions(folded: str) -> str:
+def undo_evasions(folded: str) -> str:
     s = folded
     if "'" in s or "’" in s or "`" in s:
         s = _APOSTROPHE.sub(lambda m: _APOSTROPHE_MAP[m.group(1)], s)
+    s = _INNER_NO_LEET.sub("", s)
     s = _SPACED.sub(_join_spaced, s)
     return _ELONGATED.sub(r"\1", s)
 
 
-_HAS_DIGIT = re.compile(r"\d")
-_AR_ADDRESS = re.compile(r"(?<!\S)(?:انت|انتي|انتو)(?!\S)")
+# ---- one Arabic-script word -------------------------------------------------------------
+
+def arabic_form(w: str) -> str:
+    """An Arabic-script word as the list matches it: spelling kept, sounds merged."""
+    w = _AR_ARTICLE.sub("", w)
+    return _AR_FINAL.sub("ه", w) if len(w) > 1 else w
 
 
-_ANY_LATIN = re.compile(r"[a-z]")
+# ---- one Franco word --------------------------------------------------------------------
+
+def _franco_units(w: str) -> list:
+    """[(consonant letter) | (vowel class, length)] for a lower-case ASCII word."""
+    units: list = []
+    i, n = 0, len(w)
+    while i < n:
+        two = w[i:i + 2]
+        if two in _DIGRAPHS:
+            units.append(_DIGRAPHS[two])
+            i += 2
+            continue
+        ch = w[i]
+        vc = _VOWEL_CLASS.get(ch)
+        if ch in "wy":  # a semivowel is a vowel after a consonant and before no vowel
+            nxt = w[i + 1] if i + 1 < n else ""
+            after_cons = bool(units) and isinstance(units[-1], str)
+            if after_cons and nxt not in "aeiou" and (units[-1] not in "وي"):
+                vc = U if ch == "w" else I
+        if vc is not None:
+            if units and isinstance(units[-1], tuple):
+                c, ln = units[-1]
+                units[-1] = (c | vc, ln + 1)
+            else:
+                units.append((vc, 1))
+        elif ch in _CONSONANT:
+            letter = _CONSONANT[ch]
+            if not (units and units[-1] == letter):  # doubled letter: shadda
+                units.append(letter)
+        i += 1
+    return units
 
 
-def latin_view(s: str, symbols: bool = True) -> str:
-    if _ANY_LATIN.search(s) is None:
-        return " "  # Arabic script only: no English rule can match
-    if not s.isascii():  # "انت idiot": the Arabic address joins the English words
-        s = _AR_ADDRESS.sub(" you ", s)
-    if _HAS_DIGIT.search(s):
-        s = _ONLY_DIGITS.sub("", s)
-    s = s.translate(_LEET)
-    words = _LATIN_WORD.findall(_INNER.sub("", s))  # after leet: "h'@" -> "ha"
-    return " " + " ".join(words) + " " if words else " "
+def franco_form(w: str) -> tuple[str, Signature]:
+    """(form, signature) of a Latin-letter word read as Franco-Arabic."""
+    units = _franco_units(w)
+    # the article: "el" or "il" before three or more letters
+    if len(w) > 4 and w[:2] in ("el", "il") and units[:2] and units[1] == "ل" \
+            and isinstance(units[0], tuple):
+        units = units[2:]
+        if units and isinstance(units[0], tuple):  # "ela..." keeps no initial vowel
+            units = units[1:]
+    gaps: list = []
+    cons: list[str] = []
+    pending = (0, 0)
+    for u in units:
+        if isinstance(u, tuple):
+            pending = u
+        else:
+            gaps.append(pending)
+            cons.append(u)
+            pending = (0, 0)
+    if not cons:
+        return "", ()
+    final = pending
+    lead = "ا" if gaps[0][0] else ""
+    mark = _FINAL_MARK.get(final[0], "ه") if final[0] else ""
+    sig = tuple((c, ln > 1) for c, ln in gaps)
+    return FRANCO_MARK + lead + "".join(cons) + mark, sig
 
 
-def _word_skeleton(w: str) -> str:
-    """The skeleton of one folded word ("" for numbers and lone articles)."""
-    if w.isdigit():
-        return ""  # numbers are not words (patterns look at them)
-    mapped = _FRANCO_WORDS.get(w)
-    if mapped is not None:
-        return " ".join(_word_skeleton(x) for x in mapped.split() if x != w)
-    if w.isascii():
-        w = _LATIN_DOUBLE.sub(r"\1", w)
-        w = _ARTICLE.sub("", w)
-        w = _LATIN_FINAL.sub(_latin_final, w)
-        for dg, ar in _DIGRAPH_MAP.items():
-            if dg in w:
-                w = w.replace(dg, ar)
-    else:
-        w = _ARTICLE.sub("", w)
-        w = _ARABIC_FINAL.sub(_A, w)
-        if "el" in w or any(c in w for c in "aeiouy"):  # a word mixing scripts
-            w = _LATIN_FINAL.sub(_latin_final, w)
-            w = _DIGRAPH.sub(_digraph, w)
-    return _INNER_SEMIVOWEL.sub("", w.translate(_SKEL))
+def arabic_franco_forms(w: str) -> list[tuple[str, tuple]]:
+    """The Franco forms an Arabic-script word can be written in, each with the vowel
+    classes its script spells per gap (0 = no long vowel written there).
+
+    ا is a vowel; و and ي inside a word are either a consonant (w, y) or a long vowel
+    (oo, ee): both readings are returned. A first alef is the initial vowel."""
+    w = _AR_ARTICLE.sub("", w)
+    if not w:
+        return []
+    lead = ""
+    if w[0] == "ا":
+        lead, w = "ا", w[1:]
+    final_mark = ""
+    if len(w) > 1 and w[-1] in "اه":
+        final_mark, w = "ه", w[:-1]
+    elif len(w) > 1 and w[-1] in "وي" and w[-2] not in "اوي":
+        final_mark, w = w[-1], w[:-1]
+    readings: list[tuple[list[str], list[int], int]] = [([], [0], 0)]  # cons, gap classes
+    for i, ch in enumerate(w):
+        ch = _AR_TO_SKEL.get(ch, ch)
+        nxt = []
+        for cons, gaps, _ in readings:
+            if ch == "ا":
+                g = gaps[:]
+                g[-1] |= A
+                nxt.append((cons, g, 0))
+                continue
+            if ch in "وي" and i > 0:
+                g = gaps[:]
+                g[-1] |= U if ch == "و" else I
+                nxt.append((cons, g, 0))
+            if cons and cons[-1] == ch and gaps[-1] == 0:
+                nxt.append((cons, gaps, 0))  # a written double letter is one consonant
+            else:
+                nxt.append((cons + [ch], gaps + [0], 0))
+        readings = nxt[:16]
+    out = []
+    seen = set()
+    for cons, gaps, _ in readings:
+        if not cons:
+            continue
+        form = FRANCO_MARK + lead + "".join(cons) + final_mark
+        sig = list(gaps[:len(cons)])  # gap before each consonant; the final one is the mark
+        if len(cons) > 1 and not final_mark and sig[-1] == 0 and cons[-1] != "ك":
+            sig[-1] = NO_VOWEL  # كلب is "kalb", not "kaleb"; عرص "3ars", not "3aris" (groom)
+        sig = tuple(sig)
+        if (form, sig) not in seen:
+            seen.add((form, sig))
+            out.append((form, sig))
+    return out
 
 
-_CACHE: dict[str, str] = {}
+NO_VOWEL = -1  # a term's final consonant cluster: a vowel there makes another word
+
+
+def franco_term_signature(sig: Signature, form: str) -> tuple:
+    """A Franco list term's own vowels, as constraints (classes per gap, 0 = none; a term
+    ending in two consonants, "3ars", "kalb", admits no vowel between them)."""
+    out = [c for c, _ in sig]
+    if len(out) > 1 and out[-1] == 0 and form[-1] not in "هيو":
+        out[-1] = NO_VOWEL
+    return tuple(out)
+
+
+def vowels_agree(text_sig: Signature, term_sig: tuple) -> bool:
+    """A Franco word matches a term's form only if its vowels could spell the term's:
+    where both give a vowel, a class in common; a long vowel where the term has none is a
+    different word ("3arees" groom is not "3ars")."""
+    for (tc, long_), c in zip(text_sig, term_sig):
+        if not tc:
+            continue
+        if c == NO_VOWEL:
+            return False
+        if not c:
+            if long_:
+                return False
+        elif not tc & c:
+            return False
+    return True
+
+
+# ---- the views --------------------------------------------------------------------------
+
+_LONE_ARTICLE = frozenset({"el", "il", "al", "ال"})  # a lone article is not a word
+_WORD_CACHE: dict[str, tuple[str, Signature | None]] = {}
 _CACHE_MAX = 200_000  # distinct words kept; chat vocabulary is small and repetitive
 
 
-def word_skeleton(w: str) -> str:
-    sk = _CACHE.get(w)
-    if sk is None:
-        if len(_CACHE) >= _CACHE_MAX:
-            _CACHE.clear()
-        sk = _CACHE[w] = _word_skeleton(w)
-    return sk
+def word_form(w: str) -> tuple[str, Signature | None]:
+    """(form, signature or None) of one folded word; form "" for numbers."""
+    got = _WORD_CACHE.get(w)
+    if got is not None:
+        return got
+    if w.isdigit() or w in _LONE_ARTICLE:
+        got = ("", None)
+    elif _ARABIC.search(w) is None:
+        got = franco_form(w) if w.isascii() else ("", None)
+    elif w.isascii() is False and _ANY_LATIN.search(w) is None:
+        got = (arabic_form(re.sub(r"[^\u0621-\u064a]", "", w)), None)
+    else:  # letters of both scripts in one word: read the Latin ones as Franco
+        got = franco_form(re.sub(r"[^a-z0-9]", "", w))
+    if len(_WORD_CACHE) >= _CACHE_MAX:
+        _WORD_CACHE.clear()
+    _WORD_CACHE[w] = got
+    return got
 
 
-def skeleton_view(s: str, keep_latin: frozenset[str] = frozenset(),
-                  symbols: bool = True) -> str:
-    """Skeletons of the words of an already folded, de-evaded string (memoised per word)."""
-    words = _WORD.findall(_INNER.sub("", s) if symbols else s)
-    if not words:
-        return " "
-    get = _CACHE.get
-    out = []
-    for w in words:
-        if w in keep_latin:  # English words that are not Franco (lists.load_allow_words)
-            continue
-        sk = get(w)
-        if sk is None:
-            sk = word_skeleton(w)
-        if sk:
-            out.append(sk)
-    return " " + " ".join(out) + " " if out else " "
+def _token_views(tok: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple, bool]:
+    """(latin words, skeleton forms, signatures, has Latin) of one whitespace token."""
+    if tok in _AR_ADDRESS_WORDS:
+        lat: tuple[str, ...] = ("you",)
+    elif tok.isdigit():
+        lat = ()
+    else:
+        t = _TRAILING_PUNCT.sub("", tok)
+        lat = tuple(_LATIN_WORD.findall(_INNER.sub("", t.translate(_LEET))))
+    forms, sigs = [], []
+    for w in _WORD.findall(_INNER.sub("", tok)):
+        f, sig = word_form(w)
+        if f:
+            forms.append(f)
+            sigs.append(sig)
+    return lat, tuple(forms), tuple(sigs), _ANY_LATIN.search(tok) is not None
 
 
-_AR_ADDRESS_WORDS = frozenset({"انت", "انتي", "انتو"})
+def _assemble(f: str, views) -> Normalized:
+    lat: list[str] = []
+    sk: list[str] = []
+    sigs: list = []
+    has_latin = False
+    for v in views:
+        lat.extend(v[0])
+        sk.extend(v[1])
+        sigs.extend(v[2])
+        has_latin = has_latin or v[3]
+    return Normalized(fold=f, latin=" " + " ".join(lat) + " " if lat and has_latin else " ",
+                      skeleton=" " + " ".join(sk) + " " if sk else " ", signatures=tuple(sigs))
 
 
 class Normalizer:
     """`normalize()` for a server: the same views, computed per whitespace token and
-    memoised (chat vocabulary is small and repetitive), so a message costs one fold, one
-    pass for spaced letters, and a dict look-up per token. Bounded: `max_tokens` entries.
+    memoised (chat vocabulary is small and repetitive), so a message costs one fold, the
+    evasion passes, and a dict look-up per token. Bounded: `max_tokens` entries.
     Equivalent to `normalize()`: tests/test_moderation_text.py compares them."""
 
-    def __init__(self, keep_latin: frozenset[str] = frozenset(), max_tokens: int = 200_000):
-        self.keep_latin = keep_latin
+    def __init__(self, max_tokens: int = 200_000):
         self.max_tokens = max_tokens
-        self.tokens: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {}
-
-    def _token(self, tok: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
-        t = _ELONGATED.sub(r"\1", tok)
-        # Latin view of the token (used only if the message has Latin letters at all)
-        if t in _AR_ADDRESS_WORDS:
-            lat: tuple[str, ...] = ("you",)
-        elif t.isdigit():
-            lat = ()
-        else:
-            lat = tuple(_LATIN_WORD.findall(_INNER.sub("", t.translate(_LEET))))
-        # skeleton view of the token
-        sk = []
-        for w in _WORD.findall(_INNER.sub("", t)):
-            if w in self.keep_latin:
-                continue
-            k = word_skeleton(w)
-            if k:
-                sk.append(k)
-        return lat, tuple(sk), _ANY_LATIN.search(t) is not None
+        self.tokens: dict[str, tuple] = {}
 
     def normalize(self, text: str) -> Normalized:
         f = fold(text)
-        s = f
-        if "'" in s or "’" in s or "`" in s:
-            s = _APOSTROPHE.sub(lambda m: _APOSTROPHE_MAP[m.group(1)], s)
-        s = _SPACED.sub(_join_spaced, s)
-        lat: list[str] = []
-        sk: list[str] = []
-        has_latin = False
         cache = self.tokens
-        for tok in s.split():
-            views = cache.get(tok)
-            if views is None:
+        views = []
+        for tok in undo_evasions(f).split():
+            v = cache.get(tok)
+            if v is None:
                 if len(cache) >= self.max_tokens:
                     cache.clear()
-                views = cache[tok] = self._token(tok)
-            lat.extend(views[0])
-            sk.extend(views[1])
-            has_latin = has_latin or views[2]
-        return Normalized(fold=f, latin=" " + " ".join(lat) + " " if lat and has_latin else " ",
-                          skeleton=" " + " ".join(sk) + " " if sk else " ")
+                v = cache[tok] = _token_views(tok)
+            views.append(v)
+        return _assemble(f, views)
 
 
-def normalize(text: str, keep_latin: frozenset[str] = frozenset()) -> Normalized:
+def normalize(text: str) -> Normalized:
+    """The reference: every view computed afresh."""
     f = fold(text)
-    s = _undo_evasions(f)
-    # most messages have no symbol between two letters: skip that pass in both views
-    sym = _INNER.search(s) is not None
-    return Normalized(fold=f, latin=latin_view(s, sym), skeleton=skeleton_view(s, keep_latin, sym))
-
-
-def term_keys(term: str) -> tuple[str | None, str | None]:
-    """(latin key, skeleton key) of a list entry, spaces around, or None if empty.
-
-    A term written in Latin letters yields both: "7mar" is Franco (skeleton) and "idiot" is
-    English (latin); the list file says which one it wants (see lists.py).
-    """
-    s = _undo_evasions(fold(term))
-    lat = latin_view(s)
-    sk = skeleton_view(s)
-    return (lat if lat.strip() else None, sk if sk.strip() else None)
+    return _assemble(f, [_token_views(t) for t in undo_evasions(f).split()])

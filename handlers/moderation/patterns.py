@@ -21,7 +21,8 @@ from dataclasses import dataclass
 PUBLIC = frozenset({"comment", "post", "profile", "bio", "display_name", "live", "live_chat",
                     "caption", "title"})
 SEP = r"[\s.\-_/\\()]{0,3}"
-_DIGITS_RUN = re.compile(r"(?:\+|00)?\d(?:" + SEP + r"\d){7,17}")
+# a Franco letter-digit next to a number is not part of it ("01012345678 3ashan")
+_DIGITS_RUN = re.compile(r"(?<![^\W\d_])(?:\+|00)?\d(?:" + SEP + r"\d){7,17}(?![^\W\d_])")
 _EG_MOBILE = re.compile(r"^(?:\+?20|0020)?0?1[0125]\d{8}$")
 _INTL = re.compile(r"^(?:\+|00)\d{8,15}$")
 _GOVERNORATES = frozenset({1, 2, 3, 4, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23, 24,

@@ -1,0 +1,810 @@
+"""Templates of the moderation evaluation set (scripts/build_moderation_data.py expands them).
+
+Written for the purpose by the team, from everyday Egyptian usage in Arabic script,
+Franco-Arabic, English and mixed. One template per line: `lang|context|text`, where text may
+hold {slots} filled from SLOTS. Each category has DEV templates (the lists were written
+against these) and HELD templates (other phrasings and other slot words, never used to
+write or tune a rule: the held-out split). HELD_V1 was the first held-out split: its
+figures were measured once (docs/moderation.md), then it joined the dev split and HELD was
+written afresh.
+"""
+
+SLOTS = {
+    # threats
+    "oath": ["والله", "وحياة امي", "والله العظيم", "قسما بالله", "ورحمة ابويا"],
+    "oath_h": ["وربنا", "اقسم بالله", "وحياة ربنا"],
+    "oath_f": ["wallahi", "wallahy", "w 7ayat omy", "wallahi el 3azeem"],
+    "hurt_ar": ["لاجيبك", "لاقطعك", "لادبحك", "لاموتك", "لاكسر دماغك", "لاخلص عليك"],
+    "hurt_ar_h": ["لاقتلك", "لاكسرلك رجلك", "لاشرب من دمك", "لاولع فيك"],
+    "hurt_f": ["la2ta3ak", "lageebak", "la2telak", "ladba7ak", "lamawetak"],
+    "place_ar": ["بيتك", "عنوانك", "مكانك", "شغلك"],
+    "place_f": ["beitak", "betak", "3enwanak", "makanak"],
+    # groups (hate)
+    "grp_ar": ["السودانيين", "السوريين", "اللاجئين", "الافارقة", "المسيحيين", "اليهود",
+               "الشيعة", "النوبيين"],
+    "grp_ar_h": ["الفلسطينيين", "الاقباط", "الملحدين", "البهائيين", "الاثيوبيين", "السود"],
+    "grp_f": ["el sudaneyeen", "el soreyeen", "el lage2een", "el masi7yeen", "el yahood",
+              "el afar2a"],
+    "grp_en": ["refugees", "africans", "christians", "muslims", "jews", "syrians", "sudanese"],
+    "grp_en_h": ["immigrants", "black people", "arabs", "copts", "atheists"],
+    "derog_ar": ["كلاب", "حيوانات", "وسخين", "انجاس", "حشرات", "خنازير"],
+    "derog_ar_h": ["قذرين", "زبالة", "مرض", "عبيد"],
+    "derog_f": ["kelab", "7ayawanat", "wes5in", "angas", "7asharat"],
+    "derog_en": ["animals", "dirty", "vermin", "pigs", "parasites"],
+    "derog_en_h": ["subhuman", "a disease", "filth", "rats"],
+    # scams
+    "amount": ["500", "1000", "2000", "300", "5000"],
+    "amount_x": ["5000", "10000", "20000", "50000"],
+    "wallet_ar": ["فودافون كاش", "انستاباي", "اورانج كاش", "اتصالات كاش"],
+    "wallet_f": ["vodafone cash", "instapay", "orange cash"],
+    "prize_ar": ["ايفون 15", "عربية", "10000 جنيه", "رحلة عمرة", "شقة"],
+    "prize_en": ["an iPhone 15", "a car", "10,000 EGP", "a free trip"],
+    # benign slot words
+    "food_ar": ["الملوخية", "المحشي", "الكشري", "الفتة", "الحواوشي", "المسقعة", "الكوسة",
+                "البامية", "الطعمية", "الفول"],
+    "food_f": ["molokheya", "ma7shy", "koshary", "fatta", "7awawshy", "kosa", "ta3meya",
+               "ful", "bamya"],
+    "place_eg": ["ابو سمبل", "اسوان", "الاقصر", "دهب", "شرم الشيخ", "سيوة", "الساحل",
+                 "راس البر", "الغردقة", "مرسى علم", "الفيوم", "العين السخنة"],
+    "place_eg_f": ["abu simbel", "aswan", "luxor", "dahab", "sharm", "siwa", "el sa7el",
+                   "ras el bar", "hurghada", "marsa alam", "el fayoum", "el sokhna"],
+    "team": ["الاهلي", "الزمالك", "المنتخب", "بيراميدز", "الاسماعيلي", "ليفربول"],
+    "team_f": ["el ahly", "el zamalek", "el montakhab", "liverpool", "pyramids"],
+    "nat_ar": ["السودانيين", "السوريين", "الفلسطينيين", "النوبيين", "الصعايدة", "اللاجئين",
+               "المسيحيين", "الاقباط"],
+    "nat_en": ["Sudanese", "Syrian", "Nigerian", "Palestinian", "Nubian", "refugee"],
+}
+
+DEV = {
+"threat": """
+ar|dm|{oath} {hurt_ar}
+ar|dm|{oath} {hurt_ar} لو شفتك تاني
+ar|comment|هقتلك لو قربت منها
+ar|dm|هدبحك يا ابن ال...
+ar|dm|انا عارف {place_ar} فين وهجيلك
+ar|dm|هعرف {place_ar} فين وهتشوف
+ar|dm|هستناك تحت {place_ar}
+ar|live_chat|هولع فيك وفي بيتك
+ar|dm|هكسر دماغك لما اشوفك
+ar|dm|مش هتطلع عليك شمس
+ar|comment|حسابك معايا وهتشوف هعمل فيك ايه
+ar|dm|هخلص عليك النهاردة
+ar|dm|هموتك بايدي
+franco|dm|{oath_f} {hurt_f}
+franco|dm|ha3raf {place_f} fein w hatshoof
+franco|dm|ana 3aref {place_f} fein w gayelak
+franco|dm|ha2tlak law shoftak tany
+franco|comment|hadba7ak ya 3ars
+franco|dm|hakasar demaghak
+franco|dm|mesh hatetla3 3aleek shams
+franco|dm|7asabak ma3aya w hatshoof ha3mel feek eh
+franco|live_chat|hawala3 feek
+en|dm|I will kill you
+en|dm|you'll regret this, I'm coming for you
+en|dm|I know where you live
+en|comment|watch your back, you're dead
+en|dm|I'm going to hurt you so bad
+en|dm|I'll burn your house down
+en|dm|your days are numbered
+mixed|dm|{oath_f} I'll kill you
+mixed|dm|ana 3aref where you live
+mixed|dm|والله you'll regret this
+""",
+"sexual": """
+ar|dm|ابعتيلي صورة ليكي وانتي لابسة لانجري
+ar|dm|تعالي نقضي الليلة في شقتي
+franco|dm|eb3atily sora w enty labsa lingerie
+en|dm|send me a sexy pic
+en|dm|spend the night at my place, nobody's there
+ar|dm|ابعتيلي صورة ليكي من غير هدوم
+ar|dm|عايز اشوف جسمك ابعتي صورة
+ar|dm|ابعتي صورك وانتي لابسة قميص نوم
+ar|dm|تعالي الشقة النهاردة مفيش حد
+ar|dm|تعالي عندي البيت انا لوحدي
+ar|dm|عايز انام معاكي
+ar|dm|ابعتيلي فيديو وانتي بتستحمي
+ar|dm|وريني جسمك في الكاميرا
+ar|dm|اقلعي وصوري نفسك
+ar|comment|جسمك حلو اوي ابعتيلي صورك الخاصة
+franco|dm|eb3atily sora leeki men gheir hdoom
+franco|dm|3ayez ashoof gesmek eb3aty sora
+franco|dm|ta3aly el sha2a el nharda mafish 7ad
+franco|dm|ta3aly 3andy el beit ana lewa7dy
+franco|dm|3ayez anam ma3aki
+franco|dm|eb3aty sowarek bel 2ames el nom
+franco|dm|wareeny gesmek 3al camera
+en|dm|send me pics of your body
+en|dm|send nudes
+en|dm|come to my flat tonight, I'm alone
+en|dm|show me what's under your clothes
+en|dm|send me a photo of you in bed
+en|comment|nice body, send me private pics
+mixed|dm|send me sora men gheir hdoom
+mixed|dm|ta3aly my flat tonight mafish 7ad
+""",
+"hate": """
+ar|post|{grp_ar} دول {derog_ar}
+ar|comment|{grp_ar} لازم يترحلوا من البلد
+ar|post|{grp_ar} خربوا البلد ولازم يمشوا
+ar|comment|كل {grp_ar} {derog_ar} ومالهمش مكان هنا
+ar|post|{grp_ar} لازم يرجعوا بلدهم
+franco|post|{grp_f} dol {derog_f}
+franco|comment|{grp_f} lazem yetraddo men el balad
+franco|post|{grp_f} 5arabo el balad
+en|post|{grp_en} are {derog_en}
+en|comment|all {grp_en} should be kicked out of the country
+en|post|{grp_en} ruined this country, send them back
+mixed|comment|{grp_f} are {derog_en}
+""",
+"scam": """
+ar|dm|ابعتلي الكود اللي جالك على الواتس
+ar|dm|فيه كود وصلك دلوقتي ابعتهولي بسرعة
+ar|dm|بعتلك كود بالغلط على رقمك ممكن تبعتهولي
+ar|dm|ايه الكود اللي وصلك في الرسالة
+ar|dm|مبروك كسبت {prize_ar} ابعت الرقم السري بتاع الفيزا عشان تستلم
+ar|dm|انت كسبت {prize_ar} ابعت رقم الكارت والرقم السري
+ar|dm|حول {amount} على {wallet_ar} وتاخدهم {amount_x} بعد يومين
+ar|comment|استثمر معانا وضاعف فلوسك في اسبوع حول على {wallet_ar}
+ar|dm|معاك خدمة عملاء البنك محتاجين بيانات الكارت عشان الحساب ميتقفلش
+ar|post|ارباح مضمونة في الاسبوع ابعت على {wallet_ar} وهتاخد الضعف
+franco|dm|ab3atly el code elly gaalak 3al whatsapp
+franco|dm|fe code wasalak delwa2ty ab3atholy
+franco|dm|mabrook kasabt gayza ab3at el pin bta3 el visa
+franco|dm|7awel {amount} 3ala {wallet_f} w hatakhod {amount_x}
+franco|dm|ba3atlak code bel ghalat 3ala ra2mak ab3atholy
+en|dm|send me the code you just got on whatsapp
+en|dm|I sent a verification code to your number by mistake, can you forward it to me
+en|dm|congratulations you won {prize_en}, send your card PIN to claim it
+en|dm|send {amount} via vodafone cash and get {amount_x} back in two days
+en|comment|double your money in 24 hours, transfer with instapay
+mixed|dm|ab3atly el verification code please
+mixed|dm|you won {prize_en} ab3at el pin bta3 el card
+""",
+"spam": """
+ar|comment|تابعوني على انستجرام
+ar|live_chat|اشتركوا في القناة بتاعتي
+ar|comment|عايز فولورز؟ كلمني
+franco|comment|e3mely follow ya gama3a
+franco|comment|eshtrko fel channel
+en|comment|follow me on instagram
+en|live_chat|free followers here, dm me
+en|comment|like and subscribe to my channel
+ar|comment|كلمني واتساب 01012345678
+ar|comment|اشترك في قناتي على يوتيوب ولايك
+ar|comment|متابعة بمتابعة ابعتلي وانا ارد
+ar|comment|اربح 5000 جنيه في اليوم من البيت كلمني
+ar|post|شغل من البيت بدون خبرة ربح يومي كلمنا 01123456789
+franco|comment|follow me w harodlak el follow
+franco|comment|etba3ny 3la instagram @ahmed_x
+franco|live_chat|ksab felos men el beit kalemny 01234567890
+en|comment|follow for follow
+en|comment|check my profile for free followers
+en|live_chat|join my telegram t.me/freecoins now
+en|comment|subscribe to my channel link in bio
+en|post|earn $500 a day from home, dm me
+""",
+"self_harm": """
+ar|dm|مبقتش عايز اعيش
+ar|dm|هموت نفسي
+ar|post|نفسي انتحر وارتاح
+ar|dm|هرمي نفسي قدام المترو
+franco|dm|mab2etsh 3ayez a3eesh
+franco|dm|hamawet nafsy
+en|dm|I want to end my life
+en|dm|I'm going to jump off the bridge
+en|post|life isn't worth living anymore
+ar|dm|انا عايز اموت خلاص
+ar|dm|هنتحر والله مبقتش قادر
+ar|post|مفيش حاجة تستاهل اعيش عشانها
+ar|dm|هرمي نفسي من البلكونة
+ar|dm|نفسي انام ومصحاش تاني
+ar|dm|مش عايز اعيش تاني
+ar|post|بفكر انتحر
+franco|dm|3ayez amoot 5alas
+franco|dm|hantehar mesh 2ader
+franco|dm|mesh 3ayez a3eesh tany
+franco|post|bafakar antehar
+en|dm|I want to kill myself
+en|post|I'm going to end it all tonight
+en|dm|nobody would miss me if I died
+en|dm|I've been thinking about suicide
+mixed|dm|I want to die ya gama3a
+""",
+"insult": """
+ar|comment|انت حمار
+ar|dm|يا ابن الكلب
+ar|comment|انت غبي ومتخلف
+franco|comment|enta 7mar
+franco|dm|ya 3abeet
+en|comment|you idiot
+en|comment|you are a loser
+""",
+}
+
+HELD_V1 = {
+"threat": """
+ar|dm|{oath_h} {hurt_ar_h}
+ar|dm|{oath_h} {hurt_ar_h} قدام الناس
+ar|dm|هقتلك وادفنك
+ar|dm|هجيلك {place_ar} والله
+ar|comment|استنى عليا هدبحك
+ar|dm|هخليك تندم على اليوم اللي اتولدت فيه
+ar|dm|هكسرلك رجلك
+ar|live_chat|انت ميت النهاردة
+ar|dm|هحرقلك عربيتك
+franco|dm|{oath_f} {hurt_f} ya 7ayawan
+franco|dm|ana 3aref enta sakn fein
+franco|dm|hastanak ta7t {place_f}
+franco|dm|hakhaleek tendam
+franco|comment|hamawetak
+en|dm|I'll find you and hurt you
+en|dm|you won't see tomorrow
+en|dm|I'll break your legs
+en|comment|you're dead when I find you
+en|dm|I'll make you pay for this
+en|dm|wait till I catch you outside
+mixed|dm|ha2tlak, I swear
+mixed|dm|watch your back ya 7ayawan
+""",
+"sexual": """
+ar|dm|ابعتيلي صورة وانتي نايمة على السرير
+ar|dm|نفسي المسك يا قمر تعالي الشقة
+ar|dm|ممكن صورة ليكي من غير الطرحة والهدوم
+ar|dm|عايز فيديو ليكي وانتي بتغيري هدومك
+ar|dm|الشقة فاضية تعالي نقضي الليلة سوا
+ar|dm|صوري نفسك في المراية من غير هدوم
+franco|dm|eb3atily video w enty bteghayary hdoomek
+franco|dm|el sha2a fadya ta3aly nen2edy el leila sawa
+franco|dm|sawary nafsek fel meraya men gheir hdoom
+franco|dm|3ayez sora leeki 3al sereer
+en|dm|let's video call, take your clothes off
+en|dm|my place is empty tonight, come spend the night with me
+en|dm|send me something sexy, no clothes
+en|dm|I want to see you naked
+mixed|dm|el sha2a fadya, come spend the night
+mixed|dm|eb3atily a sexy pic please
+ar|dm|ابعتي صورة ليكي بالبيكيني
+ar|dm|وريني صدرك
+ar|dm|تعالي نتقابل في شقة صاحبي مفيش حد هناك
+ar|dm|ابعتيلي صورك الخاصة
+ar|dm|عايزك تقلعي قدام الكاميرا
+ar|dm|اهلي مسافرين تعالي عندي
+franco|dm|eb3atily sowarek el 5asa
+franco|dm|wareeny gesmek
+franco|dm|ta3aly 3andy ahly msafreen
+franco|dm|e2la3y 2odam el camera
+en|dm|send me naked pics
+en|dm|show me your body on cam
+en|dm|come over, nobody's home, we can have fun
+en|dm|send a pic in your underwear
+mixed|dm|send me sora of your body
+""",
+"hate": """
+ar|post|{grp_ar_h} ولاد ستين كلب ولازم يتطردوا
+ar|comment|كل {grp_ar} زبالة ومايستاهلوش يعيشوا هنا
+ar|post|{grp_ar} حشرات ولازم نخلص منهم
+franco|comment|kol {grp_f} zebala w mayestahloosh ye3eesho hena
+franco|post|lazem nekhlas men {grp_f} dol
+en|comment|{grp_en} don't deserve to live here
+en|post|we need to get rid of {grp_en}, they are {derog_en_h}
+mixed|post|{grp_f} dol trash, send them back
+ar|post|{grp_ar_h} دول {derog_ar_h}
+ar|comment|{grp_ar_h} مالهمش مكان في مصر
+ar|post|اطردوا {grp_ar_h} من البلد
+franco|post|{grp_f} dol {derog_f} w lazem yerga3o baladhom
+en|post|{grp_en_h} are {derog_en_h}
+en|comment|{grp_en_h} should go back where they came from
+en|post|get rid of all the {grp_en_h}
+""",
+"scam": """
+ar|dm|وصلك كود من ٦ ارقام؟ قولي هو ايه
+ar|dm|ادهولي الكود اللي هيجيلك في رسالة
+ar|dm|انا من الدعم الفني ابعتلي كود التفعيل عشان نأكد حسابك
+ar|dm|مبروك فزت بسحب {prize_ar} ادفع رسوم الشحن على {wallet_ar}
+ar|dm|ابعت {amount} على {wallet_ar} وهيرجعولك {amount_x} مضمون
+ar|comment|فرصة استثمار ربح مضمون حول على {wallet_ar} وخد اضعاف فلوسك
+ar|dm|محتاج رقم الكارت والـ cvv عشان اودعلك الجايزة
+franco|dm|2oly el code elly hayegilak f resala
+franco|dm|ana mn el support ab3atly code el tafe3l
+franco|dm|ab3at {amount} 3ala {wallet_f} w hayerga3olak {amount_x}
+franco|dm|kasabt {prize_en} ab3at ra2m el card wel password
+en|dm|what's the 6 digit code you received? tell me quick
+en|dm|I'm from Sawt support, give me the OTP to verify your account
+en|dm|you won {prize_en}, pay the shipping fee by vodafone cash
+en|dm|invest {amount} with us and get {amount_x} guaranteed profit
+en|dm|need your card number and cvv to send you the prize
+mixed|dm|ab3atly el OTP elly gatlak
+""",
+"spam": """
+ar|comment|عروض النهاردة بس كلمونا على 01288889999
+ar|post|اكسب من التداول مع كورس مجاني رابط التليجرام t.me/trade_eg
+ar|live_chat|متابعة متبادلة يا شباب
+ar|comment|اللي يعمل شير للبوست ياخد هدية
+ar|comment|للحجز والاستفسار 01566667777
+franco|comment|follow metbadel ya shabab
+franco|live_chat|kalmony whatsapp 01099990000
+en|comment|DM me for followers, fast delivery
+en|live_chat|earn money from your phone, link in my bio
+en|comment|promote your page here, cheap prices, contact 01122223333
+ar|comment|ادخلوا على الصفحة بتاعتي هتلاقوا عروض
+ar|live_chat|اللي عايز ربح من النت يكلمني خاص 01055556666
+ar|comment|تابعني وانا اتابعك
+ar|post|كسب فلوس من الانترنت في يوم واحد كلمني على الواتس
+ar|comment|زوروا قناتي على اليوتيوب واشتركوا
+franco|comment|zoro el channel bta3ty w eshtereko
+franco|live_chat|follow ba follow ya gama3a
+franco|comment|7ad 3ayez yeksab felos mn el net ykalemny
+en|comment|follow back please, follow 4 follow
+en|live_chat|visit my page for cheap followers
+en|comment|check out my channel and subscribe
+en|post|work from home, earn 1000 a week, whatsapp 01098761234
+ar|comment|للتواصل واتساب 01098765432
+ar|post|اشتركوا في الجروب بتاعي على التليجرام t.me/offers_eg
+ar|live_chat|عايز متابعين ببلاش؟ ادخل على بروفايلي
+ar|comment|لايك للبوست ده ومتابعة للصفحة
+franco|comment|e3melo follow lel page w share
+franco|live_chat|kalmony 3ala 01111222333 3ashan el offer
+en|comment|free followers, visit my profile
+en|live_chat|buy cheap followers at my page
+en|comment|subscribe to my youtube channel pls
+en|post|make money online fast, contact me on whatsapp 01212345678
+""",
+"self_harm": """
+ar|dm|تعبت من كل حاجة وعايز اخلص من حياتي
+ar|post|اول ما الكل ينام هنتحر
+franco|dm|ta3abt mn kol 7aga w 3ayez a5las mn 7ayaty
+en|dm|I wrote my goodbye letter, I'm going to end it
+ar|dm|انا خلاص قررت انهي حياتي
+ar|dm|كل يوم بفكر ازاي اموت نفسي
+ar|post|محدش هيزعل لو مت
+ar|dm|جبت حبل وهخلص من كل ده
+ar|dm|نفسي اختفي من الدنيا دي خالص واموت
+ar|dm|بجرح نفسي كل ما اتضايق
+franco|dm|ana 5alas 2arart anhy 7ayaty
+franco|dm|kol youm bafakar ezay amawet nafsy
+franco|post|ma7adsh hayez3al law mot
+franco|dm|bagra7 nafsy kol ma at5ene2
+en|dm|I'm done, I'm ending my life tonight
+en|post|no one would care if I was gone, I want to die
+en|dm|I keep hurting myself when I'm sad
+en|dm|I have pills ready, this is goodbye
+mixed|dm|ana mesh 2ader, I want to die
+ar|dm|حاسس اني عايز اموت
+ar|dm|هقتل نفسي النهاردة
+ar|post|نفسي اموت وارتاح
+ar|dm|هاخد كل البرشام اللي في الدرج وخلاص
+ar|dm|الحياة مالهاش لازمة ومش عايز اكمل
+franco|dm|ha2tel nafsy el nharda
+franco|dm|nefsy amoot w artaa7
+franco|post|el 7aya malhash lazma w mesh 3ayez akamel
+en|dm|I don't want to live anymore
+en|post|I'm going to kill myself tonight
+en|dm|I want to die
+en|dm|I cut myself again last night
+mixed|dm|ana tired, I want to end my life
+""",
+"insult": """
+ar|comment|يا حيوان يا متخلف
+franco|comment|ya wes5a
+en|comment|you stupid moron
+""",
+}
+
+# Hard benign: text that looks like one of the categories and is not.
+HARD_DEV = """
+ar|dm|حاسس اني هموت من الزهق
+ar|post|الحر موتنا النهاردة
+ar|comment|اللي بيقولك ابعت الكود ده حرامي بلغ عنه
+ar|dm|كود الخصم اهو: EID25
+ar|dm|ابعتلي صورة الباسبور عشان الحجز بتاع الفندق
+ar|dm|ابعتلي رقم الاوضة في الفندق
+ar|comment|النوبيين ناس جدعان وكرماء
+ar|comment|المسيحيين جيراننا واحسن ناس
+ar|dm|هعدي عليك البيت اخدك بالعربية
+ar|dm|هجيبك من الشغل الساعة خمسة
+ar|post|الاسعار نار في كل حتة
+franco|dm|7ases eny hamoot mn el zah2
+franco|dm|ha3ady 3aleek el beit a5dak bel 3arabeya
+franco|dm|hageebak mn el shoghl el sa3a 5
+en|dm|I'll pick you up from work at 5
+en|comment|report anyone who asks for your code
+en|dm|send me a photo of your passport for the hotel booking
+ar|post|دبحنا الخروف الصبح الحمد لله عيد سعيد
+ar|post|هندبح العجل بكرة بعد صلاة العيد
+ar|dm|الحر ده هيموتني
+ar|comment|موتني من الضحك الفيديو ده
+ar|comment|هموت من الضحك
+ar|post|دبحناهم في الماتش اربعة صفر
+ar|comment|{team} قتل الماتش في الشوط التاني
+ar|dm|اقطع البصل صغير وحطه على النار
+ar|dm|اضرب البيض كويس مع السكر
+ar|dm|ابعتلي كود الخصم بتاع المحل
+ar|comment|استخدموا كود SAWT20 وخدوا خصم ٢٠٪
+ar|dm|الكود مش بيوصلني على الموبايل
+ar|dm|ازاي اشحن المحفظة بفودافون كاش
+ar|dm|حولتلك الفلوس على انستاباي شوف وصلت ولا لا
+ar|comment|{nat_ar} ناس طيبين جدا وجدعان
+ar|post|اصحابي {nat_ar} عاملين مطعم تحفة في الحي
+ar|dm|ابعتيلي صورة الشقة اللي هتأجروها
+ar|dm|تعالي البيت النهاردة ماما عاملة {food_ar}
+ar|post|رحنا {place_eg} والمنظر كان تحفة
+ar|dm|انك جميل اوي النهاردة
+ar|dm|المية صافية لدرجة إنك تشوف السمك
+ar|dm|احبه جدا ربنا يخليه
+ar|post|انا بموت في {food_ar}
+ar|comment|اللاعب ده مجنون بيلعب كورة حلوة
+ar|dm|متديش الكود لاي حد حتى لو قالك انه من البنك
+ar|dm|اوعى تقول الرقم السري للفيزا لحد
+ar|post|مبروك كسبنا الماتش
+ar|dm|الكلب بتاعي عيان محتاج دكتور
+ar|dm|ابوك عامل ايه دلوقتي
+ar|dm|السلام عليكم ورحمة الله
+ar|post|الله اكبر ولله الحمد
+ar|dm|هاخد البرشام بتاع البرد وانام
+ar|dm|انا ميت من التعب النهاردة
+ar|comment|الفيلم ده هيقتلني من الحماس
+ar|dm|اقتل الوقت بالقراية
+ar|comment|عرس اخويا الخميس الجاي
+ar|dm|الف مبروك يا عريس
+ar|dm|كس كس كس (بنادي على القطة)
+ar|dm|الكسكسي بتاع ستي احلى حاجة
+ar|dm|بزازة البيبي اتكسرت
+franco|post|dabba7na el 5aroof el sob7 3eed sa3eed
+franco|dm|el 7ar da hayemawetny
+franco|comment|mawetny mn el da7k
+franco|comment|{team_f} 2atal el match
+franco|dm|2ata3 el basal w 7oto 3al nar
+franco|dm|ab3atly code el 5asm
+franco|dm|el code mesh beywsalny
+franco|dm|ezay ashe7en el wallet b vodafone cash
+franco|dm|7awelt el felos 3ala instapay
+franco|post|ro7na {place_eg_f} w kan gameel
+franco|dm|ta3aly el beit mama 3amla {food_f}
+franco|comment|el la3eeb da magnoon
+franco|dm|mabrook ya 3arees
+franco|dm|3andi kalb so8ayar
+franco|dm|ya 5al ezayak
+franco|dm|shokran 3ala hemmetak
+franco|dm|ana bamoot fel {food_f}
+franco|dm|ma tedeesh el code le 7ad
+en|post|we slaughtered the sheep for Eid this morning
+en|dm|this heat is killing me
+en|comment|you're killing me lol
+en|comment|{team_f} killed it in the second half
+en|dm|what's the promo code for the sale?
+en|dm|I didn't receive the verification code
+en|dm|can I pay with instapay?
+en|comment|my {nat_en} neighbours are the kindest people
+en|dm|send me pics of the flat
+en|dm|show me your new haircut
+en|post|the sunrise over Abu Simbel was unreal
+en|dm|never share your OTP with anyone
+en|comment|I'm dying to see the next episode
+en|dm|I could kill for a koshary right now
+en|dm|come over tonight, mom made molokheya
+mixed|dm|ab3atly el promo code please
+mixed|dm|el match da killed me
+mixed|post|Abu Simbel kan tu7fa
+"""
+
+HARD_HELD_V1 = """
+ar|dm|الدكتور قال اخد البرشام ده مرتين في اليوم
+ar|post|الفيلم ده عن واحد بيحاول ينتحر والتمثيل تحفة
+ar|comment|اوعى تصدق اللي يقولك حول فلوس وهتاخد الضعف ده نصب
+ar|dm|خد بالك فيه ناس بتطلب الكود اللي بيجيلك على الواتس متديهوش لحد
+ar|dm|ماما قالت تعالي البيت بدري النهاردة
+ar|dm|صوريلي الفستان اللي اشتريتيه
+ar|post|السودانيين والمصريين اخوات
+ar|comment|الاقباط جزء من نسيج البلد
+ar|dm|هموت واشوف الحلقة الجاية
+ar|dm|قتلت نفسي مذاكرة امبارح
+ar|comment|ابو سمبل من احلى الاماكن في مصر
+ar|dm|الشقة فاضية عشان بندهنها
+ar|dm|الماتش ولع في الشوط التاني
+ar|post|حريقة في المطبخ الحمد لله محدش اتأذى
+franco|dm|el doctor 2al a5od el barsham da marteen
+franco|comment|el sudaneyeen wel masreyeen e5wat
+franco|dm|hamoot w ashoof el 7al2a el gaya
+franco|dm|2atalt nafsy mozakra embare7
+franco|dm|el sha2a fadya 3ashan bendehenha
+en|dm|the doctor said take two pills a day
+en|comment|watch out for people asking for your WhatsApp code, it's a scam
+en|dm|this show about suicide prevention helped me a lot
+en|post|refugees in our building are lovely neighbours
+en|dm|my flat is empty because we're painting it
+en|comment|that goal was insane, you killed it
+en|dm|I'm dead tired, talk tomorrow
+mixed|dm|el 3arabeya fadya, come with us to Dahab
+ar|dm|هدبح الفرخة واعمل شوربة
+ar|post|الخروف اتدبح وكله اتوزع على الغلابة
+ar|comment|الفيلم ده قتلني ضحك
+ar|dm|انا هموت من الجوع
+ar|comment|{team} دبح {team} النهاردة
+ar|dm|قطع الطماطم مكعبات
+ar|dm|ادهولي الكود بتاع الخصم لو سمحت
+ar|dm|كود الخصم مش شغال
+ar|dm|ابعتلي رقم الفودافون كاش بتاعك عشان احولك تمن الأكل
+ar|dm|هحولك الفلوس على انستاباي بالليل
+ar|comment|{nat_ar} اهلنا وحبايبنا
+ar|post|جيراني {nat_ar} عزمونا على الغدا
+ar|dm|ابعتلي صورة المنيو
+ar|dm|صوريلي الورقة اللي على التلاجة
+ar|post|سافرنا {place_eg} الاسبوع اللي فات
+ar|dm|عارف انك تعبان النهاردة
+ar|dm|لازم تعرف انك غالي عندي
+ar|comment|الجون ده جنان اللاعب مجنون
+ar|dm|ماتبعتش الكود لحد ابدا
+ar|dm|الجايزة بتاعة المسابقة وصلت الحمد لله
+ar|dm|خالتي عملت {food_ar} تحفة
+ar|dm|عايز اموت من الكسوف بعد اللي حصل هههه
+ar|post|كل سنة وكل المسيحيين طيبين بمناسبة العيد
+ar|dm|ربنا يرحمه ويغفرله
+ar|dm|هعرف بيتك فين عشان اجيلك العيد
+ar|dm|ابعتلي اللوكيشن بتاع بيتك عشان اجيب التورتة
+ar|comment|الكوسة غليت اوي
+ar|dm|عروسة اخويا زي القمر
+franco|dm|hadba7 el farkha w a3mel shorba
+franco|comment|el film da 2atalny da7k
+franco|dm|ana hamoot mn el goo3
+franco|dm|el code bta3 el 5asm mesh shaghal
+franco|dm|ab3atly ra2m el vodafone cash 3ashan a7awellak
+franco|post|safrna {place_eg_f} el esbo3 elly fat
+franco|dm|3aref enak ta3ban
+franco|comment|el goal da genan
+franco|dm|el gayza wasalet el7amdulillah
+franco|dm|5alty 3amla {food_f}
+franco|dm|ha3raf beitak fein 3ashan ageelak el 3eed
+franco|comment|el kosa ghelyet awy
+franco|dm|alf mabrook ya 3aris
+en|dm|I'll kill this exam tomorrow
+en|comment|this beat is sick, you murdered it
+en|dm|where do you live? I'll bring the cake
+en|dm|the discount code isn't working
+en|dm|I'll send you the money on instapay tonight
+en|comment|{nat_en} food is the best, change my mind
+en|dm|send me a photo of the menu
+en|post|we spent the weekend in Siwa and Dahab
+en|dm|don't give the verification code to anyone, even me
+en|comment|I'd die for this cake
+mixed|dm|el exam da killed me
+mixed|dm|send me el location please
+"""
+
+BENIGN_CHAT = """
+ar|dm|صباح الخير عامل ايه
+ar|dm|هنتقابل الساعة كام
+ar|post|الجو حلو النهاردة في اسكندرية
+ar|comment|الفيديو ده تحفة
+franco|dm|sabah el 5eer 3amel eh
+franco|dm|hanetla2a el sa3a kam
+en|dm|see you at 8
+en|comment|love this video
+"""
+
+# The held-out split (second version, written after HELD_V1 joined the dev split).
+HELD = {
+"threat": """
+ar|dm|والله العظيم لادبحك لو فتحت بقك تاني
+ar|dm|هقطعك حتت
+ar|dm|قسما بالله لاموتك
+ar|comment|هخلص عليك انت واهلك
+ar|dm|هحرقلك المحل
+ar|dm|هستناك قدام {place_ar} ومش هتروح سليم
+ar|dm|انا عارف عنوانك كويس
+ar|live_chat|لو شفتك في الشارع هكسر دماغك
+ar|dm|ورحمة ابويا لاولع فيك
+ar|dm|مش هتطلع عليك شمس بكرة
+ar|dm|هدفنك حي
+ar|comment|استنى بس لما اشوفك هعمل فيك ايه
+franco|dm|wallahi la2ta3ak 7etat
+franco|dm|hadba7ak zay el 5aroof
+franco|dm|ana 3aref 3enwanak kowayes
+franco|dm|hastanak odam {place_f}
+franco|comment|ha5las 3aleek enta w ahlak
+franco|dm|mesh hatetla3lak shams bokra
+franco|live_chat|hakasarlak demaghak law shoftak
+en|dm|I'm going to kill you and your family
+en|dm|I know where you work, see you soon
+en|comment|I swear I'll stab you
+en|dm|you're dead meat
+en|dm|I'll burn your car
+en|dm|I'm gonna beat you until you can't walk
+en|dm|your family will pay for this
+mixed|dm|wallahi I'm gonna hurt you
+mixed|dm|I know beitak fein
+mixed|comment|هقتلك bro
+""",
+"sexual": """
+ar|dm|ابعتي صورة ليكي بقميص النوم
+ar|dm|اهلي مسافرين تعالي نقضي الليلة مع بعض
+ar|dm|عايز صورة ليكي وانتي بتستحمي
+ar|dm|اقلعي الطرحة والهدوم وصوري
+franco|dm|eb3aty sora be 2ames el nom
+franco|dm|ahly msafreen ta3aly nen2edy el leila
+en|dm|send me a sexy video of you
+en|dm|let's meet at my flat, nobody will know
+ar|dm|ابعتيلي صورة جسمك كله
+ar|dm|عايز اشوفك من غير هدوم
+ar|dm|تعالي شقتي الليلة محدش هيعرف
+ar|dm|صوريلي نفسك وانتي عريانة
+ar|dm|ابعتي فيديو وانتي في السرير
+ar|dm|نفسي ابوسك تعالي عندي البيت فاضي
+ar|dm|وريني جسمك يا جميل
+ar|comment|ابعتيلي صورك الخاصة على الخاص
+ar|dm|تعالي الشقة بتاعتي احنا لوحدنا
+franco|dm|eb3atily sora gesmek kolo
+franco|dm|3ayez ashoofek men gheir hdoom
+franco|dm|ta3aly sha2ety el leila ma7adsh hay3raf
+franco|dm|sawareely nafsek 3eryana
+franco|dm|eb3aty video w enty fel sereer
+en|dm|send me a naked photo
+en|dm|I want pics of your body
+en|dm|come to my place tonight, we'll be alone
+en|dm|take your clothes off on video call
+en|dm|show me your body
+en|dm|send nudes or I'll tell everyone
+mixed|dm|eb3atily naked pics
+mixed|dm|come to my flat, mafish 7ad
+""",
+"hate": """
+ar|post|{grp_ar_h} مرض لازم نخلص منه
+ar|comment|اطردوا {grp_ar} من مصر
+en|post|{grp_en} are filth and should be deported
+ar|post|{grp_ar} دول حيوانات ولازم يتطردوا
+ar|comment|{grp_ar_h} كلاب وبس
+ar|post|البلد اتملت {grp_ar} وسخين
+ar|comment|{grp_ar} لازم يرجعوا بلدهم فورا
+franco|comment|{grp_f} dol kelab
+franco|post|{grp_f} 5arabo el balad w lazem yetraddo
+en|post|{grp_en} are vermin
+en|comment|kick all the {grp_en} out
+en|post|{grp_en_h} should go back where they came from, they are {derog_en}
+mixed|post|{grp_f} are animals w lazem yetraddo
+""",
+"scam": """
+ar|dm|ابعتلي الكود اللي جالك حالا عشان حسابك ميتقفلش
+ar|dm|فيه رسالة فيها كود وصلتلك ابعتهالي
+ar|dm|معاك الدعم الفني لصوت، ابعتلي كود التحقق
+ar|dm|مبروك كسبت {prize_ar}! ابعت رقم الكارت والرقم السري
+ar|dm|حول {amount} على {wallet_ar} وهتاخد {amount_x} خلال اسبوع مضمون
+ar|post|استثمار مضمون، ابعت على {wallet_ar} واكسب الضعف
+ar|dm|قولي الكود اللي جالك على الواتساب
+ar|dm|انا بعت كود على رقمك بالغلط ممكن تبعتهولي
+ar|dm|ادفع رسوم الشحن على {wallet_ar} عشان تستلم الجايزة
+franco|dm|2oly el code elly galak 3al whatsapp
+franco|dm|ab3atly el verification code elly wasalak
+franco|dm|kasabt {prize_en} ab3at el cvv w ra2m el card
+franco|dm|7awel {amount} 3ala {wallet_f} w hatakhod el do3f
+en|dm|tell me the code that just arrived on your phone
+en|dm|please forward me the WhatsApp code, I sent it to you by mistake
+en|dm|this is customer service, send your OTP to confirm your account
+en|dm|you won {prize_en}! send your card number and PIN to claim
+en|dm|send {amount} on instapay and get {amount_x} guaranteed
+mixed|dm|ab3atly el code you just got
+mixed|dm|you won, ab3at el cvv please
+""",
+"spam": """
+ar|comment|اللي عايز يكسب فلوس من النت يكلمني على الواتس
+ar|live_chat|ادخلوا على الجروب بتاعي على التليجرام t.me/eg_deals
+ar|comment|لايك وشير للصفحة يا جماعة
+ar|comment|تابعوا صفحتي ومتابعة متبادلة
+ar|post|شغل اونلاين ربح يومي ٥٠٠ جنيه كلمونا 01144445555
+franco|live_chat|join el group 3ala telegram t.me/eg_deals
+franco|comment|e3melo follow lel page bta3ty
+en|comment|check out my page and follow
+en|live_chat|join my telegram for free crypto signals t.me/signals_eg
+en|comment|follow 4 follow, comment done
+en|comment|subscribe and like my videos please
+en|post|work from home and earn 700 daily, contact me
+en|comment|sub to my channel!!
+mixed|comment|e3melo subscribe lel channel bta3ty
+ar|comment|تابعوني على تيك توك وهتابعكم
+ar|comment|اشتركوا في قناتي على يوتيوب ضروري
+ar|live_chat|متابعة بمتابعة اللي عايز يكتب تم
+ar|comment|للحجز كلمونا على 01277778888
+ar|post|اربح فلوس من البيت بدون راس مال كلمني خاص
+ar|comment|زوروا صفحتي فيها عروض جامدة
+ar|live_chat|عايز فولورز؟ ادخل على بروفايلي
+franco|comment|etba3ony 3ala tiktok
+franco|comment|eshtereko fel channel bta3ty
+franco|live_chat|follow ba follow eli 3ayez
+franco|comment|zoro el page bta3ty fiha offers
+en|comment|follow me and I'll follow back
+en|live_chat|free followers, check my profile
+en|comment|subscribe to my channel for giveaways
+en|post|earn money online, dm me for details
+en|comment|visit my page for cheap deals, whatsapp 01066667777
+mixed|comment|follow me ya gama3a w harod
+""",
+"self_harm": """
+ar|dm|كتبت جواب الوداع خلاص
+ar|dm|مبقاش ليا لازمة في الدنيا دي ونفسي انتحر
+ar|post|نفسي انام ومقومش تاني
+ar|dm|هنهي حياتي قريب
+ar|dm|جبت حبل وقررت
+ar|dm|مبقتش قادر اكمل وعايز اموت
+franco|dm|katabt gawab el wada3 5alas
+franco|dm|hanhy 7ayaty 2orayeb
+franco|dm|mab2etsh 2ader akamel w 3ayez amoot
+franco|post|nefsy anam w ma2oomsh tany
+en|dm|I wrote a note for my family, I'm ending it tonight
+en|post|I'm so tired, I want to end it all
+en|dm|I keep cutting myself and I can't stop
+en|dm|I'm going to jump off the roof
+ar|dm|عايز اموت ومحدش يحس بيا
+ar|dm|بفكر انتحر الليلة
+ar|post|نفسي اموت وارتاح من كل ده
+ar|dm|خلاص مش عايز اعيش
+ar|dm|هاخد كل الحبوب اللي عندي
+ar|dm|محدش هيفتقدني لو مت
+ar|dm|هرمي نفسي من فوق العمارة
+ar|dm|انا بجرح نفسي تاني
+ar|post|الحياة ملهاش لازمة خلاص
+franco|dm|3ayez amoot w ma7adsh y7es beya
+franco|dm|bafakar antehar el leila
+franco|dm|5alas mesh 3ayez a3eesh
+franco|dm|ha5od kol el barsham
+en|dm|I just want to die
+en|post|I'm thinking about ending my life
+en|dm|I don't want to live anymore, goodbye
+en|dm|I'll kill myself if this continues
+en|dm|no one would notice if I die
+mixed|dm|ana 5alas, I want to kill myself
+""",
+"insult": """
+ar|comment|انت واطي وحقير
+franco|comment|enta 7ayawan
+en|comment|you dumb loser
+""",
+}
+
+HARD_HELD = """
+ar|post|هندبح خروفين السنة دي ان شاء الله
+ar|dm|الشمس النهاردة هتموتنا
+ar|comment|ضحكت لحد ما كنت هموت
+ar|post|{team} قطع {team} النهاردة
+ar|dm|قطعي الفراخ حتت صغيرة
+ar|dm|كود الخصم بتاع الاكل اهو WELCOME10
+ar|dm|ايه كود الخصم اللي بيشتغل؟
+ar|dm|الكود بتاع التفعيل مش بيجيلي خالص
+ar|dm|حولتلك على فودافون كاش تمن التذكرة
+ar|dm|اشحن رصيد المحفظة ازاي؟
+ar|comment|{nat_ar} من احسن الناس اللي اتعاملت معاهم
+ar|post|عزمنا اصحابنا {nat_ar} على الفطار في رمضان
+ar|dm|ابعتيلي صورة الفستان عشان اشوفه
+ar|dm|تعالي عندنا البيت بكرة ماما عاملة {food_ar}
+ar|post|زرنا {place_eg} وكان يوم جميل
+ar|dm|انا عارف انك بتحب {food_ar}
+ar|comment|الفريق ده مجنون في الهجوم
+ar|dm|اوعى حد ياخد منك الكود بتاع الواتساب
+ar|dm|هموت وادوق {food_ar} بتاعتك
+ar|dm|انا تعبان ومحتاج انام
+ar|dm|عارف بيتك فين، هاجي اخدك الساعة ٨
+ar|dm|الف مبروك يا عروسة
+ar|comment|يا عمي انت جامد
+ar|dm|الفيلم موتني من الضحك
+ar|post|ربنا يرحم كل اللي ماتوا في الحادثة
+franco|post|hanedba7 5aroofeen el sana di
+franco|dm|el shams el nharda hatmawetna
+franco|dm|2ate3y el fera5 7etat so8ayara
+franco|dm|eh code el 5asm elly shaghal?
+franco|dm|7awelt 3ala vodafone cash taman el tazkara
+franco|dm|ta3aly 3andena bokra mama 3amla {food_f}
+franco|post|zorna {place_eg_f} w kan youm gameel
+franco|comment|el team da magnoon fel hogoom
+franco|dm|ma tedeesh code el whatsapp le 7ad
+franco|dm|3aref beitak fein, hagy a5dak el sa3a 8
+franco|dm|el film mawetny mn el da7k
+en|dm|this traffic is going to kill me
+en|comment|she killed that performance
+en|dm|what's the discount code for the app?
+en|dm|my verification code never arrives
+en|dm|I sent you the money on vodafone cash
+en|comment|{nat_en} people are so generous
+en|dm|send me a photo of the dress
+en|post|Abu Simbel at sunrise, unforgettable
+en|dm|never give your PIN to anyone who calls you
+en|dm|I'd kill for some konafa right now
+mixed|dm|el traffic da killing me
+mixed|dm|send me el menu please
+"""
