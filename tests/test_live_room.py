@@ -62,8 +62,11 @@ async def test_chat_pin_remove_and_tips_in_the_room(live_app, make_user, monkeyp
     # Reactions are aggregated per tick, not sent one by one.
     for _ in range(3):
         await ms.ok("live:react", {"stream_id": sid, "reaction": "heart"})
-    got = await _until(ks, "live:reactions", lambda d: True)
-    assert got["counts"] == {"heart": 3}
+    # (a tick may fall between the three on a busy machine: then two batches add up)
+    batches = [await _until(ks, "live:reactions", lambda d: True)]
+    while sum(b["counts"].get("heart", 0) for b in batches) < 3 and len(batches) < 3:
+        batches.append(await _until(ks, "live:reactions", lambda d: True))
+    assert sum(b["counts"].get("heart", 0) for b in batches) == 3 and len(batches) <= 2
 
     # The wallet domain's hook shows a tip to the room.
     await do_show_tip_in_room(live_app.state, sid, {"from_user_id": karim.id,
