@@ -48,6 +48,10 @@ class PipelineConfig:
         default_factory=lambda: float(os.environ.get("LIVE_SEGMENT_SECONDS", "1.0")))
     part_seconds: float = field(
         default_factory=lambda: float(os.environ.get("LIVE_PART_SECONDS", "0.2")))
+    # PART-HOLD-BACK, the player's distance from the live edge (RFC 8216bis: at least 2
+    # part targets; 3 by default)
+    part_hold_back: float = field(
+        default_factory=lambda: float(os.environ.get("LIVE_PART_HOLD_BACK", "0")) or None)
     window: int = 6  # segments in the live playlist
     part_window: int = 3  # segments that still list their parts
     fps: int = 30
@@ -316,7 +320,7 @@ class RenditionWriter:
             nxt = f"s{self.msn}.0.m4s"
         text = render_media_playlist(
             target=self.cfg.segment_seconds, part_target=self.cfg.part_seconds,
-            media_sequence=self.media_sequence,
+            part_hold_back=self.cfg.part_hold_back, media_sequence=self.media_sequence,
             discontinuity_sequence=self.discontinuity_sequence, segments=self.segments,
             current=self.current, next_part_uri=nxt, part_window=self.cfg.part_window,
             ended=ended)

@@ -239,6 +239,7 @@ def _pdt(ts: float) -> str:
 
 
 def render_media_playlist(*, target: float, part_target: float, media_sequence: int,
+                          part_hold_back: float | None = None,
                           discontinuity_sequence: int, segments: list[Segment],
                           current: Segment | None, next_part_uri: str | None,
                           part_window: int = 3, init_uri: str = "init.mp4",
@@ -247,7 +248,8 @@ def render_media_playlist(*, target: float, part_target: float, media_sequence: 
     lines = ["#EXTM3U", "#EXT-X-VERSION:9", f"#EXT-X-TARGETDURATION:{max(1, round(target))}"]
     if not ended:
         lines.append(f"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,"
-                     f"PART-HOLD-BACK={3 * part_target:.3f},HOLD-BACK={3 * target:.3f}")
+                     f"PART-HOLD-BACK={part_hold_back or 3 * part_target:.3f},"
+                     f"HOLD-BACK={3 * target:.3f}")
     lines += [f"#EXT-X-PART-INF:PART-TARGET={part_target:.3f}",
               f"#EXT-X-MEDIA-SEQUENCE:{media_sequence}"]
     if discontinuity_sequence:
