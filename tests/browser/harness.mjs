@@ -102,7 +102,7 @@ export async function signUp(page, base, name) {
   await page.goto(base + "/");
   await page.locator("#phone").fill(phone.arabic);
   await page.getByRole("button", { name: "ابعت الكود" }).click();
-  const code = (await page.locator("[data-testid=dev-code] .devcode").textContent({ timeout: 10000 })).trim();
+  const code = (await page.locator("[data-testid=dev-code] .devcode").textContent({ timeout: 20000 })).trim();
   check(/^\d{6}$/.test(code), `dev code ${code}`);
   await page.locator("#code").fill(code);
   await page.locator("#name").fill(name);

@@ -29,13 +29,13 @@ export async function run({ base, browser, shots, author, follower, clip }) {
 
   // React and comment from the follower; the author sees the comment in the thread.
   await post.getByRole("button", { name: /إعجاب/ }).click();
-  await post.getByRole("button", { name: /إعجاب ١/ }).waitFor({ timeout: 10000 });
+  await post.getByRole("button", { name: /إعجاب ١/ }).waitFor({ timeout: 20000 });
   await post.getByRole("button", { name: /التعليقات/ }).click();
   await post.locator("input").fill("مبروك!");
   await post.getByRole("button", { name: "إرسال" }).click();
   const mine = a.locator("[data-testid=post]", { hasText: "أول بوست على صوت" });
   await mine.getByRole("button", { name: /التعليقات/ }).click();
-  await mine.getByText("مبروك!").waitFor({ timeout: 10000 });
+  await mine.getByText("مبروك!").waitFor({ timeout: 20000 });
   await axe(f, "feed");
   await shots.take(f, "feed-follower");
 
@@ -44,7 +44,7 @@ export async function run({ base, browser, shots, author, follower, clip }) {
   await a.locator("#composer").fill("فيديو من المتصفح");
   await a.locator("#video-file").setInputFiles(clip);
   await a.getByRole("button", { name: "نشر" }).click();
-  await a.locator("[data-testid=upload-stage][data-stage=uploading]").waitFor({ timeout: 10000 }).catch(() => {});
+  await a.locator("[data-testid=upload-stage][data-stage=uploading]").waitFor({ timeout: 20000 }).catch(() => {});
   await a.locator("[data-testid=upload-stage][data-stage=ready]").waitFor({ timeout: 90000 });
   say("timing", { name: "upload_to_ready", ms: elapsed() });
   const video = a.locator("[data-testid=post]", { hasText: "فيديو من المتصفح" }).locator("[data-testid=player][data-state=playing]");

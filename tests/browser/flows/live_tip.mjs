@@ -20,7 +20,7 @@ export async function run({ base, browser, shots, creator, viewer, viewer_funds 
   await studio.locator("#stream-title").fill("سهرة مباشرة");
   const clickedAt = Date.now();
   await studio.getByRole("button", { name: "ابدأ البث" }).click();
-  const streamId = await studio.locator("[data-testid=studio-live]").getAttribute("data-stream", { timeout: 10000 });
+  const streamId = await studio.locator("[data-testid=studio-live]").getAttribute("data-stream", { timeout: 20000 });
 
   await watch.goto(`${base}/watch?stream=${streamId}`);
   await studio.waitForFunction(() => document.body.dataset.liveAt, null, { timeout: 15000 });
@@ -44,22 +44,22 @@ export async function run({ base, browser, shots, creator, viewer, viewer_funds 
   say("latency", { readings });
   check(readings.length >= 6, `latency readout shown (${readings.length} readings)`);
   // The creator and the viewer are both in the room.
-  await studio.locator("[data-testid=viewers]", { hasText: "٢" }).waitFor({ timeout: 10000 });
+  await studio.locator("[data-testid=viewers]", { hasText: "٢" }).waitFor({ timeout: 20000 });
 
   // Live chat both ways.
   await watch.locator("#live-chat-text").fill("تحية من القاهرة");
   await watch.locator("#live-chat-text").press("Enter");
-  await studio.locator("[data-testid=live-chat]", { hasText: "تحية من القاهرة" }).waitFor({ timeout: 10000 });
+  await studio.locator("[data-testid=live-chat]", { hasText: "تحية من القاهرة" }).waitFor({ timeout: 20000 });
 
   // A tip: the viewer's wallet goes down, the creator's earnings go up, both pushed live.
-  await watch.locator(`[data-testid=wallet-balance][data-piastres="${viewer_funds}"]`).waitFor({ timeout: 10000 });
+  await watch.locator(`[data-testid=wallet-balance][data-piastres="${viewer_funds}"]`).waitFor({ timeout: 20000 });
   const tipClock = clock();
   await watch.locator("#tip-amount").fill("١٠");
   await watch.getByRole("button", { name: "إكرامية" }).click();
-  await watch.locator(`[data-testid=wallet-balance][data-piastres="${viewer_funds - 1000}"]`).waitFor({ timeout: 10000 });
-  await studio.locator('[data-testid=earnings][data-piastres="900"]').waitFor({ timeout: 10000 });
+  await watch.locator(`[data-testid=wallet-balance][data-piastres="${viewer_funds - 1000}"]`).waitFor({ timeout: 20000 });
+  await studio.locator('[data-testid=earnings][data-piastres="900"]').waitFor({ timeout: 20000 });
   say("timing", { name: "tip_to_both_balances", ms: tipClock() });
-  await studio.locator("[data-testid=live-tips]").waitFor({ timeout: 10000 });
+  await studio.locator("[data-testid=live-tips]").waitFor({ timeout: 20000 });
   await axe(watch, "watch");
   await shots.take(watch, "watch-live");
   await shots.take(studio, "studio-live");
@@ -68,4 +68,15 @@ export async function run({ base, browser, shots, creator, viewer, viewer_funds 
   await studio.getByRole("button", { name: "إنهاء البث" }).click();
   await studio.locator("[data-testid=recording]").waitFor({ timeout: 20000 });
   await shots.take(studio, "studio-ended");
+
+  // The creator's dashboard charts today's earnings and tips; the viewer's wallet lists the tip.
+  await studio.getByRole("link", { name: "أرباحي" }).click();
+  await studio.locator("[data-testid=chart]").nth(1).waitFor({ timeout: 20000 });
+  await studio.waitForTimeout(300);
+  await axe(studio, "dashboard");
+  await shots.take(studio, "dashboard");
+  await watch.getByRole("link", { name: "المحفظة" }).click();
+  await watch.locator("td", { hasText: "tip" }).first().waitFor({ timeout: 20000 });
+  await axe(watch, "wallet");
+  await shots.take(watch, "wallet");
 }

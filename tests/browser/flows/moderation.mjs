@@ -17,15 +17,15 @@ export async function run({ base, browser, shots, moderator, sender, recipient }
   await s.goto(base + "/chat");
   await r.goto(base + "/chat");
   await Promise.all([waitOnline(m), waitOnline(s), waitOnline(r)]);
-  await m.getByText("القائمة فاضية").waitFor({ timeout: 10000 });
+  await m.getByText("القائمة فاضية").waitFor({ timeout: 20000 });
 
   await s.locator("#dm-to").fill(recipient.user_id);
   await s.getByRole("button", { name: "ابدأ" }).click();
-  await r.locator("[data-testid=message]").first().waitFor({ timeout: 10000 });
+  await r.locator("[data-testid=message]").first().waitFor({ timeout: 20000 });
   const elapsed = clock();
   await s.locator("#chat-text").fill("انت يا حمار");
   await s.locator("#chat-text").press("Enter");
-  await s.locator("[data-testid=message]", { hasText: "انت يا حمار" }).getByText("قيد المراجعة").waitFor({ timeout: 10000 });
+  await s.locator("[data-testid=message]", { hasText: "انت يا حمار" }).getByText("قيد المراجعة").waitFor({ timeout: 20000 });
   const item = m.locator("[data-testid=mod-item]", { hasText: "انت يا حمار" });
   await item.waitFor({ timeout: 15000 });
   say("timing", { name: "held_to_queue", ms: elapsed() });
@@ -33,6 +33,6 @@ export async function run({ base, browser, shots, moderator, sender, recipient }
   await axe(m, "moderation");
   await shots.take(m, "mod-queue");
   await item.getByRole("button", { name: "حذف" }).click();
-  await item.waitFor({ state: "detached", timeout: 10000 });
-  await m.getByText("القائمة فاضية").waitFor({ timeout: 10000 });
+  await item.waitFor({ state: "detached", timeout: 20000 });
+  await m.getByText("القائمة فاضية").waitFor({ timeout: 20000 });
 }

@@ -45,22 +45,22 @@ export async function run({ base, browser, shots }) {
   await a.locator("#dm-to").fill(bId);
   await a.getByRole("button", { name: "ابدأ" }).click();
   await a.locator("[data-testid=conversation]").waitFor();
-  await b.locator("[data-testid=message]").first().waitFor({ timeout: 10000 });
+  await b.locator("[data-testid=message]").first().waitFor({ timeout: 20000 });
 
   // typing shows on the other side
   await a.locator("#chat-text").pressSequentially("أهلا", { delay: 20 });
-  await b.locator("[data-testid=typing]", { hasText: "بيكتب" }).waitFor({ timeout: 5000 });
+  await b.locator("[data-testid=typing]", { hasText: "بيكتب" }).waitFor({ timeout: 10000 });
 
   elapsed = clock();
   await a.locator("#chat-text").fill("أهلا يا كريم، عامل إيه؟");
   await a.locator("#chat-text").press("Enter");
-  await b.getByText("أهلا يا كريم، عامل إيه؟").waitFor({ timeout: 10000 });
+  await b.getByText("أهلا يا كريم، عامل إيه؟").waitFor({ timeout: 20000 });
   say("timing", { name: "first_dm", ms: elapsed() });
   // B has it on screen: A sees the read receipt.
-  await a.locator("[data-testid=seen]").last().waitFor({ timeout: 10000 });
+  await a.locator("[data-testid=seen]").last().waitFor({ timeout: 20000 });
   await b.locator("#chat-text").fill("الحمد لله! Tamam");
   await b.locator("#chat-text").press("Enter");
-  await a.getByText("الحمد لله! Tamam").waitFor({ timeout: 10000 });
+  await a.getByText("الحمد لله! Tamam").waitFor({ timeout: 20000 });
   await axe(a, "chat");
   await shots.take(a, "chat-a");
   await shots.take(b, "chat-b");

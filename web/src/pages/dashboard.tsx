@@ -20,7 +20,9 @@ export function DashboardPage() {
       setM(await call("wallet:metrics", { since: day(since), until: day(until) }));
     });
   }, []);
+  // Every day of the last two weeks, zero where nothing was earned.
   const days = new Map<string, { net: number; tips: number }>();
+  for (let i = 13; i >= 0; i--) days.set(day(new Date(Date.now() - i * 86400000)), { net: 0, tips: 0 });
   for (const r of m?.earnings_by_day ?? []) {
     const d = days.get(r.day) ?? { net: 0, tips: 0 };
     d.net += r.net;
