@@ -18,6 +18,7 @@ import structlog
 
 from handlers.moderation.actions import do_hold_for_review
 from handlers.moderation.gate import Decision, moderate_text
+from handlers.moderation.warnings import warning_for
 from handlers.moderation.targets import Target, register_target
 from rooms import membership
 from rooms.names import user_room
@@ -193,7 +194,20 @@ async def do_send_message(state: AppState, user_id: str, msg: Outgoing,
         await do_hold_for_review(state, target_type="chat_message", target_id=out["id"],
                                  author_id=str(user_id), text=msg.text or "",
                                  decision=prep.decision)
+        await warn_recipients(state, conv_id, str(user_id), prep.decision)
     return out
+
+
+async def warn_recipients(state: AppState, conv_id: str, sender_id: str,
+                          decision: Decision) -> None:
+    """A message held as a scam: the other members hear `chat:warning` (never its text)."""
+    warning = warning_for(decision, conversation_id=conv_id, sender_id=sender_id)
+    if warning is None:
+        return
+    async with state.db.acquire() as conn:
+        others = [m for m in await membership.member_ids(conn, conv_id) if m != sender_id]
+    if others:
+        await state.emitter.emit("chat:warning", warning, room=rooms_of(others))
 
 
 async def _system_message(tx, conv_id: str, actor: str, data: dict, recipients) -> dict:

@@ -20,6 +20,7 @@ import structlog
 
 from handlers.moderation import queries as q
 from handlers.moderation.decision import Decision
+from handlers.moderation.policy import REPORT_PRIORITY, surface_of
 from handlers.moderation.targets import TARGETS, after_decision, apply, snapshot, table_exists
 from rooms.names import mod_queue_room, user_room
 from rooms.ratelimit import check_rate
@@ -33,6 +34,10 @@ log = structlog.get_logger("moderation")
 REASONS = ("spam", "harassment", "hate", "sexual", "violence", "self_harm", "scam", "doxxing",
            "impersonation", "other")
 DECISIONS = ("remove", "warn", "suspend", "restore")
+# the gate's category a report reason stands for (the rest keep no category)
+_REPORT_CATEGORY = {"spam": "spam", "harassment": "insult", "hate": "hate", "sexual": "sexual",
+                    "violence": "threat", "self_harm": "self_harm", "scam": "scam",
+                    "doxxing": "privacy"}
 CLAIM_EXPIRES = timedelta(minutes=15)  # a claim left this long may be taken by another
 DEFAULT_SUSPEND_HOURS = 72
 
@@ -84,7 +89,8 @@ async def do_report(state: AppState, reporter_id: str, *, target_type: str, targ
         if author_id == reporter_id:
             raise BadRequest("You cannot report your own content", code="own_content")
         item = await tx.conn.fetchrow(q.UPSERT_ITEM, target_type, target_id, author_id, text,
-                                      source_of_text, "report", None)
+                                      source_of_text, "report", None, _REPORT_CATEGORY.get(reason),
+                                      REPORT_PRIORITY.get(reason, 0))
         added = await tx.conn.fetchval(q.INSERT_REPORT, item["id"], reporter_id, reason,
                                        note[:500])
         if added is None:
@@ -103,8 +109,11 @@ async def do_hold_for_review(state: AppState, *, target_type: str, target_id: st
     Pass `conn` to enqueue inside your own transaction (the queue update then goes out
     when the moderators next load the queue); without it the queue hears it live."""
     auto = None if decision is None else {"action": decision.action, "layer": decision.layer,
-                                          "reason": decision.reason, "score": decision.score}
-    args = (target_type, str(target_id), author_id, text[:5000], "server", "auto", auto)
+                                          "reason": decision.reason, "score": decision.score,
+                                          "category": decision.category}
+    args = (target_type, str(target_id), author_id, text[:5000], "server", "auto", auto,
+            None if decision is None else decision.category,
+            0 if decision is None else decision.priority)
     if conn is not None:
         item = await conn.fetchrow(q.UPSERT_ITEM, *args)
         return item["id"]
@@ -112,6 +121,16 @@ async def do_hold_for_review(state: AppState, *, target_type: str, target_id: st
         item = await tx.conn.fetchrow(q.UPSERT_ITEM, *args)
         tx.emit("mod:item", {"change": "held", "item": item_json(item)}, room=mod_queue_room())
     return item["id"]
+
+
+async def do_queue_blocked(state: AppState, *, author_id: str | None, text: str,
+                           decision: Decision, context: str) -> str:
+    """Queue a text the gate blocked but a person must still see (a threat): it was never
+    stored, so the item is its own record (target_type `blocked_<surface>`). Moderators can
+    warn or suspend its author; there is no content to remove."""
+    return await do_hold_for_review(
+        state, target_type=f"blocked_{surface_of(context)}", target_id=uuid.uuid4().hex,
+        author_id=author_id, text=text, decision=decision)
 
 
 # ---------------------------------------------------------------- working the queue

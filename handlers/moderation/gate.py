@@ -3,6 +3,10 @@
 `decision = await moderate_text(state, text, user_id=..., context="chat")`.
 `decision.action` is "allow", "hold" (stored, shown to nobody but the author until reviewed)
 or "block" (refused: the author gets an error, nothing is stored or fanned out).
+`decision.category` says what was found (insult, threat, sexual, hate, scam, spam,
+self_harm, privacy) and `decision.priority` how soon a moderator should look; the
+per-category, per-surface policy is handlers/moderation/policy.py. `decision.warn` set on a
+held private message: tell the other members (handlers/moderation/warnings.py).
 Contexts: chat, comment, post, profile (and bio, caption, live_chat): phone numbers,
 payment handles, addresses and shouting are held only in the public ones (not chat).
 
@@ -34,8 +38,15 @@ def moderate_text_sync(text: str, *, user_id: str | None = None, context: str = 
 
 async def moderate_text(state: AppState, text: str, *, user_id: str | None = None,
                         context: str = "chat") -> Decision:
-    """Built-in layers, then any registered rule; the first non-allow decision wins."""
+    """Built-in layers, then any registered rule; the first non-allow decision wins.
+    A blocked text whose category asks for it (threats) is queued for review here, with
+    its priority, so no caller has to: it is refused, and a moderator still sees it."""
     d = default_moderator().check(text, user_id=user_id, context=context)
+    if d.queue and d.action == "block" and state is not None:
+        from handlers.moderation.actions import do_queue_blocked
+
+        await do_queue_blocked(state, author_id=user_id, text=text, decision=d,
+                               context=context)
     if not d.allowed:
         return d
     for rule in RULES:

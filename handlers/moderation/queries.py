@@ -3,14 +3,16 @@
 ITEM_COLUMNS = """id::text, target_type, target_id, author_id::text, text_snapshot, snapshot_from,
     source, auto_decision, status, claimed_by::text, claimed_at, decision, decided_by::text,
     decided_at, decision_note, report_count, appeal_status, appeal_text, appealed_at,
-    created_at, updated_at"""
+    created_at, updated_at, category, priority"""
 
 UPSERT_ITEM = f"""
 INSERT INTO mod_items (target_type, target_id, author_id, text_snapshot, snapshot_from, source,
-                       auto_decision)
-VALUES ($1, $2, $3::uuid, $4, $5, $6, $7)
+                       auto_decision, category, priority)
+VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (target_type, target_id) DO UPDATE
    SET updated_at = now(),
+       category = COALESCE(mod_items.category, EXCLUDED.category),
+       priority = GREATEST(mod_items.priority, EXCLUDED.priority),
        -- a new report on a decided item re-opens it only if it was restored
        status = CASE WHEN mod_items.status = 'decided' AND mod_items.decision = 'restore'
                           AND EXCLUDED.source = 'report' THEN 'open' ELSE mod_items.status END
@@ -30,7 +32,8 @@ GET_ITEM_FOR_UPDATE = f"SELECT {ITEM_COLUMNS} FROM mod_items WHERE id = $1::uuid
 QUEUE = f"""
 SELECT {ITEM_COLUMNS} FROM mod_items
  WHERE status <> 'decided' OR appeal_status = 'pending'
- ORDER BY (appeal_status = 'pending') DESC NULLS LAST, report_count DESC, created_at
+ ORDER BY priority DESC, (appeal_status = 'pending') DESC NULLS LAST, report_count DESC,
+          created_at
  LIMIT $1"""
 
 CLAIM = f"""
