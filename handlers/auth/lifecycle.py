@@ -10,6 +10,7 @@ from handlers.auth.actions import do_cut_local_sockets, revocation_channel
 from handlers.auth.config import auth_config
 from handlers.auth.guard import session_checks
 from handlers.auth.otp_channels import close_http
+from server.outages import note_if_outage
 from server.state import AppState
 
 log = structlog.get_logger("auth")
@@ -59,8 +60,9 @@ async def _listen(state: AppState, pubsub, subscribed: bool) -> None:
                     log.exception("revocation_message_failed")
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.warning("revocation_listener_failed", retry_in=backoff)
+        except Exception as exc:
+            if note_if_outage(exc, "revocation_listener") is None:  # outages: counted once
+                log.warning("revocation_listener_failed", retry_in=backoff)
             await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 10)
+            backoff = min(backoff * 2, 1.0)  # resubscribed within 1 s of Redis's return
             subscribed = False

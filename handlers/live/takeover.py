@@ -9,6 +9,7 @@ import structlog
 
 from handlers.live import ingest_actions as ingest
 from handlers.live.runtime import runtime
+from server.outages import note_if_outage
 from server.state import AppState
 
 log = structlog.get_logger("live")
@@ -55,10 +56,11 @@ async def _listen(state: AppState, pubsub, subscribed: bool) -> None:
                     log.exception("takeover_message_failed")
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             if state.extras.get("live_takeover_pubsub") is not pubsub:
                 return  # closed: the process is stopping
-            log.warning("takeover_listener_failed", retry_in=backoff)
+            if note_if_outage(exc, "takeover_listener") is None:  # outages: counted once
+                log.warning("takeover_listener_failed", retry_in=backoff)
             await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 10)
+            backoff = min(backoff * 2, 1.0)  # resubscribed within 1 s of Redis's return
             subscribed = False

@@ -94,6 +94,7 @@ class RedisManager(socketio.AsyncRedisManager):
         self._ready_token = f"ready:{self.host_id}".encode()
         self.subscribed = False  # this node hears the channel (its ready token came back)
         self._delivered_here: dict[bytes, float] = {}  # offsets delivered while unsubscribed
+        self._local_only = 0  # broadcasts delivered only here since the subscription went
 
     # -- publishing --------------------------------------------------------------------------
     def _log_script(self):
@@ -136,6 +137,7 @@ class RedisManager(socketio.AsyncRedisManager):
                 self._publish_failed(exc, attempt)
                 await self._forget_client()
         for header, body in local:  # Redis is unreachable: at least this node's sockets
+            self._local_only += 1
             self.deliver(None, header, body)
 
     async def close_room(self, room, namespace=None):
@@ -189,6 +191,7 @@ class RedisManager(socketio.AsyncRedisManager):
                 self._publish_failed(exc, attempt)
                 await self._forget_client()
         # Redis is unreachable: at least this node's sockets get it (without an offset)
+        self._local_only += 1
         self.deliver(None, header, body)
 
     def _publish_failed(self, exc: Exception, attempt: int) -> None:
@@ -204,6 +207,7 @@ class RedisManager(socketio.AsyncRedisManager):
         if isinstance(offset, str):
             offset = offset.encode()
         now = time.monotonic()
+        self._local_only += 1
         self._delivered_here[offset] = now
         if len(self._delivered_here) > 50_000:  # bounded: the oldest half goes
             items = sorted(self._delivered_here.items(), key=lambda kv: kv[1])
@@ -362,10 +366,10 @@ class RedisManager(socketio.AsyncRedisManager):
         lost_at = getattr(self, "_lost_at", None)
         if lost_at is not None:
             log.warning("socketio_subscription_back after %.2fs (%d failed attempts); "
-                        "%d broadcasts were delivered locally meanwhile",
-                        time.monotonic() - lost_at, self._lost_retries,
-                        len(self._delivered_here))
+                        "%d broadcasts were delivered on this node only meanwhile",
+                        time.monotonic() - lost_at, self._lost_retries, self._local_only)
             self._lost_at = None
+        self._local_only = 0
         asyncio.get_running_loop().call_later(10, self._forget_delivered)
 
     def _forget_delivered(self) -> None:
