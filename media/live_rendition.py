@@ -48,10 +48,12 @@ class PipelineConfig:
         default_factory=lambda: float(os.environ.get("LIVE_SEGMENT_SECONDS", "1.0")))
     part_seconds: float = field(
         default_factory=lambda: float(os.environ.get("LIVE_PART_SECONDS", "0.2")))
-    # PART-HOLD-BACK, the player's distance from the live edge (RFC 8216bis: at least 2
-    # part targets; 3 by default)
+    # PART-HOLD-BACK, how far behind the live edge LL-HLS players stay: 2 part targets, the
+    # least RFC 8216bis allows (it recommends 3): measured in Chromium with hls.js, 3 parts
+    # (0.6 s) cannot get glass-to-glass under 0.7 s, 2 parts stalled no more often
+    # (docs/benchmarks.md). LIVE_PART_HOLD_BACK (seconds) for more margin.
     part_hold_back: float = field(
-        default_factory=lambda: float(os.environ.get("LIVE_PART_HOLD_BACK", "0")) or None)
+        default_factory=lambda: float(os.environ.get("LIVE_PART_HOLD_BACK", "0")))
     window: int = 6  # segments in the live playlist
     part_window: int = 3  # segments that still list their parts
     fps: int = 30
@@ -59,6 +61,10 @@ class PipelineConfig:
     queue_size: int = 48  # ~0.6 s of audio+video: a late frame is worth less than a drop
     x264_threads: int = field(
         default_factory=lambda: int(os.environ.get("LIVE_X264_THREADS", "1")))
+
+
+    def __post_init__(self):
+        self.part_hold_back = max(self.part_hold_back or 0.0, 2 * self.part_seconds)
 
 
 def choose_rungs(ladder: list[Rung], src_w: int, src_h: int,

@@ -94,6 +94,7 @@ async def test_whip_publish_becomes_ll_hls_then_a_vod(live_app, make_user):
             assert "#EXTINF" in text and "#EXT-X-PART:" in text
             assert "#EXT-X-PRELOAD-HINT:TYPE=PART" in text
             assert "CAN-BLOCK-RELOAD=YES" in text and "#EXT-X-PART-INF:PART-TARGET=0.200" in text
+            assert "PART-HOLD-BACK=0.400" in text  # 2 parts: see PipelineConfig
 
         # Blocking playlist reload: ask for a part that does not exist yet; it arrives.
         status, text, _ = await _get(f"{base}/360p/index.m3u8")
