@@ -27,7 +27,7 @@ from server.errors import AppError
 log = structlog.get_logger("stores")
 
 PROBE_EVERY = 0.25  # seconds between pings of a store that is out
-RETRY_AFTER = 2.0  # what clients are told to wait while a store is out
+RETRY_AFTER = 1.0  # what clients are told to wait while a store is out
 
 _PG_ERRORS = (asyncpg.exceptions.PostgresConnectionError,
               asyncpg.exceptions.CannotConnectNowError,

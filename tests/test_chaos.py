@@ -35,8 +35,8 @@ ENV = {"CHAT_USER_RATE": "1000/second", "CHAT_SOCKET_RATE": "1000/second",
        "MEDIA_TEST_FRAME_DELAY": "0.08"}
 ALLOWED_CODES = {"unavailable", "rate_limited"}
 # The targets (2 s to live delivery, 1 s to a connect answer) on an idle machine; stretched
-# by the machine's load per core, at most 3x, when it is shared (the figures are printed).
-STRETCH = min(3.0, max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1)))
+# by the machine's load per core, at most 1.5x, when it is shared (figures are printed).
+STRETCH = min(1.5, max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1)))
 LIVE_WITHIN = 2.0 * STRETCH
 LOG_LINES_MAX = 40  # per process per fault
 

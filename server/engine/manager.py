@@ -347,6 +347,8 @@ class RedisManager(socketio.AsyncRedisManager):
                 retry_sleep = min(retry_sleep * 2, RESUBSCRIBE_MAX)
 
     def _subscription_lost(self, exc: Exception) -> None:
+        if self._ready is not None:
+            self._ready.set()  # connects wait for a subscription, not for an outage to end
         if self.subscribed:
             self.subscribed = False
             self._lost_at = time.monotonic()
