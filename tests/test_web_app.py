@@ -109,3 +109,19 @@ async def test_a_moderator_removes_a_held_abusive_message_from_the_live_queue(
     finally:
         await conn.close()
     assert row["decision"] == "remove" and row["decided_by"] == mod.id
+
+
+async def test_passkey_sign_in_and_signing_out_another_device(settings):
+    from tests.support.servers import ServerProcess, free_port
+
+    # WebAuthn needs a host name (no IP address can be a relying party): localhost.
+    port = free_port()
+    srv = ServerProcess(settings, port, extra_env={
+        **SERVER_ENV, "WEBAUTHN_RP_ID": "localhost",
+        "WEBAUTHN_ORIGINS": f"http://localhost:{port}"})
+    try:
+        await srv.start_ready()
+        facts = await run_flow("passkey_devices", base=f"http://localhost:{srv.port}", timeout=80)
+    finally:
+        srv.stop()
+    assert "passkey_login" in facts["timings"]

@@ -19,9 +19,10 @@ export function DevicesPage() {
       <h2 id="devices-title">{t("devices")}</h2>
       <ul data-testid="devices">
         {list.map((s) => (
-          <li key={s.id} class="card">
-            {s.label ?? s.device ?? "—"} · {s.method ?? ""} · {s.last_seen_at ?? s.created_at ?? ""}
-            {s.id === me ? (
+          <li key={s.id} class="card" data-testid="device" data-session={s.id}>
+            <strong>{s.label ?? "—"}</strong> · {s.method ?? ""} · {new Date(s.last_used_at ?? s.created_at).toLocaleString()}
+            <div class="muted ltr">{(s.user_agent ?? "").slice(0, 60)}</div>
+            {s.current || s.id === me ? (
               <strong> · {t("this_device")}</strong>
             ) : (
               <button class="link" onClick={() => run(async () => { await api(`/v1/auth/sessions/${s.id}`, { method: "DELETE" }); load(); })}>
