@@ -22,7 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from scripts import moderation_benign as benign  # noqa: E402
 from scripts.moderation_templates import (BENIGN_CHAT, DEV, HARD_DEV,  # noqa: E402
-                                          HARD_HELD, HARD_HELD_V1, HELD, HELD_V1, SLOTS)
+                                          HARD_HELD, HARD_HELD_V1, HARD_HELD_V2,
+                                          HARD_HELD_V3, HELD, HELD_V1, HELD_V2, HELD_V3,
+                                          SLOTS)
 
 EVAL = ROOT / "tests" / "moderation_eval.tsv"
 LEGACY = ROOT / "tests" / "moderation_legacy.tsv"
@@ -66,11 +68,14 @@ def rows_of(block: str, split: str, label: str, kind: str, rng: random.Random):
 def build_eval() -> list[tuple]:
     rng = random.Random(22)
     rows: list[tuple] = []
-    for split, table in (("dev", DEV), ("dev", HELD_V1), ("heldout", HELD)):
+    for split, table in (("dev", DEV), ("dev", HELD_V1), ("dev", HELD_V2), ("dev", HELD_V3),
+                         ("heldout", HELD)):
         for cat, block in table.items():
             rows.extend(rows_of(block, split, cat, "abuse", rng))
     rows.extend(rows_of(HARD_DEV, "dev", "benign", "hard", rng))
     rows.extend(rows_of(HARD_HELD_V1, "dev", "benign", "hard", rng))
+    rows.extend(rows_of(HARD_HELD_V2, "dev", "benign", "hard", rng))
+    rows.extend(rows_of(HARD_HELD_V3, "dev", "benign", "hard", rng))
     rows.extend(rows_of(HARD_HELD, "heldout", "benign", "hard", rng))
     rows.extend(rows_of(BENIGN_CHAT, "dev", "benign", "chat", rng))
     for line in LEGACY.read_text(encoding="utf-8").splitlines():

@@ -4,9 +4,9 @@ Written for the purpose by the team, from everyday Egyptian usage in Arabic scri
 Franco-Arabic, English and mixed. One template per line: `lang|context|text`, where text may
 hold {slots} filled from SLOTS. Each category has DEV templates (the lists were written
 against these) and HELD templates (other phrasings and other slot words, never used to
-write or tune a rule: the held-out split). HELD_V1 was the first held-out split: its
-figures were measured once (docs/moderation.md), then it joined the dev split and HELD was
-written afresh.
+write or tune a rule: the held-out split). HELD_V1, HELD_V2 and HELD_V3 were the first three held-out
+splits: each was measured once (docs/moderation.md), then joined the dev split, and the next
+was written afresh after the rules had changed.
 """
 
 SLOTS = {
@@ -581,8 +581,8 @@ en|dm|see you at 8
 en|comment|love this video
 """
 
-# The held-out split (second version, written after HELD_V1 joined the dev split).
-HELD = {
+# The second held-out split: measured once (docs/moderation.md), then joined the dev split.
+HELD_V2 = {
 "threat": """
 ar|dm|والله العظيم لادبحك لو فتحت بقك تاني
 ar|dm|هقطعك حتت
@@ -758,7 +758,7 @@ en|comment|you dumb loser
 """,
 }
 
-HARD_HELD = """
+HARD_HELD_V2 = """
 ar|post|هندبح خروفين السنة دي ان شاء الله
 ar|dm|الشمس النهاردة هتموتنا
 ar|comment|ضحكت لحد ما كنت هموت
@@ -807,4 +807,433 @@ en|dm|never give your PIN to anyone who calls you
 en|dm|I'd kill for some konafa right now
 mixed|dm|el traffic da killing me
 mixed|dm|send me el menu please
+"""
+
+# The third held-out split: measured once (docs/moderation.md), then joined the dev split.
+HELD_V3 = {
+"threat": """
+ar|dm|والله لاخليك تمشي على عكاز
+ar|dm|هقتلك انت وصاحبك
+ar|dm|لو ماسكتش هموتك
+ar|comment|هدبحك زي الفرخة
+ar|dm|هستناك بعد الشغل وهتشوف
+ar|dm|انا عارف بيتك في انهي شارع
+ar|dm|هجيلك البيت وهكسر دماغك
+ar|live_chat|هولع في عربيتك
+ar|dm|قسما بالله لاقطعك
+ar|dm|هخليك عبرة لكل الناس
+ar|dm|مش هتعيش لحد بكرة
+ar|comment|هحرقلك بيتك
+franco|dm|hamawetak enta w sa7bak
+franco|dm|law mask6tsh ha2tlak
+franco|dm|hastanak ba3d el shoghl w hatshoof
+franco|dm|ana 3aref beitak fe anhy share3
+franco|dm|hageelak el beit w hakasar demaghak
+franco|live_chat|hawala3 fe 3arabeytak
+franco|dm|wallahi la2ta3ak
+en|dm|I will kill you and your friend
+en|dm|I'm coming to your house tonight, you'll see
+en|dm|I know where you live, be careful
+en|comment|I'll break your neck
+en|dm|you'll regret this for the rest of your life
+en|dm|I'm going to hurt you badly
+en|dm|I'll burn your house with you inside
+mixed|dm|ha2tlak, you hear me?
+mixed|dm|I know where you live ya 7ayawan
+mixed|dm|والله I will kill you
+""",
+"sexual": """
+ar|dm|وريني جسمك على الفيديو كول
+ar|dm|ابعتيلي صورة وانتي في السرير
+ar|dm|اهلي برا تعالي عندي لوحدنا
+franco|dm|wareeny gesmek 3al video call
+franco|dm|eb3atily sora w enty fel sereer
+en|dm|take off your clothes and send a pic
+en|dm|let's meet at my place, just us, nobody will know
+en|dm|I want photos of your body
+mixed|dm|send me sora w enty fel sereer
+ar|dm|ابعتيلي صورتك وانتي عريانة
+ar|dm|عايز اشوف جسمك كله
+ar|dm|تعالي شقتي بالليل محدش هناك
+ar|dm|ابعتي صورة من غير هدوم
+ar|dm|صوريلي نفسك وانتي بتستحمي
+ar|dm|البيت فاضي تعالي نقضي الليلة سوا
+ar|dm|ابعتيلي صورة بقميص النوم
+ar|dm|عايز فيديو ليكي من غير هدوم
+ar|comment|جسمك نار ابعتيلي صورك
+franco|dm|eb3atily sortek w enty 3eryana
+franco|dm|3ayez ashoof gesmek kolo
+franco|dm|ta3aly sha2ety bel leil ma7adsh hnak
+franco|dm|eb3aty sora men gheir hdoom
+franco|dm|sawareely nafsek w enty bteste7emy
+en|dm|send me a picture without clothes
+en|dm|I want to see your naked body
+en|dm|come to my flat tonight, nobody's there
+en|dm|send nudes now
+en|dm|show me your body in the shower
+en|dm|send me a pic in your lingerie
+mixed|dm|eb3atily nudes
+mixed|dm|ta3aly my place, we'll be alone
+""",
+"hate": """
+ar|comment|{grp_ar} وسخين ولازم يرجعوا بلدهم
+franco|comment|{grp_f} kelab w lazem yerga3o baladhom
+en|comment|get rid of all {grp_en}, they are {derog_en}
+ar|post|{grp_ar} دول {derog_ar} ولازم يمشوا
+ar|comment|{grp_ar_h} لازم يتطردوا من مصر
+ar|post|مفيش حاجة اسمها {grp_ar} كويسين كلهم {derog_ar_h}
+franco|post|{grp_f} dol {derog_f} w lazem yemsho
+franco|comment|{grp_f} lazem yetraddo kolohom
+en|post|all {grp_en} are {derog_en}
+en|comment|{grp_en_h} should be kicked out
+en|post|{grp_en} are {derog_en_h} and should go back
+mixed|comment|{grp_f} are {derog_en}, send them back
+""",
+"scam": """
+ar|dm|ابعتلي الكود اللي وصلك عشان اكمل التسجيل
+ar|dm|جالك كود على الواتس؟ ابعتهولي ضروري
+ar|dm|انا من خدمة العملاء ابعتلي كود التفعيل
+ar|dm|مبروك كسبت {prize_ar} ابعت بيانات الفيزا والرقم السري
+ar|dm|حول {amount} على {wallet_ar} وخد {amount_x} بكرة
+ar|comment|ضاعف فلوسك مع {wallet_ar} ارباح مضمونة
+ar|dm|بعتلك كود بالغلط ابعتهولي لو سمحت
+ar|dm|ادفع {amount} رسوم على {wallet_ar} وتستلم {prize_ar}
+franco|dm|ab3atly el code elly wasalak 3ashan akamel el tasgeel
+franco|dm|galak code 3al whatsapp? ab3atholy
+franco|dm|ana mn 5edmet el 3omala ab3atly code el tafe3l
+franco|dm|mabrook kasabt {prize_en} ab3at el pin
+franco|dm|7awel {amount} 3ala {wallet_f} w hatakhod {amount_x} bokra
+en|dm|send me the code you received, I need it to finish signing up
+en|dm|did you get a code on WhatsApp? send it to me
+en|dm|customer service here, send us your verification code
+en|dm|congrats you won {prize_en}, send your PIN and card number
+en|dm|transfer {amount} by vodafone cash and receive {amount_x} tomorrow
+mixed|dm|ab3atly el code you received please
+""",
+"spam": """
+ar|comment|اللي عايز يشتغل من البيت يكلمني خاص
+ar|live_chat|ادخلوا الجروب بتاعي على التليجرام t.me/eg_money
+ar|comment|لايك للصفحة يا جماعة وشير
+ar|post|عروض حصرية كلمونا على 01200001111
+ar|comment|زوروا قناتي واشتركوا ضروري
+ar|comment|تابعني على انستا
+franco|comment|zoro el channel bta3ty
+franco|live_chat|ksab felos mn el beit kalemny
+franco|comment|e3melo follow lel page bta3ty ya gama3a
+en|comment|follow for follow, drop your handle
+en|live_chat|join my telegram channel t.me/freebets
+en|comment|visit my profile for free followers
+en|post|work from home and earn 2000 weekly, dm me
+en|comment|like and share my page please
+mixed|comment|e3melo subscribe lel channel
+mixed|live_chat|free followers, kalmony
+ar|comment|تابعوني يا جماعة وهتابعكم كلكم
+ar|comment|اشتركوا في قناتي الجديدة
+ar|live_chat|متابعة بمتابعة
+ar|comment|كلمني واتساب على 01033334444 للعروض
+ar|post|اكسب فلوس من النت من غير خبرة كلمني
+ar|comment|ادخلوا صفحتي هتلاقوا عروض كتير
+ar|live_chat|عايزين فولورز؟ كلموني
+franco|comment|etba3ony ya gama3a
+franco|comment|eshtereko fel channel el gedida
+franco|live_chat|follow ba follow
+franco|comment|kalmony whatsapp 3ala 01033334444
+en|comment|follow me and I'll follow you back
+en|live_chat|free followers, visit my profile
+en|comment|subscribe to my channel please
+en|post|earn money from home, contact me
+en|comment|check out my page for offers
+mixed|comment|follow me ya gama3a
+""",
+"self_harm": """
+ar|dm|نفسي اختفي ومرجعش تاني
+ar|dm|هنهي كل حاجة الليلة دي
+ar|post|تعبت ومش عايز اكمل في الدنيا دي
+ar|dm|قررت انتحر خلاص محدش يكلمني
+ar|dm|بقطع في ايدي كل يوم
+ar|dm|نفسي انام ومصحاش ابدا
+franco|dm|2arart antehar 5alas
+franco|dm|ba2ata3 fe edy kol youm
+franco|post|ta3abt w mesh 3ayez akamel
+en|dm|I'm planning to take my own life
+en|post|goodbye everyone, I can't do this anymore, I'm ending it
+en|dm|I wish I was dead
+en|dm|I've been hurting myself every night
+en|dm|tonight I'll end my life
+ar|dm|انا عايز اموت بجد
+ar|dm|هنتحر النهاردة
+ar|post|مبقتش عايز اعيش خلاص
+ar|dm|هاخد كل البرشام اللي عندي
+ar|dm|هرمي نفسي من الشباك
+ar|dm|بفكر اموت نفسي
+ar|dm|محدش هيفرق معاه لو مت
+ar|post|الحياة ملهاش لازمة
+franco|dm|ana 3ayez amoot begad
+franco|dm|hantehar el nharda
+franco|post|mab2etsh 3ayez a3eesh 5alas
+franco|dm|ha5od kol el barsham elly 3andy
+franco|dm|harmy nafsy mn el shebbak
+en|dm|I want to kill myself tonight
+en|post|I don't want to live anymore
+en|dm|I'm thinking of ending my life
+en|dm|I want to die, nothing matters
+en|dm|I'm going to cut myself again
+mixed|dm|ana ta3ban, I want to die
+""",
+"insult": """
+ar|comment|انت زبالة
+franco|comment|ya 7ayawan
+en|comment|you are an idiot
+""",
+}
+
+HARD_HELD_V3 = """
+ar|post|دبحنا العجل وفرقنا اللحمة الحمد لله
+ar|dm|الزحمة دي هتموتني
+ar|comment|ضحكت لحد ما قربت اموت
+ar|post|{team} دبح خصمه في الماتش
+ar|dm|قطع البطاطس اصابع
+ar|dm|كود الخصم WELCOME مش شغال معايا
+ar|dm|الكود مبيوصلش على رقمي ليه؟
+ar|dm|حولتلك على انستاباي تمن الاشتراك
+ar|comment|{nat_ar} ناس محترمة جدا
+ar|post|جيراننا {nat_ar} طيبين اوي
+ar|dm|ابعتيلي صورة الشنطة اللي عجبتك
+ar|dm|تعالي عندنا بكرة ماما عاملة {food_ar}
+ar|post|سافرنا {place_eg} وكانت رحلة تحفة
+ar|dm|عارف انك زعلان مني
+ar|comment|الواد ده مجنون كورة
+ar|dm|اوعى تدي الكود اللي بيجيلك لاي حد
+ar|dm|هموت على {food_ar}
+ar|dm|الف مبروك يا عريس ربنا يتمم بخير
+ar|dm|هعدي عليك البيت اخدك نروح سوا
+ar|post|البقاء لله ربنا يرحمه
+franco|post|dabba7na el 3egl w fara2na el la7ma
+franco|dm|el za7ma di hatmawetny
+franco|post|{team_f} dabba7 el team el tany
+franco|dm|code el 5asm mesh shaghal ma3aya
+franco|dm|7awelt 3ala instapay taman el eshterak
+franco|dm|ta3aly 3andena bokra mama 3amla {food_f}
+franco|post|safrna {place_eg_f} w kanet re7la tu7fa
+franco|comment|el wad da magnoon kora
+franco|dm|ma tedeesh el code le 7ad
+franco|dm|mabrook ya 3arees rabena yetamem
+en|dm|this deadline is killing me
+en|comment|you killed that song, amazing
+en|dm|the promo code isn't working
+en|dm|I never get the verification code, help
+en|comment|{nat_en} food is amazing
+en|dm|send me a photo of the bag you liked
+en|post|Abu Simbel was breathtaking
+en|dm|don't share your OTP with anyone
+en|dm|I'd die for a plate of koshary
+mixed|dm|el deadline di killing me
+"""
+
+# The held-out split (fourth version, written after HELD_V3 joined the dev split).
+HELD = {
+"threat": """
+ar|dm|{oath_h} لادفعك التمن غالي
+ar|dm|هقتلك بجد المرة دي
+ar|dm|هموتك لو قربت من اختي
+ar|dm|لو شفتك في المنطقة هدبحك
+ar|comment|هكسر رجلك المرة الجاية
+ar|dm|هستناك على الناصية وهتشوف
+ar|dm|هولع في محلك
+ar|dm|انا عارف مكانك وهجيلك
+ar|dm|هخلص عليك قريب
+ar|live_chat|هقطعك حتت ورميك للكلاب
+franco|dm|ha2tlak begad el marady
+franco|dm|hamawetak law 2arrabt men o5ty
+franco|dm|law shoftak fel man6e2a hadba7ak
+franco|comment|hakasar reglak el marra el gaya
+franco|dm|hastanak 3al naseya w hatshoof
+franco|dm|ana 3aref makanak w gayelak
+en|dm|I'll kill you if you come near my sister
+en|dm|I'm going to find you and break your legs
+en|dm|you'll regret this, I promise
+en|comment|I will hurt you and your family
+en|dm|I know where you live and I'm coming
+en|dm|I'll burn your shop down
+mixed|dm|ha2tlak, I'm not joking
+mixed|dm|والله I'll find you
+""",
+"sexual": """
+ar|dm|ابعتيلي فيديو وانتي مش لابسة حاجة
+ar|dm|نفسي اشوف جسمك ابعتي صورة
+ar|dm|تعالي شقتي ومحدش هيعرف حاجة
+ar|dm|ابعتيلي صورك بقميص النوم بالليل
+ar|dm|اهلي مش هنا تعالي نقضي الليلة سوا
+franco|dm|eb3atily video w enty mesh labsa 7aga
+franco|dm|nefsy ashoof gesmek eb3aty sora
+franco|dm|ta3aly sha2ety w ma7adsh hay3raf
+en|dm|send me a video of you with no clothes on
+en|dm|I want to see your body, send a photo
+en|dm|come over to my flat, nobody's home tonight
+en|dm|send me pics of you in underwear
+mixed|dm|ta3aly 3andy, nobody's home
+ar|dm|ابعتيلي صورة من غير هدوم دلوقتي
+ar|dm|عايز اشوفك عريانة
+ar|dm|تعالي عندي البيت مفيش حد
+ar|dm|صوريلي جسمك في المراية
+ar|dm|ابعتي فيديو وانتي بتقلعي
+ar|dm|الشقة فاضية تعالي نقضي الليلة
+ar|dm|ابعتيلي صورة بالبيكيني
+ar|comment|ابعتيلي صورك الخاصة يا قمر
+franco|dm|eb3atily sora men gheir hdoom delwa2ty
+franco|dm|3ayez ashoofek 3eryana
+franco|dm|ta3aly 3andy el beit mafish 7ad
+franco|dm|sawareely gesmek fel meraya
+en|dm|send me nudes
+en|dm|I want to see you without clothes
+en|dm|come to my flat, we'll be alone tonight
+en|dm|show me your body on video call
+en|dm|send me a sexy pic in bed
+mixed|dm|eb3atily sora without clothes
+""",
+"hate": """
+ar|comment|{grp_ar_h} {derog_ar_h} ولازم نخلص منهم
+en|post|get rid of the {grp_en}, they are {derog_en_h}
+franco|comment|{grp_f} {derog_f} w lazem yerga3o baladhom
+ar|post|{grp_ar} دول {derog_ar} كلهم
+ar|comment|لازم {grp_ar_h} يترحلوا
+ar|post|{grp_ar} خربوا مصر ولازم يمشوا
+franco|post|{grp_f} dol {derog_f} kolohom
+franco|comment|lazem {grp_f} yetraddo
+en|post|{grp_en} are {derog_en}, all of them
+en|comment|send all {grp_en_h} back where they came from
+mixed|post|{grp_f} are {derog_en_h}
+""",
+"scam": """
+ar|dm|انا من البنك حسابك هيتقفل لو مبعتش الكود اللي جالك
+ar|dm|كسبت سحب {prize_ar} ادفع رسوم الشحن على {wallet_ar}
+en|dm|I'm from the bank, your account will be locked unless you send the code you received
+en|dm|you won a draw, pay the fee by {wallet_f} to claim {prize_en}
+ar|dm|الكود اللي جالك على الواتساب ابعتهولي ضروري
+ar|dm|معاك الدعم الفني، ابعتلنا كود التفعيل عشان حسابك
+ar|dm|مبروك فزت ب{prize_ar}، ابعت رقم الكارت والرقم السري
+ar|dm|حول {amount} على {wallet_ar} وهتاخد {amount_x}
+ar|dm|اديني الكود اللي وصلك في رسالة
+ar|dm|بعتلك كود بالغلط ممكن تقولهولي
+franco|dm|el code elly galak 3al whatsapp ab3atholy
+franco|dm|ana mn el da3m el fanny ab3atly code el tafe3l
+franco|dm|mabrook fozt b {prize_en} ab3at ra2m el card wel pin
+franco|dm|7awel {amount} 3ala {wallet_f} w hatakhod {amount_x}
+en|dm|send me the code you got on WhatsApp, it's urgent
+en|dm|this is Sawt support, send us the verification code for your account
+en|dm|you won {prize_en}, send your card number and PIN
+en|dm|send {amount} on vodafone cash and get {amount_x} guaranteed
+mixed|dm|ab3atly el code you got
+""",
+"spam": """
+ar|comment|اكسب ١٠٠٠ جنيه في اليوم من البيت كلمني
+ar|comment|زوروا صفحتي على الفيس
+ar|live_chat|تابعوني على التيك توك بتاعي
+ar|comment|اشتركوا في القناة وفعلوا الجرس
+ar|comment|متابعة متبادلة اللي عايز يكتب هنا
+franco|comment|zoro safha bta3ty 3al face
+franco|live_chat|etba3ony 3al tiktok bta3y
+franco|comment|eshtereko fel 2anah w fa3alo el garas
+en|comment|follow back guys, follow 4 follow
+en|live_chat|cheap followers, dm me
+en|comment|subscribe to my channel and hit the bell
+en|post|make money online from home, whatsapp me
+en|comment|check my profile for free stuff
+ar|comment|تابعوني وانا اتابعكم على طول
+ar|comment|اشتركوا في قناتي على اليوتيوب
+ar|live_chat|متابعة بمتابعة يا جماعة
+ar|comment|للطلب كلمونا على 01099998888
+ar|post|شغل من البيت ربح يومي كلمني خاص
+ar|comment|ادخلوا على صفحتي فيها عروض
+ar|live_chat|فولورز ببلاش كلموني
+ar|comment|لايك وشير للصفحة
+franco|comment|etba3ony w hatba3ko
+franco|comment|eshtereko fel channel bta3ty 3la youtube
+franco|live_chat|follow ba follow ya shabab
+franco|comment|kalmony 3ala 01099998888 lel talabat
+franco|post|shoghl mn el beit kalemny
+en|comment|follow for follow
+en|live_chat|free followers on my profile
+en|comment|please subscribe to my channel
+en|post|earn money from home, dm me now
+en|comment|visit my page for the best offers
+mixed|comment|follow me ya shabab
+""",
+"self_harm": """
+ar|dm|خلاص قررت اموت نفسي الليلة
+ar|dm|كل يوم بقول هنتحر بكرة
+ar|post|تعبت من الحياة ونفسي اموت خلاص
+ar|dm|جهزت البرشام ومش هصحى تاني
+ar|dm|ارمي نفسي من الدور العاشر واخلص
+ar|dm|نفسي انام ومقومش خالص
+ar|dm|محدش هيحس بيا لو انتحرت
+ar|dm|بجرح نفسي بالموس كل ما ازعل
+franco|dm|5alas 2arart amawet nafsy el leila
+franco|dm|kol youm ba2ool hantehar bokra
+franco|post|ta3abt mn el 7aya w nefsy amoot 5alas
+franco|dm|bagra7 nafsy bel moos
+en|dm|I've decided to kill myself tonight
+en|post|I'm tired of living, I want to die
+en|dm|I have everything ready to end my life
+en|dm|I cut myself again today
+en|post|thinking about suicide every single day
+ar|dm|انا عايز اموت ومحدش يزعل
+ar|dm|هنتحر وارتاح
+ar|post|مش عايز اعيش في الدنيا دي
+ar|dm|هاخد كل الحبوب دي مرة واحدة
+ar|dm|هرمي نفسي من فوق الكوبري
+ar|dm|نفسي اموت النهاردة
+ar|dm|بفكر انهي حياتي
+ar|post|محدش هيفتقدني لو مت
+franco|dm|3ayez amoot w ma7adsh yez3al
+franco|dm|hantehar w arta7
+franco|post|mesh 3ayez a3eesh fel donya di
+franco|dm|harmy nafsy mn fo2 el kobry
+en|dm|I want to kill myself
+en|post|I don't want to live anymore
+en|dm|I'm going to end my life tonight
+en|dm|nobody would miss me if I died
+en|dm|I keep cutting myself
+mixed|dm|ana mesh 2ader, I want to die
+""",
+"insult": """
+ar|comment|انت حيوان
+franco|comment|ya 7mar
+en|comment|you are a moron
+""",
+}
+
+HARD_HELD = """
+ar|post|دبحنا الخروف بعد صلاة العيد
+ar|dm|الامتحان ده هيموتني
+ar|comment|موتني من الضحك
+ar|dm|قطعي البصل والطماطم
+ar|dm|كود الخصم بتاع المطعم ايه؟
+ar|dm|الكود مبيجيش على الموبايل
+ar|dm|حولتلك الفلوس على فودافون كاش
+ar|comment|{nat_ar} ناس جدعة جدا
+ar|dm|ابعتيلي صورة الجزمة الجديدة
+ar|dm|تعالي عندنا ماما عاملة {food_ar}
+ar|post|رحنا {place_eg} الصيف ده
+ar|dm|عارف انك تعبان
+ar|comment|اللاعب ده مجنون
+ar|dm|اوعى تقول الكود لحد
+ar|dm|الف مبروك يا عريس
+ar|dm|هعدي عليك نروح النادي
+franco|dm|el emte7an da hayemawetny
+franco|comment|mawetny mn el da7k
+franco|dm|code el 5asm bta3 el mat3am eh?
+franco|dm|7aweltlak el felos 3ala vodafone cash
+franco|dm|ta3aly 3andena mama 3amla {food_f}
+franco|post|ro7na {place_eg_f} el seif da
+franco|comment|el la3eeb da magnoon
+franco|dm|ma t2olsh el code le 7ad
+en|dm|this exam is killing me
+en|comment|you killed it, well done
+en|dm|what's the discount code?
+en|dm|I didn't get the code
+en|dm|I sent the money by instapay
+en|post|Abu Simbel is magical
+en|dm|never share your PIN
+mixed|dm|el exam da killing me
 """

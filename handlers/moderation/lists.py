@@ -157,19 +157,40 @@ def _join(a: tuple[str, tuple | None], b: tuple[str, tuple | None]) -> tuple[str
     return key, (a[1] or (None,) * na) + (b[1] or (None,) * nb)
 
 
+TENSES = ("ا", "ه", "ح", "ب")  # I do / I will (ه، ح) / I am doing: انهي، هنهي، حنهي، بنهي
+
+
 def _term_variants(term: str, flags: set[str]) -> list[str]:
-    if not _ARABIC.search(term) or not flags & {"verb", "obj"}:
-        return [term]
-    suffixed = [term + s for s in SUFFIXES]
-    return suffixed if "obj" in flags else [term] + suffixed
+    """A term's inflected forms its flags ask for: `tense` (an Arabic first-person verb in
+    every tense), `verb`/`obj` (object suffixes, Arabic; -s/-ed/-ing, English)."""
+    if not _ARABIC.search(term):
+        return _english_forms(term) if "verb" in flags else [term]
+    terms = [term]
+    if "tense" in flags and term[0] in TENSES:
+        terms = [t + term[1:] for t in TENSES]
+    if not flags & {"verb", "obj"}:
+        return terms
+    suffixed = [t + s for t in terms for s in SUFFIXES]
+    return suffixed if "obj" in flags else terms + suffixed
+
+
+def _english_forms(term: str) -> list[str]:
+    """The first word of an English phrase as -s, -ed, -ing ("cut myself", "cutting myself")."""
+    first, _, rest = term.partition(" ")
+    stems = {first + "s", first + "ed", first + "ing"}
+    if first.endswith("e"):
+        stems |= {first + "d", first[:-1] + "ing"}
+    elif len(first) > 2 and first[-1] not in "aeiouwy" and first[-2] in "aeiou" \
+            and first[-3] not in "aeiou":
+        stems |= {first + first[-1] + "ed", first + first[-1] + "ing"}
+    return [term] + sorted(f"{s} {rest}".strip() for s in stems)
 
 
 def compile_term(term: str, view: str, flags: set[str], addr) -> list[tuple[str, tuple | None]]:
     if view == "latin":
-        k = latin_key(term)
-        if k is None:
+        keys = [(k, None) for k in {latin_key(t) for t in _term_variants(term, flags)} if k]
+        if not keys:
             return []
-        keys = [(k, None)]
     else:
         keys = [kk for t in _term_variants(term, flags) for kk in skeleton_keys(t)]
     if "target" in flags:
@@ -228,18 +249,21 @@ def load_rules() -> list[tuple[Rule, str, tuple | None]]:
 
 
 def load_concepts() -> list[tuple[str, str, tuple | None]]:
-    """(concept, key, vowel constraints) from concepts.tsv (concept<TAB>ar|en<TAB>t1 ; t2)."""
+    """(concept, key, vowel constraints) from concepts.tsv (concept<TAB>ar|en<TAB>t1 ; t2;
+    a term ending in "+" is inflected too, like a list term flagged verb)."""
     out = []
     for no, line in _lines("concepts.tsv"):
         name, lang, terms = (p.strip() for p in line.split("\t", 2))
         for term in (t.strip() for t in terms.split(";")):
             if not term:
                 continue
+            flags = {"verb"} if term.endswith("+") else set()
+            term = term.rstrip("+").strip()
             if lang == "en":
-                k = latin_key(term)
-                keys = [(k, None)] if k else []
+                keys = [(k, None) for k in {latin_key(t) for t in _term_variants(term, flags)}
+                        if k]
             else:
-                keys = skeleton_keys(term)
+                keys = [kk for t in _term_variants(term, flags) for kk in skeleton_keys(t)]
             if not keys:
                 raise ValueError(f"concepts.tsv:{no}: {term!r} normalises to nothing")
             out.extend((name, k, s) for k, s in keys)
@@ -278,6 +302,18 @@ def _word_index(norm: Normalized, end: int, key: str) -> int:
     return norm.skeleton.count(" ", 0, start + 1) - 1
 
 
+def _agrees(norm: Normalized, end: int, key: str, want: tuple) -> bool:
+    """The Franco words of a match ending at `end` have vowels the key's term allows."""
+    i = _word_index(norm, end, key)
+    sigs = norm.signatures
+    for j, s in enumerate(want):
+        if s is not None:
+            k = i + j
+            if k >= len(sigs) or sigs[k] is None or not vowels_agree(sigs[k], s):
+                return False
+    return True
+
+
 class ListMatcher:
     """One automaton over every key; `scan(norm)` returns the most severe hit (terms or
     combos) or None."""
@@ -294,7 +330,11 @@ class ListMatcher:
             self.automaton.add_word(key, (key, tuple(entries)))
         self.automaton.make_automaton()
         self.size = len(table)
-        self.combos = list(combos)
+        self.combos = [(c, weight(c.rule)) for c in combos]
+        self._combos_by_concept: dict[str, list[int]] = {}  # a concept of each first group
+        for i, (c, _) in enumerate(self.combos):
+            for name in c.needs[0]:
+                self._combos_by_concept.setdefault(name, []).append(i)
         self.normalizer = Normalizer()
 
     def normalize(self, text: str) -> Normalized:
@@ -302,30 +342,44 @@ class ListMatcher:
 
     def match_normalized(self, norm: Normalized) -> ListHit | None:
         found: tuple[tuple[int, int], Rule, str] | None = None
-        concepts: set[str] | None = None
+        pending: dict[str, list] | None = None  # concept -> its matches, vowels unchecked
         for end, (key, entries) in self.automaton.iter(norm.haystack):
             for e in entries:
-                if e.sigs is not None:
-                    i = _word_index(norm, end, key)
-                    sigs = norm.signatures
-                    if not all(s is None or (i + j < len(sigs) and sigs[i + j] is not None
-                                             and vowels_agree(sigs[i + j], s))
-                               for j, s in enumerate(e.sigs)):
-                        continue
-                if e.rule is not None:
-                    if found is None or e.severity > found[0]:
+                if e.rule is None:
+                    if pending is None:
+                        pending = {}
+                    pending.setdefault(e.concept, []).append((end, key, e.sigs))
+                elif found is None or e.severity > found[0]:
+                    if e.sigs is None or _agrees(norm, end, key, e.sigs):
                         found = (e.severity, e.rule, key)
-                else:
-                    if concepts is None:
-                        concepts = set()
-                    concepts.add(e.concept)
-        if concepts and self.combos:
-            for c in self.combos:
-                if all(g & concepts for g in c.needs) and not c.unless & concepts:
-                    sev = weight(c.rule)
-                    if found is None or sev > found[0]:
-                        found = (sev, c.rule, "+".join(sorted(concepts)))
+        if pending and self.combos:
+            found = self._combo(norm, pending, found)
         return ListHit(found[1], found[2]) if found else None
+
+    def _combo(self, norm: Normalized, pending: dict[str, list], found):
+        """The weightiest combo the message's concepts complete. A concept's vowels are
+        checked only when a combo needs it (most concepts complete nothing)."""
+        present = set(pending)
+        verified: dict[str, bool] = {}
+
+        def has(concept: str) -> bool:
+            v = verified.get(concept)
+            if v is None:
+                v = verified[concept] = any(
+                    sigs is None or _agrees(norm, end, key, sigs)
+                    for end, key, sigs in pending.get(concept, ()))
+            return v
+
+        by = self._combos_by_concept
+        for i in sorted({i for name in present for i in by.get(name, ())}):
+            c, sev = self.combos[i]
+            if found is not None and sev <= found[0]:
+                continue
+            if all(g & present for g in c.needs) \
+                    and all(any(has(x) for x in g) for g in c.needs) \
+                    and not any(has(x) for x in c.unless & present):
+                found = (sev, c.rule, "+".join(sorted(x for x in present if verified.get(x))))
+        return found
 
     def match(self, text: str) -> ListHit | None:
         return self.match_normalized(self.normalize(text))
