@@ -24,17 +24,24 @@ def _settings():
     return Settings.from_env()
 
 
-async def _serve(host: str, port: int) -> None:
+async def _serve(host: str, port: int) -> int:
     from aiohttp import web
 
-    from server.app import create_app, drain
+    from server.app import EMBEDDED, create_app, drain
+    from server.state import STATE
 
     settings = _settings()
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
     await runner.setup()
     site = web.TCPSite(runner, host, port, backlog=4096)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}; another process "
+              f"uses the port (pick one with --port, or stop it)", file=sys.stderr, flush=True)
+        return 2
     # Long-lived objects (modules, app) are frozen out of the cyclic GC; larger gen0 threshold
     # keeps per-delivery garbage collection cheap (measured in docs/benchmarks.md).
     # GC_TUNING=0 keeps CPython's defaults (for measuring the difference).
@@ -42,13 +49,31 @@ async def _serve(host: str, port: int) -> None:
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 50, 1000)
-    print(json.dumps({"event": "READY", "host": host, "port": port, "pid": os.getpid()}),
+    embedded = app[EMBEDDED]
+    url_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    url = f"http://{url_host}:{port}"
+    app[STATE].self_url = url
+    if embedded is not None and embedded.owner:
+        embedded.publish(serve_url=url)
+    print(json.dumps({"event": "READY", "host": host, "port": port, "pid": os.getpid(),
+                      "url": url, "data_dir": str(settings.data_dir.resolve()),
+                      "stores": embedded.describe() if embedded else "configured URLs"}),
           flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    lost: list[str] = []
+    if embedded is not None and not embedded.owner:
+        def on_lost(reason: str) -> None:
+            lost.append(reason)
+            stop.set()
+        watcher = loop.create_task(embedded.watch(on_lost))
+    else:
+        watcher = None
     await stop.wait()
+    if lost:
+        print(f"error: {lost[0]}", file=sys.stderr, flush=True)
     started = time.monotonic()
     await site.stop()  # stop accepting new connections
     try:
@@ -56,8 +81,11 @@ async def _serve(host: str, port: int) -> None:
     except asyncio.TimeoutError:
         pass
     await runner.cleanup()
+    if watcher is not None:
+        watcher.cancel()
     print(json.dumps({"event": "STOPPED", "seconds": round(time.monotonic() - started, 3)}),
           flush=True)
+    return 3 if lost else 0
 
 
 async def _migrate() -> None:
@@ -122,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         import uvloop
 
-        uvloop.run(_serve(args.host, args.port))
+        return uvloop.run(_serve(args.host, args.port))
     elif args.command == "migrate":
         asyncio.run(_migrate())
     elif args.command == "token":

@@ -16,7 +16,7 @@ from server.config import Settings
 from server.cors import cors_middleware
 from server.db import create_pool
 from server.emitter import Emitter
-from server.embedded import start_embedded
+from server.embedded import EmbeddedStores, start_embedded
 from server.logs import configure_logging
 from server.metrics import Metrics
 from server.migrations import migrate_dsn
@@ -27,13 +27,16 @@ from server.tokens import TokenKeys
 from server.looplag import LoopLagMonitor
 from server.web import edges, errors_middleware, start_metrics_listener
 from server.webapp import add_web_app_routes
+from server.worker import start_inprocess_worker
 
 log = structlog.get_logger("app")
 SURFACE: web.AppKey[SocketSurface] = web.AppKey("sockets", SocketSurface)
+EMBEDDED: web.AppKey[EmbeddedStores | None] = web.AppKey("embedded", EmbeddedStores)
 
 
-def resolve_stores(settings: Settings) -> tuple[Settings, object | None]:
-    """Fill in embedded store URLs where none are configured; returns what to stop later."""
+def resolve_stores(settings: Settings) -> tuple[Settings, EmbeddedStores | None]:
+    """Fill in embedded store URLs where none are configured (starting the stores, or attaching
+    to the process that owns them); returns what to call `.stop()` on when this process ends."""
     need_pg, need_redis = settings.database_url is None, settings.redis_url is None
     if not (need_pg or need_redis):
         return settings, None
@@ -60,6 +63,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(middlewares=[cors_middleware, errors_middleware],
                           client_max_size=settings.max_http_body_bytes)
     app[STATE] = state
+    app[EMBEDDED] = embedded
     domains = handlers.discover()  # importing events.py registers socket events
 
     state.sio = build_socket_server(state)
@@ -91,8 +95,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
             state.metrics.loop_lag, stall_seconds=settings.loop_stall_seconds)
         state.spawn(lag.run())
         metrics_runner = await start_metrics_listener(state)
-        log.info("app_started", schema=settings.database_schema, env=settings.env)
+        inprocess = start_inprocess_worker(state, domains) if settings.inprocess_jobs else None
+        log.info("app_started", schema=settings.database_schema, env=settings.env,
+                 inprocess_jobs=settings.inprocess_jobs)
         yield
+        if inprocess is not None:
+            inprocess.set()
         if metrics_runner is not None:
             await metrics_runner.cleanup()
         for d in reversed(domains.items):

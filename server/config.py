@@ -60,6 +60,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     web_dist: Path | None = None  # the built web app (None -> web/dist in the repository)
     migrate_on_start: bool = False
+    inprocess_jobs: bool = False  # serve also runs background jobs (default on in development)
     shutdown_grace: float = 8.0
     reconnect_hint_ms: int = 1000
     db_pool_min: int = 1
@@ -125,6 +126,7 @@ class Settings:
             cors_origins=origins,
             web_dist=Path(e("WEB_DIST")) if e("WEB_DIST") else None,
             migrate_on_start=_bool("MIGRATE_ON_START", False),
+            inprocess_jobs=_bool("INPROCESS_JOBS", e("APP_ENV", "development") == "development"),
             shutdown_grace=_float("SHUTDOWN_GRACE", 8.0),
             db_pool_min=_int("DB_POOL_MIN", 1),
             db_pool_max=_int("DB_POOL_MAX", 10),

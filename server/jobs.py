@@ -404,7 +404,9 @@ class Worker:
         else:
             await self.queue.ack(job)
             self.done += 1
-            log.info("job_done", seconds=round(time.monotonic() - started, 3))
+            # jobs that run every few seconds (fn.periodic = True) log at DEBUG
+            (log.debug if getattr(fn, "periodic", False) else log.info)(
+                "job_done", seconds=round(time.monotonic() - started, 3))
             return True
         finally:
             beat.cancel()

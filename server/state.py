@@ -29,6 +29,7 @@ class AppState:
     sio: "socketio.AsyncServer | None" = None
     emitter: "Emitter | None" = None
     shutting_down: bool = False
+    self_url: str | None = None  # where this process listens, once `serve` has bound its port
     background: set[asyncio.Task] = field(default_factory=set)
     extras: dict[str, Any] = field(default_factory=dict)  # per-domain singletons, by domain name
 

@@ -65,7 +65,8 @@ async def run_worker(queues: list[str] | None, concurrency: int) -> None:
             await migrate_dsn(settings.database_url, settings.database_schema)
         jobs, failures, known_queues = collect_jobs(handlers.discover())
         state = await build_worker_state(settings)
-        worker = Worker(state, jobs, queues or known_queues, concurrency=concurrency,
+        worker = Worker(state, jobs, queues or default_queues(settings, known_queues),
+                        concurrency=concurrency,
                         on_failure=failures)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -74,12 +75,43 @@ async def run_worker(queues: list[str] | None, concurrency: int) -> None:
         print(json.dumps({"event": "WORKER_READY", "pid": os.getpid(),
                           "consumer": worker.consumer, "queues": worker.queues,
                           "jobs": sorted(jobs)}), flush=True)
+        lost: list[str] = []
+        if emb is not None and not emb.owner:  # the stores' owner stops: so do we
+            state.spawn(emb.watch(lambda reason: (lost.append(reason), stop.set())))
         grace = float(os.environ.get("WORKER_GRACE", 30))
         await worker.run(stop, grace)
         await close_worker_state(state)
+        if lost:
+            raise SystemExit(f"error: {lost[0]}")
     finally:
         if emb is not None:
             emb.stop()
+
+
+# Queues whose domains run their own in-process consumers (handlers/feed/lifecycle.py; the
+# recommend domain's, which owns the Qdrant local folder in development).
+SELF_MANAGED = ("feed", "recommend")
+
+
+def start_inprocess_worker(state, domains) -> asyncio.Event:
+    """Development: `serve` runs the background jobs itself (media transcodes, wallet
+    schedules, ...), so the first README command alone does everything. Production
+    (INPROCESS_JOBS=0) leaves them to `python -m server worker` processes."""
+    jobs, failures, known = collect_jobs(domains)
+    queues = [q for q in known if q not in SELF_MANAGED]
+    stop = asyncio.Event()
+    concurrency = int(os.environ.get("WORKER_CONCURRENCY", 1))
+    state.spawn(Worker(state, jobs, queues, concurrency=concurrency,
+                       on_failure=failures).run(stop, grace=2))
+    return stop
+
+
+def default_queues(settings: Settings, known: list[str]) -> list[str]:
+    """Every queue, except `recommend` in development with Qdrant in local mode: the folder
+    has one owner, and there it is `serve` (the worker would lock the server out of it)."""
+    if settings.env == "development" and not settings.qdrant_url:
+        return [q for q in known if q != "recommend"]
+    return known
 
 
 def add_worker_command(sub) -> None:

@@ -1,4 +1,5 @@
-"""`python -m server token USER_ID` opens an `operator` session (see server/__main__.py)."""
+"""`python -m server token USER_ID` opens an `operator` session (see server/__main__.py);
+`python -m server user create --phone P --role R` makes an account with a role."""
 from __future__ import annotations
 
 import asyncio
@@ -46,3 +47,40 @@ def run_token(user_id: str, role: str | None, settings: Settings) -> int:
         print(f"{err.code}: {err.message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _user_create(args) -> int:
+    import json
+    import sys
+
+    from handlers.auth.provision import do_provision_user
+    from server.cli import command_state
+
+    async def run() -> dict:
+        async with command_state() as state:
+            return await do_provision_user(state, args.phone, role=args.role, name=args.name,
+                                           password=args.password)
+    try:
+        user = asyncio.run(run())
+    except AppError as err:
+        print(f"error: {err.code}: {err.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(user))
+    print(f"sign in: curl -s -X POST localhost:8080/v1/auth/login -H 'Content-Type: "
+          f"application/json' -d '{{\"phone\": \"{user['phone']}\", \"password\": "
+          f"\"{user['password']}\", \"device\": \"cli\"}}'", file=sys.stderr)
+    return 0
+
+
+def add_commands(sub) -> None:
+    from server.sockets import ROLES
+
+    p = sub.add_parser("user", help="manage accounts from the command line")
+    users = p.add_subparsers(dest="user_command", required=True)
+    c = users.add_parser("create", help="create an account with a role (or change the role "
+                                        "and password of the account with that phone)")
+    c.add_argument("--phone", required=True, help="mobile number, e.g. 01012345678")
+    c.add_argument("--role", default="user", choices=ROLES)
+    c.add_argument("--name", default=None, help="display name (default: from role and phone)")
+    c.add_argument("--password", default=None, help="default: a generated one, printed")
+    c.set_defaults(run=_user_create)

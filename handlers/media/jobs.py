@@ -30,7 +30,7 @@ class _Progress:
 
     def __init__(self, state, loop, media_id: str, owner_id: str):
         self.state, self.loop, self.media_id, self.owner_id = state, loop, media_id, owner_id
-        self.last_pct, self.last_t = 0, 0.0
+        self.last_pct, self.last_t = 5, 0.0  # the job announced `transcoding 5` itself
         self.pending: list = []
 
     def __call__(self, fraction: float) -> None:

@@ -11,6 +11,9 @@ async def index_posts(state, payload: dict):
     return await indexing.do_index_posts(state)
 
 
+index_posts.periodic = True  # offered every few seconds: its log lines are DEBUG
+
+
 async def rebuild_index(state, payload: dict):
     return await indexing.do_rebuild_index(state)
 

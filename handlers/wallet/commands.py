@@ -78,3 +78,40 @@ def add_commands(sub) -> None:
     p.set_defaults(run=_run(_reconcile))
     p = sub.add_parser("wallet-check", help="verify the ledger invariants; prints a report")
     p.set_defaults(run=_run(_check))
+    add_dev_commands(sub)
+
+
+def _dev_pay(args) -> int:
+    """POST /dev/payments/{reference} on the running server (its URL from DATA_DIR's
+    stores.json when it owns the embedded stores, else --server)."""
+    import sys
+
+    import aiohttp
+
+    from server.config import Settings
+    from server.embedded import served_url
+
+    base = args.server or served_url(Settings.from_env().data_dir) or "http://127.0.0.1:8080"
+
+    async def call():
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{base}/dev/payments/{args.reference}",
+                                 json={"action": "decline" if args.decline else "pay"}) as r:
+                return r.status, await r.json(content_type=None)
+    try:
+        status, body = asyncio.run(call())
+    except aiohttp.ClientError as exc:
+        print(f"error: no server answers at {base} ({exc}); start `python -m server serve` "
+              f"or pass --server", file=sys.stderr)
+        return 1
+    print(json.dumps(body))
+    return 0 if status == 200 else 1
+
+
+def add_dev_commands(sub) -> None:
+    p = sub.add_parser("dev-pay", help="development: pay (or decline) a pending top-up "
+                                       "through the provider simulator")
+    p.add_argument("reference", help="the top-up's reference, Fawry reference or Paymob order")
+    p.add_argument("--decline", action="store_true", help="Paymob only: decline instead")
+    p.add_argument("--server", default=None, help="default: the running serve of DATA_DIR")
+    p.set_defaults(run=_dev_pay)

@@ -16,6 +16,8 @@ log = structlog.get_logger("wallet")
 async def startup(state: AppState) -> None:
     rt = WalletRuntime(WalletConfig.from_env(state.settings))
     state.extras["wallet"] = await rt.start()
+    for sim in rt.sims.values():  # development: simulated callbacks come back to this server
+        sim.callback_from = lambda: state.self_url
     every = float(os.environ.get("WALLET_EXPIRE_EVERY", 60))
     if every > 0:
         state.spawn(_expire_loop(state, every))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from handlers.wallet import payment_actions as pay
+from handlers.wallet.dev_checkout import add_dev_routes
 from handlers.wallet.runtime import runtime
 from server.errors import NotFound
 from server.payloads import parse_json_body
@@ -58,3 +59,6 @@ async def instapay_notify(request: web.Request) -> web.Response:
     payment = await pay.check_callback(state, "instapay", cb)
     return web.json_response(await pay.do_settle_callback(state, "instapay", cb, payment,
                                                         confirmed_by="bank_partner"))
+
+
+add_dev_routes(routes)  # /dev/payments: only answers where the simulators run

@@ -86,4 +86,4 @@ class FawrySimulator(SimulatorBase):
         return body
 
     async def send(self, body: dict) -> tuple[int, Any]:
-        return await self.post(self.callback_url + NOTIFY_PATH, json=body)
+        return await self.post(self.callback_target() + NOTIFY_PATH, json=body)

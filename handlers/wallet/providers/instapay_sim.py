@@ -62,4 +62,4 @@ class InstaPaySimulator(SimulatorBase):
                      "Content-Type": "application/json"}
 
     async def send(self, raw: bytes, headers: dict) -> tuple[int, Any]:
-        return await self.post(self.callback_url + NOTIFY_PATH, data=raw, headers=headers)
+        return await self.post(self.callback_target() + NOTIFY_PATH, data=raw, headers=headers)

@@ -8,6 +8,8 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
+import html
+
 from aiohttp import web
 
 from handlers.wallet.providers.paymob import transaction_hmac
@@ -26,12 +28,15 @@ class PaymobSimulator(SimulatorBase):
         self.by_reference: dict[str, int] = {}           # special_reference -> order id
         self.transactions: dict[int, dict[str, Any]] = {}  # order id -> last transaction obj
         self.payouts: list[dict] = []
+        self.secrets: dict[str, int] = {}                 # client_secret -> order id
         self.fail_payouts_to: set[str] = set()
         self._ids = itertools.count(217_500_001)
         self._txn = itertools.count(190_000_001)
         self.app.router.add_post("/v1/intention/", self._intention)
         self.app.router.add_post("/api/ecommerce/orders/transaction_inquiry", self._inquiry)
         self.app.router.add_post("/api/secure/disburse/", self._disburse)
+        self.app.router.add_get("/unifiedcheckout/", self._checkout)
+        self.app.router.add_post("/unifiedcheckout/", self._checkout_submit)
 
     def _authorised(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Token {self.secret_key}"
@@ -49,9 +54,11 @@ class PaymobSimulator(SimulatorBase):
                                  "reference": b.get("special_reference"),
                                  "phone": b.get("billing_data", {}).get("phone_number")}
         self.by_reference[b.get("special_reference")] = order_id
+        client_secret = f"egy_csk_test_{secrets.token_hex(12)}"
+        self.secrets[client_secret] = order_id
         return web.json_response({
             "id": f"pi_test_{secrets.token_hex(8)}", "intention_order_id": order_id,
-            "client_secret": f"egy_csk_test_{secrets.token_hex(12)}", "status": "intended",
+            "client_secret": client_secret, "status": "intended",
             "payment_keys": [{"integration": self.integration_id, "order_id": order_id}],
             "amount": b["amount"], "currency": b["currency"]}, status=201)
 
@@ -73,6 +80,39 @@ class PaymobSimulator(SimulatorBase):
                                   "status_code": "200" if ok else "618",
                                   "status_description": "" if ok else
                                   "Wallet is not registered or is not active"})
+
+    # --- the hosted checkout page (the `checkout_url` an app opens) -------------------------
+    async def _checkout(self, request: web.Request) -> web.Response:
+        order_id = self.secrets.get(request.query.get("clientSecret", ""))
+        if order_id is None:
+            return web.Response(status=404, text="Unknown or expired checkout")
+        o = self.orders[order_id]
+        secret = html.escape(request.query["clientSecret"])
+        done = o.get("result")
+        body = (f"<p>Payment {html.escape(done)}.</p>" if done else
+                f'<form method="post" action="?clientSecret={secret}">'
+                '<button name="action" value="pay">Pay</button> '
+                '<button name="action" value="decline">Decline</button></form>')
+        return web.Response(content_type="text/html", text=(
+            "<!doctype html><meta charset=utf-8><title>Paymob checkout (simulator)</title>"
+            f"<h1>Pay EGP {o['amount'] / 100:.2f}</h1><p>Order {order_id}, reference "
+            f"{html.escape(str(o['reference']))}. This is the development simulator: Pay "
+            f"sends the signed Transaction Processed callback a real payment would.</p>{body}"))
+
+    async def _checkout_submit(self, request: web.Request) -> web.Response:
+        order_id = self.secrets.get(request.query.get("clientSecret", ""))
+        if order_id is None:
+            return web.Response(status=404, text="Unknown or expired checkout")
+        action = (await request.post()).get("action")
+        status, answer = await self.complete(order_id, success=action == "pay")
+        self.orders[order_id]["result"] = (f"{'paid' if action == 'pay' else 'declined'}; "
+                                           f"the merchant answered {status}")
+        raise web.HTTPSeeOther(f"/unifiedcheckout/?clientSecret={request.query['clientSecret']}")
+
+    async def complete(self, order_id: int, *, success: bool = True) -> tuple[int, Any]:
+        """The customer paid (or declined) on the checkout page: the signed callback goes out."""
+        params, body = self.pay(order_id, success=success)
+        return await self.send(params, body)
 
     # --- the customer confirms in their wallet; Paymob calls back -------------------------
     def order_for(self, reference: str) -> int:
@@ -102,4 +142,4 @@ class PaymobSimulator(SimulatorBase):
         return {"hmac": transaction_hmac(obj, secret)}, {"type": "TRANSACTION", "obj": obj}
 
     async def send(self, params: dict, body: dict) -> tuple[int, Any]:
-        return await self.post(self.callback_url + CALLBACK_PATH, json=body, params=params)
+        return await self.post(self.callback_target() + CALLBACK_PATH, json=body, params=params)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import Any, Callable
 
 import aiohttp
 from aiohttp import web
@@ -16,6 +16,14 @@ class SimulatorBase:
         self.runner: web.AppRunner | None = None
         self.port: int | None = None
         self.callback_url: str | None = None  # where `send()` delivers callbacks
+        # or, when unset, whatever this returns (the serving process's own URL in development)
+        self.callback_from: Callable[[], str | None] | None = None
+
+    def callback_target(self) -> str:
+        url = self.callback_url or (self.callback_from() if self.callback_from else None)
+        if not url:
+            raise RuntimeError("this simulator does not know where to send callbacks")
+        return url
 
     @property
     def base_url(self) -> str:

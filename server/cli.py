@@ -1,0 +1,42 @@
+"""What a one-shot command (`user create`, `seed`, `dev-pay`, ...) needs: the stores of this
+DATA_DIR (attached to their owner, or started for the command), migrated, in an AppState."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from server.config import Settings
+from server.state import AppState
+
+
+@asynccontextmanager
+async def command_state(settings: Settings | None = None) -> AsyncIterator[AppState]:
+    """An AppState with a small pool, Redis and a write-only emitter; stops nothing it
+    attached to (see server/embedded.py)."""
+    import redis.asyncio as aioredis
+
+    from server.app import resolve_stores
+    from server.db import create_pool
+    from server.emitter import write_only_emitter
+    from server.metrics import Metrics
+    from server.migrations import migrate_dsn
+    from server.tokens import TokenKeys
+
+    settings, emb = resolve_stores(settings or Settings.from_env())
+    try:
+        if settings.migrate_on_start:
+            await migrate_dsn(settings.database_url, settings.database_schema)
+        state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
+        state.db = await create_pool(settings.database_url, settings.database_schema,
+                                     min_size=1, max_size=2)
+        state.redis = aioredis.from_url(settings.redis_url)
+        state.emitter = write_only_emitter(settings.redis_url, settings.redis_prefix,
+                                           settings.socketio_serializer)
+        try:
+            yield state
+        finally:
+            await state.db.close()
+            await state.redis.aclose()
+    finally:
+        if emb is not None:
+            emb.stop()

@@ -1,0 +1,363 @@
+"""The README's first command runs the whole product (issue #18).
+
+The module starts the Quickstart's first command exactly as the README writes it, in a fresh
+copy of the repository with no store URLs set, and drives it as a newcomer would: sign-ups
+through the development outbox, a tus upload to `media:ready`, a top-up through the
+development checkout and a tip, `token` / `emit` / `user create` / `dev-pay` beside it, the
+example clients, and the HTTP API from another origin.
+
+Reusing the installed venv: the command begins `python3 -m venv .venv && .venv/bin/pip
+install -e .`. Installing again would take minutes and the network, so `python3` on the
+command's PATH is a stand-in (written below) that answers `-m venv .venv` with a
+`.venv/bin/python` that runs the interpreter running these tests (which has the project's
+dependencies installed) and a `.venv/bin/pip` that accepts only `install -e .` and does
+nothing. The web app's build (`bash scripts/build_web.sh`) is the web app's own tests'
+business (tests/test_web_app.py builds and drives it); here `npm` is left off the command's
+PATH, so the script takes its documented "npm not found, skipping" path in a second. Everything
+after that, `.venv/bin/python -m server serve`, runs for real from the fresh copy
+(`python -m` puts the copy first on sys.path).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.support.auth_api import FAST_AUTH_ENV, AuthApi
+from tests.support.clients import SocketClient
+from tests.support.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+JS_MODULES = ROOT / "tests" / "js" / "node_modules"
+URL_VARS = ("DATABASE_URL", "REDIS_URL", "QDRANT_URL", "DATABASE_SCHEMA", "REDIS_PREFIX",
+            "APP_ENV", "DATA_DIR", "MEDIA_ROOT", "PYTHONPATH", "PORT", "HOST")
+ORIGIN = "http://localhost:5173"  # a web app's dev server: another origin
+
+
+def readme_quickstart_blocks() -> list[str]:
+    """The shell blocks of the README's Quickstart, as written."""
+    text = (ROOT / "README.md").read_text()
+    quick = text[text.index("## Quickstart"):]
+    quick = quick[:quick.index("\n## ", 10)]
+    return [b.strip() for b in re.findall(r"```(?:bash|sh)\n(.+?)\n```", quick, re.S)]
+
+
+def readme_first_command() -> str:
+    return readme_quickstart_blocks()[0]
+
+
+PY_STANDIN = """#!/bin/sh
+# `python3 -m venv .venv` in the README command: reuse the installed venv (module docstring).
+if [ "$1" = "-m" ] && [ "$2" = "venv" ] && [ "$3" = ".venv" ]; then
+  mkdir -p .venv/bin && printf '#!/bin/sh\nexec {python} "$@"\n' > .venv/bin/python
+  printf '#!/bin/sh\\n[ "$*" = "install -e ." ] || exit 9\\n' > .venv/bin/pip
+  chmod +x .venv/bin/pip .venv/bin/python
+  exit 0
+fi
+exec {python} "$@"
+"""
+
+
+def fresh_copy() -> Path:
+    """The repository's files (tracked and new, not ignored) in a new directory, as a clone
+    would have them. Outside pytest's 0700 tmp root: embedded PostgreSQL runs as another user."""
+    base = Path(tempfile.mkdtemp(prefix="sawt-first-run-"))
+    base.chmod(0o755)
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+    repo = base / "sawt"
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file():
+            (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, repo / rel)
+    shim = base / "bin"
+    shim.mkdir()
+    (shim / "python3").write_text(PY_STANDIN.format(python=sys.executable))
+    (shim / "python3").chmod(0o755)
+    tools = base / "tools"  # every program on PATH but npm/npx (module docstring)
+    tools.mkdir()
+    for d in os.environ["PATH"].split(":"):
+        for exe in (Path(d).iterdir() if Path(d).is_dir() else ()):
+            if exe.name not in ("npm", "npx", "python3") and not (tools / exe.name).exists():
+                (tools / exe.name).symlink_to(exe)
+    return base
+
+
+class FirstRun:
+    def __init__(self) -> None:
+        self.base = fresh_copy()
+        self.cwd = self.base / "sawt"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if k not in URL_VARS}
+        self.env.update(FAST_AUTH_ENV)
+        self.env["PATH"] = f"{self.base / 'bin'}:{self.base / 'tools'}"
+        self.env["PORT"] = str(self.port)  # the command's default port (8080) may be taken
+        self.log_path = self.base / "serve.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(["bash", "-c", readme_first_command()], cwd=self.cwd,
+                                     env=self.env, stdout=open(self.log_path, "wb"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 240  # first start: initdb on a busy machine
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"exited early:\n{self.log()}"
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(self.log())
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def command(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        """`python -m server ...` beside the running server, from the same directory."""
+        return subprocess.run([".venv/bin/python", "-m", "server", *args], cwd=self.cwd,
+                              env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    def stop(self) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)  # Ctrl-C in the terminal
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        return self.proc.returncode
+
+
+@pytest.fixture(scope="module")
+def first_run():
+    run = FirstRun()
+    try:
+        run.start()
+        yield run
+    finally:
+        code = run.stop()
+        log = run.log()
+        shutil.rmtree(run.base, ignore_errors=True)
+        assert code == 0, log
+        assert "Traceback" not in log, log
+
+
+async def _ready(url: str) -> int:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url + "/readyz") as r:
+            return r.status
+
+
+async def test_the_first_command_runs_every_path(first_run, tmp_path):
+    from tests.support.media import make_clip, tus_upload
+
+    run = first_run
+    log = run.log()
+    assert '"event": "READY"' in log and f'"data_dir": "{run.cwd / ".data"}"' in log, log
+    api = AuthApi(run.url)
+    socks: list[SocketClient] = []
+    try:
+        # The HTTP API from a browser app on another origin: preflight, then the call.
+        async with api.http.options(run.url + "/v1/auth/otp", headers={
+                "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type"}) as r:
+            assert r.status in (200, 204), await r.text()
+            assert r.headers.get("Access-Control-Allow-Origin") in (ORIGIN, "*")
+            assert "POST" in r.headers.get("Access-Control-Allow-Methods", "")
+        async with api.http.post(run.url + "/v1/auth/otp", headers={"Origin": ORIGIN}, json={
+                "phone": "01011110099", "channel": "whatsapp", "purpose": "register"}) as r:
+            assert r.status == 202
+            assert r.headers.get("Access-Control-Allow-Origin") in (ORIGIN, "*")
+
+        # Two sign-ups through the development outbox; one becomes a creator by the CLI.
+        creator = await api.sign_up("01011110001", name="Salma")
+        fan = await api.sign_up("01011110002", name="Karim")
+        made = run.command("user", "create", "--phone", "01011110001", "--role", "creator",
+                           "--password", "correct horse 42")
+        assert made.returncode == 0, made.stderr
+        assert json.loads(made.stdout)["role"] == "creator"
+        creator = await api.login("01011110001")  # the role is in the next token
+        c_sock = SocketClient(run.url, creator["access_token"])
+        f_sock = SocketClient(run.url, fan["access_token"])
+        socks += [c_sock, f_sock]
+        await c_sock.connect()
+        await f_sock.connect()
+
+        # A video uploaded with tuspy becomes ready with nothing else running.
+        clip = make_clip(tmp_path / "clip.mp4", seconds=1.0, width=320, height=240)
+        await asyncio.to_thread(tus_upload, run.url, creator["access_token"], clip,
+                                chunk_size=1 << 20)
+        ready = await c_sock.next("media:ready", timeout=120)
+        assert ready["status"] == "ready"
+
+        # The fan tops up through the Paymob checkout page (the simulator sends the signed
+        # callback), sees the balance pushed, and tips the creator.
+        top = await f_sock.ok("wallet:topup", {"provider": "paymob", "amount": 5000,
+                                               "method": "vodafone_cash",
+                                               "phone": "01011110002",
+                                               "idempotency_key": uuid.uuid4().hex})
+        checkout = top["instructions"]["checkout_url"]
+        async with api.http.get(checkout) as r:
+            assert r.status == 200 and "Decline" in await r.text()
+        async with api.http.post(checkout, data={"action": "pay"}) as r:
+            assert r.status == 200 and "paid" in await r.text()
+        balance = await f_sock.next("wallet:balance", timeout=20)
+        assert balance["wallet"] == 5000
+        # a Fawry reference paid from the CLI, as a newcomer without a Fawry outlet would
+        fawry = await f_sock.ok("wallet:topup", {"provider": "fawry", "amount": 2000,
+                                                 "idempotency_key": uuid.uuid4().hex})
+        paid = run.command("dev-pay", fawry["instructions"]["fawry_reference"])
+        assert paid.returncode == 0, paid.stdout + paid.stderr
+        assert (await f_sock.next("wallet:balance", timeout=20))["wallet"] == 7000
+        tip = await f_sock.ok("wallet:tip", {"creator_id": creator["user_id"],
+                                             "amount": 1000,
+                                             "idempotency_key": uuid.uuid4().hex})
+        assert tip is not None
+
+        # Commands beside the server attach to its stores and leave them running.
+        tok = run.command("token", creator["user_id"])
+        assert tok.returncode == 0 and tok.stdout.strip(), tok.stderr
+        emitted = run.command("emit", fan["user_id"], "system:hello", '{"hi": 1}')
+        assert emitted.returncode == 0, emitted.stderr
+        assert await f_sock.next("system:hello", timeout=10) == {"hi": 1}
+        assert await _ready(run.url) == 200
+        ping = SocketClient(run.url, tok.stdout.strip())
+        socks.append(ping)
+        await ping.connect()
+        assert (await ping.ok("system:ping", {}))["user_id"] == creator["user_id"]
+    finally:
+        for s in socks:
+            await s.close()
+        await api.close()
+
+
+def _node(*args: str, env: dict) -> subprocess.Popen:
+    if shutil.which("node") is None or not JS_MODULES.exists():
+        pytest.fail("node and tests/js/node_modules are needed (bash scripts/test.sh installs "
+                    "them)")
+    return subprocess.Popen(["node", "examples/dm.js", *args], cwd=ROOT, text=True,
+                            env={**env, "NODE_PATH": str(JS_MODULES)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _python(*args: str, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "examples/dm.py", *args], cwd=ROOT, text=True,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+async def test_example_clients_send_a_dm_each_way(first_run):
+    """The README's two example clients, exactly as shipped: each one waits for a DM that
+    the other sends; a bad token ends in a readable `connect refused` line."""
+    run = first_run
+    api = AuthApi(run.url)
+    try:
+        a = await api.sign_up("01011110011", name="Mona")
+        b = await api.sign_up("01011110012", name="Omar")
+    finally:
+        await api.close()
+    env = {**os.environ, "SAWT_URL": run.url}
+    for listen, send, who, peer in ((_node, _python, b, a), (_python, _node, a, b)):
+        listener = listen(who["access_token"], env=env)
+        line = await asyncio.to_thread(listener.stdout.readline)
+        assert line.startswith("connected"), line + listener.stderr.read()
+        sender = send(peer["access_token"], who["user_id"], "sabah el kheir ya gama3a", env=env)
+        out, err = await asyncio.to_thread(sender.communicate, timeout=30)
+        assert sender.returncode == 0 and ("'ok': True" in out or '"ok":true' in out), out + err
+        got, err = await asyncio.to_thread(listener.communicate, timeout=30)
+        assert listener.returncode == 0, err
+        assert got.strip() == f"{peer['user_id']}: sabah el kheir ya gama3a"
+    for client in (_node, _python):
+        bad = client("not-a-token", env=env)
+        _, err = await asyncio.to_thread(bad.communicate, timeout=30)
+        assert bad.returncode == 1 and "connect refused" in err, err
+
+
+async def test_the_quickstart_sign_up_and_dm_blocks_work_as_written(first_run):
+    """Steps 2 and 3 of the Quickstart, pasted into a shell beside the running server."""
+    run = first_run
+    script = "set -e\n" + "\n".join(readme_quickstart_blocks()[1:3])
+    done = await asyncio.to_thread(
+        subprocess.run, ["bash", "-c", script], cwd=run.cwd, capture_output=True, text=True,
+        timeout=120, env={**run.env, "SAWT_URL": run.url})
+    assert done.returncode == 0, done.stdout + done.stderr
+    mona = re.search(r"Mona (\S+) / Omar (\S+)", done.stdout)
+    assert mona, done.stdout + done.stderr
+    assert f"{mona.group(1)}: sabah el kheir ya Omar" in done.stdout.splitlines(), done.stdout
+
+
+def test_attached_worker_leaves_cleanly_when_the_owner_stops(tmp_path):
+    """Stores have one owner: a second `serve` on a taken port fails in one line and leaves
+    them running; a `worker` attached to them exits with a clear error when the owner stops,
+    and the owner stops them (nothing left running, no state file)."""
+    data = Path(tempfile.mkdtemp(prefix="sawt-owner-"))
+    data.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in URL_VARS}
+    env.update({"DATA_DIR": str(data), "PYTHONPATH": str(ROOT), "STORES_OWNER_WAIT": "20"})
+    port = free_port()
+
+    def start(*args: str, name: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "server", *args], cwd=ROOT, env=env,
+                                stdout=open(tmp_path / f"{name}.log", "wb"),
+                                stderr=subprocess.STDOUT)
+
+    def wait_for(name: str, text: str, proc: subprocess.Popen) -> None:
+        for _ in range(2400):
+            log = (tmp_path / f"{name}.log").read_text(errors="replace")
+            if text in log:
+                return
+            assert proc.poll() is None, log
+            time.sleep(0.1)
+        raise TimeoutError(log)
+
+    owner = start("serve", "--port", str(port), name="owner")
+    worker = None
+    try:
+        wait_for("owner", '"event": "READY"', owner)
+        state = json.loads((data / "stores.json").read_text())
+        assert state["owner_pid"] == owner.pid and state["status"] == "running"
+
+        second = subprocess.run([sys.executable, "-m", "server", "serve", "--port", str(port)],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2
+        assert second.stderr.strip().startswith(f"error: cannot listen on 127.0.0.1:{port}")
+        assert "Traceback" not in second.stderr + second.stdout
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+            assert r.status == 200  # the failed second serve stopped nothing
+
+        worker = start("worker", name="worker")
+        wait_for("worker", "WORKER_READY", worker)
+        assert worker.pid in json.loads((data / "stores.json").read_text())["attached"]
+        owner.send_signal(signal.SIGINT)
+        assert worker.wait(60) == 1
+        wlog = (tmp_path / "worker.log").read_text()
+        assert "stopping with their owner" in wlog and "Traceback" not in wlog, wlog
+        assert owner.wait(60) == 0
+        olog = (tmp_path / "owner.log").read_text()
+        assert '"event": "STOPPED"' in olog and "Traceback" not in olog, olog
+        assert not (data / "stores.json").exists()
+        assert not (data / "postgres" / "postmaster.pid").exists()
+    finally:
+        for p in (worker, owner):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(10)
+        shutil.rmtree(data, ignore_errors=True)
