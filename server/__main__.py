@@ -24,24 +24,43 @@ def _settings():
     return Settings.from_env()
 
 
+def _listen(host: str, port: int):
+    """A listening socket for host:port (what aiohttp's TCPSite would bind)."""
+    import socket
+
+    family, kind, proto, _, addr = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(4096)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
 async def _serve(host: str, port: int) -> int:
     from aiohttp import web
 
     from server.app import EMBEDDED, create_app, drain
     from server.state import STATE
 
+    try:  # the port first: a taken port is one line, before any store is started
+        sock = _listen(host, port)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()  # "address already in use"
+        print(f"error: cannot listen on {host}:{port}: {reason} (another process "
+              f"uses the port? pick one with --port, or stop it)", file=sys.stderr, flush=True)
+        return 2
     settings = _settings()
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, backlog=4096)
-    try:
-        await site.start()
-    except OSError as exc:
-        await runner.cleanup()
-        print(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}; another process "
-              f"uses the port (pick one with --port, or stop it)", file=sys.stderr, flush=True)
-        return 2
+    site = web.SockSite(runner, sock)
+    await site.start()
     # Long-lived objects (modules, app) are frozen out of the cyclic GC; larger gen0 threshold
     # keeps per-delivery garbage collection cheap (measured in docs/benchmarks.md).
     # GC_TUNING=0 keeps CPython's defaults (for measuring the difference).

@@ -40,6 +40,7 @@ from tests.support.auth_api import FAST_AUTH_ENV, AuthApi
 from tests.support.clients import SocketClient
 from tests.support.servers import free_port
 
+pytestmark = pytest.mark.timeout(420)  # a first start runs initdb; slow on a busy 2-core box
 ROOT = Path(__file__).resolve().parents[1]
 JS_MODULES = ROOT / "tests" / "js" / "node_modules"
 URL_VARS = ("DATABASE_URL", "REDIS_URL", "QDRANT_URL", "DATABASE_SCHEMA", "REDIS_PREFIX",
@@ -129,10 +130,12 @@ class FirstRun:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
-    def command(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        """`python -m server ...` beside the running server, from the same directory."""
-        return subprocess.run([".venv/bin/python", "-m", "server", *args], cwd=self.cwd,
-                              env=self.env, capture_output=True, text=True, timeout=timeout)
+    async def command(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        """`python -m server ...` beside the running server, from the same directory (in a
+        thread: the test's sockets keep answering their pings meanwhile)."""
+        return await asyncio.to_thread(
+            subprocess.run, [".venv/bin/python", "-m", "server", *args], cwd=self.cwd,
+            env=self.env, capture_output=True, text=True, timeout=timeout)
 
     def stop(self) -> int | None:
         if self.proc is None:
@@ -155,10 +158,11 @@ def first_run():
         yield run
     finally:
         code = run.stop()
-        log = run.log()
+        log, full = run.log(), run.log_path.read_text(errors="replace")
         shutil.rmtree(run.base, ignore_errors=True)
         assert code == 0, log
         assert "Traceback" not in log, log
+        assert '"job": "recommend.index_posts"' not in full, "periodic job logged at INFO"
 
 
 async def _ready(url: str) -> int:
@@ -191,7 +195,7 @@ async def test_the_first_command_runs_every_path(first_run, tmp_path):
         # Two sign-ups through the development outbox; one becomes a creator by the CLI.
         creator = await api.sign_up("01011110001", name="Salma")
         fan = await api.sign_up("01011110002", name="Karim")
-        made = run.command("user", "create", "--phone", "01011110001", "--role", "creator",
+        made = await run.command("user", "create", "--phone", "01011110001", "--role", "creator",
                            "--password", "correct horse 42")
         assert made.returncode == 0, made.stderr
         assert json.loads(made.stdout)["role"] == "creator"
@@ -208,6 +212,8 @@ async def test_the_first_command_runs_every_path(first_run, tmp_path):
                                 chunk_size=1 << 20)
         ready = await c_sock.next("media:ready", timeout=120)
         assert ready["status"] == "ready"
+        steps = [(p["stage"], p["percent"]) for p in c_sock.drain("media:progress")]
+        assert ("transcoding", 5) in steps and len(steps) == len(set(steps)), steps
 
         # The fan tops up through the Paymob checkout page (the simulator sends the signed
         # callback), sees the balance pushed, and tips the creator.
@@ -225,7 +231,7 @@ async def test_the_first_command_runs_every_path(first_run, tmp_path):
         # a Fawry reference paid from the CLI, as a newcomer without a Fawry outlet would
         fawry = await f_sock.ok("wallet:topup", {"provider": "fawry", "amount": 2000,
                                                  "idempotency_key": uuid.uuid4().hex})
-        paid = run.command("dev-pay", fawry["instructions"]["fawry_reference"])
+        paid = await run.command("dev-pay", fawry["instructions"]["fawry_reference"])
         assert paid.returncode == 0, paid.stdout + paid.stderr
         assert (await f_sock.next("wallet:balance", timeout=20))["wallet"] == 7000
         tip = await f_sock.ok("wallet:tip", {"creator_id": creator["user_id"],
@@ -234,11 +240,11 @@ async def test_the_first_command_runs_every_path(first_run, tmp_path):
         assert tip is not None
 
         # Commands beside the server attach to its stores and leave them running.
-        tok = run.command("token", creator["user_id"])
+        tok = await run.command("token", creator["user_id"])
         assert tok.returncode == 0 and tok.stdout.strip(), tok.stderr
-        emitted = run.command("emit", fan["user_id"], "system:hello", '{"hi": 1}')
+        emitted = await run.command("emit", fan["user_id"], "system:hello", '{"hi": 1}')
         assert emitted.returncode == 0, emitted.stderr
-        assert await f_sock.next("system:hello", timeout=10) == {"hi": 1}
+        assert await f_sock.next("system:hello", timeout=30) == {"hi": 1}, run.log()
         assert await _ready(run.url) == 200
         ping = SocketClient(run.url, tok.stdout.strip())
         socks.append(ping)
@@ -339,6 +345,7 @@ def test_attached_worker_leaves_cleanly_when_the_owner_stops(tmp_path):
                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         assert second.returncode == 2
         assert second.stderr.strip().startswith(f"error: cannot listen on 127.0.0.1:{port}")
+        assert len(second.stderr.strip().splitlines()) == 1, second.stderr
         assert "Traceback" not in second.stderr + second.stdout
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
             assert r.status == 200  # the failed second serve stopped nothing
@@ -361,3 +368,41 @@ def test_attached_worker_leaves_cleanly_when_the_owner_stops(tmp_path):
                 p.kill()
                 p.wait(10)
         shutil.rmtree(data, ignore_errors=True)
+
+
+async def test_seed_fills_a_demo_world_and_says_how_to_sign_in(first_run):
+    run = first_run
+    done = await run.command("seed", timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name, role in (("Salma", "creator"), ("Karim", "user"), ("Nour", "user"),
+                       ("Hoda", "moderator"), ("Adel", "admin")):
+        assert re.search(rf"^{name}\s+{role}\s+\+20\d+\s+id ", done.stdout, re.M), done.stdout
+    assert "whip_url" in done.stdout and "sawt demo 2026" in done.stdout
+    api = AuthApi(run.url)
+    socks = []
+    try:
+        karim = await api.login("01000000102", password="sawt demo 2026")
+        hoda = await api.login("01000000104", password="sawt demo 2026")
+        for who in (karim, hoda):
+            socks.append(await SocketClient(run.url, who["access_token"]).connect())
+        assert (await socks[0].ok("wallet:balance", {}))["wallet"] == 17500
+        queue = await socks[1].ok("mod:queue", {})
+        assert [i["text_snapshot"] for i in queue["items"]] == [
+            "Etba3 el link da w eksab felous"]
+    finally:
+        for s in socks:
+            await s.close()
+        await api.close()
+
+
+def test_a_development_worker_leaves_the_qdrant_folder_to_serve():
+    """Qdrant local mode has one owner: in development that is `serve`; a worker beside it
+    takes every other queue (it used to take `recommend` too and lock serve out)."""
+    from server.config import Settings
+    from server.worker import default_queues
+
+    known = ["default", "feed", "media", "recommend"]
+    assert default_queues(Settings(env="development"), known) == ["default", "feed", "media"]
+    assert default_queues(Settings(env="development", qdrant_url="http://q:6333"),
+                          known) == known
+    assert default_queues(Settings(env="production"), known) == known

@@ -1,0 +1,1 @@
+"""A demo world for development (`python -m server seed`)."""

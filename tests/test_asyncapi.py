@@ -1,0 +1,81 @@
+"""http/asyncapi.yaml is the socket contract: generated from the event registry and the msgspec
+payload structs (scripts/gen_asyncapi.py), kept in step with the code, and valid AsyncAPI 3.0
+by the official parser (@asyncapi/parser, installed in tests/js by scripts/test.sh)."""
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import msgspec
+import pytest
+import yaml
+
+from server.payloads import decode
+
+ROOT = Path(__file__).resolve().parents[1]
+JS = ROOT / "tests" / "js"
+
+
+class Wave(msgspec.Struct, forbid_unknown_fields=True):
+    to: str
+
+
+async def on_wave(ctx, data):
+    return decode(Wave, data)
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("gen_asyncapi",
+                                                  ROOT / "scripts" / "gen_asyncapi.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_the_file_is_what_the_registry_generates():
+    gen = _generator()
+    assert (ROOT / "http" / "asyncapi.yaml").read_text() == gen.render(), \
+        "http/asyncapi.yaml is stale: run python scripts/gen_asyncapi.py"
+
+
+def test_a_new_event_changes_the_contract():
+    """The check above fails when an event is added without regenerating the file."""
+    from server.sockets import EVENTS, on
+
+    gen = _generator()
+    on("demo:wave")(on_wave)
+    try:
+        doc = yaml.safe_load(gen.render())
+    finally:
+        EVENTS.pop("demo:wave")
+    assert doc["channels"]["demo_wave"]["address"] == "demo:wave"
+    assert doc["components"]["messages"]["demo_wave"]["payload"] == {
+        "$ref": "#/components/schemas/Wave"}
+    assert doc["components"]["schemas"]["Wave"]["required"] == ["to"]
+    assert (ROOT / "http" / "asyncapi.yaml").read_text() != yaml.safe_dump(doc)
+
+
+def test_contract_covers_events_pushes_and_error_codes():
+    doc = yaml.safe_load((ROOT / "http" / "asyncapi.yaml").read_text())
+    send = doc["components"]["messages"]["chat_send"]["payload"]["$ref"].rsplit("/", 1)[1]
+    assert "client_id" in doc["components"]["schemas"][send]["properties"]
+    assert doc["operations"]["chat_send_receive"]["reply"]
+    assert "chat_message_push_send" in doc["operations"]
+    assert "media_ready_push_send" in doc["operations"]
+    codes = doc["components"]["schemas"]["Error"]["properties"]["code"]["enum"]
+    assert {"invalid_payload", "conversation_not_found", "creator_not_found"} <= set(codes)
+
+
+async def test_the_official_parser_finds_no_errors():
+    if shutil.which("node") is None or not (JS / "node_modules" / "@asyncapi").exists():
+        pytest.fail("node and tests/js/node_modules are needed (bash scripts/test.sh)")
+    proc = await asyncio.create_subprocess_exec(
+        "node", "validate_asyncapi.js", str(ROOT / "http" / "asyncapi.yaml"), cwd=JS,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 110)
+    diagnostics = json.loads(out)
+    assert proc.returncode == 0, diagnostics or err.decode()
+    assert [d for d in diagnostics if d["severity"] == 0] == []
