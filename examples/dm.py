@@ -18,7 +18,7 @@ async def main(token, peer=None, text=None):
     except socketio.exceptions.ConnectionError as exc:
         sys.exit(f"connect refused: {exc}")
     if peer:  # every event takes an ack: {ok: true, data} or {ok: false, error: {code, message}}
-        print(await sio.call("chat:send", {"to": peer, "client_id": uuid.uuid4().hex, "text": text}))
+        print(await sio.call("chat:send", {"to": peer, "client_id": uuid.uuid4().hex, "text": text}), flush=True)
     else:
         print("connected; waiting for a message", flush=True)
         await asyncio.wait_for(got.wait(), 120)

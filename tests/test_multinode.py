@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from tests.support.clients import SocketClient
 from tests.support.servers import ROOT
@@ -92,12 +93,19 @@ async def test_msgpack_serializer_for_clients_that_ask_for_it(server_procs, make
 
 async def test_serve_with_no_store_urls_comes_up_on_embedded_stores(tmp_path):
     """A fresh machine: no DATABASE_URL / REDIS_URL, real embedded PostgreSQL and Redis."""
+    import shutil
+    import tempfile
+
     from tests.support.servers import free_port
 
     port = free_port()
+    # Not under pytest's tmp root: it is 0700 and re-tightened by every pytest session that
+    # starts meanwhile, while embedded PostgreSQL runs as another user that must traverse it.
+    data = Path(tempfile.mkdtemp(prefix="sawt-embedded-"))
+    data.chmod(0o755)
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "QDRANT_URL", "DATABASE_SCHEMA")}
-    env.update({"DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT),
+    env.update({"DATA_DIR": str(data), "PYTHONPATH": str(ROOT),
                 "LOG_LEVEL": "WARNING"})
     log = open(tmp_path / "serve.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "server", "serve", "--port", str(port)],
@@ -121,7 +129,7 @@ async def test_serve_with_no_store_urls_comes_up_on_embedded_stores(tmp_path):
         assert body == {"status": "ready", "checks": {"postgres": "ok", "redis": "ok",
                                                    "subscription": "ok"}}, \
             (tmp_path / "serve.log").read_text()[-3000:]
-        assert (tmp_path / "data" / "postgres").is_dir()
+        assert (data / "postgres").is_dir()
     finally:
         proc.terminate()
         try:
@@ -129,4 +137,5 @@ async def test_serve_with_no_store_urls_comes_up_on_embedded_stores(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+        shutil.rmtree(data, ignore_errors=True)
     assert proc.returncode == 0
