@@ -1,7 +1,7 @@
 // Conversations and DMs: live messages, typing, presence, read receipts, history paging, and
 // recovery after a network drop (chat:sync on every reconnect; no duplicate, no gap).
 import { useEffect, useRef, useState } from "preact/hooks";
-import { t, time } from "../i18n";
+import { currentLang, t, time } from "../i18n";
 import * as store from "../lib/chat_store";
 import { query } from "../lib/router";
 import { session } from "../lib/session";
@@ -21,6 +21,9 @@ export function ChatPage() {
   const [text, setText] = useState("");
   const [typing, setTyping] = useState<Record<string, number>>({});
   const [presence, setPresence] = useState<Record<string, string>>({});
+  const [groupTitle, setGroupTitle] = useState("");
+  const [groupMembers, setGroupMembers] = useState("");
+  const [warnings, setWarnings] = useState<any[]>([]);
   const [busy, error, run] = useAction();
   const lastTyping = useRef(0);
   const list = useRef<HTMLDivElement>(null);
@@ -55,6 +58,7 @@ export function ChatPage() {
     if (!open) setOpen(m.conversation_id);
   }, [open]);
   useEvent("chat:message_updated", (m) => store.updated(m));
+  useEvent("chat:warning", (w) => setWarnings((xs) => [...xs.slice(-4), w]));
   useEvent("chat:receipt", (r) => store.receipt(r, me));
   useEvent("typing:update", (u) => {
     if (u.user_id === me) return;
@@ -86,6 +90,18 @@ export function ChatPage() {
       setOpen(m.conversation_id);
       await store.loadConversations();
       setDmTo("");
+    });
+  };
+  const createGroup = (e: Event) => {
+    e.preventDefault();
+    run(async () => {
+      const member_ids = groupMembers.split(/[\s,،]+/).filter(Boolean);
+      const g = await call("chat:create_group", { title: groupTitle.trim(), member_ids });
+      await store.loadConversations();
+      await store.sync();
+      setOpen(g.id);
+      setGroupTitle("");
+      setGroupMembers("");
     });
   };
   const submit = (e: Event) => {
@@ -125,6 +141,18 @@ export function ChatPage() {
           {t("start")}
         </button>
       </form>
+      <details>
+        <summary>{t("new_group")}</summary>
+        <form onSubmit={createGroup}>
+          <label for="group-title">{t("group_title")}</label>
+          <input id="group-title" value={groupTitle} onInput={(e) => setGroupTitle((e.target as HTMLInputElement).value)} />
+          <label for="group-members">{t("group_members")}</label>
+          <input id="group-members" dir="ltr" value={groupMembers} onInput={(e) => setGroupMembers((e.target as HTMLInputElement).value)} />
+          <p>
+            <button type="submit" disabled={busy || !groupTitle.trim()}>{t("start")}</button>
+          </p>
+        </form>
+      </details>
       <ul class="convs">
         {store.conversations().map((c) => {
           const peer = c.members.find((m) => m !== me);
@@ -141,7 +169,13 @@ export function ChatPage() {
       {!store.conversations().length && <p class="muted">{t("no_conversations")}</p>}
       {conv && (
         <div class="card" data-testid="conversation" data-conversation={conv.id}>
-          {other && (
+          {warnings.filter((w) => w.conversation_id === conv.id).map((w, i) => (
+            <p key={i} class="error" role="alert" data-testid="chat-warning">
+              ⚠ {currentLang() === "ar" ? w.message_ar : w.message}
+            </p>
+          ))}
+          {conv.kind === "group" && <h3>{conv.title}</h3>}
+          {other && conv.kind !== "group" && (
             <p class="muted" data-testid="peer-presence" data-status={presence[other] ?? "offline"}>
               {shortId(other)} · {presenceText(presence[other])}
             </p>
@@ -154,6 +188,7 @@ export function ChatPage() {
           <div class="bubbles" ref={list} aria-live="polite" data-testid="messages">
             {msgs.map((m) => (
               <div key={m.id} class={`bubble ${m.sender_id === me ? "mine" : ""}`} data-seq={m.seq} data-testid="message">
+                {conv.kind === "group" && m.sender_id !== me && <div class="meta">{shortId(m.sender_id)}</div>}
                 <div>{m.deleted ? "—" : m.text}</div>
                 <div class="meta">
                   {time(m.created_at)}

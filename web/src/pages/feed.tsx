@@ -109,8 +109,9 @@ function PostCard({ post, ready }: { post: Post; ready: boolean }) {
   );
 }
 
-function Composer({ onPosted }: { onPosted: (p: Post) => void }) {
+function Composer({ onPosted, circles }: { onPosted: (p: Post) => void; circles: any[] }) {
   const [body, setBody] = useState("");
+  const [visibility, setVisibility] = useState("public");
   const [file, setFile] = useState<File | null>(null);
   const [stage, setStage] = useState<string | null>(null);
   const [percent, setPercent] = useState(0);
@@ -161,11 +162,13 @@ function Composer({ onPosted }: { onPosted: (p: Post) => void }) {
         mediaId.current = media_id;
         setStage((s) => (s === "uploading" ? "queued" : s));
       }
+      const circle = visibility.startsWith("circle:") ? visibility.slice(7) : undefined;
       const ans = await call("feed:post", {
         kind: media_id ? "video" : "text",
         body,
         media_id,
-        visibility: "public",
+        visibility: circle ? "circle" : visibility,
+        circle_id: circle,
       });
       setBody("");
       setFile(null);
@@ -182,6 +185,17 @@ function Composer({ onPosted }: { onPosted: (p: Post) => void }) {
         <div>
           <label for="video-file">{t("attach_video")}</label>
           <input id="video-file" type="file" accept="video/*" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
+        </div>
+        <div>
+          <label for="visibility">{t("visibility")}</label>
+          <select id="visibility" value={visibility} onChange={(e) => setVisibility((e.target as HTMLSelectElement).value)}>
+            <option value="public">{t("vis_public")}</option>
+            <option value="followers">{t("vis_followers")}</option>
+            <option value="subscribers">{t("vis_subscribers")}</option>
+            {circles.map((c) => (
+              <option key={c.id} value={`circle:${c.id}`}>◯ {c.name}</option>
+            ))}
+          </select>
         </div>
         <button type="submit" disabled={busy || (!body.trim() && !file)}>
           {t("publish")}
@@ -203,7 +217,10 @@ function Composer({ onPosted }: { onPosted: (p: Post) => void }) {
 
 export function FeedPage() {
   const me = session()!.user_id;
-  const [tab, setTab] = useState<"home" | "for_you">("home");
+  const [tab, setTab] = useState<"home" | "for_you" | "circle">("home");
+  const [circles, setCircles] = useState<any[]>([]);
+  const [circleId, setCircleId] = useState<string | null>(null);
+  const [circleName, setCircleName] = useState("");
   const [posts, setPosts] = useState<Post[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [readyMedia, setReadyMedia] = useState<Set<string>>(new Set());
@@ -212,14 +229,23 @@ export function FeedPage() {
 
   const load = (more = false) =>
     run(async () => {
-      const ev = tab === "home" ? "feed:home" : "feed:for_you";
-      const page = await call(ev, { cursor: more ? cursor : undefined, limit: 20 });
+      const mine = (await call("circles:mine")).items ?? [];
+      setCircles(mine);
+      if (tab === "circle" && !circleId && !mine.length) {
+        setPosts([]);
+        setCursor(null);
+        return;
+      }
+      const cid = circleId ?? mine[0]?.id;
+      if (tab === "circle" && cid !== circleId) setCircleId(cid);
+      const ev = tab === "home" ? "feed:home" : tab === "for_you" ? "feed:for_you" : "feed:circle";
+      const page = await call(ev, { cursor: more ? cursor : undefined, limit: 20, ...(tab === "circle" ? { circle_id: cid } : {}) });
       setPosts((xs) => (more ? [...xs, ...page.items] : page.items));
       setCursor(page.next_cursor ?? null);
     });
-  useConnected(() => load(), [tab]);
+  useConnected(() => load(), [tab, circleId]);
   useEvent("feed:new", (d) => {
-    if (tab === "home") setPosts((xs) => (xs.some((x) => x.id === d.post.id) ? xs : [d.post, ...xs]));
+    if ((tab === "home" && d.feed !== "circle") || (tab === "circle" && d.post.circle_id === circleId)) setPosts((xs) => (xs.some((x) => x.id === d.post.id) ? xs : [d.post, ...xs]));
   }, [tab]);
   useEvent("feed:remove", (d) => setPosts((xs) => xs.filter((x) => x.id !== d.post_id)));
   useEvent("feed:update", (d) => setPosts((xs) => xs.map((x) => (x.id === d.post.id ? d.post : x))));
@@ -242,12 +268,33 @@ export function FeedPage() {
         {t("my_id")}: <code class="ltr" data-testid="my-id">{me}</code>
       </p>
       <div class="row" role="tablist">
-        {(["home", "for_you"] as const).map((k) => (
+        {(["home", "for_you", "circle"] as const).map((k) => (
           <button key={k} role="tab" aria-selected={tab === k} class={tab === k ? "" : "secondary"} onClick={() => setTab(k)}>
-            {k === "home" ? t("feed_home") : t("feed_for_you")}
+            {k === "home" ? t("feed_home") : k === "for_you" ? t("feed_for_you") : t("feed_circle")}
           </button>
         ))}
       </div>
+      {tab === "circle" && (
+        <div class="card">
+          {circles.length > 0 && (
+            <>
+              <label for="circle-pick">{t("feed_circle")}</label>
+              <select id="circle-pick" value={circleId ?? ""} onChange={(e) => setCircleId((e.target as HTMLSelectElement).value)}>
+                {circles.map((c) => (
+                  <option key={c.id} value={c.id}>{c.name}</option>
+                ))}
+              </select>
+            </>
+          )}
+          <form class="row" onSubmit={(e) => { e.preventDefault(); run(async () => { const c = await call("circles:create", { name: circleName.trim(), join_policy: "open" }); setCircleName(""); setCircleId(c.id ?? c.circle?.id); }); }}>
+            <div>
+              <label for="circle-name">{t("new_circle")}</label>
+              <input id="circle-name" value={circleName} onInput={(e) => setCircleName((e.target as HTMLInputElement).value)} />
+            </div>
+            <button type="submit" disabled={!circleName.trim()}>{t("start")}</button>
+          </form>
+        </div>
+      )}
       <form class="row" onSubmit={follow}>
         <div>
           <label for="follow-id">{t("follow_user")}</label>
@@ -257,7 +304,7 @@ export function FeedPage() {
           {t("follow")}
         </button>
       </form>
-      <Composer onPosted={(p) => setPosts((xs) => [p, ...xs.filter((x) => x.id !== p.id)])} />
+      <Composer circles={circles} onPosted={(p) => setPosts((xs) => [p, ...xs.filter((x) => x.id !== p.id)])} />
       <ErrorLine error={error} />
       <div data-testid="feed" aria-live="polite">
         {posts.map((p) => (
