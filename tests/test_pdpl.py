@@ -57,12 +57,19 @@ async def _personal_data(live_app, settings, user, other, sentinel: str) -> None
     s_user = await user.connect(live_app.url)
     s_other = await other.connect(live_app.url)
     # an item about the user's content (reported by someone else), and a report by the user
-    await s_other.ok("mod:report", {"target_type": "live_comment", "target_id": "c-" + uuid.uuid4().hex,
-                                    "reason": "harassment", "text": f"ya 7mar {sentinel}",
-                                    "author_id": user.id})
-    await s_user.ok("mod:report", {"target_type": "live_comment", "target_id": "d-" + uuid.uuid4().hex,
-                                   "reason": "spam", "note": f"note {sentinel}",
-                                   "text": "spam spam", "author_id": other.id})
+    # (reports name content the server holds: a post by each of them)
+    conn = await _conn(settings)
+    try:
+        mine, theirs = [await conn.fetchval(
+            "INSERT INTO posts (author_id, kind, body) VALUES ($1::uuid, 'text', $2) "
+            "RETURNING id::text", author, body)
+            for author, body in ((user.id, f"ya 7mar {sentinel}"), (other.id, "spam spam"))]
+    finally:
+        await conn.close()
+    await s_other.ok("mod:report", {"target_type": "post", "target_id": mine,
+                                    "reason": "harassment"})
+    await s_user.ok("mod:report", {"target_type": "post", "target_id": theirs,
+                                   "reason": "spam", "note": f"note {sentinel}"})
     async with aiohttp.ClientSession(headers=_auth(user)) as http:
         async with http.post(live_app.url + "/v1/me/consents",
                              json={"purpose": "analytics", "policy_version": "v1"}) as r:
