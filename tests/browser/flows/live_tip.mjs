@@ -50,6 +50,9 @@ export async function run({ base, browser, shots, creator, viewer, viewer_funds 
   await watch.locator("#live-chat-text").fill("تحية من القاهرة");
   await watch.locator("#live-chat-text").press("Enter");
   await studio.locator("[data-testid=live-chat]", { hasText: "تحية من القاهرة" }).waitFor({ timeout: 20000 });
+  // The creator pins it: every viewer sees the pinned message.
+  await studio.locator("[data-testid=live-chat] li", { hasText: "تحية من القاهرة" }).getByRole("button", { name: "تثبيت" }).click();
+  await watch.locator("[data-testid=pinned]", { hasText: "تحية من القاهرة" }).waitFor({ timeout: 20000 });
 
   // A tip: the viewer's wallet goes down, the creator's earnings go up, both pushed live.
   await watch.locator(`[data-testid=wallet-balance][data-piastres="${viewer_funds}"]`).waitFor({ timeout: 20000 });

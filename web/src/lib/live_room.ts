@@ -11,6 +11,8 @@ export function useLiveRoom(streamId: string | null) {
   const [chat, setChat] = useState<LiveMsg[]>([]);
   const [tips, setTips] = useState<LiveTip[]>([]);
   const [state, setState] = useState<any>(null);
+  const [pinned, setPinned] = useState<LiveMsg | null>(null);
+  const [removed, setRemoved] = useState(false);
   const [reactions, setReactions] = useState<Record<string, number>>({});
   const [error, setError] = useState<string | null>(null);
 
@@ -22,6 +24,7 @@ export function useLiveRoom(streamId: string | null) {
         setViewers(ans.viewers ?? 0);
         setChat(ans.recent_chat ?? []);
         setState({ state: ans.stream?.state });
+        setPinned(ans.stream?.pinned ?? null);
         setError(null);
       })
       .catch((e) => setError(e.code ?? String(e)));
@@ -35,6 +38,8 @@ export function useLiveRoom(streamId: string | null) {
   }, [streamId]);
   useEvent("live:tip", (d) => mine(d) && setTips((xs) => (xs.some((x) => x.tip_id && x.tip_id === d.tip_id) ? xs : [...xs, d])), [streamId]);
   useEvent("live:state", (d) => mine(d) && setState(d), [streamId]);
+  useEvent("live:pinned", (d) => mine(d) && setPinned(d.message ?? null), [streamId]);
+  useEvent("live:removed", (d) => mine(d) && setRemoved(true), [streamId]);
   useEvent("live:reactions", (d) => mine(d) && setReactions(d.counts ?? {}), [streamId]);
-  return { stream, viewers, chat, setChat, tips, state, reactions, error };
+  return { stream, viewers, chat, setChat, tips, state, reactions, error, pinned, removed };
 }

@@ -73,7 +73,7 @@ export function HlsPlayer({ src, live, label, onPlaying, onLatency }: Props) {
       <video ref={video} controls playsInline muted aria-label={label} data-testid="player" data-state={state} />
       {live && (
         <figcaption class="muted" data-testid="latency" data-seconds={latency ?? ""}>
-          {t("latency")}: {latency === null ? "…" : `${num(latency, { maximumFractionDigits: 2 })} s`}
+          {t("latency")}: {latency === null ? "…" : `${num(latency, { maximumFractionDigits: 2 })} ${t("seconds_short")}`}
         </figcaption>
       )}
     </figure>

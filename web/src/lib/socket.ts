@@ -25,6 +25,7 @@ export function socket(): Socket {
   if (sock) return sock;
   sock = io({
     transports: ["websocket", "polling"],
+    tryAllTransports: true, // a network that blocks WebSocket falls back to long-polling
     // A fresh token on every (re)connect; `recover` keeps missed broadcasts across drops.
     auth: (cb) => {
       freshToken().then((token) => cb({ token, recover: true }));

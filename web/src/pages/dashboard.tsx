@@ -5,6 +5,7 @@ import { egp, num, t } from "../i18n";
 import { Chart } from "../lib/chart";
 import { call, useConnected } from "../lib/socket";
 import { ErrorLine, useAction } from "../lib/ui";
+import { toLatinDigits } from "../lib/phone";
 
 function day(d: Date): string {
   return d.toISOString().slice(0, 10);
@@ -12,7 +13,9 @@ function day(d: Date): string {
 
 export function DashboardPage() {
   const [m, setM] = useState<any>(null);
-  const [, error, run] = useAction();
+  const [busy, error, run] = useAction();
+  const [tierName, setTierName] = useState("");
+  const [tierPrice, setTierPrice] = useState("50");
   useConnected(() => {
     run(async () => {
       const until = new Date(Date.now() + 86400000);
@@ -53,6 +56,14 @@ export function DashboardPage() {
           {viewers.length > 1 && (
             <Chart title={t("viewers_chart")} label={t("viewers")} xs={viewers.map((v: any) => v.at / 1000)} ys={viewers.map((v: any) => v.count)} />
           )}
+          <form class="card" onSubmit={(e) => { e.preventDefault(); run(async () => { await call("wallet:tier_set", { name: tierName.trim(), price: Math.round(Number(toLatinDigits(tierPrice)) * 100) }); setTierName(""); }); }}>
+            <h3>{t("tiers")}</h3>
+            <label for="tier-name">{t("tier_name")}</label>
+            <input id="tier-name" value={tierName} onInput={(e) => setTierName((e.target as HTMLInputElement).value)} />
+            <label for="tier-price">{t("tier_price")}</label>
+            <input id="tier-price" inputMode="decimal" dir="ltr" value={tierPrice} onInput={(e) => setTierPrice((e.target as HTMLInputElement).value)} />
+            <p><button type="submit" disabled={busy || !tierName.trim()}>{t("save")}</button></p>
+          </form>
           <h3>{t("top_supporters")}</h3>
           <ol>
             {(m.top_supporters ?? []).map((s: any) => (

@@ -5,7 +5,9 @@ import { call } from "../lib/socket";
 import { ErrorLine, shortId, useAction } from "../lib/ui";
 import type { LiveMsg, LiveTip } from "../lib/live_room";
 
-export function LiveChat({ streamId, chat, tips, onSent }: { streamId: string; chat: LiveMsg[]; tips: LiveTip[]; onSent: (m: LiveMsg) => void }) {
+export function LiveChat({ streamId, chat, tips, onSent, creator, pinned }: {
+  streamId: string; chat: LiveMsg[]; tips: LiveTip[]; onSent: (m: LiveMsg) => void; creator?: boolean; pinned?: LiveMsg | null;
+}) {
   const [text, setText] = useState("");
   const [, error, run] = useAction();
   const submit = (e: Event) => {
@@ -21,11 +23,27 @@ export function LiveChat({ streamId, chat, tips, onSent }: { streamId: string; c
   return (
     <section aria-labelledby="live-chat-title" class="card">
       <h3 id="live-chat-title">{t("live_chat")}</h3>
+      {pinned && (
+        <p class="card" data-testid="pinned">
+          📌 <strong>{pinned.display_name}</strong>: {pinned.text}
+        </p>
+      )}
       <ul data-testid="live-chat" aria-live="polite">
         {chat.map((m) => (
           <li key={m.id}>
             <strong>{m.display_name ?? shortId(m.user_id ?? "")}</strong>: {m.text}
             {m.status === "held" && <span class="muted"> · {t("held")}</span>}
+            {creator && (
+              <>
+                {" "}
+                <button class="link" onClick={() => run(async () => { await call("live:pin", { stream_id: streamId, message_id: m.id }); })}>
+                  {t("pin")}
+                </button>
+                <button class="link" onClick={() => run(async () => { await call("live:remove", { stream_id: streamId, user_id: m.user_id }); })}>
+                  {t("remove_viewer")}
+                </button>
+              </>
+            )}
           </li>
         ))}
       </ul>

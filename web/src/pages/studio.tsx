@@ -95,7 +95,7 @@ export function StudioPage() {
         </div>
       )}
       <ErrorLine error={error} />
-      {streamId && <LiveChat streamId={streamId} chat={room.chat} tips={room.tips} onSent={(m) => room.setChat((xs) => (xs.some((x) => x.id === m.id) ? xs : [...xs, m]))} />}
+      {streamId && <LiveChat creator pinned={room.pinned} streamId={streamId} chat={room.chat} tips={room.tips} onSent={(m) => room.setChat((xs) => (xs.some((x) => x.id === m.id) ? xs : [...xs, m]))} />}
     </section>
   );
 }

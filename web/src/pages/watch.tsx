@@ -1,5 +1,5 @@
 // Watch a live stream: LL-HLS through hls.js with a latency readout, live chat, reactions, tips.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { egp, num, t } from "../i18n";
 import { useLiveRoom } from "../lib/live_room";
 import { HlsPlayer } from "../lib/player";
@@ -7,6 +7,7 @@ import { navigate, query } from "../lib/router";
 import { call } from "../lib/socket";
 import { useBalance } from "../lib/wallet_balance";
 import { ErrorLine, useAction } from "../lib/ui";
+import { toLatinDigits } from "../lib/phone";
 import { LiveChat } from "./live_chat";
 
 const REACTIONS: [string, string][] = [["heart", "❤️"], ["fire", "🔥"], ["laugh", "😂"], ["wow", "😮"], ["clap", "👏"]];
@@ -18,6 +19,11 @@ export function WatchPage() {
   const bal = useBalance();
   const [amount, setAmount] = useState("10");
   const [busy, error, run] = useAction();
+  const [tiers, setTiers] = useState<any[]>([]);
+  const creatorId = room.stream?.creator_id;
+  useEffect(() => {
+    if (creatorId) call("wallet:tiers", { creator_id: creatorId }).then((x) => setTiers((x.tiers ?? []).filter((t: any) => t.active))).catch(() => {});
+  }, [creatorId]);
   if (!streamId) {
     return (
       <section aria-labelledby="watch-title">
@@ -40,8 +46,8 @@ export function WatchPage() {
     e.preventDefault();
     run(async () => {
       await call("wallet:tip", {
-        creator_id: room.stream.creator_id ?? room.stream.user_id,
-        amount: Math.round(Number(amount.replace(/[٠-٩]/g, (d) => String("٠١٢٣٤٥٦٧٨٩".indexOf(d)))) * 100),
+        creator_id: room.stream.creator_id,
+        amount: Math.round(Number(toLatinDigits(amount)) * 100),
         idempotency_key: crypto.randomUUID(),
         stream_id: streamId,
       });
@@ -54,6 +60,7 @@ export function WatchPage() {
         <span data-testid="viewers">{t("viewers")}: {num(room.viewers)}</span> ·{" "}
         <span data-testid="wallet-balance" data-piastres={bal.wallet ?? ""}>{t("balance")}: {egp(bal.wallet ?? 0)}</span>
       </p>
+      {room.removed && <p class="error" role="alert">{t("removed_from_stream")}</p>}
       {ended ? (
         <p>{t("stream_ended")}</p>
       ) : playable ? (
@@ -78,8 +85,18 @@ export function WatchPage() {
           {t("tip")}
         </button>
       </form>
+      {tiers.length > 0 && (
+        <div class="row">
+          {tiers.map((tier) => (
+            <button key={tier.id} class="secondary" disabled={busy}
+              onClick={() => run(async () => { await call("wallet:subscribe", { tier_id: tier.id, idempotency_key: crypto.randomUUID() }); })}>
+              {t("subscribe")}: {tier.name} · {egp(tier.price)}
+            </button>
+          ))}
+        </div>
+      )}
       <ErrorLine error={error ?? room.error} />
-      <LiveChat streamId={streamId} chat={room.chat} tips={room.tips} onSent={(m) => room.setChat((xs) => (xs.some((x) => x.id === m.id) ? xs : [...xs, m]))} />
+      <LiveChat pinned={room.pinned} streamId={streamId} chat={room.chat} tips={room.tips} onSent={(m) => room.setChat((xs) => (xs.some((x) => x.id === m.id) ? xs : [...xs, m]))} />
     </section>
   );
 }
