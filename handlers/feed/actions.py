@@ -24,19 +24,19 @@ import msgspec
 
 from handlers.feed import queries as q
 from handlers.feed import timeline
-from handlers.feed.clock import now
 from handlers.feed.fanout_actions import fanout_mode, schedule_fanout, schedule_retract
-from handlers.feed.posts import (NotCircleMember, PostNotFound, broadcast_view, check_uuid,
-                                 post_json)
+from handlers.feed.posts import NotCircleMember, PostNotFound, broadcast_view, post_json
 from handlers.feed.reads import check_can_view_post, pg_floor
 from handlers.moderation.actions import do_hold_for_review
 from handlers.moderation.gate import moderate_text
 from handlers.moderation.targets import Target, register_target
 from rooms.names import post_room, user_room
 from rooms.ratelimit import check_rate
+from server.clock import now
 from server.db import transaction
 from server.engagement import engaged
 from server.errors import AppError, BadRequest, Forbidden, NotFound
+from server.ids import check_uuid
 from server.privacy import holds_personal_data
 from server.state import AppState
 

@@ -24,9 +24,9 @@ import structlog
 
 from handlers.feed import queries as q
 from handlers.feed import timeline, trending
-from handlers.feed.clock import now
 from handlers.feed.posts import broadcast_view, post_json
 from rooms.names import post_room, user_room
+from server.clock import now
 from server.jobs import enqueue
 from server.state import AppState
 

@@ -8,10 +8,9 @@ subscription to the author; the wallet domain decides who is a subscriber
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from server.errors import AppError, Forbidden, NotFound
+from server.errors import Forbidden, NotFound
 from server.state import AppState
 
 
@@ -24,13 +23,6 @@ class PostNotFound(NotFound):
 class NotCircleMember(Forbidden):
     def __init__(self):
         super().__init__("You are not a member of this circle", code="not_circle_member")
-
-
-def check_uuid(value: str | None, err: AppError) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, TypeError, AttributeError):
-        raise err from None
 
 
 def post_json(row) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from handlers.feed import queries as q
 from handlers.feed import timeline
-from handlers.feed.clock import now
-from handlers.feed.cursors import clamp_limit, decode_int_cursor, encode_cursor
-from handlers.feed.posts import (NotCircleMember, PostNotFound, check_uuid, gate_posts,
-                                 is_subscriber, post_json)
-from handlers.users.actions import check_not_blocked, check_user_exists, check_user_id
+from handlers.feed.posts import NotCircleMember, PostNotFound, gate_posts, is_subscriber, post_json
+from handlers.users.checks import check_not_blocked, check_user_exists, check_user_id
+from server.clock import now
+from server.cursors import clamp_limit, decode_int_cursor, encode_cursor
 from server.engagement import engaged
 from server.errors import Forbidden, NotFound
+from server.ids import check_uuid
 from server.state import AppState
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import time
 
+from handlers.users.hooks import graph_changed
 from server.state import AppState
 
 CAP = 500  # posts kept per cached home timeline
@@ -249,3 +250,6 @@ async def page_newer(state: AppState, user_id: object, lower: int, upper: int, l
 
 async def drop(state: AppState, user_id: object) -> None:
     await state.redis.delete(timeline_key(state, user_id))
+
+
+graph_changed.listen(invalidate)  # follows, blocks or an erasure: rebuild on next read

@@ -19,8 +19,8 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from handlers.feed.clock import now
-from handlers.feed.cursors import clamp_limit, decode_int_cursor, encode_cursor
+from server.clock import now
+from server.cursors import clamp_limit, decode_int_cursor, encode_cursor
 from server.errors import BadRequest
 from server.state import AppState
 

@@ -26,16 +26,6 @@ class CommentRef(msgspec.Struct, forbid_unknown_fields=True):
     comment_id: str
 
 
-class NotificationsPage(msgspec.Struct, forbid_unknown_fields=True):
-    cursor: str | None = None
-    limit: int | None = None
-    unread_only: bool = False
-
-
-class MarkRead(msgspec.Struct, forbid_unknown_fields=True):
-    ids: list[str] | None = None  # None = all
-
-
 @on("interactions:react")
 async def on_react(ctx: SocketContext, data: dict | None):
     return await a.do_react(ctx.state, ctx.user_id, decode(a.React, data))
@@ -67,20 +57,3 @@ async def on_delete_comment(ctx: SocketContext, data: dict | None):
 @on("interactions:report")
 async def on_report(ctx: SocketContext, data: dict | None):
     return await a.do_report(ctx.state, ctx.user_id, decode(a.Report, data))
-
-
-@on("notifications:list")
-async def on_notifications(ctx: SocketContext, data: dict | None):
-    req = decode(NotificationsPage, data)
-    return await a.list_notifications(ctx.state, ctx.user_id, req.cursor, req.limit,
-                                      req.unread_only)
-
-
-@on("notifications:unread")
-async def on_unread(ctx: SocketContext, data: dict | None):
-    return await a.unread_count(ctx.state, ctx.user_id)
-
-
-@on("notifications:read")
-async def on_read(ctx: SocketContext, data: dict | None):
-    return await a.do_mark_read(ctx.state, ctx.user_id, decode(MarkRead, data).ids)

@@ -13,29 +13,24 @@ from typing import Any
 
 import msgspec
 
-from handlers.feed import timeline
-from handlers.feed.cursors import clamp_limit, decode_cursor, encode_cursor
 from handlers.moderation.gate import moderate_text
 from handlers.users import queries as q
+from handlers.users.checks import (
+    UserNotFound,
+    check_not_blocked,
+    check_user_exists,
+    check_user_id,
+)
+from handlers.users.hooks import graph_changed
 from rooms.ratelimit import check_rate
+from server.cursors import clamp_limit, decode_cursor, encode_cursor
 from server.db import transaction
-from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
+from server.errors import AppError, BadRequest, Conflict
 from server.privacy import holds_personal_data
 from server.payloads import VisibleName
 from server.state import AppState
 
 HANDLE = re.compile(r"^[A-Za-z0-9_.]{3,30}$")
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-class Blocked(AppError):
-    def __init__(self, message: str = "You cannot see or reach this user"):
-        super().__init__("blocked", message, status=403)
-
-
-class UserNotFound(NotFound):
-    def __init__(self):
-        super().__init__("No such user", code="user_not_found")
 
 
 class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -45,24 +40,6 @@ class ProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     avatar_media_id: str | None = None
     language: str | None = None
     interests: list[str] | None = None
-
-
-def check_user_id(value: str) -> str:
-    if not isinstance(value, str) or not UUID.match(value):
-        raise UserNotFound()
-    return value.lower()
-
-
-async def check_user_exists(conn, user_id: str) -> None:
-    status = await conn.fetchval(q.USER_EXISTS, check_user_id(user_id))
-    if status is None or status == "deleted":
-        raise UserNotFound()
-
-
-async def check_not_blocked(conn, a: str, b: str) -> None:
-    """Raise `blocked` when either user blocked the other."""
-    if a != b and await conn.fetchval(q.EITHER_BLOCKED, a, b):
-        raise Blocked()
 
 
 async def resolve_user(conn, user_id: str | None = None, handle: str | None = None) -> str:
@@ -154,7 +131,7 @@ async def do_follow(state: AppState, follower: str, followee: str) -> dict:
     """Follow someone. Following twice is harmless; following yourself or across a block is
     refused. The follower's cached timeline is dropped so the next read includes the new
     followee's posts."""
-    from handlers.interactions.actions import do_notify
+    from handlers.notifications.actions import do_notify
 
     followee = check_user_id(followee)
     if follower == followee:
@@ -169,7 +146,7 @@ async def do_follow(state: AppState, follower: str, followee: str) -> dict:
             await do_notify(tx, user_id=followee, kind="follow", actor_id=follower,
                             target_kind="user", target_id=followee)
     if created:
-        await timeline.invalidate(state, follower)
+        await graph_changed.fire(state, follower)
     return {"following": True, "created": bool(created)}
 
 
@@ -180,7 +157,7 @@ async def do_unfollow(state: AppState, follower: str, followee: str) -> dict:
         if removed:
             await tx.conn.execute(q.BUMP_COUNTS, follower, followee, -1)
     if removed:
-        await timeline.invalidate(state, follower)
+        await graph_changed.fire(state, follower)
     return {"following": False, "removed": bool(removed)}
 
 
@@ -196,7 +173,7 @@ async def do_block(state: AppState, blocker: str, blocked: str) -> dict:
         for a, b in ((blocker, blocked), (blocked, blocker)):
             if await tx.conn.fetchval(q.DELETE_FOLLOW, a, b):
                 await tx.conn.execute(q.BUMP_COUNTS, a, b, -1)
-    await timeline.invalidate(state, blocker, blocked)
+    await graph_changed.fire(state, blocker, blocked)
     if created:
         await _recompute_trust_later(state, blocked)
     return {"blocking": True, "created": bool(created)}
@@ -268,7 +245,7 @@ async def _erase(conn, user_id: str) -> None:
 
 
 async def _after_erase(state: AppState, user_id: str) -> None:
-    await timeline.drop(state, user_id)
+    await graph_changed.fire(state, user_id)
 
 
 holds_personal_data("users", export=_export, erase=_erase, after_commit=_after_erase)

@@ -13,11 +13,11 @@ from typing import Literal
 
 import msgspec
 
-from handlers.feed.cursors import clamp_limit, decode_cursor, encode_cursor
 from handlers.moderation.gate import moderate_text
 from handlers.users import queries as q
-from handlers.users.actions import check_not_blocked, check_user_exists, check_user_id
+from handlers.users.checks import check_not_blocked, check_user_exists, check_user_id
 from rooms.ratelimit import check_rate
+from server.cursors import clamp_limit, decode_cursor, encode_cursor
 from server.db import transaction
 from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound
 from server.payloads import VisibleName
@@ -92,7 +92,7 @@ async def get_circle(state: AppState, viewer: str, circle_id: str) -> dict:
 
 
 async def do_invite(state: AppState, inviter: str, circle_id: str, user_id: str) -> dict:
-    from handlers.interactions.actions import do_notify
+    from handlers.notifications.actions import do_notify
 
     circle_id, user_id = _circle_id(circle_id), check_user_id(user_id)
     await check_rate(state, "circles:invite", inviter, "60/hour")
@@ -115,7 +115,7 @@ async def do_invite(state: AppState, inviter: str, circle_id: str, user_id: str)
 
 async def do_join(state: AppState, user: str, circle_id: str) -> dict:
     """Join an open circle, accept an invitation, or ask to join an approval circle."""
-    from handlers.interactions.actions import do_notify
+    from handlers.notifications.actions import do_notify
 
     circle_id = _circle_id(circle_id)
     async with transaction(state.db, state.emitter) as tx:

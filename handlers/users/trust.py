@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.feed.clock import now
+from server.clock import now
 from server.state import AppState
 
 TRUSTED = 60  # engagement only counts from users at or above this score
@@ -125,7 +125,7 @@ async def do_record_upheld_report(state: AppState, user_id: str, ref: str) -> di
 
 async def explain_trust(state: AppState, viewer: str, role: str, user_id: str) -> dict:
     """The score and its factors; one's own, or anyone's for moderators and admins."""
-    from handlers.users.actions import check_user_exists
+    from handlers.users.checks import check_user_exists
     from server.errors import Forbidden
 
     if user_id != viewer and role not in ("moderator", "admin"):

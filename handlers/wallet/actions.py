@@ -17,8 +17,8 @@ import msgspec
 import phonenumbers
 import structlog
 
-from handlers.interactions.actions import do_notify, notify
 from handlers.live.actions import check_join
+from handlers.notifications.actions import do_notify, notify
 from handlers.live.actions import do_show_tips_in_rooms as show_tips_in_rooms
 from handlers.moderation.gate import moderate_text
 from handlers.wallet import queries as q

@@ -1,4 +1,4 @@
-"""The feed's clock. Tests replace it (`state.extras["clock"] = lambda: some_datetime`) to
+"""The app's clock. Tests replace it (`state.extras["clock"] = lambda: some_datetime`) to
 expire stories without waiting 24 hours; everything that compares with "now" asks here and
 passes the value to SQL instead of calling now() there."""
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Notifications: stored, grouped, pushed live (see actions.py)."""
