@@ -30,6 +30,9 @@ export async function run({ base, browser, shots, creator, viewer, viewer_funds 
   say("timing", { name: "publish_to_playing", ms: playingAt - liveAt });
   say("timing", { name: "go_live_click_to_playing", ms: playingAt - clickedAt });
   say("timing", { name: "go_live_click_to_whip_answer", ms: liveAt - clickedAt });
+  const steps = await studio.evaluate(() => ({ ...document.body.dataset }));
+  say("timing", { name: "whip_ice_gathering", ms: Number(steps.whipGatherMs) });
+  say("timing", { name: "whip_post_to_answer", ms: Number(steps.whipPostMs) });
 
   // Latency readout settles: take the median of readings over ~3 s.
   const readings = [];

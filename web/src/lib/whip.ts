@@ -23,8 +23,10 @@ function gathered(pc: RTCPeerConnection, capMs: number): Promise<void> {
 export async function whipPublish(url: string, streamKey: string, media: MediaStream): Promise<WhipSession> {
   const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
   for (const track of media.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [media] });
+  const t0 = performance.now();
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc, 2000);
+  const t1 = performance.now();
   const r = await fetch(url, {
     method: "POST",
     headers: { "Content-Type": "application/sdp", Authorization: `Bearer ${streamKey}` },
@@ -41,6 +43,9 @@ export async function whipPublish(url: string, streamKey: string, media: MediaSt
     throw new Error(code);
   }
   const location = r.headers.get("Location");
+  // How long each step took (shown to developers in the page's data attributes).
+  document.body.dataset.whipGatherMs = String(Math.round(t1 - t0));
+  document.body.dataset.whipPostMs = String(Math.round(performance.now() - t1));
   await pc.setRemoteDescription({ type: "answer", sdp: await r.text() });
   return {
     pc,
