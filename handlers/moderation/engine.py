@@ -20,9 +20,11 @@ _NON_WORD = re.compile(r"[\W_]+")
 _SQUEEZE = re.compile(r"(.)\1+")
 
 
-def _flood_key(folded: str) -> str:
-    """"follow my page!!" and "fooollow  my page" are the same message when flooding."""
-    return _SQUEEZE.sub(r"\1", _NON_WORD.sub("", folded))
+def _flood_key(norm) -> str:
+    """"follow my page!!" and "foollow  my page" are the same message when flooding: the
+    words as the lists read them, doubled letters once (the folded text when it has none)."""
+    words = norm.latin + norm.skeleton
+    return _SQUEEZE.sub(r"\1", words if words.strip() else _NON_WORD.sub("", norm.fold))
 
 
 MAX_CHARS = 5000  # longer texts are judged on their first MAX_CHARS characters
@@ -55,7 +57,7 @@ class Moderator:
             if policy.apply(listed, context).action == "block":
                 return listed
         pat = check_patterns(norm.fold, user_id, context, self.flood,
-                             _flood_key(norm.fold) if user_id else None)
+                             _flood_key(norm) if user_id else None)
         pat_d = None if pat is None else Decision(
             pat.action, "patterns", pat.reason,
             category=PATTERN_CATEGORY.get(pat.reason, "spam"))
