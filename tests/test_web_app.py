@@ -125,3 +125,11 @@ async def test_passkey_sign_in_and_signing_out_another_device(settings):
     finally:
         srv.stop()
     assert "passkey_login" in facts["timings"]
+
+
+async def test_a_top_up_through_the_dev_checkout_moves_the_wallet_page_balance(
+        server_procs, make_user):
+    (srv,) = await server_procs(1, **SERVER_ENV)
+    fan = await make_user("مشجع")
+    facts = await run_flow("topup", base=srv.url, user=await _browser_session(fan, None))
+    assert "topup_to_balance" in facts["timings"]

@@ -143,6 +143,11 @@ const ar = {
   tier_price: "السعر الشهري (جنيه)",
   save: "حفظ",
   seconds_short: "ث",
+  provider: "طريقة الدفع",
+  paid: "تم الدفع",
+  pending_payment: "في انتظار الدفع",
+  reference: "الرقم المرجعي",
+  open_checkout: "افتح صفحة الدفع",
   error: "حصل خطأ",
   loading: "جاري التحميل…",
 };

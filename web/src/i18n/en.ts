@@ -137,6 +137,11 @@ const en: Strings = {
   tier_price: "Monthly price (EGP)",
   save: "Save",
   seconds_short: "s",
+  provider: "Pay with",
+  paid: "Paid",
+  pending_payment: "Waiting for payment",
+  reference: "Reference",
+  open_checkout: "Open the checkout",
   error: "Something went wrong",
   loading: "Loading…",
 };

@@ -56,7 +56,7 @@ export function WalletPage() {
       </div>
       <form class="card" onSubmit={topup}>
         <h3>{t("top_up")}</h3>
-        <label for="provider">Provider</label>
+        <label for="provider">{t("provider")}</label>
         <select id="provider" value={provider} onChange={(e) => setProvider((e.target as HTMLSelectElement).value)}>
           <option value="paymob">Vodafone Cash (Paymob)</option>
           <option value="fawry">Fawry</option>
@@ -76,9 +76,16 @@ export function WalletPage() {
           </button>
         </p>
         {pending && (
-          <pre class="ltr" data-testid="topup" data-status={pending.status}>
-            {JSON.stringify({ status: pending.status, ...pending.instructions }, null, 1)}
-          </pre>
+          <div class="card" data-testid="topup" data-status={pending.status} role="status">
+            <p>
+              <strong>{pending.status === "paid" ? t("paid") : pending.status === "pending" ? t("pending_payment") : pending.status}</strong>
+            </p>
+            {pending.instructions?.how && <p class="muted">{pending.instructions.how}</p>}
+            {pending.instructions?.reference && <p>{t("reference")}: <code class="ltr">{pending.instructions.reference}</code></p>}
+            {pending.instructions?.checkout_url && pending.status === "pending" && (
+              <a href={pending.instructions.checkout_url} target="_blank" rel="noopener">{t("open_checkout")}</a>
+            )}
+          </div>
         )}
       </form>
       <ErrorLine error={error} />
