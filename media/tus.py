@@ -12,6 +12,7 @@ a mismatch, or a checksummed request cut short, truncates the file back.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -206,5 +207,5 @@ class PartialUploads:
                     return AppendResult(offset, 0, True)
                 raise ChecksumMismatch()
             f.flush()
-            os.fsync(f.fileno())
+            await asyncio.to_thread(os.fsync, f.fileno())  # can take long: off the loop
         return AppendResult(offset + received, received, interrupted)

@@ -16,6 +16,7 @@ No call fails for want of its rate limit, and no limit is lifted.
 """
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from functools import lru_cache
@@ -29,16 +30,27 @@ from server.outages import HEALTH, note_if_outage, redis_options
 from server.state import AppState
 
 
-def _limiter(state: AppState) -> SlidingWindowCounterRateLimiter:
+def _build_limiter(settings) -> SlidingWindowCounterRateLimiter:
+    url = settings.redis_url
+    url = "async+redis+unix://" + url[len("unix://"):] if url.startswith("unix://") \
+        else "async+" + url
+    storage = RedisStorage(url, implementation="redispy",
+                           key_prefix=settings.redis_prefix + "rl", **redis_options())
+    return SlidingWindowCounterRateLimiter(storage)
+
+
+async def warm_limiter(state: AppState) -> None:
+    """Build the shared limiter at startup, so the first rate-limited call is not slow."""
+    await _limiter(state)
+
+
+async def _limiter(state: AppState) -> SlidingWindowCounterRateLimiter:
     lim = state.extras.get("ratelimit")
     if lim is None:
-        url = state.settings.redis_url
-        url = "async+redis+unix://" + url[len("unix://"):] if url.startswith("unix://") \
-            else "async+" + url
-        storage = RedisStorage(url, implementation="redispy",
-                               key_prefix=state.settings.redis_prefix + "rl",
-                               **redis_options())
-        lim = state.extras["ratelimit"] = SlidingWindowCounterRateLimiter(storage)
+        # the storage probes and imports its Redis backend (0.3-1.7 s on a cold, busy
+        # machine, found by the loop-stall guard): built in a thread, not on the loop
+        lim = await asyncio.to_thread(_build_limiter, state.settings)
+        lim = state.extras.setdefault("ratelimit", lim)
     return lim
 
 
@@ -94,7 +106,7 @@ async def check_rate(state: AppState, scope: str, who: object, rate: str, *, cos
     Redis out: counted in this process (see the module doc)."""
     if not HEALTH.is_down("redis"):
         try:
-            return await _hit(_limiter(state), scope, who, rate, cost, message)
+            return await _hit(await _limiter(state), scope, who, rate, cost, message)
         except RateLimited:
             raise
         except Exception as exc:
@@ -136,4 +148,4 @@ async def _hit(limiter: SlidingWindowCounterRateLimiter, scope: str, who: object
 
 
 async def clear_rate(state: AppState, scope: str, who: object, rate: str) -> None:
-    await _limiter(state).clear(parse(rate), scope, str(who))
+    await (await _limiter(state)).clear(parse(rate), scope, str(who))

@@ -1,15 +1,22 @@
 """How late the event loop runs: a timer that should fire every `interval` measures how late
 it fired (`sawt_event_loop_lag_seconds` on /metrics), and names a stall when the loop was
-held past a threshold: a callback ran, or blocked (a sync sleep, sync I/O), that long.
+held past a threshold: a callback ran, or blocked (a sync sleep, fsync, sync I/O), that long.
 
-Lateness spent waiting for a CPU on a crowded machine is not a stall: the kernel counts the
-loop thread's run-queue wait (/proc/self/task/<tid>/schedstat), and that wait is taken off
-the lag before it is compared. Tests set LOOP_STALL_SECONDS=0.2 and fail on any stall.
+Lateness that is not the loop's fault is not a stall: the kernel counts the loop thread's
+run-queue wait (/proc/self/task/<tid>/schedstat, time spent waiting for a CPU on a crowded
+machine) and that is taken off the lag; and a watchdog thread samples the loop thread's stack
+while it is overdue, so a loop found idle in its selector is not called stalled, and a real
+stall is reported with the stack that held it (when the watchdog cannot look because the loop
+thread holds the GIL, the loop thread's own CPU time decides). Tests set
+LOOP_STALL_SECONDS=0.2 and fail on any stall.
 """
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+import time
+import traceback
 from dataclasses import dataclass, field
 
 import structlog
@@ -28,12 +35,35 @@ def _run_queue_wait(path: str | None) -> float:
         return 0.0
 
 
+def _idle_in_selector(frame) -> bool:
+    """The loop thread is waiting for I/O, not running a callback: its innermost Python frame
+    is the selector (asyncio) or the runner that entered the C loop (uvloop)."""
+    if frame is None:
+        return True
+    name = frame.f_code.co_filename
+    return name.endswith(("selectors.py", "runners.py")) or "uvloop" in name
+
+
+def _where(frame) -> str:
+    """Where the loop was held: the innermost frames, then our own callers (innermost first)."""
+    if frame is None:
+        return ""
+    frames = traceback.extract_stack(frame)
+    own = [f for f in frames if "site-packages" not in f.filename
+           and "/lib/python3" not in f.filename and not f.filename.startswith("<")]
+    pick = own[-6:] + [f for f in frames[-3:] if f not in own]
+    return " <- ".join(f"{f.filename}:{f.lineno} "
+                       f"{f.name}" for f in reversed(pick))[:2000]
+
+
 @dataclass
 class LoopLagMonitor:
     histogram: object  # prometheus Histogram
     interval: float = 0.1
     stall_seconds: float = 0.0  # 0: measure only
     stalls: list[dict] = field(default_factory=list)
+    _tick: float = 0.0
+    _sample: tuple[bool, str] | None = None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -42,15 +72,42 @@ class LoopLagMonitor:
             open(path, "rb").close()
         except OSError:
             path = None
-        while True:
-            due = loop.time() + self.interval
-            waited = _run_queue_wait(path)
-            await asyncio.sleep(self.interval)
-            lag = max(0.0, loop.time() - due)
-            self.histogram.observe(lag)
-            if self.stall_seconds and lag > self.stall_seconds:
-                held = lag - (_run_queue_wait(path) - waited)
-                if held > self.stall_seconds:
-                    stall = {"lag_seconds": round(lag, 3), "held_seconds": round(held, 3)}
-                    self.stalls.append(stall)
-                    log.error("loop_stalled", **stall)
+        stop = threading.Event()
+        if self.stall_seconds:
+            threading.Thread(target=self._watch, args=(threading.get_ident(), stop),
+                             name="loop-stall-watchdog", daemon=True).start()
+        try:
+            while True:
+                due = loop.time() + self.interval
+                waited, cpu = _run_queue_wait(path), time.thread_time()
+                self._tick, self._sample = time.monotonic() + self.interval, None
+                await asyncio.sleep(self.interval)
+                lag = max(0.0, loop.time() - due)
+                self.histogram.observe(lag)
+                if self.stall_seconds and lag > self.stall_seconds:
+                    self._judge(lag, lag - (_run_queue_wait(path) - waited),
+                                time.thread_time() - cpu)
+        finally:
+            stop.set()
+
+    def _judge(self, lag: float, held: float, busy: float) -> None:
+        """A stall: held past the threshold (run-queue wait excluded), and either caught in
+        a callback by the watchdog or, when the watchdog could not look (the loop thread
+        held the GIL), busy on the CPU that long itself."""
+        sample = self._sample
+        if held <= self.stall_seconds or (sample is not None and sample[0]):
+            return  # waiting for a CPU, or idle in the selector: not the loop's fault
+        if sample is None and busy <= self.stall_seconds:
+            return  # not seen running, not busy: waiting on another thread or the disk
+        stall = {"lag_seconds": round(lag, 3), "held_seconds": round(held, 3),
+                 "busy_seconds": round(busy, 3),
+                 "stack": sample[1] if sample else "(busy in one call; not sampled)"}
+        self.stalls.append(stall)
+        log.error("loop_stalled", **stall)
+
+    def _watch(self, loop_ident: int, stop: threading.Event) -> None:
+        """Sample the loop thread's stack once per overdue period."""
+        while not stop.wait(self.interval / 2):
+            if self._sample is None and time.monotonic() - self._tick > self.stall_seconds:
+                frame = sys._current_frames().get(loop_ident)
+                self._sample = (_idle_in_selector(frame), _where(frame))

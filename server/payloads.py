@@ -83,11 +83,27 @@ def _load_checked(raw: str | bytes) -> tuple[Any, str | None]:
 _EVENT_NAME = re.compile(r'\[\s*"([A-Za-z0-9_:.\-]{1,64})"')
 
 
+def _is_json_text(text: str | bytes) -> bool:
+    """Well-formed JSON text in the lenient sense (lone surrogates, NaN allowed)?"""
+    try:
+        _stdlib_json.loads(text)
+    except RecursionError:
+        return True  # well-formed, only too deep
+    except ValueError:
+        return False
+    return True
+
+
 def load_socket_json(text: str | bytes) -> Any:
-    """The JSON `loads` of Socket.IO packets. A refused EVENT becomes [name, Rejected(...)]."""
+    """The JSON `loads` of Socket.IO packets. A packet that is JSON but past a bound (too
+    deep, lone surrogates, NaN, huge numbers, NUL) keeps its event name and ack id and becomes
+    [name, Rejected(...)], acked `invalid_payload`; text that is not JSON at all is a
+    protocol error (ValueError: the engine closes the connection)."""
     value, reason = _load_checked(text)
     if reason is None:
         return value
+    if reason.startswith("not valid JSON") and not _is_json_text(text):
+        raise ValueError(f"Socket.IO packet refused: {reason}")
     m = _EVENT_NAME.match(text if isinstance(text, str) else text.decode("utf-8", "replace"))
     if m:
         return [m.group(1), Rejected(reason)]

@@ -34,7 +34,7 @@ async def test_registration_refuses_an_invisible_display_name(settings):
         status, body = await api.call("POST", "/v1/auth/register", {
             "verification_token": token, "password": "correct horse 42",
             "display_name": "\u202e\u200b", "device": "Pixel"})
-        assert status == 400 and body["code"] == "invalid_payload"
+        assert status == 400 and body["code"] == "invalid_display_name"
     finally:
         await api.close()
         await app.stop()

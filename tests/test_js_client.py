@@ -35,7 +35,7 @@ async def _lines(proc) -> list[dict]:
 async def test_js_client_connects_with_a_token_and_receives_an_event(live_app, make_user):
     admin = await make_user("admin", role="admin")
     nour = await make_user("nour")
-    proc = await _run_node(live_app.url, nour.token, "system:welcome")
+    proc = await _run_node(live_app.url, nour.token, "announce:welcome")
     admin_sock = await admin.connect(live_app.url)
     # wait until node's socket is in: its user room then has a member
     for _ in range(100):
@@ -49,7 +49,7 @@ async def test_js_client_connects_with_a_token_and_receives_an_event(live_app, m
     acks = [x["ack"] for x in lines if x["type"] == "ack"]
     assert acks[0]["ok"] is True and acks[0]["data"]["user_id"] == nour.id
     events = [x for x in lines if x["type"] == "event"]
-    assert {"type": "event", "event": "system:welcome", "data": {"msg": "ahlan ya Nour"}} in events
+    assert {"type": "event", "event": "announce:welcome", "data": {"msg": "ahlan ya Nour"}} in events
 
 
 async def test_js_client_sees_why_a_bad_token_is_refused(live_app):

@@ -53,7 +53,8 @@ async def test_ready_video_lives_in_the_bucket_and_viewers_get_signed_urls(
     try:
         alice = await make_user("alice")
         phone = await alice.connect(app.url)
-        clip = make_clip(tmp_path / "c.mp4", seconds=1, width=320, height=240, fps=10)
+        clip = await asyncio.to_thread(
+            make_clip, tmp_path / "c.mp4", seconds=1, width=320, height=240, fps=10)
         await asyncio.to_thread(tus_upload, app.url, alice.token, clip, chunk_size=1 << 20)
         ready = await phone.next("media:ready", timeout=60)
         keys = {k for b, k in sim.objects if b == "sawt-media"}

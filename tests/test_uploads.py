@@ -187,12 +187,14 @@ async def test_a_bad_upload_fails_cleanly_and_the_uploader_is_told(
         path = tmp_path / "notes.mp4"
         path.write_bytes(b"these are my holiday notes, not a video\n" * 500)
     elif case == "corrupt":  # a phone's recording cut short: ftyp + part of mdat, no moov
-        whole = make_clip(tmp_path / "whole.mp4", seconds=1, width=160, height=120, fps=10)
+        whole = await asyncio.to_thread(
+            make_clip, tmp_path / "whole.mp4", seconds=1, width=160, height=120, fps=10)
         path = tmp_path / "cut.mp4"
         path.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     else:
-        path = make_clip(tmp_path / "long.mp4", seconds=31, width=64, height=48, fps=5,
-                         audio=False)
+        path = await asyncio.to_thread(
+            make_clip, tmp_path / "long.mp4", seconds=31, width=64, height=48, fps=5,
+            audio=False)
     loc, offset = await asyncio.to_thread(tus_upload, media_app.url, alice.token, path,
                                           chunk_size=1 << 20)
     media_id = loc.rsplit("/", 1)[1]
@@ -222,7 +224,8 @@ async def test_upload_survives_a_cut_and_a_server_restart_then_plays_as_a_ladder
         settings, server_procs, media_app, inproc_worker, make_user, tmp_path):
     alice = await make_user("alice")
     phone = await alice.connect(media_app.url)  # a node that stays up, shares Redis
-    clip = make_clip(tmp_path / "holiday.mp4", seconds=2, width=1280, height=720, fps=15)
+    clip = await asyncio.to_thread(
+        make_clip, tmp_path / "holiday.mp4", seconds=2, width=1280, height=720, fps=15)
     size = clip.stat().st_size
     chunk = size // 4 + 1
     (node_a,) = await server_procs(1, **MEDIA_ENV)
@@ -301,7 +304,8 @@ async def test_a_killed_workers_job_is_redone_by_another(
         settings, media_app, worker_procs, make_user, tmp_path):
     alice = await make_user("alice")
     phone = await alice.connect(media_app.url)
-    clip = make_clip(tmp_path / "clip.mp4", seconds=2, width=1280, height=720, fps=15)
+    clip = await asyncio.to_thread(
+        make_clip, tmp_path / "clip.mp4", seconds=2, width=1280, height=720, fps=15)
     # Two `python -m server worker` processes; the transcoder is slowed so one dies mid-job.
     workers = await worker_procs(2, **MEDIA_ENV, MEDIA_TEST_FRAME_DELAY="0.1")
     loc, _ = await asyncio.to_thread(tus_upload, media_app.url, alice.token, clip,
@@ -318,7 +322,7 @@ async def test_a_killed_workers_job_is_redone_by_another(
     holder_pid = int(pending[0]["consumer"].decode().split(":")[1])
     holder = next(w for w in workers if w.proc.pid == holder_pid)
     survivor = next(w for w in workers if w is not holder)
-    holder.kill()  # dies mid-transcode (SIGKILL), nothing acked
+    await asyncio.to_thread(holder.kill)  # dies mid-transcode (SIGKILL), nothing acked
     ready = await phone.next("media:ready", timeout=60)
     assert ready["media_id"] == media_id
     async with aiohttp.ClientSession() as http:
@@ -326,14 +330,15 @@ async def test_a_killed_workers_job_is_redone_by_another(
             assert r.status == 200 and "#EXT-X-STREAM-INF" in await r.text()
     assert await q.dead() == []
     assert "job_reclaimed" in survivor.log_tail(200_000)  # the other worker redid it
-    assert survivor.stop() == 0  # SIGTERM: a clean exit
+    assert await asyncio.to_thread(survivor.stop) == 0  # SIGTERM: a clean exit
     assert PROCESS_JOB == "media.process"
 
 async def test_a_video_post_is_published_only_once_its_video_is_ready(
         media_app, inproc_worker, make_user, tmp_path):
     alice, bob = await make_user("alice"), await make_user("bob")
     phone, bob_phone = await alice.connect(media_app.url), await bob.connect(media_app.url)
-    clip = make_clip(tmp_path / "cat.mp4", seconds=1, width=320, height=240, fps=10)
+    clip = await asyncio.to_thread(
+        make_clip, tmp_path / "cat.mp4", seconds=1, width=320, height=240, fps=10)
     # The app creates the upload, then the post right away, while bytes are still going up.
     loc, _ = await asyncio.to_thread(tus_upload, media_app.url, alice.token, clip,
                                      chunk_size=4096, stop_after_chunks=1)

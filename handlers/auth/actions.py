@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 
 import structlog
@@ -23,6 +24,7 @@ from rooms.names import session_room
 from rooms.ratelimit import check_rate
 from server.db import transaction
 from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from server.payloads import VISIBLE_NAME
 from server.privacy import holds_personal_data
 from server.state import AppState
 
@@ -137,6 +139,8 @@ async def check_display_name(state: AppState, name: str) -> str:
     name = " ".join(name.split())
     if not (1 <= len(name) <= 50):
         raise BadRequest("Display name must be 1 to 50 characters", code="invalid_display_name")
+    if not re.search(VISIBLE_NAME, name):  # only zero-width or direction characters
+        raise BadRequest("A display name needs a visible character", code="invalid_display_name")
     decision = await moderate_text(state, name, context="display_name")
     if decision.action == "block":
         raise BadRequest("This display name is not allowed", code="display_name_refused")

@@ -20,7 +20,7 @@ from handlers.auth.passkeys import do_list_passkeys, do_passkey_login, \
 from handlers.auth.phones import normalize_phone
 from handlers.auth import queries as q
 from server.errors import AppError, NotFound
-from server.payloads import VisibleName, decode_json
+from server.payloads import decode_json
 from server.state import STATE
 
 routes = web.RouteTableDef()
@@ -42,7 +42,7 @@ class OtpVerify(msgspec.Struct, forbid_unknown_fields=True):
 class Register(msgspec.Struct, forbid_unknown_fields=True):
     verification_token: str
     password: str
-    display_name: VisibleName
+    display_name: str
     device: str = "app"
 
 

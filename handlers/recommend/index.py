@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import os
 import re
 import uuid
@@ -101,6 +102,11 @@ class VectorIndex:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, lambda: fn(self._open(), *args, **kw))
 
+    async def _qm(self):
+        """qdrant_client.models, imported in the index's thread: a cold import of qdrant's
+        protobuf stack holds the event loop for ~0.5 s (found by the loop-stall guard)."""
+        return await self._run(lambda c: importlib.import_module("qdrant_client.models"))
+
     async def available(self) -> bool:
         try:
             await self._run(lambda c: None)
@@ -111,7 +117,7 @@ class VectorIndex:
     async def upsert_posts(self, rows: list[tuple[str, np.ndarray, dict]]) -> None:
         if not rows:
             return
-        from qdrant_client import models as qm
+        qm = await self._qm()
 
         def op(c):
             vectors = _unit_rows(np.stack([r[1] for r in rows])).tolist()
@@ -120,7 +126,7 @@ class VectorIndex:
         await self._run(op)
 
     async def delete_posts(self, post_ids: list[str]) -> None:
-        from qdrant_client import models as qm
+        qm = await self._qm()
 
         if post_ids:
             await self._run(lambda c: c.delete(self.posts, wait=True,
@@ -137,7 +143,7 @@ class VectorIndex:
         OVERFETCH × limit unfiltered and applies the same conditions to those, and falls back
         to the filtered query only when too few of them pass.
         """
-        from qdrant_client import models as qm
+        qm = await self._qm()
 
         must = [qm.FieldCondition(key="visibility", match=qm.MatchValue(value=visibility))]
         if min_ts is not None:
@@ -174,7 +180,7 @@ class VectorIndex:
         return await self._run(lambda c: c.count(self.posts, exact=True).count)
 
     async def upsert_user(self, user_id: str, vector: np.ndarray, payload: dict) -> None:
-        from qdrant_client import models as qm
+        qm = await self._qm()
 
         await self._run(lambda c: c.upsert(self.users, wait=True, points=[qm.PointStruct(
             id=str(uuid.UUID(user_id)), vector=_unit_rows(vector[None, :])[0].tolist(),
@@ -198,7 +204,7 @@ class VectorIndex:
         return await self._run(op)
 
     async def delete_user(self, user_id: str) -> None:
-        from qdrant_client import models as qm
+        qm = await self._qm()
 
         await self._run(lambda c: c.delete(self.users, wait=True, points_selector=qm.PointIdsList(
             points=[str(uuid.UUID(user_id))])))

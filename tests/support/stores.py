@@ -19,7 +19,9 @@ def isolated_settings(**overrides) -> Settings:
     base = dict(env="test", database_url=TEST_DATABASE_URL, database_schema=f"t_{tag}",
                 redis_url=TEST_REDIS_URL, redis_prefix=f"t:{tag}:",
                 jwt_secret="test-secret-" + "x" * 32, migrate_on_start=True,
-                log_level="WARNING")
+                log_level="WARNING",
+                # the loop-stall guard: a test whose server's loop was held this long fails
+                loop_stall_seconds=float(os.environ.get("TEST_LOOP_STALL_SECONDS", "0")))
     base.update(overrides)
     return Settings(**base)
 
