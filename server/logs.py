@@ -34,6 +34,7 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(lvl)
+    logging.captureWarnings(True)  # Python warnings become JSON lines too, not stderr text
     for noisy in ("aiohttp.access", "engineio.server", "socketio.server"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
