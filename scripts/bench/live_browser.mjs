@@ -97,11 +97,13 @@ async function viewer(browser) {
       // the live edge moves on, and hls.js only speeds up with > 1 s of buffer, so it never
       // gets within PART-HOLD-BACK by itself: when playback drifted behind where hls.js wants
       // to be and that point is already buffered, jump there (what hls.js does on its own
-      // past liveMaxLatencyDuration, without hard-coding the hold-back).
+      // past liveMaxLatencyDuration, without hard-coding the hold-back). Not in the first 3 s:
+      // a stall while the decoder warms up makes hls.js add 1 s to its target for good.
       setInterval(() => {
         const end = v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0;
         const to = hls.liveSyncPosition;
-        if (!v.paused && to && hls.latency > hls.targetLatency + 0.25 && to < end - 0.05) {
+        const settled = window.events.playing_at && Date.now() - window.events.playing_at > 3000;
+        if (settled && !v.paused && to && hls.latency > hls.targetLatency + 0.25 && to < end - 0.05) {
           v.currentTime = to;
           window.events.synced = (window.events.synced ?? 0) + 1;
         }
@@ -136,7 +138,12 @@ export async function run() {
     await publisher(browser);
     const { page } = await viewer(browser);
     const t0 = Date.now();
-    await page.waitForFunction(() => window.events.playing_at, null, { timeout: 30000 });
+    try {
+      await page.waitForFunction(() => window.events.playing_at, null, { timeout: 30000 });
+    } catch (err) {
+      say("not_playing", await page.evaluate(() => ({ errors: window.events.errors, log: window.events.log })));
+      throw err;
+    }
     say("first_frame", { ms: (await page.evaluate(() => window.events.playing_at)) - t0 });
     await page.waitForTimeout(cfg.warmup_s * 1000);
     const start = Date.now();
