@@ -188,6 +188,17 @@ async def test_redis_out_for_10s_degrades_clearly_and_delivers_again_on_its_retu
     feed = await run.devices[0].call("feed:home", {})
     assert feed is not None and feed["ok"] is False
     assert feed["error"]["code"] == "unavailable" and feed["error"]["retry_after"] > 0, feed
+    # the others the issue found answering `internal`: done, or a documented refusal
+    answers = {}
+    for event, payload in (
+            ("feed:post", {"kind": "text", "body": "during the outage"}),
+            ("wallet:tip", {"creator_id": newcomer.id, "amount": 100,
+                            "idempotency_key": f"tip-{time.monotonic_ns()}"})):
+        ack = await run.devices[0].call(event, payload)
+        assert ack is not None, event
+        answers[event] = "ok" if ack["ok"] else ack["error"]["code"]
+    print("CHAOS answers while redis out:", answers)
+    assert "internal" not in answers.values(), answers
     # chat keeps acking meanwhile (stored in PostgreSQL, delivered on the sender's node)
     acked_before = len(run.books.acked)
     await asyncio.sleep(10 - (time.time() - t_down))
