@@ -24,6 +24,18 @@ def _settings():
     return Settings.from_env()
 
 
+def _lan_address() -> str | None:
+    """This machine's address on its default route (a UDP connect sends nothing)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            return s.getsockname()[0]
+        except OSError:
+            return None
+
+
 def _listen(host: str, port: int):
     """A listening socket for host:port (what aiohttp's TCPSite would bind)."""
     import socket
@@ -74,10 +86,14 @@ async def _serve(host: str, port: int) -> int:
     app[STATE].self_url = url
     if embedded is not None and embedded.owner:
         embedded.publish(serve_url=url)
-    print(json.dumps({"event": "READY", "host": host, "port": port, "pid": os.getpid(),
-                      "url": url, "data_dir": str(settings.data_dir.resolve()),
-                      "stores": embedded.describe() if embedded else "configured URLs"}),
-          flush=True)
+    ready = {"event": "READY", "host": host, "port": port, "pid": os.getpid(), "url": url,
+             "data_dir": str(settings.data_dir.resolve()),
+             "stores": embedded.describe() if embedded else "configured URLs"}
+    if host in ("0.0.0.0", "::", ""):
+        lan = _lan_address()
+        if lan:  # what a phone on the same network opens
+            ready["lan_url"] = f"http://{lan}:{port}"
+    print(json.dumps(ready), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
