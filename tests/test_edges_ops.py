@@ -2,6 +2,7 @@
 a 405 names its methods, and the loop-stall guard both measures and fails."""
 from __future__ import annotations
 
+import json
 import time
 
 import aiohttp
@@ -96,3 +97,22 @@ async def test_a_callback_that_holds_the_loop_fails_the_test_and_shows_on_metric
         EVENTS.pop("test:block_loop", None)
         with pytest.raises(pytest.fail.Exception, match="event loop was held"):
             await app.stop()
+
+
+async def test_an_event_that_fails_is_logged_with_its_socket_event_name(live_app, make_user,
+                                                                          capfd):
+    # before: structlog's own `event` key (the log message) overwrote the bound event name
+    @on("test:explode")
+    async def explode(ctx, data):
+        raise RuntimeError("boom")
+
+    try:
+        sock = await (await make_user("u")).connect(live_app.url)
+        ack = await sock.call("test:explode", {})
+        assert ack["error"]["code"] == "internal"
+    finally:
+        EVENTS.pop("test:explode", None)
+    lines = [json.loads(line) for line in capfd.readouterr().out.splitlines()
+             if line.startswith("{") and '"event_failed"' in line]
+    assert lines and lines[-1]["socket_event"] == "test:explode"
+    assert lines[-1]["event"] == "event_failed" and "boom" in lines[-1]["exception"]

@@ -94,3 +94,26 @@ async def test_socket_payloads_past_the_bounds_are_invalid_payload(live_app, mak
         assert (await sock.call("wallet:balance", {}))["ok"] is True  # still connected
     finally:
         await sock.close()
+
+
+async def test_msgpack_packets_go_through_the_same_bounds(settings, make_user):
+    import socketio
+
+    from tests.conftest import LiveApp
+
+    app = await LiveApp(settings.with_(socketio_serializer="msgpack")).start()
+    client = socketio.AsyncClient(serializer="msgpack", reconnection=False)
+    try:
+        user = await make_user("packer")
+        await client.connect(app.url, auth={"token": user.token}, transports=["websocket"])
+        deep: list = []
+        for _ in range(40):
+            deep = [deep]
+        ack = await client.call("feed:home", {"cursor": deep}, timeout=10)
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid_payload", ack
+        ack = await client.call("users:update_profile", {"bio": "a\x00b"}, timeout=10)
+        assert ack["error"]["code"] == "invalid_payload", ack
+        assert (await client.call("wallet:balance", {}, timeout=10))["ok"] is True
+    finally:
+        await client.disconnect()
+        await app.stop()
