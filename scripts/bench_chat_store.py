@@ -101,12 +101,25 @@ async def run(args, url: str, pg_pid: int) -> dict:
                "client_cpu_cores": round((c1 - c0) / (t1 - t0), 2),
                "mean_batch": round(n / (b1 - b0), 1) if b1 > b0 else 1.0,
                "errors": errors}
+        out["batch_size_histogram"] = batch_sizes(state)
         if n:
             out["msgs_per_s_if_2_idle_cores"] = round(2 * n / ((p1 - p0) + (c1 - c0)), 1)
         return out
     finally:
         await close_worker_state(state)
         await drop_test_stores(settings)
+
+
+def batch_sizes(state) -> dict:
+    """The chat_send series of sawt_group_commit_batch_size (what /metrics shows), whole run:
+    batches per size bucket (not cumulative)."""
+    out, prev = {}, 0
+    for metric in state.metrics.batch_size.collect():
+        for smp in metric.samples:
+            if smp.name.endswith("_bucket") and smp.labels.get("batch") == "chat_send":
+                out[f"<={smp.labels['le']}"] = int(smp.value - prev)
+                prev = smp.value
+    return {k: v for k, v in out.items() if v}
 
 
 def main() -> int:

@@ -105,6 +105,7 @@ class Stats:
         self.errors: Counter = Counter()
         self.first_send = self.last_recv = None
         self.viewers = None
+        self.phase_cpu = None  # this load process's CPU % over the timed phase
 
     def on_stamped(self, data) -> None:
         m = STAMP.search(json.dumps(data, ensure_ascii=False))
@@ -190,6 +191,7 @@ async def _load_process(idx: int, plan: dict, q: mp.Queue, barrier) -> None:
             await open_conversations(socks, senders, st)
         await asyncio.to_thread(barrier.wait)
         q.put(("phase", idx, "start"))
+        cpu_start, wall_start = time.process_time(), time.monotonic()
         t_end = time.monotonic() + plan["duration"]
         if sc == "idle":
             await asyncio.sleep(plan["duration"])
@@ -226,6 +228,8 @@ async def _load_process(idx: int, plan: dict, q: mp.Queue, barrier) -> None:
         else:
             await asyncio.sleep(plan["duration"])
         q.put(("phase", idx, "end"))
+        st.phase_cpu = round(100 * (time.process_time() - cpu_start)
+                             / max(1e-9, time.monotonic() - wall_start), 1)
         await asyncio.sleep(plan["drain"])  # let the last deliveries arrive
     finally:
         stop_progress.set()
@@ -236,7 +240,8 @@ async def _load_process(idx: int, plan: dict, q: mp.Queue, barrier) -> None:
         q.put(("result", idx, {**st.snapshot(), "lat": st.lat, "sent_at": st.sent_at, "connect_ms": st.connect_ms,
                                "errors_by_code": dict(st.errors), "first_send": st.first_send,
                                "last_recv": st.last_recv, "viewers": st.viewers,
-                               "conn_window": [t_conn0, t_conn1]}))
+                               "conn_window": [t_conn0, t_conn1],
+                               "cpu_percent_timed_phase": st.phase_cpu}))
 
 
 async def open_conversations(socks: dict, senders: list[dict], st: Stats,
@@ -512,6 +517,8 @@ def main(argv=None) -> int:
     }
     if watched_out:
         summary["watched"] = watched_out
+    summary["load_procs_cpu_percent_timed_phase"] = [r.get("cpu_percent_timed_phase")
+                                                     for r in results.values()]
     if held_rss and connected:
         # server RSS growth while every socket was held, per socket (all servers together)
         summary["rss_per_socket_kb"] = round(
