@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-import time
 from typing import Any
 
 import msgspec
@@ -32,7 +30,7 @@ from socketio.msgpack_packet import MsgPackPacket
 
 from server.engine.frames import BINARY, TEXT, ws_frame
 from server.engine.recovery import parse_offset
-from server.outages import HEALTH, store_of
+from server.engine.subscription import ChannelSubscription
 
 log = logging.getLogger("sawt.engine")
 
@@ -51,7 +49,6 @@ for i = 2, #ARGV do
 end
 return ids
 """
-RESUBSCRIBE_MAX = 1.0  # seconds: the longest wait between two resubscription attempts
 _json_decode = msgspec.json.decode
 _json_encode = msgspec.json.encode
 
@@ -79,7 +76,7 @@ def split_logged(message: bytes) -> tuple[bytes | None, dict, bytes]:
     return offset, _json_decode(message[2:nl]), message[nl + 1:]
 
 
-class RedisManager(socketio.AsyncRedisManager):
+class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
     name = "sawt-redis"
 
     def __init__(self, url: str, channel: str, *, write_only: bool = False,
@@ -92,9 +89,7 @@ class RedisManager(socketio.AsyncRedisManager):
         self._many = None
         self._ready: asyncio.Event | None = None
         self._ready_token = f"ready:{self.host_id}".encode()
-        self.subscribed = False  # this node hears the channel (its ready token came back)
-        self._delivered_here: dict[bytes, float] = {}  # offsets delivered while unsubscribed
-        self._local_only = 0  # broadcasts delivered only here since the subscription went
+        self._init_subscription()
 
     # -- publishing --------------------------------------------------------------------------
     def _log_script(self):
@@ -193,26 +188,6 @@ class RedisManager(socketio.AsyncRedisManager):
         # Redis is unreachable: at least this node's sockets get it (without an offset)
         self._local_only += 1
         self.deliver(None, header, body)
-
-    def _publish_failed(self, exc: Exception, attempt: int) -> None:
-        """Counted against Redis (one store_down line per outage), not logged per emit."""
-        if store_of(exc) is None:
-            log.error("cannot log/publish a broadcast to redis (attempt %d): %r", attempt, exc)
-        else:
-            HEALTH.failed("redis", exc, "broadcast")
-
-    def _deliver_unsubscribed(self, offset: bytes, header: dict, body: bytes) -> None:
-        """Published, but this node does not hear the channel: its own sockets get it now,
-        and the subscription skips this offset should it hear it after all."""
-        if isinstance(offset, str):
-            offset = offset.encode()
-        now = time.monotonic()
-        self._local_only += 1
-        self._delivered_here[offset] = now
-        if len(self._delivered_here) > 50_000:  # bounded: the oldest half goes
-            items = sorted(self._delivered_here.items(), key=lambda kv: kv[1])
-            self._delivered_here = dict(items[len(items) // 2:])
-        self.deliver(offset, header, body)
 
     # -- delivering ----------------------------------------------------------------------------
     def _members(self, namespace: str, room: Any) -> dict | None:
@@ -319,74 +294,6 @@ class RedisManager(socketio.AsyncRedisManager):
             except asyncio.TimeoutError:
                 log.error("socket.io redis subscription not confirmed after %ss", timeout)
                 self._ready.set()  # do not hold every later connect as well
-
-    async def _redis_listen_with_retries(self):
-        """Upstream's loop with the readiness handshake and a short retry: after a failure it
-        resubscribes within RESUBSCRIBE_MAX s (jittered, so nodes do not retry in step) of
-        Redis answering again; upstream doubled its wait up to 60 s, so pushes stayed dark
-        that long after Redis came back."""
-        retry_sleep = 0.05
-        subscribed = False
-        while True:
-            try:
-                if not subscribed:
-                    self._redis_connect()
-                    await self.pubsub.subscribe(self.channel)
-                    subscribed = True
-                    await self.redis.publish(self.channel, self._ready_token)
-                    retry_sleep = 0.05
-                async for message in self.pubsub.listen():
-                    yield message
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._subscription_lost(exc)
-                subscribed = False
-                await self._drop_pubsub()
-                await asyncio.sleep(retry_sleep * (0.5 + random.random() / 2))
-                retry_sleep = min(retry_sleep * 2, RESUBSCRIBE_MAX)
-
-    def _subscription_lost(self, exc: Exception) -> None:
-        if self._ready is not None:
-            self._ready.set()  # connects wait for a subscription, not for an outage to end
-        if self.subscribed:
-            self.subscribed = False
-            self._lost_at = time.monotonic()
-            self._lost_retries = 0
-            log.error("socketio_subscription_lost: %s", f"{type(exc).__name__}: {exc}"[:200])
-        self._lost_retries = getattr(self, "_lost_retries", 0) + 1
-        if store_of(exc) is not None:
-            HEALTH.failed("redis", exc, "subscription")
-
-    def _subscription_live(self) -> None:
-        """Our ready token came back: the channel is heard again."""
-        if self._ready is not None:
-            self._ready.set()
-        if self.subscribed:
-            return
-        self.subscribed = True
-        lost_at = getattr(self, "_lost_at", None)
-        if lost_at is not None:
-            log.warning("socketio_subscription_back after %.2fs (%d failed attempts); "
-                        "%d broadcasts were delivered on this node only meanwhile",
-                        time.monotonic() - lost_at, self._lost_retries, self._local_only)
-            self._lost_at = None
-        self._local_only = 0
-        asyncio.get_running_loop().call_later(10, self._forget_delivered)
-
-    def _forget_delivered(self) -> None:
-        if self.subscribed:
-            self._delivered_here.clear()
-
-    async def _drop_pubsub(self) -> None:
-        """Close the dead pub/sub connection and its client (new ones are made on the next
-        attempt; upstream left them open, one more per retry)."""
-        for closing in (self.pubsub, self.redis):
-            if closing is not None:
-                try:
-                    await closing.aclose()
-                except Exception:
-                    pass
 
     async def _thread(self):
         """Upstream `_thread`, with our logged broadcasts handled first."""
