@@ -380,10 +380,14 @@ def test_attached_worker_leaves_cleanly_when_the_owner_stops(tmp_path):
         assert not (data / "stores.json").exists()
         assert not (data / "postgres" / "postmaster.pid").exists()
     finally:
-        for p in (worker, owner):
+        for p in (worker, owner):  # Ctrl-C first: a killed owner would leave its stores
             if p is not None and p.poll() is None:
-                p.kill()
-                p.wait(10)
+                p.send_signal(signal.SIGINT)
+                try:
+                    p.wait(30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(10)
         shutil.rmtree(data, ignore_errors=True)
 
 
