@@ -18,6 +18,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 from server.state import STATE
+from server.web import problem
 
 ALLOWED_HEADERS = ", ".join((
     "Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", "Range",
@@ -92,7 +93,6 @@ async def cors_middleware(request: web.Request,
         methods = await _route_methods(request)
         if methods:
             if _allowed_origin(request) is None:
-                from server.web import problem
                 resp = problem(403, "origin_not_allowed",
                                "This origin is not in CORS_ORIGINS")
                 _decorate(request, resp.headers)
