@@ -214,9 +214,16 @@ def start_cluster(settings, env: dict) -> Cluster:
     root = Path(tempfile.mkdtemp(prefix="sawt-chaos-"))
     root.chmod(0o755)  # the postgres user reaches its data directory inside
     redis = ThrowawayRedis(root)
-    pg = ThrowawayPostgres(root).init()
-    redis.start()
-    pg.start()
+    pg = ThrowawayPostgres(root)
+    try:
+        pg.init()
+        redis.start()
+        pg.start()
+    except BaseException:
+        redis.kill()
+        pg.destroy()
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     settings = settings.with_(database_url=pg.url, redis_url=redis.url,
                               media_root=root / "media", data_dir=root / "data")
     cluster = Cluster(settings, redis, pg, env)
@@ -230,6 +237,7 @@ def start_cluster(settings, env: dict) -> Cluster:
         cluster.stop()
         redis.kill()
         pg.destroy()
+        shutil.rmtree(root, ignore_errors=True)
         raise
     cluster.root = root
     return cluster
