@@ -1,9 +1,8 @@
-"""Room names, from one function each, so every module spells them the same way."""
+"""Room names, from one function each, so every module spells them the same way.
 
-
-def user_room(user_id: object) -> str:
-    """Every socket of one user, on every process."""
-    return f"user:{user_id}"
+The two rooms the runtime itself joins every socket to (its user's, its session's) are named
+in server/user_rooms.py and re-exported here, so domains take every room name from here."""
+from server.user_rooms import session_room, user_room  # noqa: F401 (re-exported)
 
 
 def conv_room(conversation_id: object) -> str:
@@ -21,10 +20,6 @@ def post_room(post_id: object) -> str:
 def live_room(stream_id: object) -> str:
     return f"live:{stream_id}"
 
-
-def session_room(session_id: object) -> str:
-    """Every socket opened with one login session (one device); used to cut a revoked one."""
-    return f"session:{session_id}"
 
 
 def mod_queue_room() -> str:

@@ -87,10 +87,10 @@ def _id(event: str) -> str:
 
 def build() -> dict:
     sys.path.insert(0, str(ROOT))
-    import handlers
+    from server.domains import discover
     from server.sockets import EVENTS
 
-    handlers.discover()
+    discover()
     structs = {e: _payload_struct(spec.fn) for e, spec in sorted(EVENTS.items())}
     kinds = sorted({s for s in structs.values() if isinstance(s, type)},
                    key=lambda s: s.__name__)

@@ -52,7 +52,7 @@ def pct(xs: list[float], p: float) -> float | None:
 @asynccontextmanager
 async def servers_stores():
     """The servers' own PostgreSQL and Redis, from the same environment they run with."""
-    from server.app import resolve_stores
+    from server.embedded import resolve_stores
     from server.config import Settings
     from server.worker import build_worker_state, close_worker_state
 

@@ -1,4 +1,5 @@
-"""`python -m server <command>`: serve, migrate, token, emit, worker, and domain commands."""
+"""`python -m server <command>`: serve, migrate, emit, worker, and the domains' commands
+(token and user from auth, seed from demo...)."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ import time
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import handlers  # noqa: E402
+from server.domains import discover  # noqa: E402
 
 
 def _settings():
@@ -124,7 +125,7 @@ async def _serve(host: str, port: int) -> int:
 
 
 async def _migrate() -> None:
-    from server.app import resolve_stores
+    from server.embedded import resolve_stores
     from server.migrations import migrate_dsn
 
     settings, emb = resolve_stores(_settings())
@@ -137,7 +138,7 @@ async def _migrate() -> None:
 
 
 async def _emit(user_id: str, event: str, payload: str) -> None:
-    from server.app import resolve_stores
+    from server.embedded import resolve_stores
     from server.emitter import write_only_emitter
 
     settings, emb = resolve_stores(_settings())
@@ -151,13 +152,6 @@ async def _emit(user_id: str, event: str, payload: str) -> None:
             emb.stop()
 
 
-def _token(user_id: str, role: str | None) -> int:
-    """A session labelled `operator` for an existing user (the auth domain opens it)."""
-    from handlers.auth.commands import run_token
-
-    return run_token(user_id, role, _settings())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -165,10 +159,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)))
     sub.add_parser("migrate", help="apply pending SQL migrations")
-    p = sub.add_parser("token", help="open an `operator` session for a user; print its token")
-    p.add_argument("user_id")
-    p.add_argument("--role", default=None, choices=("user", "creator", "moderator", "admin"),
-                   help="role claimed by the token (default: the user's stored role)")
     p = sub.add_parser("emit", help="push an event to every socket of a user")
     p.add_argument("user_id")
     p.add_argument("event")
@@ -177,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
 
     add_worker_command(sub)
     # Domains may add commands: handlers/<domain>/commands.py with add_commands(sub).
-    domains = handlers.discover()
+    domains = discover()
     for d in domains:
         if d.commands is not None and hasattr(d.commands, "add_commands"):
             d.commands.add_commands(sub)
@@ -188,8 +178,6 @@ def main(argv: list[str] | None = None) -> int:
         return uvloop.run(_serve(args.host, args.port))
     elif args.command == "migrate":
         asyncio.run(_migrate())
-    elif args.command == "token":
-        return _token(args.user_id, args.role)
     elif args.command == "emit":
         asyncio.run(_emit(args.user_id, args.event, args.json))
     elif hasattr(args, "run"):

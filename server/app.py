@@ -11,20 +11,20 @@ import redis.asyncio as aioredis
 import structlog
 from aiohttp import web
 
-import handlers
 from server.config import Settings
 from server.cors import cors_middleware
 from server.db import create_pool
+from server.domains import discover
+from server.embedded import EmbeddedStores, resolve_stores
 from server.emitter import Emitter
-from server.embedded import EmbeddedStores, start_embedded
 from server.logs import configure_logging
+from server.looplag import LoopLagMonitor
 from server.metrics import Metrics
 from server.migrations import migrate_dsn
 from server.outages import HEALTH, redis_options, watch_stores
 from server.sockets import SocketSurface, build_socket_server
 from server.state import STATE, AppState
 from server.tokens import TokenKeys
-from server.looplag import LoopLagMonitor
 from server.web import edges, errors_middleware, start_metrics_listener
 from server.webapp import add_web_app_routes
 from server.worker import start_inprocess_worker
@@ -32,24 +32,6 @@ from server.worker import start_inprocess_worker
 log = structlog.get_logger("app")
 SURFACE: web.AppKey[SocketSurface] = web.AppKey("sockets", SocketSurface)
 EMBEDDED: web.AppKey[EmbeddedStores | None] = web.AppKey("embedded", EmbeddedStores)
-
-
-def resolve_stores(settings: Settings) -> tuple[Settings, EmbeddedStores | None]:
-    """Fill in embedded store URLs where none are configured (starting the stores, or attaching
-    to the process that owns them); returns what to call `.stop()` on when this process ends."""
-    need_pg, need_redis = settings.database_url is None, settings.redis_url is None
-    if not (need_pg or need_redis):
-        return settings, None
-    if settings.is_production:
-        raise SystemExit("production needs DATABASE_URL and REDIS_URL; embedded stores are "
-                         "for development only")
-    emb = start_embedded(settings.data_dir, need_postgres=need_pg, need_redis=need_redis)
-    changes = {"migrate_on_start": settings.migrate_on_start or need_pg}
-    if need_pg:
-        changes["database_url"] = emb.database_url
-    if need_redis:
-        changes["redis_url"] = emb.redis_url
-    return settings.with_(**changes), emb
 
 
 def create_app(settings: Settings | None = None) -> web.Application:
@@ -64,7 +46,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
                           client_max_size=settings.max_http_body_bytes)
     app[STATE] = state
     app[EMBEDDED] = embedded
-    domains = handlers.discover()  # importing events.py registers socket events
+    domains = discover()  # importing events.py registers socket events
 
     state.sio = build_socket_server(state)
     state.emitter = Emitter(state.sio)

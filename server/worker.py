@@ -16,8 +16,8 @@ import signal
 import redis.asyncio as aioredis
 import structlog
 
-import handlers
 from server.config import Settings
+from server.domains import discover
 from server.jobs import Worker, collect_jobs
 from server.outages import HEALTH
 
@@ -27,9 +27,9 @@ log = structlog.get_logger("worker")
 async def build_worker_state(settings: Settings):
     """An AppState for a socket-less process: db, redis, write-only emitter."""
     from server.db import create_pool
-    from server.outages import redis_options, watch_stores
     from server.emitter import write_only_emitter
     from server.metrics import Metrics
+    from server.outages import redis_options, watch_stores
     from server.state import AppState
     from server.tokens import TokenKeys
 
@@ -54,7 +54,7 @@ async def close_worker_state(state) -> None:
 
 
 async def run_worker(queues: list[str] | None, concurrency: int) -> None:
-    from server.app import resolve_stores
+    from server.embedded import resolve_stores
     from server.logs import configure_logging
     from server.migrations import migrate_dsn
 
@@ -63,7 +63,7 @@ async def run_worker(queues: list[str] | None, concurrency: int) -> None:
     try:
         if settings.migrate_on_start:
             await migrate_dsn(settings.database_url, settings.database_schema)
-        jobs, failures, known_queues = collect_jobs(handlers.discover())
+        jobs, failures, known_queues = collect_jobs(discover())
         state = await build_worker_state(settings)
         worker = Worker(state, jobs, queues or default_queues(settings, known_queues),
                         concurrency=concurrency,

@@ -169,3 +169,15 @@ async def test_the_audit_log_records_the_story_without_codes_or_passwords(app, a
     assert rows[0]["phone_mask"] == "+2010*****678" and rows[0]["ip"] == "127.0.0.1"
     with pytest.raises(Exception, match="append-only"):
         await app.state.db.execute("DELETE FROM auth_audit")
+
+
+async def test_an_abusive_display_name_is_refused_at_sign_up(app, api):
+    """Moderation vets the name through auth's display_name_check hook (auth sits below
+    moderation in the domain order, so it cannot call it directly)."""
+    token = await api.verified(PHONE)
+    status, body = await api.call("POST", "/v1/auth/register", {
+        "verification_token": token, "password": "correct horse 42",
+        "display_name": "Sharmoota", "device": "Pixel 8"})
+    assert (status, body.get("code")) == (400, "display_name_refused"), (status, body)
+    assert await app.state.db.fetchval("SELECT count(*) FROM users WHERE phone = $1",
+                                       PHONE) == 0

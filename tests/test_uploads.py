@@ -51,9 +51,9 @@ async def inproc_worker(media_app):
 
 
 def _media_domain():
-    import handlers
+    from server.domains import discover
 
-    return next(d for d in handlers.discover() if d.name == "media")
+    return next(d for d in discover() if d.name == "media")
 
 
 def auth(user) -> dict:

@@ -16,10 +16,10 @@ from handlers.auth import queries as q
 from handlers.auth.audit import Client, record
 from handlers.auth.config import auth_config
 from handlers.auth.guard import mark_revoked
+from handlers.auth.hooks import display_name_check
 from handlers.auth.passwords import Passwords
 from handlers.auth.phones import normalize_phone
 from handlers.auth.sessions import Issued, hash_refresh, issue_refresh, open_session
-from handlers.moderation.gate import moderate_text
 from rooms.names import session_room
 from rooms.ratelimit import check_rate
 from server.db import transaction
@@ -141,9 +141,7 @@ async def check_display_name(state: AppState, name: str) -> str:
         raise BadRequest("Display name must be 1 to 50 characters", code="invalid_display_name")
     if not re.search(VISIBLE_NAME, name):  # only zero-width or direction characters
         raise BadRequest("A display name needs a visible character", code="invalid_display_name")
-    decision = await moderate_text(state, name, context="display_name")
-    if decision.action == "block":
-        raise BadRequest("This display name is not allowed", code="display_name_refused")
+    await display_name_check.fire(state, name)
     return name
 
 

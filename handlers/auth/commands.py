@@ -17,7 +17,7 @@ from server.tokens import TokenKeys
 async def operator_token(settings: Settings, user_id: str, role: str | None = None) -> str:
     """Open a session labelled `operator` for an existing user; return its access token."""
     from handlers.auth.actions import do_open_operator_session
-    from server.app import resolve_stores
+    from server.embedded import resolve_stores
 
     settings, emb = resolve_stores(settings)
     state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
@@ -75,6 +75,11 @@ def _user_create(args) -> int:
 def add_commands(sub) -> None:
     from server.sockets import ROLES
 
+    p = sub.add_parser("token", help="open an `operator` session for a user; print its token")
+    p.add_argument("user_id")
+    p.add_argument("--role", default=None, choices=ROLES,
+                   help="role claimed by the token (default: the user's stored role)")
+    p.set_defaults(run=lambda args: run_token(args.user_id, args.role, Settings.from_env()))
     p = sub.add_parser("user", help="manage accounts from the command line")
     users = p.add_subparsers(dest="user_command", required=True)
     c = users.add_parser("create", help="create an account with a role (or change the role "

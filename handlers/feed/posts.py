@@ -3,12 +3,12 @@
 Subscriber-only posts (visibility `subscribers`) show on every read path as a locked teaser
 (author, kind, counts, `locked: true`; no body, no media) to anyone without a live
 subscription to the author; the wallet domain decides who is a subscriber
-(`handlers.wallet.subscription_actions.is_subscriber`). Every read path passes its page through
+(it registers `handlers.wallet.subscription_actions.is_subscriber` here). Every read path passes its page through
 `gate_posts` before answering.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from server.errors import Forbidden, NotFound
 from server.state import AppState
@@ -53,16 +53,24 @@ def broadcast_view(post: dict) -> dict:
     return locked(post) if post["visibility"] == "subscribers" else post
 
 
+SubscriptionCheck = Callable[[Any, str, str], Awaitable[bool]]
+_SUBSCRIPTION_CHECKS: list[SubscriptionCheck] = []
+
+
+def register_subscription_check(check: SubscriptionCheck) -> None:
+    """`check(conn, viewer, author)`: does viewer hold a live subscription to author? The
+    wallet domain (which owns subscriptions, and sits above feed) registers it when imported;
+    with none registered, only the author reads a subscribers-only post."""
+    if check not in _SUBSCRIPTION_CHECKS:
+        _SUBSCRIPTION_CHECKS.append(check)
+
+
 async def is_subscriber(conn, viewer: str | None, author: str) -> bool:
     if viewer is not None and viewer == author:
         return True
-    if viewer is None:
+    if viewer is None or not _SUBSCRIPTION_CHECKS:
         return False
-    try:
-        from handlers.wallet.subscription_actions import is_subscriber as wallet_gate
-    except ImportError:  # no wallet domain in this deployment: only the author sees it
-        return False
-    return await wallet_gate(conn, viewer, author)
+    return await _SUBSCRIPTION_CHECKS[0](conn, viewer, author)
 
 
 async def gate_posts(state: AppState, viewer: str | None, posts: list[dict],

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
+from handlers.auth.hooks import display_name_check
 from handlers.moderation.decision import ALLOW, Decision
 from handlers.moderation.engine import default_moderator
+from server.errors import BadRequest
 from server.state import AppState
 
 __all__ = ["ALLOW", "Decision", "RULES", "moderate_text", "moderate_text_sync"]
@@ -54,3 +56,11 @@ async def moderate_text(state: AppState, text: str, *, user_id: str | None = Non
         if r is not None and r.action != "allow":
             return r
     return d
+
+
+@display_name_check.listen
+async def _refuse_abusive_display_name(state: AppState, name: str) -> None:
+    """Registration's display name goes through the same gate as every other text."""
+    decision = await moderate_text(state, name, context="display_name")
+    if decision.action == "block":
+        raise BadRequest("This display name is not allowed", code="display_name_refused")

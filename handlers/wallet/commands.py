@@ -14,7 +14,7 @@ async def _with_state(fn):
 
     from handlers.wallet.runtime import WalletRuntime
     from handlers.wallet.config import WalletConfig
-    from server.app import resolve_stores
+    from server.embedded import resolve_stores
     from server.config import Settings
     from server.db import create_pool
     from server.emitter import write_only_emitter

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import asyncpg
 import structlog
 
+from handlers.feed.posts import register_subscription_check
 from handlers.live.access import register_access_rule
 from handlers.wallet.actions import iso, notify_after_commit, parse_id
 from handlers.wallet import queries as q
@@ -170,3 +171,4 @@ async def _subscribers_may_watch(state: AppState, stream: dict, user_id: str) ->
 
 
 register_access_rule("subscribers", _subscribers_may_watch)
+register_subscription_check(is_subscriber)
