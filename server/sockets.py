@@ -72,6 +72,8 @@ ConnectHook = Callable[[SocketContext], Awaitable[None]]
 CONNECT_HOOKS: list[ConnectHook] = []
 DISCONNECT_HOOKS: list[ConnectHook] = []
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024
+RoomCheck = Callable[["SocketContext", str], Awaitable[bool]]
+ROOM_CHECKS: dict[str, RoomCheck] = {}
 
 
 def on(event: str, *, roles: tuple[str, ...] | None = None,
@@ -101,6 +103,16 @@ def on_disconnect(fn: ConnectHook) -> ConnectHook:
     return fn
 
 
+def room_check(prefix: str) -> Callable[[RoomCheck], RoomCheck]:
+    """Register who may be in the rooms named `prefix...` (e.g. "live:"). A socket recovered
+    after a drop gets back only the rooms whose check passes under its new token: the check
+    done when it joined is done again (rooms without a check come back as they were)."""
+    def register(fn: RoomCheck) -> RoomCheck:
+        ROOM_CHECKS[prefix] = fn
+        return fn
+    return register
+
+
 def require_role(role: str, allowed: tuple[str, ...]) -> None:
     """The one role guard, shared by socket events and HTTP routes."""
     if role not in allowed:
@@ -117,12 +129,39 @@ class SocketSurface:
         sio.on("connect", self._connect)
         sio.on("disconnect", self._disconnect)
         sio.on("*", self._dispatch)
-        # a recovered session is only handed back to the user who owned it
+        # a recovered session is only handed back to the user who owned it, and only with
+        # the rooms that user may still be in
         sio.session_owner = self._owner
+        sio.room_filter = self._allowed_rooms
 
     def _owner(self, sid: str) -> str | None:
         ctx = self.contexts.get(sid)
         return ctx.user_id if ctx else None
+
+    async def _allowed_rooms(self, sid: str, rooms: list[str]) -> list[str]:
+        """The rooms of a recovered session this socket may still be in (see room_check)."""
+        ctx = self.contexts.get(sid)
+        if ctx is None:
+            return []
+        allowed = []
+        for room in rooms:
+            kind, _, ident = room.partition(":")
+            if kind == "user":  # the connect handler joined the token's own
+                ok = ident == ctx.user_id
+            elif kind == "session":
+                ok = ident == ctx.session_id
+            else:
+                check = ROOM_CHECKS.get(kind + ":")
+                try:
+                    ok = True if check is None else bool(await check(ctx, room))
+                except AppError:
+                    ok = False
+                except Exception:
+                    log.exception("room_check_failed", sid=sid, room=room[:80])
+                    ok = False
+            if ok:
+                allowed.append(room)
+        return allowed
 
     async def _connect(self, sid: str, environ: dict, auth: Any) -> None:
         if self.state.shutting_down:

@@ -1,6 +1,19 @@
-"""Connection state recovery across processes, with the official JavaScript client."""
+"""Connection state recovery: on for every client (the official JS client needs no flag), on
+one process and across two, after the socket's own process was SIGKILLed, and with each
+restored room re-checked against the new token and current rights."""
 from __future__ import annotations
 
+import asyncio
+import json
+import signal
+import uuid
+
+import redis.asyncio as aioredis
+
+from rooms.names import mod_queue_room, user_room
+from server.emitter import channel_name
+from server.engine import RedisManager
+from tests.support.rawsio import RawSocket
 from tests.support.recovery import run_recovery
 
 
@@ -13,3 +26,95 @@ async def test_js_client_recovers_its_room_and_every_missed_event_on_another_pro
     assert run.missed == [] and run.duplicated == 0
     assert run.seqs == list(range(run.sent))  # in order
     assert run.offsets == run.sent  # every broadcast carried its offset
+
+
+async def test_js_client_recovers_on_the_same_process_without_asking(live_app, make_user,
+                                                                     settings):
+    """tests/js/recovery.js passes only its token: recovery is offered to every client."""
+    alice = await make_user("alice")
+    run = await run_recovery(settings, alice.token, [live_app.url], cycles=2)
+    assert run.recovered == 2 and run.missed == [] and run.duplicated == 0
+
+
+async def _session(settings, redis, pid: str) -> dict | None:
+    raw = await redis.get(settings.key("sio", "session", pid))
+    return json.loads(raw) if raw else None
+
+
+async def test_a_socket_whose_process_was_sigkilled_recovers_on_another(
+        server_procs, make_user, settings):
+    a, b = await server_procs(2)
+    alice = await make_user("alice")
+    emitter = RedisManager(settings.redis_url, channel=channel_name(settings.redis_prefix),
+                           write_only=True)
+    room = f"test-room:{uuid.uuid4().hex[:8]}"
+    sock = RawSocket(a.url)
+    try:
+        first = await sock.connect({"token": alice.token})
+        await emitter.enter_room(first["sid"], "/", room)
+        redis = aioredis.Redis.from_url(settings.redis_url)
+        try:
+            for _ in range(100):  # bounded: until A has written the join to Redis
+                s = await _session(settings, redis, first["pid"])
+                if s and room in s["rooms"]:
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the room join never reached the stored session")
+        finally:
+            await redis.aclose()
+        a.proc.send_signal(signal.SIGKILL)  # no disconnect handler runs on A
+        a.proc.wait(10)
+        await sock.cut()
+        for i in range(5):
+            await emitter.emit("test:seq", {"i": i}, room=room)
+        sock.url = sock.url.replace(str(a.port), str(b.port))
+        again = await sock.connect({"token": alice.token})
+        assert again == {"sid": first["sid"], "pid": first["pid"]}  # recovered
+        got = [await sock.next() for _ in range(5)]
+        assert got == [["test:seq", {"i": i}] for i in range(5)]  # missed, replayed in order
+        await emitter.emit("test:seq", {"i": 5}, room=room)  # and the room is back, live
+        assert await sock.next() == ["test:seq", {"i": 5}]
+    finally:
+        await sock.close()
+        await emitter.close()
+
+
+async def test_a_moderator_back_with_a_user_role_token_loses_the_queue_room(
+        live_app, make_user, keys):
+    mod = await make_user("mod", role="moderator")
+    sock = RawSocket(live_app.url)
+    try:
+        first = await sock.connect({"token": mod.token})
+        assert (await sock.call("mod:queue", {}))["ok"] is True
+        await sock.cut()
+        user_token = keys.sign(mod.id, role="user", session_id=mod.session_id)
+        again = await sock.connect({"token": user_token})
+        assert again == {"sid": first["sid"], "pid": first["pid"]}  # recovered...
+        rooms = set(live_app.state.sio.manager.get_rooms(first["sid"], "/"))
+        assert mod_queue_room() not in rooms and user_room(mod.id) in rooms  # ...without it
+        await live_app.state.sio.emit("mod:item", {"secret": 1}, room=mod_queue_room())
+        await live_app.state.sio.emit("test:probe", {}, room=user_room(mod.id))
+        assert (await sock.next())[0] == "test:probe"  # not the report details
+    finally:
+        await sock.close()
+
+
+async def test_a_viewer_removed_while_away_does_not_get_the_live_room_back(
+        live_app, make_user):
+    creator = await make_user("creator")
+    viewer = await make_user("viewer")
+    csock = await creator.connect(live_app.url)
+    stream = (await csock.ok("live:create", {"title": "sahra"}))["stream"]
+    sock = RawSocket(live_app.url)
+    try:
+        first = await sock.connect({"token": viewer.token})
+        assert (await sock.call("live:join", {"stream_id": stream["id"]}))["ok"] is True
+        await sock.cut()
+        await csock.ok("live:remove", {"stream_id": stream["id"], "user_id": viewer.id})
+        again = await sock.connect({"token": viewer.token})
+        assert again["sid"] == first["sid"]
+        rooms = set(live_app.state.sio.manager.get_rooms(first["sid"], "/"))
+        assert f"live:{stream['id']}" not in rooms
+    finally:
+        await sock.close()

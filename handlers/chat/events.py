@@ -11,7 +11,7 @@ from handlers.chat import live_actions as live
 from rooms.ratelimit import check_socket_rate
 from server.errors import BadRequest, ok
 from server.payloads import decode
-from server.sockets import SocketContext, on, on_connect, on_disconnect
+from server.sockets import SocketContext, on, on_connect, on_disconnect, room_check
 
 class Media(msgspec.Struct, forbid_unknown_fields=True):
     id: str
@@ -263,3 +263,9 @@ async def on_presence_set(ctx: SocketContext, data: dict) -> dict:
 
 on_connect(live.do_presence_connect)
 on_disconnect(live.do_presence_disconnect)
+
+
+@room_check("presence:")
+async def may_stay_in_presence_room(ctx: SocketContext, room: str) -> bool:
+    """Watching someone's presence survives a reconnect only while it is still visible."""
+    return await live.may_watch_presence(ctx, room.partition(":")[2])

@@ -95,6 +95,11 @@ async def do_presence_set(ctx: SocketContext, status: str) -> dict:
     return (await presence(ctx.state).statuses([ctx.user_id]))[ctx.user_id].as_event()
 
 
+async def may_watch_presence(ctx: SocketContext, user_id: str) -> bool:
+    async with ctx.state.db.acquire() as conn:
+        return bool(await membership.presence_visible(ctx.state, conn, ctx.user_id, [user_id]))
+
+
 async def do_presence_subscribe(ctx: SocketContext, user_ids: list[str]) -> dict:
     """Watch the presence of those of `user_ids` the caller may see; the others are denied."""
     if len(user_ids) > MAX_SUBSCRIBE:

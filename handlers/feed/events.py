@@ -6,7 +6,7 @@ import msgspec
 from handlers.feed import actions as a
 from handlers.feed import reads
 from server.payloads import decode
-from server.sockets import SocketContext, on
+from server.sockets import SocketContext, on, room_check
 
 
 class PostRef(msgspec.Struct, forbid_unknown_fields=True):
@@ -98,3 +98,11 @@ async def on_trending(ctx: SocketContext, data: dict | None):
 
     req = decode(Page, data)
     return await read_trending(ctx.state, ctx.user_id, req.cursor, req.limit)
+
+
+@room_check("post:")
+async def may_stay_in_post_room(ctx: SocketContext, room: str) -> bool:
+    """Watching a post survives a reconnect only while the post is still visible to the
+    viewer (as `feed:watch` checks)."""
+    await reads.check_can_view_post(ctx.state, ctx.user_id, room.partition(":")[2])
+    return True

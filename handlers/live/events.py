@@ -7,7 +7,7 @@ from handlers.live import actions as a
 from handlers.live import ingest_actions as ingest
 from server.errors import ok
 from server.payloads import decode
-from server.sockets import SocketContext, on, on_disconnect
+from server.sockets import SocketContext, on, on_disconnect, room_check
 
 
 class CreateStream(msgspec.Struct, forbid_unknown_fields=True):
@@ -118,3 +118,11 @@ async def on_end(ctx: SocketContext, data: dict | None) -> dict:
 @on_disconnect
 async def _left(ctx: SocketContext) -> None:
     await a.do_leave_all(ctx.state, ctx.sid, ctx.user_id)
+
+
+@room_check("live:")
+async def may_stay_in_live_room(ctx: SocketContext, room: str) -> bool:
+    """A recovered socket keeps a live room only if it could join it now (not removed by
+    the creator, the stream still visible to it and not ended)."""
+    await a.check_join(ctx.state, ctx.user_id, ctx.role, room.partition(":")[2])
+    return True

@@ -8,7 +8,7 @@ from handlers.moderation.actions import (check_report, do_appeal, do_claim, do_d
 from rooms.names import mod_queue_room
 from server.errors import ok
 from server.payloads import decode
-from server.sockets import SocketContext, on
+from server.sockets import SocketContext, on, room_check
 
 STAFF = ("moderator", "admin")
 
@@ -93,3 +93,10 @@ async def on_appeal(ctx: SocketContext, data: dict | None) -> dict:
 @on("mod:standing")
 async def on_standing(ctx: SocketContext, data: dict | None) -> dict:
     return ok(await do_standing(ctx.state, ctx.user_id))
+
+
+@room_check("mod:")
+async def may_stay_in_mod_room(ctx: SocketContext, room: str) -> bool:
+    """The review queue's room is for staff: a socket recovered with a user-role token
+    loses it."""
+    return ctx.role in STAFF

@@ -90,6 +90,7 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
         self._ready: asyncio.Event | None = None
         self._ready_token = f"ready:{self.host_id}".encode()
         self._init_subscription()
+        self.last_offset: str | None = None  # the newest logged broadcast seen
 
     # -- publishing --------------------------------------------------------------------------
     def _log_script(self):
@@ -206,6 +207,8 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
 
     def deliver(self, offset: bytes | None, header: dict, body: bytes) -> int:
         """Write one broadcast to this node's recipients; returns how many got it."""
+        if offset is not None:
+            self.last_offset = offset.decode()  # where a socket connecting now starts
         namespace = header.get("n", "/")
         members = self._members(namespace, header.get("r"))
         if not members:
@@ -345,6 +348,22 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
             raise
         except Exception:
             log.exception("handler error in the pubsub listener")
+
+    def basic_enter_room(self, sid, namespace, room, eio_sid=None):
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        if room is not None and room != sid:
+            self._rooms_changed(sid)
+
+    def basic_leave_room(self, sid, namespace, room):
+        super().basic_leave_room(sid, namespace, room)
+        if room is not None and room != sid:
+            self._rooms_changed(sid)
+
+    def _rooms_changed(self, sid) -> None:
+        """Recovery keeps each socket's rooms in Redis as they change (recovery.py)."""
+        sessions = getattr(self.server, "sessions", None)
+        if sessions is not None:
+            sessions.changed(sid)
 
     async def pre_connect(self, eio_sid, namespace, sid: str | None = None):
         """Upstream BaseManager.pre_connect, able to reuse a recovered session's sid."""

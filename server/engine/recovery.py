@@ -1,24 +1,45 @@
 """Connection state recovery (Socket.IO v4.6+ semantics) with the state in Redis.
 
-A recovering socket gets a private id (`pid`) in its CONNECT packet, and every broadcast it
-receives carries an offset as the last argument: the id of the broadcast in the packet log
-(a Redis stream written by `manager.RedisManager`, shared by every node). When such a socket
-drops for a recoverable reason its session (sid, rooms, owner, baseline offset) is stored
-under its pid for `window` seconds. A client that reconnects to any node with `pid` and
-`offset` in its auth gets the same sid, its rooms, and every logged packet after `offset`
+Every socket gets a private id (`pid`) in its CONNECT packet, and every broadcast it receives
+carries an offset as the last argument: the id of the broadcast in the packet log (a Redis
+stream written by `manager.RedisManager`, shared by every node). A socket's session (sid,
+rooms, owner, baseline offset) is kept in Redis under its pid while it is connected, written
+again whenever its rooms change (`LiveSessions`, batched per loop iteration) and kept alive
+by a periodic refresh, so it survives its process: a SIGKILLed node's sockets recover on the
+others. A client that reconnects to any node with `pid` and `offset` in its auth gets the
+same sid, its rooms (each re-checked by the app), and every logged packet after `offset`
 that it would have received, in order, then `recovered: true` (the JS client compares pids).
+A session outlives its socket by `window` seconds; a socket that leaves for good (client
+or server disconnect) takes its session with it.
 """
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+import logging
+from typing import Any, Callable
 
 import redis.asyncio as aioredis
+
+log = logging.getLogger("sawt.engine")
 
 # socket.io's RECOVERABLE_DISCONNECT_REASONS, plus ours
 RECOVERABLE = frozenset({"transport error", "transport close", "ping timeout", "slow consumer",
                          "forced close", "server shutting down"})
 MAX_REPLAY = 10_000  # a gap longer than this is not recovered (fresh session instead)
+# Write a session: `new` always; `update` / `delete` only while it is still this
+# connection's (another node may have taken it over by recovering the socket).
+SAVE_SESSION = """
+if ARGV[1] ~= 'new' then
+  local cur = redis.call('GET', KEYS[1])
+  if not cur then return 0 end
+  local ok, s = pcall(cjson.decode, cur)
+  if not ok or type(s) ~= 'table' or s['conn'] ~= ARGV[2] then return 0 end
+end
+if ARGV[1] == 'delete' then return redis.call('DEL', KEYS[1]) end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1
+"""
 
 
 def parse_offset(offset: bytes | str | None) -> tuple[int, int] | None:
@@ -43,19 +64,40 @@ class RecoveryStore:
         self.log_key = log_key
         self.window = window
         self._redis: aioredis.Redis | None = None
+        self._save = None
 
     @property
     def redis(self) -> aioredis.Redis:
         if self._redis is None:
             self._redis = aioredis.Redis.from_url(self.redis_url)
+            self._save = None
         return self._redis
 
     def _key(self, pid: str) -> str:
         return f"{self.key_prefix}{pid}"
 
-    async def save(self, pid: str, session: dict[str, Any]) -> None:
-        await self.redis.set(self._key(pid), json.dumps(session),
-                             px=max(1, int(self.window * 1000)))
+    @property
+    def window_ms(self) -> int:
+        return max(1, int(self.window * 1000))
+
+    async def save_many(self, writes: list[tuple[str, dict[str, Any]]]) -> None:
+        """[(mode, session)] in one round trip; mode is new, update or delete."""
+        if self._save is None:
+            self._save = self.redis.register_script(SAVE_SESSION)
+        pipe = self.redis.pipeline(transaction=False)
+        for mode, session in writes:
+            await self._save(keys=[self._key(session["pid"])],
+                             args=[mode, session["conn"], json.dumps(session), self.window_ms],
+                             client=pipe)
+        await pipe.execute()
+
+    async def refresh(self, pids: list[str]) -> None:
+        """Keep the sessions of connected sockets alive (their process may die any time)."""
+        for start in range(0, len(pids), 1000):
+            pipe = self.redis.pipeline(transaction=False)
+            for pid in pids[start:start + 1000]:
+                pipe.pexpire(self._key(pid), self.window_ms)
+            await pipe.execute()
 
     async def take(self, pid: str) -> dict[str, Any] | None:
         """The stored session, removed (a pid recovers once)."""
@@ -93,3 +135,90 @@ class RecoveryStore:
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
+
+
+class LiveSessions:
+    """The sessions of this process's connected sockets, mirrored in Redis as they change.
+
+    `track` when a socket connects (or is recovered here), `changed` when its rooms change
+    (the manager calls it), `finish` when it leaves. Writes are batched: one pipeline per
+    loop iteration with changes, so a connect or a join never waits for Redis."""
+
+    def __init__(self, store: RecoveryStore, rooms_of: Callable[[str, str], list],
+                 owner_of: Callable[[str], Any]):
+        self.store = store
+        self.rooms_of = rooms_of
+        self.owner_of = owner_of
+        self.by_sid: dict[str, dict] = {}  # sid -> {pid, sid, ns, base, conn}
+        self._dirty: dict[str, str] = {}  # sid -> mode of its next write
+        self._flushing: asyncio.Task | None = None
+        self._refresher: asyncio.Task | None = None
+
+    def session(self, state: dict) -> dict:
+        sid, ns = state["sid"], state["ns"]
+        return {**state, "owner": _plain(self.owner_of(sid)),
+                "rooms": [r for r in self.rooms_of(sid, ns) if r != sid]}
+
+    def track(self, state: dict) -> None:
+        self.by_sid[state["sid"]] = state
+        self._mark(state["sid"], "new")
+        if self._refresher is None or self._refresher.done():
+            self._refresher = asyncio.get_running_loop().create_task(self._refresh_loop())
+
+    def changed(self, sid: str) -> None:
+        if sid in self.by_sid and sid not in self._dirty:
+            self._mark(sid, "update")
+
+    def pop(self, sid: str) -> dict | None:
+        self._dirty.pop(sid, None)
+        return self.by_sid.pop(sid, None)
+
+    async def finish(self, state: dict, recoverable: bool) -> None:
+        """The socket left: keep its session for `window` (recoverable) or drop it."""
+        flushing = self._flushing
+        if flushing is not None and not flushing.done():
+            # after the pending writes (its own `new` among them), never before
+            await asyncio.gather(asyncio.shield(flushing), return_exceptions=True)
+        try:
+            if recoverable:
+                await self.store.save_many([("update", self.session(state))])
+            else:
+                await self.store.save_many([("delete", state)])
+        except Exception:
+            log.exception("cannot store a session for recovery")
+
+    def _mark(self, sid: str, mode: str) -> None:
+        if self._dirty.get(sid) != "new":
+            self._dirty[sid] = mode
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # gather this iteration's changes into one pipeline
+        while self._dirty:
+            dirty, self._dirty = self._dirty, {}
+            writes = [(mode, self.session(self.by_sid[sid])) for sid, mode in dirty.items()
+                      if sid in self.by_sid]
+            try:
+                await self.store.save_many(writes)
+            except Exception:
+                log.exception("cannot store %d sessions for recovery", len(writes))
+                return
+
+    async def _refresh_loop(self) -> None:
+        while self.by_sid:
+            await asyncio.sleep(max(0.05, self.store.window / 4))
+            try:
+                await self.store.refresh([s["pid"] for s in list(self.by_sid.values())])
+            except Exception:
+                log.exception("cannot refresh the recovery sessions")
+
+    async def close(self) -> None:
+        for task in (self._flushing, self._refresher):
+            if task is not None and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int)) else str(value)

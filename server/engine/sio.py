@@ -16,7 +16,7 @@ import asyncio
 import logging
 import uuid
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 import socketio
 from socketio import exceptions
@@ -24,7 +24,8 @@ from socketio import packet as sio_packet
 
 from server.engine.eio import EngineServer
 from server.engine.manager import split_logged
-from server.engine.recovery import RECOVERABLE, RecoveryStore, parse_offset
+from server.engine.recovery import (RECOVERABLE, LiveSessions, RecoveryStore, _plain,
+                                    parse_offset)
 
 log = logging.getLogger("sawt.engine")
 MAX_ATTACHMENTS = 10  # binary attachments one packet may announce (socket.io-parser's default)
@@ -43,9 +44,13 @@ class SocketServer(socketio.AsyncServer):
         self.recovery = recovery
         # who owns a socket (the app's user id): a session only recovers for its owner
         self.session_owner: Callable[[str], Any] = lambda sid: None
+        # which of a recovered session's rooms the socket may still be in (the app's rights
+        # under the token it reconnected with); by default all of them
+        self.room_filter: Callable[[str, list], Awaitable[list]] | None = None
+        self.sessions = LiveSessions(recovery, self._rooms_of, self._owner_of) \
+            if recovery is not None else None
         self._holding: dict[str, list] = {}  # eio_sid -> packets held until CONNECT is out
         self._connect_timers: dict[str, asyncio.TimerHandle] = {}
-        self._csr: dict[str, dict] = {}  # sid -> {pid, base, ns} of recovering sockets
 
     def _engineio_server_class(self):
         return partial(EngineServer, max_buffer_bytes=self._max_buffer_bytes)
@@ -178,13 +183,14 @@ class SocketServer(socketio.AsyncServer):
                 sio_packet.CONNECT_ERROR, data={"message": "Invalid namespace"},
                 namespace=namespace))
             return
-        auth = data if isinstance(data, dict) else None
-        csr = self.recovery is not None and auth is not None and (
-            isinstance(auth.get("pid"), str) or auth.get("recover") is True)
+        auth = data if isinstance(data, dict) else {}
+        csr = self.recovery is not None  # offered to every client, as socket.io's option
         session = None
         if csr and isinstance(auth.get("pid"), str):
             session = await self._take_session(auth["pid"])
         want_sid = session.get("sid") if session else None
+        if want_sid is not None:
+            await self._retire(want_sid, namespace)
         sid = await self.manager.pre_connect(eio_sid, namespace, sid=want_sid) \
             if hasattr(self.manager, "deliver") else await self.manager.pre_connect(
                 eio_sid, namespace)
@@ -261,6 +267,19 @@ class SocketServer(socketio.AsyncServer):
                 continue
             (sock.write_binary if binary else sock.write_text)(payload)
 
+    async def _retire(self, sid: str, namespace: str) -> None:
+        """The client is back before this node saw its old transport drop: close the old
+        socket first, so that its sid is free for the recovered one (bounded wait)."""
+        for _ in range(100):
+            old = self.manager.eio_sid_from_sid(sid, namespace)
+            if old is None:
+                return
+            sock = self.eio.sockets.get(old)
+            if sock is not None and not (sock.closing or sock.closed):
+                await sock.close(abort=True, reason=self.eio.reason.TRANSPORT_CLOSE)
+            else:
+                await asyncio.sleep(0.02)  # its disconnect is under way
+
     async def _take_session(self, pid: str) -> dict | None:
         # the old node may persist the session a moment after the client has reconnected
         for attempt in range(4):
@@ -274,14 +293,23 @@ class SocketServer(socketio.AsyncServer):
             await asyncio.sleep(0.05 * (attempt + 1))
         return None
 
+    def _rooms_of(self, sid: str, namespace: str) -> list:
+        return list(self.manager.get_rooms(sid, namespace))
+
+    def _owner_of(self, sid: str) -> Any:
+        return self.session_owner(sid)
+
     async def _recover(self, sid, namespace, auth, session) -> tuple[str, list]:
         """Restore rooms and read what was missed; returns (pid, replay packets)."""
         rec = self.recovery
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
         if session and session.get("ns") == namespace \
                 and session.get("owner") == _plain(self.session_owner(sid)):
-            for room in session.get("rooms", []):
-                if room != sid:
-                    await self.manager.enter_room(sid, namespace, room)
+            rooms = [r for r in session.get("rooms", []) if r != sid]
+            if self.room_filter is not None:
+                rooms = await self.room_filter(sid, rooms)
+            for room in rooms:
+                await self.manager.enter_room(sid, namespace, room)
             since = auth.get("offset") if isinstance(auth.get("offset"), str) \
                 else session.get("base", "0-0")
             try:
@@ -292,18 +320,21 @@ class SocketServer(socketio.AsyncServer):
             if missed is not None:
                 replay = self._replay_packets(sid, namespace, missed)
                 base = missed[-1][0].decode() if missed else since
-                self._csr[sid] = {"pid": session["pid"], "base": base, "ns": namespace}
+                self.sessions.track({"pid": session["pid"], "sid": sid, "ns": namespace,
+                                     "base": base, "conn": eio_sid})
                 return session["pid"], replay
-            for room in session.get("rooms", []):
-                if room != sid:
-                    await self.manager.leave_room(sid, namespace, room)
+            for room in rooms:
+                await self.manager.leave_room(sid, namespace, room)
         pid = uuid.uuid4().hex
-        try:
-            base = await rec.head()
-        except Exception:
-            log.exception("recovery log unavailable")
-            base = "0-0"
-        self._csr[sid] = {"pid": pid, "base": base, "ns": namespace}
+        base = getattr(self.manager, "last_offset", None)
+        if base is None:
+            try:
+                base = await rec.head()
+            except Exception:
+                log.exception("recovery log unavailable")
+                base = "0-0"
+        self.sessions.track({"pid": pid, "sid": sid, "ns": namespace, "base": base,
+                             "conn": eio_sid})
         return pid, []
 
     def _replay_packets(self, sid, namespace, missed) -> list:
@@ -333,17 +364,11 @@ class SocketServer(socketio.AsyncServer):
     async def _handle_disconnect(self, eio_sid, namespace, reason=None):
         namespace = namespace or "/"
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
-        state = self._csr.pop(sid, None) if sid is not None else None
-        if state is not None and reason in RECOVERABLE and self.recovery is not None \
-                and self.manager.is_connected(sid, namespace):
-            session = {"pid": state["pid"], "sid": sid, "ns": namespace,
-                       "base": state["base"], "owner": _plain(self.session_owner(sid)),
-                       "rooms": [r for r in self.manager.get_rooms(sid, namespace)
-                                 if r != sid]}
-            try:
-                await self.recovery.save(state["pid"], session)
-            except Exception:
-                log.exception("cannot store a session for recovery")
+        state = self.sessions.pop(sid) if sid is not None and self.sessions else None
+        if state is not None:
+            # rooms and owner are read now, before the socket leaves them
+            await self.sessions.finish(state, recoverable=reason in RECOVERABLE
+                                       and self.manager.is_connected(sid, namespace))
         await super()._handle_disconnect(eio_sid, namespace, reason)
 
     async def shutdown(self):
@@ -354,13 +379,13 @@ class SocketServer(socketio.AsyncServer):
             await asyncio.gather(thread, return_exceptions=True)
         if hasattr(self.manager, "close"):
             await self.manager.close()
+        if self.sessions is not None:
+            await self.sessions.close()
         if self.recovery is not None:
             await self.recovery.close()
 
     async def disconnect(self, sid, namespace=None, ignore_queue=False):
-        self._csr.pop(sid, None)
+        state = self.sessions.pop(sid) if self.sessions else None
+        if state is not None:  # the server sends it away: nothing to recover
+            await self.sessions.finish(state, recoverable=False)
         await super().disconnect(sid, namespace=namespace, ignore_queue=ignore_queue)
-
-
-def _plain(value: Any) -> Any:
-    return value if value is None or isinstance(value, (str, int)) else str(value)

@@ -13,7 +13,7 @@ const seqs = [];
 let offsets = 0;
 
 const socket = io(urls[0], {
-  auth: { token, recover: true },
+  auth: { token },  // no flag: the server offers recovery to every client
   transports: ["websocket"],
   reconnection: false,
 });

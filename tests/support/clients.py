@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 from typing import Any
 
 import socketio
+
+OFFSET = re.compile(r"^\d+-\d+$")
 
 
 class SocketClient:
@@ -18,9 +21,14 @@ class SocketClient:
         self.queues: dict[str, asyncio.Queue] = defaultdict(asyncio.Queue)
         self.connect_error: Any = None
         self.disconnect_reason: Any = None
+        self.offset: str | None = None  # of the last broadcast received
 
         @self.sio.on("*")
         async def _any(event, *args):
+            if len(args) > 1 and isinstance(args[-1], str) and OFFSET.match(args[-1]):
+                # connection state recovery tags each broadcast with its log offset (as
+                # socket.io does); a recovering client keeps it and hands the rest on
+                self.offset, args = args[-1], args[:-1]
             self.queues[event].put_nowait(args[0] if len(args) == 1 else list(args))
 
         @self.sio.event
