@@ -17,6 +17,10 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key, l
 from server.config import Settings
 from server.errors import Unauthorized
 
+# Tokens already verified, with their claims: a reconnect storm brings the same tokens back
+# at once, and verifying a signature (Ed25519 / RSA in production) is the costly part.
+VERIFIED_CACHE = 20_000
+
 
 @dataclass(frozen=True)
 class Claims:
@@ -33,6 +37,7 @@ class TokenKeys:
 
     def __init__(self, settings: Settings):
         self.issuer = settings.jwt_issuer
+        self._verified: dict[str, Claims] = {}
         self.ttl = settings.access_token_ttl
         if settings.jwt_private_key or settings.jwt_public_key:
             self.private = (load_pem_private_key(settings.jwt_private_key.encode(), None)
@@ -68,6 +73,17 @@ class TokenKeys:
         """Claims of a valid token, or Unauthorized saying why."""
         if not isinstance(token, str) or not token:
             raise Unauthorized("Missing access token")
+        seen = self._verified.get(token)
+        if seen is not None and seen.exp > time.time():
+            return seen  # verified before: a token is immutable, only its expiry moves
+        claims = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE:  # bounded: the older half goes
+            for old in list(self._verified)[:VERIFIED_CACHE // 2]:
+                del self._verified[old]
+        self._verified[token] = claims
+        return claims
+
+    def _verify(self, token: str) -> Claims:
         # One parse (this runs on every connect): `algorithms` pins the algorithm, and the
         # header is only read again to explain a refusal.
         try:

@@ -45,6 +45,9 @@ UPSTREAM = {
     "socketio.async_pubsub_manager:AsyncPubSubManager.initialize": "e8a2b026ecea",
     "socketio.base_manager:BaseManager.pre_connect": "bfdba4c0c8f1",
     "socketio.base_manager:BaseManager.basic_enter_room": "3f509586d2d7",
+    "socketio.base_manager:BaseManager.basic_leave_room": "e27f3eea06d1",
+    "socketio.base_manager:BaseManager.basic_disconnect": "2933b50bc4b2",
+    "socketio.base_manager:BaseManager.get_rooms": "56a1017f85af",
     "socketio.packet:Packet.data_is_binary": "464dded7ae95",
     # wsconn.py: `_message_tail` (bytes after the upgrade request) and detaching the handler
     "aiohttp.web_protocol:RequestHandler.data_received": "1ee57ebe052e",

@@ -91,6 +91,7 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
         self._ready_token = f"ready:{self.host_id}".encode()
         self._init_subscription()
         self.last_offset: str | None = None  # the newest logged broadcast seen
+        self._by_sid: dict[str, dict[str, dict]] = {}  # namespace -> sid -> its rooms
 
     # -- publishing --------------------------------------------------------------------------
     def _log_script(self):
@@ -349,15 +350,45 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
         except Exception:
             log.exception("handler error in the pubsub listener")
 
+    # -- rooms by socket -------------------------------------------------------------------
+    # Upstream finds a socket's rooms (get_rooms, and every disconnect) by scanning every room
+    # of the namespace: O(rooms) per socket, so connecting or dropping N sockets that each
+    # have their own rooms (user:, session:) cost O(N^2). We keep the reverse index.
+
     def basic_enter_room(self, sid, namespace, room, eio_sid=None):
         super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
-        if room is not None and room != sid:
-            self._rooms_changed(sid)
+        if room is not None:
+            self._by_sid.setdefault(namespace, {}).setdefault(sid, {})[room] = None
+            if room != sid:
+                self._rooms_changed(sid)
 
     def basic_leave_room(self, sid, namespace, room):
         super().basic_leave_room(sid, namespace, room)
-        if room is not None and room != sid:
-            self._rooms_changed(sid)
+        if room is not None:
+            mine = self._by_sid.get(namespace, {}).get(sid)
+            if mine is not None:
+                mine.pop(room, None)
+                if not mine:
+                    del self._by_sid[namespace][sid]
+            if room != sid:
+                self._rooms_changed(sid)
+
+    def get_rooms(self, sid, namespace):
+        return list(self._by_sid.get(namespace, {}).get(sid, ()))
+
+    def basic_disconnect(self, sid, namespace, **kwargs):
+        """Upstream BaseManager.basic_disconnect, with the rooms from the index."""
+        if namespace not in self.rooms:
+            return
+        for room in [None, *self.get_rooms(sid, namespace)]:
+            self.basic_leave_room(sid, namespace, room)
+        self.callbacks.pop(sid, None)
+        for pending in (self.pending_connect, self.pending_disconnect):
+            sids = pending.get(namespace)
+            if sids and sid in sids:
+                sids.remove(sid)
+                if not sids:
+                    del pending[namespace]
 
     def _rooms_changed(self, sid) -> None:
         """Recovery keeps each socket's rooms in Redis as they change (recovery.py)."""

@@ -4,7 +4,7 @@ Every socket gets a private id (`pid`) in its CONNECT packet, and every broadcas
 carries an offset as the last argument: the id of the broadcast in the packet log (a Redis
 stream written by `manager.RedisManager`, shared by every node). A socket's session (sid,
 rooms, owner, baseline offset) is kept in Redis under its pid while it is connected, written
-again whenever its rooms change (`LiveSessions`, batched per loop iteration) and kept alive
+again whenever its rooms change (`LiveSessions`, batched every 20 ms) and kept alive
 by a periodic refresh, so it survives its process: a SIGKILLed node's sockets recover on the
 others. A client that reconnects to any node with `pid` and `offset` in its auth gets the
 same sid, its rooms (each re-checked by the app), and every logged packet after `offset`
@@ -26,6 +26,7 @@ log = logging.getLogger("sawt.engine")
 # socket.io's RECOVERABLE_DISCONNECT_REASONS, plus ours
 RECOVERABLE = frozenset({"transport error", "transport close", "ping timeout", "slow consumer",
                          "forced close", "server shutting down"})
+FLUSH_DELAY = 0.02  # s: a session reaches Redis this long after its change, at most
 MAX_REPLAY = 10_000  # a gap longer than this is not recovered (fresh session instead)
 # Write a session: `new` always; `update` / `delete` only while it is still this
 # connection's (another node may have taken it over by recovering the socket).
@@ -142,7 +143,7 @@ class LiveSessions:
 
     `track` when a socket connects (or is recovered here), `changed` when its rooms change
     (the manager calls it), `finish` when it leaves. Writes are batched: one pipeline per
-    loop iteration with changes, so a connect or a join never waits for Redis."""
+    FLUSH_DELAY with changes, so a connect or a join never waits for Redis."""
 
     def __init__(self, store: RecoveryStore, rooms_of: Callable[[str, str], list],
                  owner_of: Callable[[str], Any]):
@@ -194,7 +195,7 @@ class LiveSessions:
             self._flushing = asyncio.get_running_loop().create_task(self._flush())
 
     async def _flush(self) -> None:
-        await asyncio.sleep(0)  # gather this iteration's changes into one pipeline
+        await asyncio.sleep(FLUSH_DELAY)  # gather the changes of many connects in one write
         while self._dirty:
             dirty, self._dirty = self._dirty, {}
             writes = [(mode, self.session(self.by_sid[sid])) for sid, mode in dirty.items()

@@ -209,7 +209,7 @@ class SocketServer(socketio.AsyncServer):
             self._holding.pop(eio_sid, None)
 
     async def _connect_held(self, eio_sid, namespace, sid, data, auth, csr, session):
-        fail_reason = exceptions.ConnectionRefusedError().error_args
+        fail_reason = None
         try:
             if data:
                 success = await self._trigger_event(
@@ -233,7 +233,8 @@ class SocketServer(socketio.AsyncServer):
         if success is False:
             self._holding.pop(eio_sid, None)
             await self._send_packet(eio_sid, self.packet_class(
-                sio_packet.CONNECT_ERROR, data=fail_reason, namespace=namespace))
+                sio_packet.CONNECT_ERROR, namespace=namespace,
+                data=fail_reason or exceptions.ConnectionRefusedError().error_args))
             await self.manager.disconnect(sid, namespace, ignore_queue=True)
             return
         connect_data: dict[str, Any] = {"sid": sid}
