@@ -225,6 +225,8 @@ def main() -> int:
     ap.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     ap.add_argument("--out", default="/tmp/sawt-bench")
     ap.add_argument("--plot", default=None)
+    ap.add_argument("--profile", default=None,
+                    help="directory: record each sawt server with py-spy (collapsed stacks)")
     ap.add_argument("--receivers", choices=("users", "one-user"), default="users",
                     help="one user per receiver (default) or every receiver as one user")
     args = ap.parse_args()
@@ -251,6 +253,14 @@ def main() -> int:
                     port = 4100 + i
                     proc = start_server(kind, port, env_extra, args, store_env,
                                         out / "logs" / f"{label}.log")
+                    spy = None
+                    if args.profile and kind == "sawt":
+                        Path(args.profile).mkdir(parents=True, exist_ok=True)
+                        spy = subprocess.Popen(
+                            [str(Path(sys.executable).with_name("py-spy")), "record", "-p",
+                             str(proc.pid), "-r", "250", "--nonblocking", "--format", "raw",
+                             "-o", str(Path(args.profile) / f"{label}-{n}.txt")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     try:
                         if kind == "node":
                             extra = []
@@ -269,6 +279,9 @@ def main() -> int:
                         print(f"{label} n={n}: {row['burst']['deliveries_per_s']:,} msgs/s",
                               file=sys.stderr, flush=True)
                     finally:
+                        if spy is not None:
+                            spy.send_signal(signal.SIGINT)  # py-spy writes its file and ends
+                            spy.wait(30)
                         proc.send_signal(signal.SIGTERM)
                         try:
                             proc.wait(15)

@@ -9,6 +9,9 @@ Scenarios
              (each pair's DM is opened by one untimed message first)
   feed       --authors post at --rate posts/s in total; their online followers get feed:new
   live       a creator's stream; --clients viewers join; --chatters send live chat at --rate
+  storm      --clients sockets through one loopback balancer over the nodes; events to all
+             at --rate; the first --url's node is SIGKILLed after --kill-after s; its sockets
+             reconnect and must recover every missed event (scripts/loadtest_storm.py)
 
 Users are minted straight into the servers' database (same DATABASE_URL/DATABASE_SCHEMA/
 JWT_SECRET environment as the servers, as `python -m server token` does): a real user row
@@ -372,7 +375,7 @@ async def create_stream(url: str, creator: dict) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scripts.loadtest", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("scenario", choices=["idle", "broadcast", "chat", "feed", "live"])
+    ap.add_argument("scenario", choices=["idle", "broadcast", "chat", "feed", "live", "storm"])
     ap.add_argument("--url", action="append", required=True, help="a server node (repeat)")
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--procs", type=int, default=2, help="load-generating processes")
@@ -383,6 +386,8 @@ def main(argv=None) -> int:
     ap.add_argument("--drain", type=float, default=2)
     ap.add_argument("--authors", type=int, default=10)
     ap.add_argument("--chatters", type=int, default=20)
+    ap.add_argument("--kill-after", type=float, default=3,
+                    help="storm: seconds of broadcasting before the first node is killed")
     ap.add_argument("--json", help="write the summary here")
     ap.add_argument("--watch-pid", type=int, action="append", default=[],
                     help="also report this process's CPU (with its children's, e.g. a "
@@ -402,6 +407,15 @@ def main(argv=None) -> int:
         authors = [u["id"] for u in users[: args.authors]]
         asyncio.run(add_follows([(u["id"], authors[i % len(authors)])
                                  for i, u in enumerate(users[args.authors:])]))
+    if args.scenario == "storm":
+        from scripts.loadtest_storm import run_storm
+
+        summary = run_storm(args, users)
+        print(json.dumps(summary, indent=2))
+        if args.json:
+            Path(args.json).write_text(json.dumps(summary, indent=2))
+        ok = summary["events_lost"] == 0 and summary["recovered"] == summary["sockets_cut"]
+        return 0 if ok else 3
     plans = make_plan(args, users, extra)
 
     servers = server_processes(args.url)

@@ -2,15 +2,22 @@
 
 One aiohttp websocket and one reader task per socket, no per-event tasks: thousands fit in
 one process. Speaks the real protocol (open packet, CONNECT with auth, EVENT, ACK, ping/pong),
-JSON serializer only. For conformance the tests use python-socketio and socket.io-client.
+JSON serializer only, and connection state recovery as socket.io-client does it: it keeps the
+`pid` of its CONNECT answer and the offset that ends each broadcast, and sends both back when
+it connects again (`connect(recover=True)`). For conformance the tests use python-socketio and
+socket.io-client.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any, Callable
 
 import aiohttp
+
+
+OFFSET = re.compile(r"^\d+-\d+$")
 
 
 class SioError(Exception):
@@ -30,8 +37,14 @@ class LeanSocket:
         self._connected: asyncio.Future | None = None
         self._reader: asyncio.Task | None = None
         self.closed_reason: str | None = None
+        self.sid = self.pid = self.offset = None
+        self.recovered = False  # the last CONNECT gave back the same sid and pid
 
-    async def connect(self, timeout: float = 20) -> None:
+    async def connect(self, timeout: float = 20, recover: bool = False) -> None:
+        auth = self.auth
+        if recover and self.pid is not None:
+            auth = {**auth, "pid": self.pid, **({"offset": self.offset} if self.offset else {})}
+        self.closed_reason = None
         self.ws = await self.session.ws_connect(self.ws_url, timeout=timeout, heartbeat=None,
                                                 max_msg_size=0, compress=0)
         msg = await asyncio.wait_for(self.ws.receive(), timeout)
@@ -39,8 +52,11 @@ class LeanSocket:
             raise SioError(f"no Engine.IO open packet: {msg.data!r}")
         self._connected = asyncio.get_running_loop().create_future()
         self._reader = asyncio.create_task(self._read())
-        await self.ws.send_str("40" + json.dumps(self.auth))
-        await asyncio.wait_for(self._connected, timeout)
+        await self.ws.send_str("40" + json.dumps(auth))
+        data = await asyncio.wait_for(self._connected, timeout)
+        old = (self.sid, self.pid)
+        self.sid, self.pid = data.get("sid"), data.get("pid")
+        self.recovered = recover and old == (self.sid, self.pid) and self.pid is not None
 
     async def _read(self) -> None:
         ws = self.ws
@@ -74,6 +90,8 @@ class LeanSocket:
             while i < len(body) and body[i].isdigit():
                 i += 1
             args = json.loads(body[i:])
+            if len(args) > 2 and isinstance(args[-1], str) and OFFSET.match(args[-1]):
+                self.offset = args.pop()  # connection state recovery's offset
             self.on_event(args[0], args[1] if len(args) > 1 else None)
         elif t == "3":  # ACK
             body = p[1:]
@@ -86,7 +104,8 @@ class LeanSocket:
                 fut.set_result(args[0] if args else None)
         elif t == "0":
             if self._connected and not self._connected.done():
-                self._connected.set_result(True)
+                body = p[1:]
+                self._connected.set_result(json.loads(body) if body.startswith("{") else {})
         elif t == "4":  # CONNECT_ERROR
             if self._connected and not self._connected.done():
                 self._connected.set_exception(SioError(f"connect_error {p[1:]}"))
