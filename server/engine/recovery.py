@@ -157,7 +157,8 @@ class LiveSessions:
 
     def session(self, state: dict) -> dict:
         sid, ns = state["sid"], state["ns"]
-        return {**state, "owner": _plain(self.owner_of(sid)),
+        return {"pid": state["pid"], "sid": sid, "ns": ns, "base": state["base"],
+                "conn": state["conn"], "owner": _plain(self.owner_of(sid)),
                 "rooms": [r for r in self.rooms_of(sid, ns) if r != sid]}
 
     def track(self, state: dict) -> None:
@@ -181,8 +182,9 @@ class LiveSessions:
             # after the pending writes (its own `new` among them), never before
             await asyncio.gather(asyncio.shield(flushing), return_exceptions=True)
         try:
-            if recoverable:
-                await self.store.save_many([("update", self.session(state))])
+            if recoverable:  # `new` if its first write was still waiting for the batch
+                mode = "update" if state.get("written") else "new"
+                await self.store.save_many([(mode, self.session(state))])
             else:
                 await self.store.save_many([("delete", state)])
         except Exception:
@@ -198,13 +200,15 @@ class LiveSessions:
         await asyncio.sleep(FLUSH_DELAY)  # gather the changes of many connects in one write
         while self._dirty:
             dirty, self._dirty = self._dirty, {}
-            writes = [(mode, self.session(self.by_sid[sid])) for sid, mode in dirty.items()
+            states = [(mode, self.by_sid[sid]) for sid, mode in dirty.items()
                       if sid in self.by_sid]
             try:
-                await self.store.save_many(writes)
+                await self.store.save_many([(mode, self.session(st)) for mode, st in states])
             except Exception:
-                log.exception("cannot store %d sessions for recovery", len(writes))
+                log.exception("cannot store %d sessions for recovery", len(states))
                 return
+            for _, st in states:
+                st["written"] = True
 
     async def _refresh_loop(self) -> None:
         while self.by_sid:
