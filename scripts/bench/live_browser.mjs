@@ -60,8 +60,11 @@ async function viewer(browser) {
     <canvas id="c" width="${W}" height="${CELL}"></canvas>`);
   await page.addScriptTag({ path: cfg.hls });
   // An app starts its player on `live:state {playable: true}`; here: once the master exists.
-  await page.waitForFunction(async (master) => (await fetch(master)).status === 200, cfg.master,
-    { timeout: 30000, polling: 100 });
+  for (let i = 0; ; i++) {  // (waitForFunction would take the async predicate's Promise as true)
+    if (await page.evaluate(async (m) => (await fetch(m)).status, cfg.master) === 200) break;
+    if (i > 300) throw new Error("the master playlist never appeared");
+    await page.waitForTimeout(100);
+  }
   await page.evaluate(({ master, mode, player, CELLS, CELL, W }) => {
     const v = document.getElementById("v");
     const g = document.getElementById("c").getContext("2d", { willReadFrequently: true });
@@ -73,7 +76,9 @@ async function viewer(browser) {
     window.hls = hls;
     hls.on(Hls.Events.ERROR, (_e, d) => {
       if (d.details === "bufferStalledError") window.events.stalls++;
-      else window.events.errors.push(`${d.fatal ? "FATAL " : ""}${d.details}`);
+      else window.events.errors.push(`${d.fatal ? "FATAL " : ""}${d.details}` +
+        (d.response ? ` ${d.response.code} ${d.response.text ?? ""}`.slice(0, 200) : "") +
+        (d.context ? ` ${d.context.url}` : ""));
     });
     hls.on(Hls.Events.LEVEL_SWITCHED, () => window.events.level_switches++);
     hls.loadSource(master);
