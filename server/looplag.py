@@ -36,12 +36,22 @@ def _run_queue_wait(path: str | None) -> float:
 
 
 def _idle_in_selector(frame) -> bool:
-    """The loop thread is waiting for I/O, not running a callback: its innermost Python frame
-    is the selector (asyncio) or the runner that entered the C loop (uvloop)."""
+    """The loop thread is not running a callback: it waits for I/O (its innermost Python
+    frame is the selector, or the runner that entered uvloop's C loop), or it is not inside
+    the loop at all (a test runner between a test's phases: no `_run_once` on the stack)."""
     if frame is None:
         return True
     name = frame.f_code.co_filename
-    return name.endswith(("selectors.py", "runners.py")) or "uvloop" in name
+    if name.endswith(("selectors.py", "runners.py")) or "uvloop" in name:
+        return True
+    f = frame
+    while f is not None:
+        code = f.f_code
+        if "uvloop" in code.co_filename or (
+                code.co_name == "_run_once" and code.co_filename.endswith("base_events.py")):
+            return False  # a callback of a running loop
+        f = f.f_back
+    return True
 
 
 def _where(frame) -> str:

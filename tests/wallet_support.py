@@ -1,6 +1,7 @@
 """Helpers for the wallet tests: fund a wallet through the real ledger, read the invariants."""
 from __future__ import annotations
 
+import itertools
 import uuid
 
 from handlers.wallet.invariants import ledger_report
@@ -22,12 +23,20 @@ async def report(state) -> dict:
         return await ledger_report(conn)
 
 
+_TITLES = itertools.cycle(["ahlan ya gama3a", "sahret el gom3a", "leilet tarab", "masa el fann",
+                           "ghonwet el bahr", "noor el shams", "amar el leil", "rehlet nile"])
+
+
 async def start_live_stream(live_app, creator_sock, **create) -> str:
-    """A stream of this creator, live (as its WHIP publisher would make it); its id."""
-    create.setdefault("title", f"sahra {uuid.uuid4().hex[:4]}")
+    """A stream of this creator, live (as its WHIP publisher would make it: the state, and a
+    publisher lease so the orphan sweep leaves it alone); its id."""
+    from handlers.live.ingest_actions import _pub_key
+
+    create.setdefault("title", next(_TITLES))  # distinct words: repeated titles are a flood
     sid = (await creator_sock.ok("live:create", create))["stream"]["id"]
-    await live_app.state.db.execute("UPDATE live_streams SET state = 'live' WHERE id = $1::uuid",
-                                    sid)
+    state = live_app.state
+    await state.redis.set(_pub_key(state, sid), b"test-publisher", ex=600)
+    await state.db.execute("UPDATE live_streams SET state = 'live' WHERE id = $1::uuid", sid)
     return sid
 
 
