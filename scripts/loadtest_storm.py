@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing as mp
 import os
+import queue
 import random
 import signal
 import socket
@@ -90,7 +91,7 @@ def balancer_main(listen_fd: int, backends: list[tuple[str, int]]) -> None:
     uvloop.run(_balance(listen, backends))
 
 
-def start_balancer(urls: list[str]) -> tuple[str, mp.Process, socket.socket]:
+def start_balancer(urls: list[str], n_conns: int) -> tuple[str, list, socket.socket]:
     backends = []
     for u in urls:
         host, port = u.split("//", 1)[1].rstrip("/").rsplit(":", 1)
@@ -99,10 +100,15 @@ def start_balancer(urls: list[str]) -> tuple[str, mp.Process, socket.socket]:
     listen.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listen.bind(("127.0.0.1", 0))
     listen.listen(4096)
-    proc = mp.get_context("fork").Process(target=balancer_main,
-                                          args=(listen.fileno(), backends), daemon=True)
-    proc.start()
-    return f"http://127.0.0.1:{listen.getsockname()[1]}", proc, listen
+    # each relayed connection costs the balancer two descriptors: several workers accept
+    # from the one listening socket so that none passes the per-process limit
+    workers = max(1, -(-2 * n_conns // 15_000))
+    procs = [mp.get_context("fork").Process(target=balancer_main,
+                                            args=(listen.fileno(), backends), daemon=True)
+             for _ in range(workers)]
+    for proc in procs:
+        proc.start()
+    return f"http://127.0.0.1:{listen.getsockname()[1]}", procs, listen
 
 
 # --- the clients -----------------------------------------------------------------------------
@@ -124,7 +130,11 @@ class StormClient:
             self.seqs.append(data["i"])
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.sock.connect()
+        try:
+            await self.sock.connect(timeout=60)
+        except Exception as exc:
+            self.failed = f"first connect: {type(exc).__name__}"
+            return
         while not stop.is_set():
             reader = self.sock._reader
             done, _ = await asyncio.wait([reader, asyncio.ensure_future(stop.wait())],
@@ -160,21 +170,24 @@ async def _clients(plan: dict, q, go, stop_q) -> None:
     clients = [StormClient(session, plan["url"], t) for t in plan["tokens"]]
     tasks = []
     interval = 1.0 / max(1e-6, plan["ramp"])
-    for c in clients:
-        tasks.append(asyncio.create_task(c.run(stop)))
-        await asyncio.sleep(interval)
 
     async def progress():
         while not stop.is_set():
             q.put(("progress", plan["idx"], {
                 "connected": sum(1 for c in clients if c.sock.sid and not c.sock.closed_reason),
+                "failed": sum(1 for c in clients if c.sock.sid is None and c.failed),
                 "received": sum(len(c.seqs) for c in clients)}))
             await asyncio.sleep(1)
 
     prog = asyncio.create_task(progress())
+    for c in clients:
+        tasks.append(asyncio.create_task(c.run(stop)))
+        await asyncio.sleep(interval)
     await asyncio.to_thread(stop_q.get)  # the main process says when the run is over
     stop.set()
     await prog
+    for t in tasks:  # a socket still retrying stays counted as not back
+        t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     q.put(("result", plan["idx"], {
         "sockets": len(clients), "seqs": [c.seqs for c in clients],
@@ -218,7 +231,7 @@ def run_storm(args, users: list[dict]) -> dict:
     from server.config import Settings
 
     settings = Settings.from_env()
-    url, balancer, listen = start_balancer(args.url)
+    url, balancers, listen = start_balancer(args.url, args.clients)
     victims = server_processes(args.url[:1])
     ctx = mp.get_context("spawn")
     q, stop_q = ctx.Queue(), ctx.Queue()
@@ -232,14 +245,19 @@ def run_storm(args, users: list[dict]) -> dict:
     t_start = time.perf_counter()
     deadline = t_start + args.clients / args.ramp + 120
     while time.perf_counter() < deadline:  # until every socket is in
-        kind, idx, data = q.get(timeout=30)
+        try:
+            kind, idx, data = q.get(timeout=5)
+        except queue.Empty:
+            continue
         if kind == "progress":
             progress[idx] = data
         if len(progress) == args.procs and \
-                sum(d["connected"] for d in progress.values()) >= args.clients:
+                sum(d["connected"] + d["failed"] for d in progress.values()) >= args.clients:
             break
     ramp_s = time.perf_counter() - t_start
-    print(f"{args.clients} sockets in through {url} in {ramp_s:.1f}s; broadcasting at "
+    first_failed = sum(d["failed"] for d in progress.values())
+    print(f"{args.clients - first_failed} sockets in through {url} in {ramp_s:.1f}s "
+          f"({first_failed} failed to connect); broadcasting at "
           f"{args.rate}/s, SIGKILL of {args.url[0]} after {args.kill_after}s", flush=True)
 
     def kill():
@@ -259,7 +277,8 @@ def run_storm(args, users: list[dict]) -> dict:
             results[idx] = data
     for p in procs:
         p.join(10)
-    balancer.kill()
+    for b in balancers:
+        b.kill()
     listen.close()
     seqs = [s for r in results.values() for s in r["seqs"]]
     cuts = [c for r in results.values() for c in r["cuts"]]
@@ -271,7 +290,8 @@ def run_storm(args, users: list[dict]) -> dict:
     cut_idx = [i for i, c in enumerate(cuts) if c]
     back_times = [back[i] - killed_at for i in cut_idx if back[i] and killed_at]
     return {
-        "scenario": "storm", "clients": args.clients, "balancer": url,
+        "scenario": "storm", "clients": args.clients, "first_connect_failed": first_failed,
+        "balancer": url,
         "killed": args.url[0], "ramp_s": round(ramp_s, 1), "events_sent": sent,
         "sockets_cut": len(cut_idx),
         "recovered": sum(1 for i in cut_idx if recovered[i]),
