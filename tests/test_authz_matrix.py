@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import aiohttp
 
-import handlers
+from server.domains import discover
 from server.sockets import EVENTS, ROLES
 from tests.wallet_support import fund, key, start_live_stream
 
@@ -52,7 +52,7 @@ def code_of(ack: dict) -> str:
 
 
 async def test_roles_from_one_table(live_app, make_user):
-    handlers.discover()
+    discover()
     declared = {name: spec.roles for name, spec in EVENTS.items() if spec.roles}
     assert declared == {k: tuple(v) for k, v in ROLE_TABLE.items()}, \
         "a role restriction changed: update ROLE_TABLE (and say why in the commit)"

@@ -17,7 +17,7 @@ import aiohttp
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-import handlers
+from server.domains import discover
 from server.sockets import EVENTS
 from tests.support.rawsock import RawSocket
 
@@ -77,7 +77,7 @@ def generate(n: int) -> list[str]:
 
 
 async def test_every_event_answers_every_malformed_payload(live_app, make_user):
-    handlers.discover()
+    discover()
     events = sorted(EVENTS)
     drawn = await asyncio.to_thread(generate, VARIANTS * 4)
     callers = {"user": await make_user("fuzzer"),
