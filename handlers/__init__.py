@@ -10,3 +10,10 @@ list, and the runtime never imports a domain by name. The domains' own order (wh
 import which) is declared in pyproject.toml ([tool.importlinter]) and explained in
 docs/architecture.md.
 """
+
+
+def discover():
+    """The domains of this package, loaded (the runtime's `server.domains.discover`)."""
+    from server.domains import discover as discover_domains
+
+    return discover_domains(__name__)
