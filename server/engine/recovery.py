@@ -101,8 +101,10 @@ class RecoveryStore:
             await pipe.execute()
 
     async def take(self, pid: str) -> dict[str, Any] | None:
-        """The stored session, removed (a pid recovers once)."""
-        raw = await self.redis.getdel(self._key(pid))
+        """The stored session. Left in place: a connect the client gave up on (a timeout in
+        a storm) must not use it up; the connection that completes writes it anew as its
+        own, and the old connection's writes no longer match (`conn`)."""
+        raw = await self.redis.get(self._key(pid))
         return json.loads(raw) if raw else None
 
     async def head(self) -> str:
