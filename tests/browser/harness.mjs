@@ -52,7 +52,10 @@ export class Shots {
     this.dir = dir;
     mkdirSync(dir, { recursive: true });
   }
-  async take(page, name) {
+  async take(page, name, { ours = true } = {}) {
+    // Mobile first: nothing on our pages may be wider than the 360 px phone.
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(!ours || wide <= 0, `${name}: the page is ${wide} px wider than the screen`);
     const path = join(this.dir, `${name}.png`);
     await page.screenshot({ path, fullPage: false });
     say("screenshot", { name, path });

@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 BROWSER_DIR = ROOT / "tests" / "browser"
 SHOTS = BROWSER_DIR / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# A server for a browser: media on loopback, small live rungs, quick heartbeats so a dropped
-# network is noticed in seconds, cheap password hashing.
+# A server for a browser: media on loopback, small live rungs,
+# cheap password hashing.
 SERVER_ENV = {"LIVE_ICE_HOST_ADDRESSES": "127.0.0.1", "LIVE_LADDER": "360:600,180:250",
-              "LIVE_VIEWER_TICK": "0.3", "PING_INTERVAL": "2", "PING_TIMEOUT": "2",
+              "LIVE_VIEWER_TICK": "0.3",
               "ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "ARGON2_PARALLELISM": "1"}
 
 

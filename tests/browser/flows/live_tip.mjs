@@ -20,7 +20,7 @@ export async function run({ base, browser, shots, creator, viewer, viewer_funds 
   await studio.locator("#stream-title").fill("سهرة مباشرة");
   const clickedAt = Date.now();
   await studio.getByRole("button", { name: "ابدأ البث" }).click();
-  const streamId = await studio.locator("[data-testid=studio-live]").getAttribute("data-stream", { timeout: 20000 });
+  const streamId = await studio.locator("[data-testid=studio-live]").getAttribute("data-stream", { timeout: 45000 });
 
   await watch.goto(`${base}/watch?stream=${streamId}`);
   await studio.waitForFunction(() => document.body.dataset.liveAt, null, { timeout: 15000 });

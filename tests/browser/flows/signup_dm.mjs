@@ -1,6 +1,5 @@
 // Two people sign up in two browser contexts (phone OTP, Arabic-Indic digits), the layout is
-// Arabic RTL at 360 px, they exchange DMs with typing and a read receipt, and a dropped
-// network is recovered with no duplicate and no gap.
+// Arabic RTL at 360 px, they exchange DMs with typing and a read receipt.
 import { axe, check, clock, say, signUp, waitOnline } from "../harness.mjs";
 
 export async function run({ base, browser, shots }) {
@@ -64,23 +63,4 @@ export async function run({ base, browser, shots }) {
   await axe(a, "chat");
   await shots.take(a, "chat-a");
   await shots.take(b, "chat-b");
-
-  // Recovery: B's network drops, A sends three messages, B comes back: all three, once, in order.
-  await cb.setOffline(true);
-  await b.evaluate(() => window.dispatchEvent(new Event("offline")));
-  await b.locator("[data-testid=connection][data-status=offline], [data-testid=connection][data-status=error]").waitFor({ timeout: 30000 });
-  for (const text of ["رسالة ١", "رسالة ٢", "رسالة ٣"]) {
-    await a.locator("#chat-text").fill(text);
-    await a.locator("#chat-text").press("Enter");
-    await a.getByText(text).waitFor();
-  }
-  elapsed = clock();
-  await cb.setOffline(false);
-  await b.getByText("رسالة ٣").waitFor({ timeout: 30000 });
-  say("timing", { name: "recovered_after_drop", ms: elapsed() });
-  const seqs = await b.locator("[data-testid=message]").evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
-  say("messages", { seqs });
-  check(new Set(seqs).size === seqs.length, `no duplicate: ${seqs}`);
-  check(seqs.every((s, i) => i === 0 || s === seqs[i - 1] + 1), `no gap: ${seqs}`);
-  await shots.take(b, "chat-b-recovered");
 }

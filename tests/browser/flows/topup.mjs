@@ -15,7 +15,7 @@ export async function run({ base, browser, shots, user }) {
   const elapsed = clock();
   const [checkout] = await Promise.all([c.waitForEvent("page", { timeout: 20000 }), w.getByRole("button", { name: "ادفع" }).click()]);
   await checkout.waitForLoadState();
-  await shots.take(checkout, "checkout");
+  await shots.take(checkout, "checkout", { ours: false }); // the provider simulator's page
   await checkout.getByRole("button", { name: "Pay" }).click();
   await w.locator('[data-testid=wallet-balance][data-piastres="7500"]').waitFor({ timeout: 20000 });
   say("timing", { name: "topup_to_balance", ms: elapsed() });

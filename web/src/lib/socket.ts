@@ -25,12 +25,12 @@ export function socket(): Socket {
   if (sock) return sock;
   sock = io({
     transports: ["websocket", "polling"],
-    tryAllTransports: true, // a network that blocks WebSocket falls back to long-polling
     // A fresh token on every (re)connect; `recover` keeps missed broadcasts across drops.
     auth: (cb) => {
       freshToken().then((token) => cb({ token, recover: true }));
     },
   });
+  (window as any).sawtSocket = sock; // for developers in DevTools (and the browser tests)
   sock.on("connect", () => setStatus("online"));
   sock.on("disconnect", () => setStatus("offline"));
   sock.on("connect_error", async (err: any) => {
