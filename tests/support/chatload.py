@@ -83,7 +83,8 @@ class Device:
     async def _refused(self, data=None):
         self.refusal = data
 
-    async def _message(self, msg):
+    async def _message(self, msg, offset=None):
+        """A pushed message; connection state recovery appends the broadcast's log offset."""
         self.books.received.append((time.time(), self.name, msg["conversation_id"],
                                     msg["seq"], msg.get("client_id")))
 
