@@ -10,8 +10,8 @@ import socketio
 
 async def main(token, peer=None, text=None):
     sio, got = socketio.AsyncClient(), asyncio.Event()
-    if not peer:  # (a sender's own sockets get its messages too)
-        sio.on("chat:message", lambda m: (print(f"{m['sender_id']}: {m['text']}", flush=True), got.set()))
+    if not peer:  # (a sender's own sockets get its messages too; *_ is the recovery offset)
+        sio.on("chat:message", lambda m, *_: (print(f"{m['sender_id']}: {m['text']}", flush=True), got.set()))
     try:  # a bad or expired token is refused with {message, code} (the `connect_error` event)
         await sio.connect(os.environ.get("SAWT_URL", "http://127.0.0.1:8080"),
                           auth={"token": token}, transports=["websocket"])
