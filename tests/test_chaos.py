@@ -244,8 +244,8 @@ async def test_a_sigkilled_workers_job_is_taken_over_in_seconds_progress_never_b
     ready = asyncio.Event()
     dev = Device("uploader", owner.token, [cluster.servers[0].url], Books())
     await dev.connect(time.monotonic() + 10)
-    dev.sio.on("media:progress", lambda m: progress.append({**m, "t": time.time()}))
-    dev.sio.on("media:ready", lambda m: ready.set())
+    dev.sio.on("media:progress", lambda m, *_: progress.append({**m, "t": time.time()}))
+    dev.sio.on("media:ready", lambda m, *_: ready.set())
     clip = make_clip(tmp_path / "clip.mp4", seconds=3, width=640, height=360, fps=15)
     loc, _ = await asyncio.to_thread(tus_upload, cluster.servers[0].url, owner.token, clip,
                                      chunk_size=1 << 20)
