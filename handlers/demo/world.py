@@ -59,7 +59,8 @@ class Person:
         self.events: dict[str, asyncio.Queue] = {}
 
         @self.sio.on("*")
-        async def _any(event, data=None):
+        async def _any(event, data=None, *_offset):
+            # a broadcast also carries its recovery offset (connection-state recovery)
             self.events.setdefault(event, asyncio.Queue()).put_nowait(data)
 
     async def ok(self, event: str, data: dict) -> dict:

@@ -21,6 +21,8 @@ from typing import Any, Callable
 
 import redis.asyncio as aioredis
 
+from server.outages import redis_options
+
 log = logging.getLogger("sawt.engine")
 
 # socket.io's RECOVERABLE_DISCONNECT_REASONS, plus ours
@@ -70,7 +72,7 @@ class RecoveryStore:
     @property
     def redis(self) -> aioredis.Redis:
         if self._redis is None:
-            self._redis = aioredis.Redis.from_url(self.redis_url)
+            self._redis = aioredis.Redis.from_url(self.redis_url, **redis_options())
             self._save = None
         return self._redis
 
