@@ -35,7 +35,7 @@ import threading
 import time
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 import av
 import structlog
@@ -72,6 +72,22 @@ def close_orphaned_recording(out_dir: Path) -> bool:
 STATE_FILE = "state.json"
 _STOP = object()
 KEY_TOLERANCE = 0.001  # seconds: a frame this close before a segment boundary starts it
+# A video-only publisher's stand-in silence is encoded this far ahead of the video (48 kHz
+# samples, ~107 ms: AAC's encoder delay plus a frame): the muxer then has audio past every
+# video frame and writes a part as soon as the first frame of the next one is encoded,
+# instead of one or two frames later.
+SILENCE_LEAD = 5 * 1024
+STATS_EVERY = 1.0  # seconds of media between two PackagerObserver.packaged() calls
+
+
+class PackagerObserver(Protocol):
+    """What the packager reports (called in its worker thread): for metrics."""
+
+    def part_ready(self, rung: str, seconds: float) -> None:
+        """A part was listed `seconds` after its last frame reached the server."""
+
+    def packaged(self, cpu_seconds: float, media_seconds: float) -> None:
+        """The worker thread spent `cpu_seconds` of CPU on `media_seconds` of video."""
 
 
 class LivePipeline:
@@ -80,16 +96,19 @@ class LivePipeline:
     def __init__(self, out_dir: Path, cfg: PipelineConfig | None = None, *,
                  declared_height: int | None = None,
                  on_progress: Callable[[str, tuple[int, int]], None] | None = None,
-                 on_master: Callable[[], None] | None = None, resume: bool = False):
+                 on_master: Callable[[], None] | None = None, resume: bool = False,
+                 observer: PackagerObserver | None = None):
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.cfg = cfg or PipelineConfig()
         self.declared_height = declared_height
         self.on_progress = on_progress  # called in the worker thread
         self.on_master = on_master  # called in the worker thread
+        self.observer = observer  # called in the worker thread
         self.q: queue.Queue = queue.Queue(maxsize=self.cfg.queue_size)
         self.dropped = 0
         self.frames_in = 0
+        self.frames_done = 0  # taken off the queue and packaged (frames_in - it: backlog)
         self.writers: list[RenditionWriter] = []
         self.master_written = False
         self.t0_wall: float | None = None
@@ -155,7 +174,7 @@ class LivePipeline:
         if (kind == "v" or not self.has_video) and self._discontinuity:
             disc, self._discontinuity = True, False
         try:
-            self.q.put_nowait((kind, frame, t, disc))
+            self.q.put_nowait((kind, frame, t, disc, now))
             self.frames_in += 1
         except queue.Full:
             self.dropped += 1
@@ -187,17 +206,19 @@ class LivePipeline:
                 item = self.q.get()
                 if item is _STOP:
                     break
-                kind, frame, t, disc = item
+                kind, frame, t, disc, arrived = item
                 if kind == "v":
-                    self._video(frame, t, disc)
+                    self._video(frame, t, disc, arrived)
                     if not self.has_audio:
-                        self._silence_to(t)
+                        self._silence_to(t, SILENCE_LEAD)
                 else:
                     if not self.has_video:
-                        self._black_to(t, disc)
+                        self._black_to(t, disc, arrived)
                     if self.writers:
                         self._audio(frame, t)
                 self._maybe_master()
+                self._report(t)
+                self.frames_done += 1
         except Exception:
             log.exception("live_pipeline_failed", out_dir=str(self.out_dir))
         finally:
@@ -214,7 +235,20 @@ class LivePipeline:
                     pass
             self.encode_seconds = time.thread_time() - cpu0
 
-    def _video(self, frame: av.VideoFrame, t: float, disc: bool) -> None:
+    _stats_at: tuple[float, float] | None = None  # (media time, thread CPU) last reported
+
+    def _report(self, t: float) -> None:
+        if self.observer is None:
+            return
+        if self._stats_at is None:
+            self._stats_at = (t, time.thread_time())
+        elif t - self._stats_at[0] >= STATS_EVERY:
+            cpu = time.thread_time()
+            self.observer.packaged(cpu - self._stats_at[1], t - self._stats_at[0])
+            self._stats_at = (t, cpu)
+
+    def _video(self, frame: av.VideoFrame, t: float, disc: bool,
+               arrived: float | None = None) -> None:
         if not self.writers:
             self._open_writers(frame)
         # One tolerance for both "is this the boundary frame" and "which boundary comes
@@ -232,7 +266,7 @@ class LivePipeline:
                 math.floor((t - self._kf_base + KEY_TOLERANCE) / seg) + 1) * seg
         src = frame
         for w in self.writers:  # highest rung first
-            src = w.encode_video(src, t, key)
+            src = w.encode_video(src, t, key, arrived)
 
     def _audio(self, frame: av.AudioFrame | None, t: float) -> None:
         """Resample into 1024-sample AAC frames on the media timeline (None: silence)."""
@@ -260,22 +294,23 @@ class LivePipeline:
         for w in self.writers:
             w.encode_audio(out)
 
-    def _silence_to(self, t: float) -> None:
-        """A video-only publisher (a screen share, a muted camera): silent audio up to t, so
-        every rung keeps the audio track its CODECS announce (and a resume can bring sound)."""
-        want = int(round(t * AUDIO_RATE))
-        if self._apts is None or want - self._apts > AUDIO_RATE // 10:
-            self._apts = max(want, self._apts or 0)
-        while self._apts + 1024 <= want:
+    def _silence_to(self, t: float, lead: int = 0) -> None:
+        """A video-only publisher (a screen share, a muted camera): silent audio up to t
+        (and `lead` samples past it), so every rung keeps the audio track its CODECS
+        announce (and a resume can bring sound)."""
+        at = int(round(t * AUDIO_RATE))
+        if self._apts is None or at - self._apts > AUDIO_RATE // 10:
+            self._apts = max(at, self._apts or 0)
+        while self._apts + 1024 <= at + lead:
             self._encode_audio(silent_audio(1024))
 
-    def _black_to(self, t: float, disc: bool) -> None:
+    def _black_to(self, t: float, disc: bool, arrived: float | None = None) -> None:
         """An audio-only publisher: a black picture at FILL_FPS up to t, so players get the
         same kind of ladder (the smallest rung unless resumed with more)."""
         if self._fill_t is None or disc:
             self._fill_t = t
         while self._fill_t <= t:
-            self._video(self._black, self._fill_t, disc)
+            self._video(self._black, self._fill_t, disc, arrived)
             disc = False
             self._fill_t += 1 / FILL_FPS
 
@@ -294,12 +329,18 @@ class LivePipeline:
             for d in self.resumed["rungs"]:
                 self.writers.append(RenditionWriter(
                     self.out_dir, Rung(d["height"], d["bitrate"]), d["width"], d["out_height"],
-                    self.cfg, self.t0_wall, self._notify, epoch=epoch, restore=d))
+                    self.cfg, self.t0_wall, self._notify, epoch=epoch, restore=d,
+                    part_ready=self._part_ready))
             return
         for rung, w, h in choose_rungs(self.cfg.ladder, frame.width, frame.height,
                                        self.declared_height if self.has_video else None):
             self.writers.append(RenditionWriter(self.out_dir, rung, w, h, self.cfg,
-                                                self.t0_wall or time.time(), self._notify))
+                                                self.t0_wall or time.time(), self._notify,
+                                                part_ready=self._part_ready))
+
+    @property
+    def _part_ready(self):
+        return self.observer.part_ready if self.observer is not None else None
 
     def _notify(self, rung: str, pos: tuple[int, int]) -> None:
         self.positions[rung] = pos

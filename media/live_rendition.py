@@ -4,6 +4,8 @@ segments, write its playlists and its recording. Used by media/live_hls.py's wor
 from __future__ import annotations
 
 import os
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -94,6 +96,7 @@ class _Sink:
 
 
 Notify = Callable[[str, tuple[int, int]], None]
+PartReady = Callable[[str, float], None]  # (rung, seconds from its last frame's arrival)
 
 
 class RenditionWriter:
@@ -104,7 +107,7 @@ class RenditionWriter:
 
     def __init__(self, root: Path, rung: Rung, width: int, height: int, cfg: PipelineConfig,
                  t0_wall: float, notify: Notify, *, epoch: int = 0,
-                 restore: dict | None = None):
+                 restore: dict | None = None, part_ready: PartReady | None = None):
         self.rung, self.width, self.height, self.cfg = rung, width, height, cfg
         self.init_uri = "init.mp4" if epoch == 0 else f"init{epoch}.mp4"
         # One scaler for the stream: `frame.reformat()` builds a new swscale context (and
@@ -114,11 +117,19 @@ class RenditionWriter:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.t0_wall = t0_wall
         self.notify = notify
+        self.part_ready = part_ready
+        # (media time, wall time it reached the server) of the frames not yet in a part
+        self._arrivals: deque[tuple[float, float]] = deque(maxlen=256)
         self.sink = _Sink()
         self.container = av.open(self.sink, "w", format="mp4", options={
             "movflags": "empty_moov+default_base_moof+frag_keyframe+cmaf",
             "frag_duration": str(int(cfg.part_seconds * 1_000_000)),
-            "max_interleave_delta": "100000"})
+            # The muxer writes a part when the first packet of the next one leaves its
+            # interleaving queue, and that queue holds video until audio catches up (AAC
+            # lags ~80 ms behind, WebRTC audio more): up to max_interleave_delta (µs) per
+            # part. 1 µs: a packet waits for the next packet only, never for the other
+            # track; a part's late audio goes into the next part.
+            "max_interleave_delta": "1"})
         v = self.container.add_stream("libx264", rate=cfg.fps, options={
             "preset": cfg.preset, "tune": "zerolatency", "forced-idr": "1",
             "x264-params": f"keyint={cfg.fps * 10}:min-keyint={cfg.fps * 10}:scenecut=0",
@@ -182,9 +193,13 @@ class RenditionWriter:
         self.pending_discontinuity = True
 
     # ---- encoding (worker thread)
-    def encode_video(self, frame: av.VideoFrame, t: float, key: bool) -> av.VideoFrame:
+    def encode_video(self, frame: av.VideoFrame, t: float, key: bool,
+                     arrived: float | None = None) -> av.VideoFrame:
         """Scale, encode, mux; returns the scaled frame (the next, smaller rung scales from
-        it: cheaper than scaling every rung from the source)."""
+        it: cheaper than scaling every rung from the source). arrived: wall time the frame
+        reached the server, to measure how long a part takes to be listed after it."""
+        if arrived is not None and self.part_ready is not None:
+            self._arrivals.append((t, arrived))
         pts = int(round(t * VIDEO_TB.denominator))
         if pts <= self._last_pts:
             pts = self._last_pts + 1
@@ -263,6 +278,7 @@ class RenditionWriter:
                                    map_uri=self.init_uri)
             self.pending_discontinuity = False
             self._cur_bytes = []
+        last_arrival = self._last_arrival(frag) if frag.has_video else None
         idx = len(self.current.parts)
         uri = f"s{self.current.msn}.{idx}.m4s"
         _atomic_write(self.dir / uri, frag.data)
@@ -282,11 +298,27 @@ class RenditionWriter:
             if abs(end - self._key_at) < 0.005:
                 self._key_at = None
                 self._finish_segment()
+                self._observe_ready(last_arrival)
                 return
             if end > self._key_at:  # the keyframe's own fragment is out: already cut
                 self._key_at = None
         self._write_live_playlist()
+        self._observe_ready(last_arrival)
         self.notify(self.rung.name, (self.current.msn, idx))
+
+    def _last_arrival(self, frag) -> float | None:
+        """Wall time the last frame of this fragment reached the server."""
+        if not self._arrivals or self._frag0 is None:
+            return None
+        end = (self._v0 or 0.0) + frag.start - self._frag0 + frag.duration
+        found = None
+        while self._arrivals and self._arrivals[0][0] < end - 0.0005:
+            found = self._arrivals.popleft()[1]
+        return found
+
+    def _observe_ready(self, last_arrival: float | None) -> None:
+        if last_arrival is not None and self.part_ready is not None:
+            self.part_ready(self.rung.name, time.time() - last_arrival)
 
     def _finish_segment(self) -> None:
         seg = self.current

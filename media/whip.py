@@ -8,7 +8,8 @@ an answer and the received tracks into frames for the live packager.
 - aiortc answers in the offer's codec order, so browsers would get VP8: the receiving
   transceivers are created before the offer is applied, with H.264 preferred, then VP8.
 - aiortc always decodes incoming video; frames go to the pipeline with `push_*`, which
-  only timestamps and enqueues (never blocks the loop).
+  only timestamps and enqueues (never blocks the loop). A video frame is decoded as soon as
+  its last packet is in (media/rtp_frames.py), not when the next frame starts.
 - The publisher is gone when a track ends, the peer connection fails or closes, or no media
   arrived for `media_timeout` seconds (ICE consent failure alone takes ~30 s).
 """
@@ -24,6 +25,7 @@ from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from media.ice import advertise_public_address, configure_host_addresses, rtc_configuration
+from media.rtp_frames import release_frames_at_marker
 
 log = structlog.get_logger("whip")
 configure_ice_host_addresses = configure_host_addresses  # (the name callers know)
@@ -89,8 +91,10 @@ class WhipSession:
         # without a mid, and aiortc cannot answer then (a screen share sends video only).
         for kind, codecs in (("video", VIDEO_CODECS), ("audio", AUDIO_CODECS)):
             if kind in self.kinds:
-                pc.addTransceiver(kind, direction="recvonly").setCodecPreferences(
-                    _preferences(kind, codecs))
+                t = pc.addTransceiver(kind, direction="recvonly")
+                t.setCodecPreferences(_preferences(kind, codecs))
+                if kind == "video":
+                    release_frames_at_marker(t.receiver)  # media/rtp_frames.py
 
         @pc.on("track")
         def on_track(track):

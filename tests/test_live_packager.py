@@ -137,3 +137,58 @@ def test_master_frame_rate_is_the_measured_rate(tmp_path):
     master = (tmp_path / "vod.m3u8").read_text()
     rate = float(re.search(r"FRAME-RATE=([\d.]+)", master).group(1))
     assert abs(rate - 25) < 0.5, master
+
+
+def _settle(p: LivePipeline) -> None:
+    """Wait (bounded) until the worker has packaged every frame pushed so far."""
+    import time
+    deadline = time.monotonic() + 20
+    while p.frames_done < p.frames_in and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert p.frames_done == p.frames_in
+
+
+def _listed_parts(out) -> list[str]:
+    return re.findall(r'#EXT-X-PART:.*URI="([^"]+)"', (out / "180p" / "index.m3u8").read_text())
+
+
+def test_a_part_is_listed_once_the_first_frame_after_it_is_encoded(tmp_path):
+    """A viewer at the live edge waits for each part: the muxer used to hold it two to
+    three frames longer (its interleaving queue waited for the stand-in audio)."""
+    p = _pipeline(tmp_path)
+    p.set_sources(video=True, audio=False)  # a screen share or a canvas: video only
+    _feed(p, 0.2 + 1 / 30 + 0.001)  # frames 0-5 are part 0; frame 6 (0.2 s) starts part 1
+    _settle(p)
+    try:
+        assert _listed_parts(tmp_path) == ["s0.0.m4s"]
+    finally:
+        p.stop()
+
+
+def test_a_part_does_not_wait_for_late_webrtc_audio(tmp_path):
+    """WebRTC audio reaches the packager later than the video (aiortc's audio jitter buffer
+    alone holds 80 ms); the part was held until the audio passed its end (up to 100 ms).
+    Now only the next video frame is needed."""
+    import time
+    p = _pipeline(tmp_path)
+    img = np.zeros((270, 320), np.uint8)
+
+    def video(n):
+        f = av.VideoFrame.from_ndarray(img, format="yuv420p")
+        f.pts, f.time_base = n * 3000, Fraction(1, 90000)
+        p.push_video(f)
+
+    video(0)
+    time.sleep(0.1)  # the first audio arrives 100 ms after the first video frame
+    for k in range(5):  # 100 ms of audio: it is on the media timeline from 0.1 s on
+        f = av.AudioFrame.from_ndarray(np.zeros((1, 960), np.int16), format="s16",
+                                       layout="mono")
+        f.sample_rate, f.pts, f.time_base = 48000, k * 960, Fraction(1, 48000)
+        p.push_audio(f)
+    for n in range(1, 8):  # video to 0.233 s: part 0 (0-0.2 s) is complete
+        video(n)
+    _settle(p)
+    try:
+        assert _listed_parts(tmp_path) == ["s0.0.m4s"]
+    finally:
+        p.stop()

@@ -18,6 +18,7 @@ import structlog
 from handlers.live import queries as q
 from handlers.live.access import follower_batches
 from handlers.live.actions import _hash_key, _uuid, get_stream, stream_view
+from handlers.live.packager_metrics import packager_metrics
 from handlers.live.runtime import Ingest, runtime, stream_dir
 from media.live_hls import LivePipeline, close_orphaned_recording
 from media.whip import BadOffer, WhipSession
@@ -116,7 +117,7 @@ async def do_start_publishing(state: AppState, stream: dict, offer_sdp: str) -> 
     pipeline = LivePipeline(stream_dir(state, sid_), declared_height=stream.get("source_height"),
                             on_progress=lambda rung, pos: rt.progressed_threadsafe(sid_),
                             on_master=lambda: _from_thread(state, do_announce_playable, sid_),
-                            resume=resume)
+                            resume=resume, observer=packager_metrics(state))
     ing = rt.ingests[sid_] = Ingest(sid_, stream["creator_id"], pipeline)
     session = WhipSession(pipeline, lambda reason: do_publisher_gone(state, sid_, reason),
                           media_timeout=rt.media_timeout)
