@@ -85,8 +85,8 @@ async def _serve(host: str, port: int) -> int:
     url_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     url = f"http://{url_host}:{port}"
     app[STATE].self_url = url
-    if embedded is not None and embedded.owner:
-        embedded.publish(serve_url=url)
+    if embedded is not None:
+        embedded.publish_serve_url(url)
     ready = {"event": "READY", "host": host, "port": port, "pid": os.getpid(), "url": url,
              "data_dir": str(settings.data_dir.resolve()),
              "stores": embedded.describe() if embedded else "configured URLs"}

@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     if settings.is_production and settings.jwt_secret == Settings.jwt_secret \
             and not settings.jwt_private_key:
         raise SystemExit("production needs JWT_SECRET or JWT_PRIVATE_KEY_FILE")
-    settings, embedded = resolve_stores(settings)
+    settings, embedded = resolve_stores(settings, heir=True)  # a server keeps the stores
     state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
     app = web.Application(middlewares=[cors_middleware, errors_middleware],
                           client_max_size=settings.max_http_body_bytes)

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -433,3 +434,151 @@ def test_a_development_worker_leaves_the_qdrant_folder_to_serve():
     assert default_queues(Settings(env="development", qdrant_url="http://q:6333"),
                           known) == known
     assert default_queues(Settings(env="production"), known) == known
+
+
+class Terminal:
+    """`python -m server ...` as typed in a terminal of its own (own session, so Ctrl-C there
+    reaches only it), with DATA_DIR shared and no store URLs."""
+
+    def __init__(self, env: dict, logs: Path, name: str, *args: str):
+        self.name, self.log_path = name, logs / f"{name}.log"
+        self.proc = subprocess.Popen([sys.executable, "-m", "server", *args], cwd=ROOT,
+                                     env=env, stdout=open(self.log_path, "wb"),
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid = self.proc.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, text: str, seconds: float = 240) -> None:
+        deadline = time.monotonic() + seconds
+        while text not in self.log():
+            assert self.proc.poll() is None, f"{self.name} exited:\n{self.log()}"
+            assert time.monotonic() < deadline, f"{self.name}: no {text!r}:\n{self.log()}"
+            time.sleep(0.1)
+
+    def ctrl_c(self, seconds: float = 60) -> tuple[int, float]:
+        started = time.monotonic()
+        os.killpg(self.pid, signal.SIGINT)
+        code = self.proc.wait(seconds)
+        return code, time.monotonic() - started
+
+    def end(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.ctrl_c(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+def _state(data: Path) -> dict:
+    return json.loads((data / "stores.json").read_text())
+
+
+def _ready_status(port: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except OSError:
+        return 0
+
+
+def _owned_by(data: Path, pid: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while _state(data)["owner_pid"] != pid:
+        assert time.monotonic() < deadline, _state(data)
+        time.sleep(0.1)
+
+
+def test_the_stores_follow_the_server_when_the_process_that_started_them_ends(tmp_path):
+    """Stores have one owner, and a running server keeps them: a `worker` started first owns
+    them and, on Ctrl-C, hands them to the `serve` started after it instead of stopping them;
+    `user create`, `token` and `emit` beside that server attach and leave; a second `serve`
+    takes them over when the first one is stopped (Ctrl-C) and a third when the second is
+    killed (SIGKILL). The server answers `/readyz` 200 throughout, and the last one stopped
+    takes the stores with it. Before the hand-off, the worker's exit stopped them and the
+    server exited with "stopping with their owner"."""
+    data = Path(tempfile.mkdtemp(prefix="sawt-handoff-"))
+    data.chmod(0o755)  # embedded PostgreSQL runs as another user when we are root
+    env = {k: v for k, v in os.environ.items() if k not in URL_VARS}
+    env.update(FAST_AUTH_ENV)
+    env.update({"DATA_DIR": str(data), "PYTHONPATH": str(ROOT), "STORES_OWNER_WAIT": "20"})
+    terms: list[Terminal] = []
+
+    def term(name: str, *args: str) -> Terminal:
+        terms.append(Terminal(env, tmp_path, name, *args))
+        return terms[-1]
+
+    def command(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    try:
+        worker = term("worker", "worker")
+        worker.wait_for("WORKER_READY")
+        assert _state(data)["owner_pid"] == worker.pid
+        port = free_port()
+        first = term("serve1", "serve", "--port", str(port))
+        first.wait_for('"event": "READY"')
+        assert f"attached to pid {worker.pid}" in first.log()
+
+        code, seconds = worker.ctrl_c()
+        assert code == 0, worker.log()
+        assert seconds < 10, f"the worker waited {seconds:.1f} s for the server to leave"
+        assert "handed the embedded stores" in worker.log(), worker.log()
+        _owned_by(data, first.pid)
+        first.wait_for("took over the embedded stores")
+        assert _ready_status(port) == 200, first.log()
+
+        made = command("user", "create", "--phone", "01000000777", "--role", "creator")
+        assert made.returncode == 0, made.stdout + made.stderr
+        user_id = json.loads(made.stdout.splitlines()[0])["user_id"]
+        for args in (("token", user_id), ("emit", user_id, "notify:unread", '{"count": 1}')):
+            done = command(*args)
+            assert done.returncode == 0, done.stdout + done.stderr
+        assert _state(data)["owner_pid"] == first.pid and first.proc.poll() is None
+        assert _ready_status(port) == 200, first.log()
+
+        port2 = free_port()
+        second = term("serve2", "serve", "--port", str(port2))
+        second.wait_for('"event": "READY"')
+        code, _ = first.ctrl_c()
+        assert code == 0 and "handed the embedded stores" in first.log(), first.log()
+        _owned_by(data, second.pid)
+        assert _ready_status(port2) == 200, second.log()
+
+        port3 = free_port()
+        third = term("serve3", "serve", "--port", str(port3))
+        third.wait_for('"event": "READY"')
+        second.proc.kill()  # no clean-up at all: the stores stay, their owner is gone
+        second.proc.wait(10)
+        _owned_by(data, third.pid)
+        third.wait_for("took over the embedded stores")
+        assert _ready_status(port3) == 200, third.log()
+        again = command("token", user_id)
+        assert again.returncode == 0, again.stdout + again.stderr
+
+        redis_pid = _state(data)["redis"]["pid"]
+        code, _ = third.ctrl_c()
+        assert code == 0, third.log()
+        assert not (data / "stores.json").exists()
+        assert not (data / "postgres" / "postmaster.pid").exists()
+        assert not psutil_alive(redis_pid)
+        for t in terms:
+            assert not crashed(t.log()), t.log()
+    finally:
+        for t in reversed(terms):
+            t.end()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def psutil_alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
