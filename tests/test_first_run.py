@@ -473,7 +473,11 @@ class Terminal:
 
 
 def _state(data: Path) -> dict:
-    return json.loads((data / "stores.json").read_text())
+    """DATA_DIR's stores.json; {} once the stores were stopped."""
+    try:
+        return json.loads((data / "stores.json").read_text())
+    except FileNotFoundError:
+        return {}
 
 
 def _ready_status(port: int) -> int:
@@ -488,8 +492,8 @@ def _ready_status(port: int) -> int:
 
 def _owned_by(data: Path, pid: int, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
-    while _state(data)["owner_pid"] != pid:
-        assert time.monotonic() < deadline, _state(data)
+    while _state(data).get("owner_pid") != pid:
+        assert time.monotonic() < deadline, f"stores.json: {_state(data)}"
         time.sleep(0.1)
 
 
@@ -528,10 +532,11 @@ def test_the_stores_follow_the_server_when_the_process_that_started_them_ends(tm
         code, seconds = worker.ctrl_c()
         assert code == 0, worker.log()
         assert seconds < 10, f"the worker waited {seconds:.1f} s for the server to leave"
-        assert "handed the embedded stores" in worker.log(), worker.log()
         _owned_by(data, first.pid)
+        time.sleep(1)  # the server would have seen the stores go by now
+        assert first.proc.poll() is None and _ready_status(port) == 200, first.log()
+        assert "handed the embedded stores" in worker.log(), worker.log()
         first.wait_for("took over the embedded stores")
-        assert _ready_status(port) == 200, first.log()
 
         made = command("user", "create", "--phone", "01000000777", "--role", "creator")
         assert made.returncode == 0, made.stdout + made.stderr
