@@ -20,6 +20,7 @@ class Domain:
     lifecycle: ModuleType | None = None
     jobs: ModuleType | None = None
     commands: ModuleType | None = None
+    contract: ModuleType | None = None
 
 
 @dataclass
@@ -55,5 +56,6 @@ def discover(package: str | None = None) -> Domains:
             lifecycle=_try_import(f"{base}.lifecycle"),
             jobs=_try_import(f"{base}.jobs"),
             commands=_try_import(f"{base}.commands"),
+            contract=_try_import(f"{base}.contract"),
         ))
     return found

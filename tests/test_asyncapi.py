@@ -79,3 +79,47 @@ async def test_the_official_parser_finds_no_errors():
     diagnostics = json.loads(out)
     assert proc.returncode == 0, diagnostics or err.decode()
     assert [d for d in diagnostics if d["severity"] == 0] == []
+
+
+def test_every_ack_and_push_has_a_declared_payload():
+    """Each event's ack `data` and each push's payload has a type in its domain's
+    contract.py (handlers/__init__.py), so the document describes what clients receive, and
+    nothing is declared for an event that does not exist."""
+    from server.domains import discover
+    from server.sockets import EVENTS
+
+    gen = _generator()
+    discover()
+    replies, pushes = gen.declared()
+    emitted, _ = gen._scan_sources()
+    assert sorted(set(EVENTS) - set(replies)) == [], "events without a REPLIES type"
+    assert sorted(set(replies) - set(EVENTS)) == [], "REPLIES for events that do not exist"
+    assert sorted(emitted - set(pushes)) == [], "pushes without a PUSHES type"
+    doc = yaml.safe_load((ROOT / "http" / "asyncapi.yaml").read_text())
+    open_payloads = [mid for mid, m in doc["components"]["messages"].items()
+                     if m["payload"] == gen.OPEN
+                     or m["payload"].get("oneOf", [{}])[0].get("properties", {}).get("data")
+                     == gen.OPEN]
+    assert open_payloads == []
+
+
+def test_acks_and_pushes_are_typed_in_the_document():
+    """What a client generator reads: `chat:send`'s ack carries the message, `chat:message`
+    pushes one, `wallet:balance` pushes balances."""
+    doc = yaml.safe_load((ROOT / "http" / "asyncapi.yaml").read_text())
+    schemas, messages = doc["components"]["schemas"], doc["components"]["messages"]
+
+    def schema(ref: dict) -> dict:
+        return schemas[ref["$ref"].rsplit("/", 1)[1]]
+
+    ok_branch = messages["chat_send_ack"]["payload"]["oneOf"][0]
+    sent = schema(ok_branch["properties"]["data"])
+    assert {"id", "conversation_id", "seq", "text", "created_at"} <= set(sent["required"])
+    assert sent["additionalProperties"] is False
+    assert messages["chat_send_ack"]["payload"]["oneOf"][1] == {
+        "$ref": "#/components/schemas/ErrorAck"}
+    pushed = schema(messages["chat_message_push"]["payload"])
+    assert pushed["properties"]["seq"] == {"type": "integer"}
+    balance = schema(messages["wallet_balance_push"]["payload"])
+    assert balance["required"] == ["as_of"] and "wallet" in balance["properties"]
+    assert "announce:{event}" in {c["address"] for c in doc["channels"].values()}
