@@ -129,6 +129,8 @@ class EmbeddedStores:
                 _write(self.data_dir, st)
                 self._become_owner(st, dead)
                 return None
+            if st and _stores_running(st) and any(_alive(p) for p in st.get("heirs", [])):
+                return None  # an heir takes them over on its next look
         return (f"the embedded stores in {self.data_dir} were stopped with their owner "
                 f"(pid {self.owner_pid}); start it again, then this command")
 
