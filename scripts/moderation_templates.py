@@ -1237,3 +1237,122 @@ en|post|Abu Simbel is magical
 en|dm|never share your PIN
 mixed|dm|el exam da killing me
 """
+
+# Held-out v5 (threat, sexual and hard benign only): written afresh on 2026-12-04 before any
+# rule was changed after v4; v4's threat, sexual and hard-benign rows joined dev. The other
+# categories keep their v4 held-out rows: their rules were not changed after v4.
+HELD_V5 = {
+"threat": """
+ar|dm|{oath_h} ما هسيبك غير وانت في المستشفى
+ar|dm|هطلع روحك في ايدي
+ar|dm|هجيبك من تحت الارض
+ar|dm|هخلي امك تلبس عليك اسود
+ar|dm|هرش عليك مية نار
+ar|dm|هشوهلك وشك
+ar|comment|هفتح دماغك لو كتبت كلمة كمان
+ar|dm|هبعتلك رجالة يأدبوك
+ar|dm|ايامك معدودة يا حلو
+ar|dm|لو الفلوس مرجعتش بكرة هتلاقي نفسك في المستشفى
+ar|dm|هطخك بالنار
+ar|live_chat|هقطع لسانك
+ar|dm|اعمل حسابك هتتأذي انت وعيالك
+ar|dm|انت مش عارف انا ممكن اعمل فيك ايه
+franco|dm|hatla3 roo7ak fe edy
+franco|dm|hageebak men ta7t el ard
+franco|dm|hakhaly omak telbes 3aleek eswed
+franco|dm|harosh 3aleek maya nar
+franco|comment|hafta7 demaghak law katabt kelma kaman
+franco|dm|hab3atlak regala ye2adabook
+franco|dm|ayamak ma3doda
+franco|live_chat|ha2ta3 lesanak
+en|dm|I'm going to make you suffer
+en|dm|sleep with one eye open
+en|dm|I'll slit your throat
+en|comment|one more word and you're going to the hospital
+en|dm|I'll send my guys to your place
+en|dm|I will end you
+en|dm|say that again and I'll smash your face
+en|dm|you won't make it home tonight
+en|dm|I'll throw acid in your face
+mixed|dm|wallahi I'll end you
+mixed|dm|hatedfa3 el taman, trust me
+mixed|dm|I'll find beitak and burn it
+""",
+"sexual": """
+ar|dm|افتحي الكاميرا واقلعي
+ar|dm|ابعتيلي صورة لصدرك
+ar|dm|عايز صورة ليكي بالملابس الداخلية
+ar|dm|ابعتي سيلفي وانتي نايمة من غير حاجة
+ar|dm|تعالي اوضتي محدش صاحي
+ar|dm|بكام الليلة يا حلوة
+ar|dm|عايز اقضي معاكي ساعة في الشقة
+ar|dm|ابعتي فيديو وانتي بترقصي بقميص النوم
+ar|dm|عندك صور ليكي بالمايوه؟ ابعتيها
+ar|dm|هدفعلك لو بعتيلي صور عريانة
+ar|dm|تيجي نتقابل في اوتيل ومحدش هيعرف
+ar|comment|عايز اشوفك من غير الهدوم دي
+franco|dm|efta7y el camera w e2la3y
+franco|dm|eb3atily sora le sedrek
+franco|dm|ta3aly odty ma7adsh sa7y
+franco|dm|bkam el leila ya 7elwa
+franco|dm|3andek sowar bel mayoh? eb3atiha
+franco|dm|hadfa3lek law ba3atily sowar 3eryana
+franco|dm|tigi net2abel fe hotel w ma7adsh hay3raf
+en|dm|turn on your camera and undress for me
+en|dm|how much for one night?
+en|dm|send me a pic of your chest
+en|dm|I'll pay you for nude photos
+en|dm|come to my hotel room, nobody has to know
+en|dm|got any bikini pics for me?
+en|dm|let's sext, tell me what you're wearing
+en|dm|show me your boobs
+en|dm|I want you in my bed tonight
+en|comment|send me your private pics babe
+mixed|dm|eb3atily sora, no bra
+mixed|dm|ta3aly my room, el kol nayem
+mixed|dm|open the camera w e2la3y
+""",
+}
+
+HARD_HELD_V5 = """
+ar|dm|الحر ده هيموتنا
+ar|dm|ابعتيلي صورة الفستان اللي لبستيه في الفرح
+ar|dm|تعالي عندنا البيت نذاكر سوا
+ar|dm|ماما مسافرة تعالي نتغدى سوا
+ar|comment|الفيلم ده قتلني من الضحك
+ar|post|هنكسر الدنيا في الماتش بكرة
+ar|dm|صوريلي المنيو لو سمحت
+ar|dm|قميص النوم ده بكام؟
+ar|comment|عندكم بيجامات مقاس لارج؟
+ar|dm|انا عارف بيتك فين هعدي عليك ناخد القهوة
+ar|dm|هجيبلك الكتاب بكرة الصبح
+ar|post|دبحنا العجل اول يوم العيد والحمد لله
+ar|dm|افتحي الكاميرا عشان تيتا عايزة تشوف البيبي
+ar|dm|ابعتلي فيديو الجون
+ar|dm|الشقة فاضية لحد ما العمال يخلصوا الدهان
+ar|dm|البيبي نايم في السرير معانا
+ar|comment|جسمي مكسر من الجيم
+ar|dm|المدرس هيقتلنا بالواجب ده
+ar|dm|هقطع البطيخ واجي
+ar|dm|الاوتيل في الغردقة بكام الليلة؟
+franco|dm|el 7ar da hayemawetna
+franco|dm|eb3atily sora el fostan elly labsteeh fel fara7
+franco|dm|ta3aly 3andena nzaker sawa
+franco|comment|el film da 2atalny mn el da7k
+franco|post|hankasar el donya fel match bokra
+franco|dm|efta7y el camera 3ashan teta 3ayza tshoof el baby
+franco|dm|el hotel fel ghardaka bkam el leila?
+franco|dm|ha2ta3 el bate5 w agy
+en|dm|I'm dying to see you guys at the wedding
+en|dm|send me the photos from the engagement
+en|dm|come over tonight, we're watching the match
+en|comment|my body is so sore after the gym
+en|dm|how much is the hotel for one night?
+en|post|we're going to kill it at the concert
+en|dm|I'd kill for a plate of koshary right now
+en|dm|nobody's home so I'm cooking alone tonight
+en|dm|turn on your camera, grandma wants to see the baby
+en|comment|the final episode destroyed me
+mixed|dm|el exam da will kill me
+mixed|dm|send me el menu please
+"""
