@@ -70,9 +70,9 @@ class Moderator:
         if shouting(text, context):
             return Decision("hold", "patterns", "shouting", category="spam")
         if use_model and self.model is not None:
-            score = self.model.score(norm)
+            score, category = self.model.classify(norm)
             if score >= self.model.threshold:
-                return Decision("hold", "model", self.model.name, score, category="insult")
+                return Decision("hold", "model", self.model.name, score, category=category)
             return Decision("allow", None, None, score)
         return ALLOW
 

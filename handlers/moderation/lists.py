@@ -250,7 +250,8 @@ def load_rules() -> list[tuple[Rule, str, tuple | None]]:
 
 def load_concepts() -> list[tuple[str, str, tuple | None]]:
     """(concept, key, vowel constraints) from concepts.tsv (concept<TAB>ar|en<TAB>t1 ; t2;
-    a term ending in "+" is inflected too, like a list term flagged verb)."""
+    a term ending in "+" is inflected too, like a list term flagged verb; a term starting
+    with "=" is matched in Arabic script only, when its Franco forms are other words)."""
     out = []
     for no, line in _lines("concepts.tsv"):
         name, lang, terms = (p.strip() for p in line.split("\t", 2))
@@ -258,12 +259,14 @@ def load_concepts() -> list[tuple[str, str, tuple | None]]:
             if not term:
                 continue
             flags = {"verb"} if term.endswith("+") else set()
-            term = term.rstrip("+").strip()
+            script_only = term.startswith("=")  # "=مايوه": not its Franco forms ("mayoh"
+            term = term.lstrip("=").rstrip("+").strip()  # reads as "me")
             if lang == "en":
                 keys = [(k, None) for k in {latin_key(t) for t in _term_variants(term, flags)}
                         if k]
             else:
-                keys = [kk for t in _term_variants(term, flags) for kk in skeleton_keys(t)]
+                keys = [kk for t in _term_variants(term, flags)
+                        for kk in skeleton_keys(t, script_only=script_only)]
             if not keys:
                 raise ValueError(f"concepts.tsv:{no}: {term!r} normalises to nothing")
             out.extend((name, k, s) for k, s in keys)
