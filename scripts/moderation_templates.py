@@ -1356,3 +1356,114 @@ en|comment|the final episode destroyed me
 mixed|dm|el exam da will kill me
 mixed|dm|send me el menu please
 """
+
+# Held-out v6 (threat, sexual and hard benign): written on 2026-12-04 after the round-5 rules
+# and the category model were committed and frozen, so nothing in them was written for these.
+HELD_V6 = {
+"threat": """
+ar|comment|لو مامسحتش الكومنت ده هتشوف اللي عمرك ما شفته
+ar|dm|هنزلك تحت البيت ومعايا سلاح
+ar|dm|خلي بالك من نفسك الايام الجاية احسنلك
+ar|dm|هدخل عليك بالسكينة
+ar|dm|هخلص منك ومن عيلتك
+ar|dm|اقسم بالله ما هتكمل الاسبوع
+ar|dm|هكون مستنيك بعد المدرسة ومعايا الشلة
+ar|live_chat|دمك حلال
+ar|dm|هجيب اخواتي ونكسر عضمك
+ar|dm|هضربك بالنار في رجلك
+ar|dm|انت كده حكمت على نفسك بالموت
+ar|dm|هنشر صورك لو مبعتيش فلوس
+ar|dm|ابقى وريني هتمشي في الشارع ازاي بعد كده
+franco|comment|law ma mas7tsh el comment hatshoof elly 3omrak ma shoftoh
+franco|dm|hanzelak ta7t el beit w ma3aya sela7
+franco|dm|5ally balak men nafsak el ayam el gaya a7sanlak
+franco|dm|hadkhol 3aleek bel sekeena
+franco|live_chat|damak 7alal
+franco|dm|hageeb e5waty w nkasar 3admak
+franco|dm|a2sem bellah ma hatkammel el esboo3
+franco|dm|hanshor sowarek law ma ba3atish felos
+en|dm|you're a dead man
+en|dm|I'm going to put a bullet in you
+en|comment|keep talking and see what happens to your kids
+en|dm|I'll be waiting outside your school with my friends
+en|dm|nobody will ever find your body
+en|dm|I'll break every bone in your body
+en|dm|better not walk alone tonight
+en|dm|I'll post your photos everywhere unless you pay
+en|dm|I'm going to stab you
+en|dm|I'll knock your teeth out
+mixed|dm|damak 7alal, you hear me
+mixed|dm|I swear hadkhol 3aleek bel sekeena
+mixed|dm|wallahi you won't finish the week
+""",
+"sexual": """
+ar|dm|ممكن نعمل فيديو كول وانتي لابسة خفيف
+ar|dm|نفسي افك زراير قميصك
+ar|dm|ابعتيلي صورة وانتي خارجة من الحمام
+ar|dm|تعالي عربيتي ونلف شوية لوحدنا
+ar|dm|عايز ابوسك في كل حتة
+ar|dm|لابسة ايه دلوقتي؟ صوريلي
+ar|dm|جسمك يجنن عايز اشوفه من غير حاجة
+ar|dm|هديكي 500 جنيه لو جيتي الشقة
+ar|dm|ايه رأيك نقضي ويك اند في شاليه لوحدنا
+ar|dm|انتي مزة اوي عايز انام جنبك
+ar|comment|مين عايزة تيجي شقتي الليلة؟
+franco|dm|momken ne3mel video call w enty labsa 5afeef
+franco|dm|eb3atily sora w enty kharga mn el 7ammam
+franco|dm|ta3aly 3arabeyty w nlef shwaya lewa7dena
+franco|dm|3ayez aboosek fe kol 7eta
+franco|dm|labsa eh delwa2ty? sawareely
+franco|dm|hadeeky 500 geneh law geety el sha2a
+franco|dm|enty moza awy 3ayez anam ganbek
+en|dm|send me something spicy tonight
+en|dm|what color is your underwear?
+en|dm|I'd love to see you in the shower
+en|dm|come to my car, we can be alone for a bit
+en|dm|I'll give you 500 pounds to spend the night
+en|dm|I want to kiss you all over
+en|dm|show me more skin
+en|dm|send me a pic from the bathroom, no towel
+en|dm|you're so hot, I want to sleep with you
+en|dm|let's hook up tonight, my roommate is away
+mixed|dm|send me sora mn el 7ammam
+mixed|dm|labsa eh now? show me
+mixed|dm|ta3aly el chalet, just us two
+""",
+}
+
+HARD_HELD_V6 = """
+ar|dm|خلي بالك من نفسك يا حبيبي الجو برد
+ar|dm|هدخل عليك بالكيكة في عيد ميلادك
+ar|dm|ابعتيلي صورة وانتي لابسة فستان الخطوبة
+ar|dm|هجيب اخواتي ونيجي نتغدى عندكم
+ar|comment|الماتش ده هيقتلني من التوتر
+ar|post|دبحت الفراخ وحطيتها في الفريزر
+ar|dm|تعالي عربيتي اوصلك البيت
+ar|dm|ابعتلي صورة الحمام عشان السباك
+ar|dm|الشاليه في الساحل بكام في الويك اند؟
+ar|post|عايز ابوس ايد امي كل يوم
+ar|dm|لابسة ايه في الفرح بكرة؟
+ar|dm|الجو حر النهاردة البسوا خفيف
+ar|dm|انا هموت واشوف الفيلم الجديد
+ar|comment|هضرب الكورة بقوة في الماتش الجاي
+ar|dm|هنعمل فيديو كول مع تيتا بالليل
+franco|dm|5ally balak men nafsak ya 7abibi el gaw bard
+franco|dm|hageeb e5waty w neegy netghada 3andoko
+franco|comment|el match da hay2telny mn el tawattor
+franco|dm|ta3aly 3arabeyty awasalek el beit
+franco|dm|el chalet fel sa7el bkam fel weekend?
+franco|dm|labsa eh fel fara7 bokra?
+franco|dm|hane3mel video call ma3 teta bel leil
+en|dm|take care of yourself, it's cold out
+en|comment|I'm going to destroy this burger
+en|dm|this heat is killing me
+en|dm|send me a pic of the bathroom tiles for the plumber
+en|dm|what are you wearing to the wedding tomorrow?
+en|dm|the kids want to video call grandma tonight
+en|dm|my roommate is away so the flat is quiet for studying
+en|dm|I'll bring my brothers and we'll help you move
+en|comment|the striker shot the ball like a bullet
+en|dm|I could kiss you for bringing koshary
+mixed|dm|el heat da killing me
+mixed|dm|send me sora of the tiles
+"""
