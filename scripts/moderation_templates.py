@@ -1467,3 +1467,117 @@ en|dm|I could kiss you for bringing koshary
 mixed|dm|el heat da killing me
 mixed|dm|send me sora of the tiles
 """
+
+# Held-out v7 (threat, sexual and hard benign): written on 2026-12-04 after the round-6 rules
+# were committed and frozen and while the model was retrained on dev, by kind (threat: harm,
+# weapon, family/home, veiled, abduction, exposure, deadline; sexual: pictures, a private
+# place, desire, a body remark with a request, payment, a video call) and not checked against
+# the lists while being written.
+HELD_V7 = {
+"threat": """
+ar|dm|هكسر عربيتك وانت جواها
+ar|dm|لو شفتك في الجامعة تاني مش هتروح على رجليك
+ar|dm|هجيلك الشغل واعمل معاك الصح
+ar|dm|انا معايا مطوة ومستنيك تحت
+ar|dm|هقتل الكلب بتاعك وبعدين انت
+ar|dm|بيتك هيولع الليلة دي
+ar|dm|هخطف ابنك من المدرسة
+ar|comment|مش هتلحق تتوب
+ar|dm|هسيحلك دمك في الشارع
+ar|dm|لو اتكلمت مع مراتي تاني هدفنك
+ar|dm|هجيبلك ناس تعلقك من رجليك
+ar|dm|فاكر نفسك في امان؟ عربيتك السودة دي انا عارفها كويس
+franco|dm|hakasar 3arabeytak w enta gowaha
+franco|dm|law shoftak fel gam3a tany mesh hatrawa7 3ala reglak
+franco|dm|ana ma3aya matwa w mestanak ta7t
+franco|dm|beitak hayewala3 el leila di
+franco|dm|ha5tef ebnak mn el madrasa
+franco|dm|hasaye7lak damak fel share3
+franco|dm|law etkalemt ma3 merati tany hadfenak
+franco|dm|fakerr nafsak fe aman? 3arabeytak el soda ana 3arfaha
+en|dm|I'll smash your car with you inside it
+en|dm|if I see you at uni again you won't walk home
+en|dm|I've got a knife and I'm waiting downstairs
+en|dm|your house is going to burn tonight
+en|dm|I'll take your son from school and you'll never see him again
+en|dm|talk to my wife again and I'll bury you
+en|dm|think you're safe? I know your black car
+en|comment|I'm going to make sure you never walk again
+en|dm|you have 24 hours before I come for you
+mixed|dm|wallahi hakasar 3arabeytak with you inside
+mixed|dm|I have a knife, mestanak ta7t
+mixed|dm|beitak hayewala3 tonight
+""",
+"sexual": """
+ar|dm|ابعتيلي صورة ليكي وانتي نايمة بالبيجامة القصيرة
+ar|dm|عايز اشوف اللي تحت الطرحة والعباية
+ar|dm|تعالي عندي المكتب بعد الشغل محدش بيفضل
+ar|dm|نفسي احضنك وانتي مش لابسة
+ar|dm|هدفعلك اللي انتي عايزاه وتيجي معايا الشاليه
+ar|dm|ابعتي فيديو وانتي بتلبسي
+ar|dm|شكلك حلو اوي في الجيم ابعتيلي صورة بالليجن من ورا
+ar|dm|افتحي الفيديو وشيلي الهدوم دي
+ar|dm|تيجي نسهر في شقتي ونشرب حاجة؟ محدش هيضايقنا
+ar|dm|انا نايم دلوقتي وعايزك جنبي
+ar|dm|صدرك باين حلو في الصورة دي ابعتي اوضح
+franco|dm|eb3atily sora w enty nayma bel bijama el 2osayara
+franco|dm|ta3aly 3andy el maktab ba3d el shoghl ma7adsh beyo2od
+franco|dm|nefsy a7danek w enty mesh labsa
+franco|dm|eb3aty video w enty betelbesy
+franco|dm|efta7y el video w sheely el hdoom di
+franco|dm|tigi nesahar fe sha2ety? ma7adsh hayday2na
+franco|dm|sedrek bayen 7elw fel sora di eb3aty awda7
+franco|dm|hadfa3lek elly enty 3ayzah w tigi ma3aya el chalet
+en|dm|send me a pic in your short pyjamas
+en|dm|come by my office after hours, nobody stays late
+en|dm|I want to hold you with nothing on
+en|dm|take a video while you're getting dressed
+en|dm|your legs look amazing, send me more from the gym, from behind
+en|dm|turn the video on and lose the clothes
+en|dm|come hang at my apartment tonight, just the two of us, drinks on me
+en|dm|I'm in bed thinking about you, wish you were here naked
+en|dm|I'll pay whatever you want, just come to the chalet with me
+mixed|dm|eb3atily pic in your short pyjamas
+mixed|dm|come to my office ba3d el shoghl, ma7adsh hena
+mixed|dm|efta7y el video and lose the clothes
+mixed|dm|send me sora without the hijab and the rest
+""",
+}
+
+HARD_HELD_V7 = """
+ar|post|اخويا كسر عربيته في الحادثة بس الحمد لله بخير
+ar|dm|هموت نفسي مذاكرة النهاردة
+ar|dm|معايا سكينة المطبخ وبقطع الخضار
+ar|comment|بيتك جميل اوي ربنا يباركلك
+ar|comment|ابنك شاطر في المدرسة ما شاء الله
+ar|dm|ابعتيلي صورة الطرحة الجديدة اللي اشتريتيها
+ar|dm|تعالي المكتب بعد الشغل نخلص التقرير
+ar|post|نفسي احضن ماما وحشتني
+ar|comment|البيجامة دي قطن ولا بوليستر؟
+ar|post|الجيم النهاردة كان نار رجلي مكسرة
+ar|post|الشاليه فاضي الاسبوع الجاي لو حد عايز يحجز
+ar|dm|مستنيك تحت البيت بالعربية عشان نروح الماتش
+ar|dm|هضرب الواجب ده في ساعة
+franco|post|akhoya kassar 3arabeyto fel 7adsa bas el 7amdolellah bekhair
+franco|dm|ma3aya sekeenet el matbakh w ba2ata3 el 5odar
+franco|comment|beitak gameel awy rabena yebarek
+franco|dm|eb3atily sora el tar7a el gedida
+franco|dm|ta3aly el maktab ba3d el shoghl nkhallas el ta2reer
+franco|comment|el bijama di 2otn walla polyester?
+franco|dm|mestanak ta7t el beit bel 3arabeya 3ashan nro7 el match
+franco|post|el chalet fady el esboo3 el gay law 7ad 3ayez y7gez
+en|post|my brother wrecked his car in the accident but he's fine
+en|dm|I've got a knife, should I cut the cake now?
+en|comment|your house looks lovely, congrats on the move
+en|comment|your son did great at school today
+en|dm|come by my office after work so we can finish the report
+en|dm|I'm waiting downstairs in the car, let's go to the match
+en|comment|these pyjamas are so comfy
+en|dm|send me a pic of your new hijab style
+en|post|my legs are dead after leg day
+en|post|I'm going to bury myself in work this week
+en|post|the chalet is free next week if anyone wants to book
+en|dm|I'd kill for a nap right now
+mixed|dm|mestanak downstairs bel 3arabeya
+mixed|dm|send me sora of the new tar7a
+"""
