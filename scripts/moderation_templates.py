@@ -1581,3 +1581,120 @@ en|dm|I'd kill for a nap right now
 mixed|dm|mestanak downstairs bel 3arabeya
 mixed|dm|send me sora of the new tar7a
 """
+
+# Held-out v8 (threat, sexual and hard benign): written on 2026-12-04 after the round-7 rules
+# were committed and frozen (the model retrained on dev meanwhile), by kind, with the first
+# phrasing that came to mind for each (common and uncommon alike), not checked against the
+# lists while being written.
+HELD_V8 = {
+"threat": """
+ar|dm|والله لاضربك قدام صحابك
+ar|dm|هستناك بكرة بعد الدرس وهتشوف هعمل فيك ايه
+ar|dm|هكسرلك سنانك
+ar|dm|لو قربت من اختي تاني هقطع رقبتك
+ar|dm|هبعت حد يقتلك
+ar|dm|هموتك وامشي في جنازتك
+ar|comment|انت مش هتعدي من الشارع ده تاني
+ar|dm|هجيب البنزين واولع في محلك
+ar|dm|ايدي هتطول رقبتك في اي مكان
+ar|dm|هخليك تنام في الشارع انت وعيالك
+ar|dm|هرميك من البلكونة
+ar|dm|قولي عنوانك وانا اجيلك ونتفاهم راجل لراجل
+ar|dm|هيجيلك يوم وهاخد حقي منك بايدي
+franco|dm|wallahi la2darbak 2odam so7abak
+franco|dm|hakasarlak snanak
+franco|dm|law 2arrabt men o5ty tany ha2ta3 ra2abtak
+franco|dm|hab3at 7ad ye2tlak
+franco|dm|hamawetak w amshy fe ganaztak
+franco|dm|hageeb benzeen w awala3 fe ma7alak
+franco|dm|harmeek mn el balakona
+franco|dm|eedy hatetool ra2abtak fe ay makan
+en|dm|I'll beat you in front of your friends
+en|dm|touch my sister again and I'll cut your throat
+en|dm|I'm sending someone to kill you
+en|dm|I'll throw you off the balcony
+en|dm|I'll set your shop on fire with petrol
+en|dm|I'll get my revenge with my own hands, just wait
+en|comment|next time I see you, you're going to the ER
+en|dm|I'll hunt you down
+en|dm|you and your family better leave town
+en|dm|say one more word and I'll shoot you
+mixed|dm|ha2ta3 ra2abtak, I swear
+mixed|dm|I'll kill you w amshy fe ganaztak
+mixed|dm|wallahi I'll set your shop on fire
+""",
+"sexual": """
+ar|dm|ابعتيلي صورة عريانة
+ar|dm|عايز اشوف جسمك من غير هدوم
+ar|dm|تعالي شقتي الليلة محدش هنا
+ar|dm|ابعتي صورة وانتي في البانيو
+ar|dm|وريني رجليكي وانتي لابسة شورت
+ar|dm|نعمل فيديو كول بالليل وتقلعي
+ar|dm|عايز ابات معاكي
+ar|dm|هجيبلك اللي انتي عايزاه بس تعالي الاوتيل
+ar|dm|ابعتيلي صور خاصة محدش هيشوفها غيري
+ar|dm|نفسي المس جسمك
+ar|dm|انتي جسمك مولع ابعتي صورة كمان
+ar|dm|تعالي العربية ورا الكلية مفيش حد
+franco|dm|eb3atily sora 3eryana
+franco|dm|3ayez ashoof gesmek men gheir hdoom
+franco|dm|ta3aly sha2ety el leila ma7adsh hena
+franco|dm|eb3aty sora w enty fel banio
+franco|dm|ne3mel video call bel leil w te2la3y
+franco|dm|3ayez abat ma3aki
+franco|dm|eb3atily sowar 5asa ma7adsh hayshofha gheiry
+franco|dm|nefsy almes gesmek
+franco|dm|ta3aly el 3arabeya wara el kolleya mafish 7ad
+en|dm|send me a naked selfie
+en|dm|I want to see your body without clothes
+en|dm|my flat is empty tonight, come over
+en|dm|send me a pic of you in the bath
+en|dm|video call me tonight and strip
+en|dm|I want to spend the night with you
+en|dm|I'll buy you anything you want, just come to the hotel
+en|dm|send me private pics, nobody else will see them
+en|dm|I want to touch your body
+en|comment|your body is fire, send another pic
+mixed|dm|eb3atily naked selfie
+mixed|dm|ta3aly my flat, ma7adsh hena
+mixed|dm|video call bel leil w strip
+""",
+}
+
+HARD_HELD_V8 = """
+ar|dm|والله لاعزمك على الغدا بكرة
+ar|dm|هستناك بكرة بعد الدرس نروح سوا
+ar|post|هكسر الدنيا في الامتحان
+ar|post|اختي قربت تولد ادعولها
+ar|dm|هبعت حد ياخد الطلبية
+ar|dm|عايز اشوف صور الفرح كلها
+ar|dm|تعالي شقتي الجديدة نتغدى مع ماما
+ar|comment|البانيو في الحمام الجديد حلو اوي
+ar|dm|لابسة شورت ولا بنطلون في الرحلة؟
+ar|dm|الفيديو كول قطع بالليل النت وحش
+ar|dm|بات عندنا النهاردة يا ابني الوقت اتأخر
+ar|dm|هجيب البنزين واعدي عليك
+ar|post|رميت الزبالة من البلكونة بالغلط
+franco|dm|wallahi la3zemak 3al ghada bokra
+franco|dm|hastanak bokra ba3d el dars nro7 sawa
+franco|dm|hab3at 7ad ya5od el talabeya
+franco|dm|3ayez ashoof sowar el fara7 kolaha
+franco|dm|ta3aly sha2ety el gedida netghada ma3 mama
+franco|dm|labsa short walla bantalon fel re7la?
+franco|dm|bat 3andena el nharda ya ebny el wa2t et2a5ar
+en|dm|I'll treat you to lunch tomorrow, I insist
+en|dm|wait for me after class and we'll go together
+en|dm|I'm sending someone to pick up the order
+en|dm|I want to see all the wedding photos
+en|dm|come to my new flat for lunch with mum
+en|comment|the new bathtub is amazing
+en|dm|the video call dropped last night, bad internet
+en|dm|stay over tonight, it's late
+en|post|my little brother set the kitchen on fire lol, everyone's fine
+en|post|we hunted for the best koshary in downtown
+en|comment|this burger is fire
+en|post|the kids spent the night at their grandma's
+mixed|dm|el video call dropped bel leil
+mixed|dm|stay 3andena tonight ya 7abibi
+mixed|dm|send me sowar el fara7
+"""
