@@ -18,13 +18,18 @@ from handlers.moderation.patterns import FloodTracker, check_patterns, shouting
 PATTERN_CATEGORY = {"national_id": "privacy", "address": "privacy"}  # the rest: spam
 _NON_WORD = re.compile(r"[\W_]+")
 _SQUEEZE = re.compile(r"(.)\1+")
+_DIGITS = re.compile(r"\d+")
 
 
 def _flood_key(norm) -> str:
     """"follow my page!!" and "foollow  my page" are the same message when flooding: the
-    words as the lists read them, doubled letters once (the folded text when it has none)."""
+    words as the lists read them, doubled letters once (the folded text when it has none),
+    plus the numbers: "150 جنيه" and "200 جنيه" (a seller answering buyers, scores, times)
+    are different messages, not a repeat."""
     words = norm.latin + norm.skeleton
-    return _SQUEEZE.sub(r"\1", words if words.strip() else _NON_WORD.sub("", norm.fold))
+    if not words.strip():
+        return _SQUEEZE.sub(r"\1", _NON_WORD.sub("", norm.fold))
+    return _SQUEEZE.sub(r"\1", words) + "#" + " ".join(_DIGITS.findall(norm.fold))
 
 
 MAX_CHARS = 5000  # longer texts are judged on their first MAX_CHARS characters
