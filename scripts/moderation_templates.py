@@ -1698,3 +1698,119 @@ mixed|dm|el video call dropped bel leil
 mixed|dm|stay 3andena tonight ya 7abibi
 mixed|dm|send me sowar el fara7
 """
+
+# Held-out v9 (threat, sexual and hard benign): written on 2026-12-04 after the round-9 rules
+# were committed and frozen (the model retrained on dev meanwhile), by kind, with the first
+# phrasing that came to mind for each, not checked against the lists while being written.
+HELD_V9 = {
+"threat": """
+ar|dm|هقتلك لو فتحت بقك
+ar|dm|والله لاوريك
+ar|dm|هضربك بالجزمة قدام الناس
+ar|dm|هعلقك على باب البيت
+ar|dm|انا هخلي ايامك سودة
+ar|dm|هدمرلك حياتك
+ar|dm|هطلعلك في الضلمة
+ar|comment|ربنا يرحمك من دلوقتي
+ar|dm|هجيبك من شعرك
+ar|dm|هقطعلك ايدك لو لمست عربيتي
+ar|dm|لو ما دفعتش الفلوس هتندم انت وامك
+ar|dm|هلم عليك الشارع كله ونضربك
+ar|dm|استنى عليا بس يا ابن ال...
+franco|dm|ha2tlak law fata7t bo2ak
+franco|dm|wallahi la2warreek
+franco|dm|hadrabak bel gazma 2odam el nas
+franco|dm|ha3ala2ak 3ala bab el beit
+franco|dm|hakhally ayamak soda
+franco|dm|hadamarlak 7ayatak
+franco|dm|hatla3lak fel dalma
+franco|comment|rabena yer7amak men delwa2ty
+en|dm|I'm going to ruin your life
+en|dm|I'll hang you from your front door
+en|dm|you'll be sorry when I get my hands on you
+en|dm|pay up or you and your mum will regret it
+en|dm|I'll drag you by your hair
+en|dm|I swear I'll break your jaw
+en|dm|I'm gonna beat the hell out of you
+en|dm|if you touch my car again I'll cut your hand off
+en|dm|you'd better watch out, I'm coming tonight
+en|comment|rest in peace in advance
+mixed|dm|ha2tlak law fata7t bo2ak, trust me
+mixed|dm|I'll make ayamak soda
+mixed|dm|wallahi I'm gonna break your jaw
+""",
+"sexual": """
+ar|dm|ابعتيلي صورة من غير البرا
+ar|dm|عايز اشوفك بقميص النوم الاحمر
+ar|dm|ايه رأيك تيجي شقتي نتفرج على فيلم ونكمل السهرة
+ar|dm|ابعتي صورة لجسمك وانتي نايمة
+ar|dm|نفسي ابوس شفايفك
+ar|dm|عايز اعمل معاكي علاقة
+ar|comment|انتي سكسي اوي
+ar|dm|افتحي الكام وريني
+ar|dm|هديكي الف جنيه في الساعة
+ar|dm|تعالي نقعد في العربية لوحدنا في مكان هادي
+ar|dm|ابعتيلي فيديو وانتي بتاخدي شاور
+ar|dm|عندك صور جريئة؟
+franco|dm|eb3atily sora men gheir el bra
+franco|dm|3ayez ashoofek bel 2amees el nom el a7mar
+franco|dm|eh ra2yek tigi sha2ety netfarag 3ala film w nkammel el sahra
+franco|dm|nefsy aboos shafayfek
+franco|dm|3ayez a3mel ma3aki 3ala2a
+franco|comment|enty sexy awy
+franco|dm|efta7y el cam w wareeny
+franco|dm|eb3atily video w enty bteta5dy shower
+franco|dm|3andek sowar gary2a?
+en|dm|send me a pic without your bra
+en|dm|I want to see you in red lingerie
+en|dm|come to my place to watch a movie and we'll see where it goes
+en|dm|I want to kiss your lips
+en|dm|I want to have sex with you
+en|comment|you're so sexy
+en|dm|open the cam and show me
+en|dm|I'll give you 1000 pounds an hour
+en|dm|let's sit in my car somewhere quiet, just us
+en|dm|send me a video of you in the shower
+mixed|dm|eb3atily pic without the bra
+mixed|dm|enty so sexy, eb3aty sora
+mixed|dm|come to my place w nkammel el sahra
+""",
+}
+
+HARD_HELD_V9 = """
+ar|dm|هقتلك من الضحك بالنكتة دي
+ar|dm|والله لاوريكي الطبخة الجديدة
+ar|comment|الجزمة دي بكام؟
+ar|post|علقت الصورة على باب الاوضة
+ar|post|ايامي سودة من الامتحانات
+ar|comment|الفيلم دمر اعصابي
+ar|post|ربنا يرحم جدي
+ar|post|قصيت شعري قصير
+ar|post|العربية اتخبطت من ورا
+ar|post|الشارع كله نزل يحتفل بالفوز
+ar|dm|ابعتيلي صورة الشاور الجديد عشان السباك
+ar|dm|قميص النوم الاحمر ده هدية لماما
+ar|dm|الكام بتاعي بايظ في المحاضرة
+ar|dm|نقعد في مكان هادي نذاكر
+franco|dm|ha2tlak mn el da7k bel nokta di
+franco|dm|wallahi la2warreeki el tab5a el gedida
+franco|comment|el gazma di bkam?
+franco|post|ayamy soda mn el emte7anat
+franco|post|rabena yer7am gedy
+franco|dm|el cam bta3y bayez fel mo7adra
+franco|dm|no23od fe makan hady nzaker
+en|dm|I'll show you the new recipe
+en|comment|these shoes are on sale
+en|post|I hung the photo on the front door
+en|post|exams made my week black
+en|comment|the movie wrecked my nerves
+en|post|rest in peace grandpa
+en|post|I cut my hair short
+en|post|someone hit my car from behind
+en|post|the whole street came out to celebrate
+en|dm|send me a pic of the new shower head for the plumber
+en|dm|my cam isn't working in the lecture
+en|dm|let's find somewhere quiet to study
+mixed|dm|el cam bta3y isn't working
+mixed|post|rest in peace ya gedo
+"""
