@@ -20,7 +20,7 @@ class PackagerMetrics:
 
     def __init__(self, registry) -> None:
         self.ready = Histogram(
-            "sawt_live_part_ready_seconds", "LL-HLS part listed − arrival of its last frame",
+            "sawt_live_part_ready_seconds", "LL-HLS part listed minus arrival of its last frame",
             ["rung"], registry=registry,
             buckets=(0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.25,
                      0.3, 0.4, 0.5, 0.75, 1, 2))
