@@ -69,13 +69,16 @@ def test_contract_covers_events_pushes_and_error_codes():
     assert {"invalid_payload", "conversation_not_found", "creator_not_found"} <= set(codes)
 
 
+@pytest.mark.timeout(420)
 async def test_the_official_parser_finds_no_errors():
+    """~35 s of CPU since acks and pushes are typed (Spectral resolves every $ref); minutes
+    of wall time on a loaded CI box."""
     if shutil.which("node") is None or not (JS / "node_modules" / "@asyncapi").exists():
         pytest.fail("node and tests/js/node_modules are needed (bash scripts/test.sh)")
     proc = await asyncio.create_subprocess_exec(
         "node", "validate_asyncapi.js", str(ROOT / "http" / "asyncapi.yaml"), cwd=JS,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 110)
+    out, err = await asyncio.wait_for(proc.communicate(), 400)
     diagnostics = json.loads(out)
     assert proc.returncode == 0, diagnostics or err.decode()
     assert [d for d in diagnostics if d["severity"] == 0] == []
