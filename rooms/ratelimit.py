@@ -22,15 +22,21 @@ import time
 from functools import lru_cache
 
 from limits import parse
-from limits.aio.storage import RedisStorage
+from limits.aio.storage import RedisClusterStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from server.errors import RateLimited
 from server.outages import HEALTH, note_if_outage, redis_options
+from server.redis_clients import seed_nodes
 from server.state import AppState
 
 
 def _build_limiter(settings) -> SlidingWindowCounterRateLimiter:
+    if settings.redis_cluster:  # `limits` tags the two keys of a window itself
+        nodes = ",".join(f"{h}:{p}" for h, p in seed_nodes(settings.redis_url))
+        storage = RedisClusterStorage("async+redis+cluster://" + nodes, implementation="redispy",
+                                      key_prefix=settings.redis_prefix + "rl", **redis_options())
+        return SlidingWindowCounterRateLimiter(storage)
     url = settings.redis_url
     url = "async+redis+unix://" + url[len("unix://"):] if url.startswith("unix://") \
         else "async+" + url

@@ -139,12 +139,12 @@ async def _migrate() -> None:
 
 async def _emit(user_id: str, event: str, payload: str) -> None:
     from server.embedded import resolve_stores
-    from server.emitter import write_only_emitter
+    from server.emitter import settings_emitter
 
     settings, emb = resolve_stores(_settings())
     try:
         data = json.loads(payload)
-        emitter = write_only_emitter(settings.redis_url, settings.redis_prefix)
+        emitter = settings_emitter(settings)
         await emitter.emit_to_user(user_id, event, data)
         print(json.dumps({"emitted": event, "user_id": user_id}))
     finally:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 
-import redis.asyncio as aioredis
 import structlog
 from aiohttp import web
 
@@ -22,6 +21,7 @@ from server.looplag import LoopLagMonitor
 from server.metrics import Metrics
 from server.migrations import migrate_dsn
 from server.outages import HEALTH, redis_options, watch_stores
+from server.redis_clients import settings_client
 from server.sockets import SocketSurface, build_socket_server
 from server.state import STATE, AppState
 from server.tokens import TokenKeys
@@ -64,8 +64,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
         state.db = await create_pool(settings.database_url, settings.database_schema,
                                      min_size=settings.db_pool_min,
                                      max_size=settings.db_pool_max)
-        state.redis = aioredis.from_url(settings.redis_url, decode_responses=False,
-                                        **redis_options())
+        state.redis = settings_client(settings, decode_responses=False, **redis_options())
         watch_stores(state)
         if not state.sio.manager_initialized:  # subscribe now: /readyz waits for it
             state.sio.manager_initialized = True

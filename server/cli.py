@@ -13,11 +13,11 @@ from server.state import AppState
 async def command_state(settings: Settings | None = None) -> AsyncIterator[AppState]:
     """An AppState with a small pool, Redis and a write-only emitter; stops nothing it
     attached to (see server/embedded.py)."""
-    import redis.asyncio as aioredis
+    from server.redis_clients import settings_client
 
     from server.embedded import resolve_stores
     from server.db import create_pool
-    from server.emitter import write_only_emitter
+    from server.emitter import settings_emitter
     from server.metrics import Metrics
     from server.migrations import migrate_dsn
     from server.tokens import TokenKeys
@@ -29,9 +29,8 @@ async def command_state(settings: Settings | None = None) -> AsyncIterator[AppSt
         state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
         state.db = await create_pool(settings.database_url, settings.database_schema,
                                      min_size=1, max_size=2)
-        state.redis = aioredis.from_url(settings.redis_url)
-        state.emitter = write_only_emitter(settings.redis_url, settings.redis_prefix,
-                                           settings.socketio_serializer)
+        state.redis = settings_client(settings)
+        state.emitter = settings_emitter(settings)
         try:
             yield state
         finally:

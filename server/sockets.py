@@ -295,8 +295,9 @@ def build_socket_server(state: AppState) -> socketio.AsyncServer:
     from server.engine.recovery import RecoveryStore
 
     s = state.settings
-    manager = RedisManager(s.redis_url, channel=channel_name(s.redis_prefix),
-                           log_maxlen=s.recovery_log_maxlen, redis_options=redis_options())
+    manager = RedisManager(s.redis_url, channel=channel_name(s.redis_prefix, s.redis_cluster),
+                           log_maxlen=s.recovery_log_maxlen, cluster=s.redis_cluster,
+                           pubsub=s.socketio_pubsub, redis_options=redis_options())
     recovery = None
     if s.recovery_window > 0:
         recovery = RecoveryStore(s.redis_url, key_prefix=s.key("sio", "session", ""),

@@ -13,7 +13,6 @@ import json
 import os
 import signal
 
-import redis.asyncio as aioredis
 import structlog
 
 from server.config import Settings
@@ -27,7 +26,7 @@ log = structlog.get_logger("worker")
 async def build_worker_state(settings: Settings):
     """An AppState for a socket-less process: db, redis, write-only emitter."""
     from server.db import create_pool
-    from server.emitter import write_only_emitter
+    from server.emitter import settings_emitter
     from server.metrics import Metrics
     from server.outages import redis_options, watch_stores
     from server.state import AppState
@@ -36,11 +35,10 @@ async def build_worker_state(settings: Settings):
     state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
     state.db = await create_pool(settings.database_url, settings.database_schema,
                                  min_size=1, max_size=max(2, settings.db_pool_max // 2))
-    state.redis = aioredis.from_url(settings.redis_url, decode_responses=False,
-                                    **redis_options(blocking=5.0))
+    state.redis = settings_client(settings, decode_responses=False,
+                                  **redis_options(blocking=5.0))
     watch_stores(state)
-    state.emitter = write_only_emitter(settings.redis_url, settings.redis_prefix,
-                                       settings.socketio_serializer)
+    state.emitter = settings_emitter(settings)
     return state
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import redis.asyncio as aioredis
+from server.redis_clients import settings_client
 
 from server.config import Settings
 from server.db import create_pool
@@ -27,7 +27,7 @@ async def operator_token(settings: Settings, user_id: str, role: str | None = No
             await migrate_dsn(settings.database_url, settings.database_schema)
         state.db = await create_pool(settings.database_url, settings.database_schema,
                                      min_size=1, max_size=1)
-        state.redis = aioredis.from_url(settings.redis_url)
+        state.redis = settings_client(settings)
         try:
             issued = await do_open_operator_session(state, user_id, role)
         finally:

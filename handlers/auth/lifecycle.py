@@ -11,6 +11,7 @@ from handlers.auth.config import auth_config
 from handlers.auth.guard import session_checks
 from handlers.auth.otp_channels import close_http
 from server.outages import note_if_outage
+from server.redis_clients import plain_pubsub
 from server.state import AppState
 
 log = structlog.get_logger("auth")
@@ -18,7 +19,7 @@ log = structlog.get_logger("auth")
 
 async def startup(state: AppState) -> None:
     auth_config(state)  # fail fast on bad settings
-    pubsub = state.redis.pubsub(ignore_subscribe_messages=True)
+    pubsub = plain_pubsub(state.redis, ignore_subscribe_messages=True)
     state.extras["auth_pubsub"] = pubsub
     subscribed = False
     try:  # subscribe before the process reports ready, so no revocation is missed

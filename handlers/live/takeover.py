@@ -10,13 +10,14 @@ import structlog
 from handlers.live import ingest_actions as ingest
 from handlers.live.runtime import runtime
 from server.outages import note_if_outage
+from server.redis_clients import plain_pubsub
 from server.state import AppState
 
 log = structlog.get_logger("live")
 
 
 async def start_listening(state: AppState) -> None:
-    pubsub = state.redis.pubsub(ignore_subscribe_messages=True)
+    pubsub = plain_pubsub(state.redis, ignore_subscribe_messages=True)
     state.extras["live_takeover_pubsub"] = pubsub
     subscribed = False
     try:  # before the process reports ready, so no takeover is missed

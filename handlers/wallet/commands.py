@@ -10,14 +10,14 @@ from dataclasses import replace
 
 
 async def _with_state(fn):
-    import redis.asyncio as aioredis
+    from server.redis_clients import settings_client
 
     from handlers.wallet.runtime import WalletRuntime
     from handlers.wallet.config import WalletConfig
     from server.embedded import resolve_stores
     from server.config import Settings
     from server.db import create_pool
-    from server.emitter import write_only_emitter
+    from server.emitter import settings_emitter
     from server.metrics import Metrics
     from server.state import AppState
     from server.tokens import TokenKeys
@@ -25,8 +25,8 @@ async def _with_state(fn):
     settings, emb = resolve_stores(Settings.from_env())
     state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
     state.db = await create_pool(settings.database_url, settings.database_schema)
-    state.redis = aioredis.from_url(settings.redis_url)
-    state.emitter = write_only_emitter(settings.redis_url, settings.redis_prefix)
+    state.redis = settings_client(settings)
+    state.emitter = settings_emitter(settings)
     # No simulators from the CLI: they would live only as long as this command.
     rt = WalletRuntime(replace(WalletConfig.from_env(settings), simulators=False))
     state.extras["wallet"] = await rt.start()

@@ -30,7 +30,9 @@ from socketio.msgpack_packet import MsgPackPacket
 
 from server.engine.frames import BINARY, TEXT, ws_frame
 from server.engine.recovery import parse_offset
+from server.engine.shards import ShardedChannels
 from server.engine.subscription import ChannelSubscription
+from server.redis_clients import connect, is_cluster, seed_nodes
 
 log = logging.getLogger("sawt.engine")
 
@@ -49,6 +51,31 @@ for i = 2, #ARGV do
 end
 return ids
 """
+# Sharded pub/sub: the same, SPUBLISHed to each target's shard channel (ARGV[3:]).
+LOG_AND_SPUBLISH = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[1])
+for i = 3, #ARGV do
+  redis.call('SPUBLISH', ARGV[i], id .. ' ' .. ARGV[1])
+end
+return id
+"""
+# ARGV: MAXLEN, then per broadcast: its channel count n, n channels, the message.
+LOG_AND_SPUBLISH_MANY = """
+local ids = {}
+local i = 2
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  local msg = ARGV[i + n + 1]
+  local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'm', msg)
+  for j = i + 1, i + n do
+    redis.call('SPUBLISH', ARGV[j], id .. ' ' .. msg)
+  end
+  ids[#ids + 1] = id
+  i = i + n + 2
+end
+return ids
+"""
+PUBSUB_MODES = ("auto", "sharded", "channel")
 _json_decode = msgspec.json.decode
 _json_encode = msgspec.json.encode
 
@@ -76,37 +103,73 @@ def split_logged(message: bytes) -> tuple[bytes | None, dict, bytes]:
     return offset, _json_decode(message[2:nl]), message[nl + 1:]
 
 
-class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
+class RedisManager(ShardedChannels, ChannelSubscription, socketio.AsyncRedisManager):
     name = "sawt-redis"
 
     def __init__(self, url: str, channel: str, *, write_only: bool = False,
-                 log_maxlen: int = 100_000, **kwargs: Any):
+                 log_maxlen: int = 100_000, cluster: bool = False, pubsub: str = "auto",
+                 **kwargs: Any):
         super().__init__(url, channel=channel, write_only=write_only, **kwargs)
+        if pubsub not in PUBSUB_MODES:
+            raise ValueError(f"pubsub must be one of {PUBSUB_MODES}, not {pubsub!r}")
         self.log_key = f"{channel}:log"
         self.log_maxlen = log_maxlen
-        self._client: aioredis.Redis | None = None
+        self.cluster = cluster
+        self.pubsub_mode = pubsub  # auto: sharded on Redis >= 7 (and on any cluster)
+        self._mode_known = pubsub != "auto"
+        self.sharded = pubsub == "sharded"
+        self._client = None
         self._script = None
         self._many = None
         self._ready: asyncio.Event | None = None
         self._ready_token = f"ready:{self.host_id}".encode()
         self._init_subscription()
+        self._init_shards()
+        self._seed = 0
         self.last_offset: str | None = None  # the newest logged broadcast seen
         self._by_sid: dict[str, dict[str, dict]] = {}  # namespace -> sid -> its rooms
 
     # -- publishing --------------------------------------------------------------------------
-    def _log_script(self):
+    async def _publisher(self):
+        """The adapter's Redis client (a cluster client in cluster mode), its scripts, and
+        the pub/sub mode, settled once."""
         if self._client is None:
-            self._client = aioredis.Redis.from_url(self.redis_url, **self.redis_options)
-            self._script = self._client.register_script(LOG_AND_PUBLISH)
-            self._many = self._client.register_script(LOG_AND_PUBLISH_MANY)
-        return self._script
+            self._client = connect(self.redis_url, cluster=self.cluster, **self.redis_options)
+            if self.sharded:
+                self._script = self._client.register_script(LOG_AND_SPUBLISH)
+                self._many = self._client.register_script(LOG_AND_SPUBLISH_MANY)
+            else:
+                self._script = self._client.register_script(LOG_AND_PUBLISH)
+                self._many = self._client.register_script(LOG_AND_PUBLISH_MANY)
+        if not self._mode_known:
+            self.sharded = await self._supports_sharded(self._client)
+            self._mode_known = True
+            self._client, client = None, self._client  # again, with the mode's scripts
+            await client.aclose()
+            return await self._publisher()
+        return self._client
+
+    async def _supports_sharded(self, client) -> bool:
+        if is_cluster(client):
+            return True
+        info = await client.info("server")
+        major = str(info.get("redis_version", "0")).split(".", 1)[0]
+        return major.isdigit() and int(major) >= 7
+
+    def _targets(self, namespace: str, room: Any) -> list[bytes]:
+        """The shard channels a broadcast goes to."""
+        if room is None:
+            return [self.channel.encode()]
+        if isinstance(room, (list, tuple, set)):
+            return [self.room_channel(namespace, r) for r in room]
+        return [self.room_channel(namespace, room)]
 
     async def emit_many(self, items, namespace=None):
         """Several plain broadcasts [(event, data, room), ...] logged and published in one
         script call (one round trip, one Redis command), in order. Binary data goes the
         single `emit` way."""
         namespace = namespace or "/"
-        messages, local = [], []
+        messages, local, rooms = [], [], []
         for event, data, room in items:
             if is_binary(data):
                 await self.emit(event, data, namespace=namespace, room=room)
@@ -117,13 +180,21 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
             body = _json_encode([event, *emit_args(data)])
             messages.append(b"v1" + _json_encode(header) + b"\n" + body)
             local.append((header, body))
+            rooms.append(room)
         if not messages:
             return
         for attempt in (1, 2):
             try:
-                self._log_script()
-                ids = await self._many(keys=[self.log_key, self.channel],
-                                       args=[self.log_maxlen, *messages])
+                await self._publisher()
+                if self.sharded:
+                    args: list = [self.log_maxlen]
+                    for message, room in zip(messages, rooms):
+                        targets = self._targets(namespace, room)
+                        args += [len(targets), *targets, message]
+                    ids = await self._many(keys=[self.log_key], args=args)
+                else:
+                    ids = await self._many(keys=[self.log_key, self.channel],
+                                           args=[self.log_maxlen, *messages])
                 if not self.subscribed and not self.write_only:
                     for offset, (header, body) in zip(ids, local):
                         self._deliver_unsubscribed(offset, header, body)
@@ -147,6 +218,23 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
                    "host_id": self.host_id}
         if await self._publish(message) is None:  # upstream logged and gave up
             await self._handle_close_room(message)
+
+    async def _publish(self, data):
+        """Upstream's JSON messages (remote joins, disconnects, acks, close_room) on the
+        global channel (a shard channel when sharded); None when Redis is unreachable."""
+        payload = self.json.dumps(data)
+        for attempt in (1, 2):
+            try:
+                client = await self._publisher()
+                if self.sharded:
+                    return await client.execute_command("SPUBLISH", self.channel, payload)
+                return await client.publish(self.channel, payload)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._publish_failed(exc, attempt)
+                await self._forget_client()
+        return None
 
     async def _forget_client(self) -> None:
         """A Redis call failed: drop the client (and its script) so the retry reconnects."""
@@ -177,8 +265,14 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
         message = b"v1" + _json_encode(header) + b"\n" + body
         for attempt in (1, 2):
             try:
-                offset = await self._log_script()(keys=[self.log_key, self.channel],
-                                                  args=[message, self.log_maxlen])
+                await self._publisher()
+                if self.sharded:
+                    offset = await self._script(
+                        keys=[self.log_key],
+                        args=[message, self.log_maxlen, *self._targets(namespace, room)])
+                else:
+                    offset = await self._script(keys=[self.log_key, self.channel],
+                                                args=[message, self.log_maxlen])
                 if not self.subscribed and not self.write_only:
                     self._deliver_unsubscribed(offset, header, body)
                 return
@@ -299,18 +393,64 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
                 log.error("socket.io redis subscription not confirmed after %ss", timeout)
                 self._ready.set()  # do not hold every later connect as well
 
+    def _redis_connect(self):
+        """Upstream's, for the single-channel mode: in a cluster, a plain client of one seed
+        node (a cluster's PUBLISH reaches every node), the next seed on each retry."""
+        if self.cluster:
+            nodes = seed_nodes(self.redis_url)
+            host, port = nodes[self._seed % len(nodes)]
+            self._seed += 1
+            self.redis = aioredis.Redis(host=host, port=port, **self.redis_options)
+        else:
+            self.redis = connect(self.redis_url, **self.redis_options)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+
+    async def _listen(self):
+        """(shard channel or None, message) of everything this node hears."""
+        from server.engine.subscription import RESUBSCRIBE_MAX
+
+        retry_sleep = 0.05
+        while not self._mode_known:  # which pub/sub: ask Redis (it may be out at start)
+            try:
+                await self._publisher()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._subscription_lost(exc)
+                await self._forget_client()
+                await asyncio.sleep(retry_sleep)
+                retry_sleep = min(retry_sleep * 2, RESUBSCRIBE_MAX)
+        if self.sharded:
+            async for channel, message in self._shard_listen_with_retries():
+                yield channel, message
+            return
+        channel = self.channel.encode()
+        async for message in self._redis_listen_with_retries():
+            if message["channel"] == channel and message["type"] == "message" \
+                    and "data" in message:
+                yield None, message["data"]
+
     async def _thread(self):
         """Upstream `_thread`, with our logged broadcasts handled first."""
+        glob = self.channel.encode()
         while True:
             try:
-                async for message in self._listen():
+                async for channel, message in self._listen():
                     if isinstance(message, bytes) and message[:1].isdigit():
                         try:
                             offset, header, body = split_logged(message)
                             if self._delivered_here and \
                                     self._delivered_here.pop(offset, None) is not None:
                                 continue  # delivered here while unsubscribed
-                            self.deliver(offset, header, body)
+                            rooms = header.get("r")
+                            if channel is not None and channel != glob \
+                                    and isinstance(rooms, list) and len(rooms) > 1 \
+                                    and channel != self._first_local_channel(
+                                        header.get("n", "/"), rooms):
+                                continue  # heard on another of its rooms' channels too
+                            if not self.deliver(offset, header, body) and channel != glob:
+                                self.foreign_received += 1
                         except Exception:
                             log.exception("bad broadcast on the socket.io channel")
                         continue
@@ -357,6 +497,7 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
 
     def basic_enter_room(self, sid, namespace, room, eio_sid=None):
         super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        self._shard_follow(namespace, room)
         if room is not None:
             self._by_sid.setdefault(namespace, {}).setdefault(sid, {})[room] = None
             if room != sid:
@@ -364,6 +505,7 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
 
     def basic_leave_room(self, sid, namespace, room):
         super().basic_leave_room(sid, namespace, room)
+        self._shard_unfollow(namespace, room)
         if room is not None:
             mine = self._by_sid.get(namespace, {}).get(sid)
             if mine is not None:
@@ -372,6 +514,12 @@ class RedisManager(ChannelSubscription, socketio.AsyncRedisManager):
                     del self._by_sid[namespace][sid]
             if room != sid:
                 self._rooms_changed(sid)
+
+    async def enter_room(self, sid, namespace, room, eio_sid=None):
+        """Upstream's, and (sharded) until this node hears the room's channel."""
+        await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
+        if self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace):
+            await self._shard_joined(namespace, room)
 
     def get_rooms(self, sid, namespace):
         return list(self._by_sid.get(namespace, {}).get(sid, ()))

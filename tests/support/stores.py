@@ -5,12 +5,14 @@ import os
 import uuid
 
 import asyncpg
-import redis.asyncio as aioredis
 
 from server.config import Settings
+from server.redis_clients import settings_client
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# a Redis Cluster (TEST_REDIS_URL then names its seed nodes): scripts/test_cluster.sh
+TEST_REDIS_CLUSTER = os.environ.get("TEST_REDIS_CLUSTER", "") == "1"
 
 
 def isolated_settings(**overrides) -> Settings:
@@ -18,6 +20,7 @@ def isolated_settings(**overrides) -> Settings:
     tag = uuid.uuid4().hex[:10]
     base = dict(env="test", database_url=TEST_DATABASE_URL, database_schema=f"t_{tag}",
                 redis_url=TEST_REDIS_URL, redis_prefix=f"t:{tag}:",
+                redis_cluster=TEST_REDIS_CLUSTER,
                 jwt_secret="test-secret-" + "x" * 32, migrate_on_start=True,
                 log_level="WARNING",
                 # the loop-stall guard: a test whose server's loop was held this long fails
@@ -34,6 +37,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "DATABASE_SCHEMA": settings.database_schema,
         "REDIS_URL": settings.redis_url or "",
         "REDIS_PREFIX": settings.redis_prefix,
+        "REDIS_CLUSTER": "1" if settings.redis_cluster else "0",
+        "SOCKETIO_PUBSUB": settings.socketio_pubsub,
         "JWT_SECRET": settings.jwt_secret,
         "MIGRATE_ON_START": "1" if settings.migrate_on_start else "0",
         "LOG_LEVEL": settings.log_level,
@@ -53,10 +58,10 @@ async def drop_test_stores(settings: Settings) -> None:
         await conn.execute(f'DROP SCHEMA IF EXISTS "{settings.database_schema}" CASCADE')
     finally:
         await conn.close()
-    r = aioredis.from_url(settings.redis_url)
+    r = settings_client(settings)
     try:
         keys = [k async for k in r.scan_iter(match=settings.redis_prefix + "*", count=1000)]
         for i in range(0, len(keys), 500):
-            await r.delete(*keys[i:i + 500])
+            await r.delete(*keys[i:i + 500])  # a cluster client splits it by slot
     finally:
         await r.aclose()

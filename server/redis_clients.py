@@ -1,0 +1,167 @@
+"""Every Redis client of a process, for one Redis or a Redis Cluster (REDIS_CLUSTER=1).
+
+`REDIS_URL` names one node, or several seed nodes separated by commas
+(`redis://10.0.0.1:6379,10.0.0.2:6379` or `redis://a:6379,b:6379`); in cluster mode the
+client learns the rest of the cluster from them. Single Redis is the default and its client
+is the plain `redis.asyncio.Redis`.
+
+Keys used together by one script, transaction or multi-key command must share a hash tag in
+a cluster: `Settings.key` gives the application's keys one (`{k}`), the Socket.IO adapter's
+packet log and its shard channels another (`{sio}`), so both work unchanged on a cluster.
+A cluster's plain PUBLISH reaches every node of the cluster, so listeners of plain channels
+(session revocation, live takeover) subscribe on any one node (`node_client`).
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+
+# A master's failover (node timeout 1-5 s plus the election) must not fail every call made
+# meanwhile: cluster clients retry for about that long, refreshing the slot map in between.
+CLUSTER_RETRY = Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), 10)
+
+
+def seed_nodes(url: str) -> list[tuple[str, int]]:
+    """(host, port) of every node named in `url` (comma-separated after the scheme)."""
+    parsed = urlparse(url)
+    rest = url.split("://", 1)[1] if "://" in url else url
+    netloc = rest.split("/", 1)[0]
+    if "@" in netloc:
+        netloc = netloc.rsplit("@", 1)[1]
+    nodes = []
+    for part in netloc.split(","):
+        part = part.strip()
+        if "://" in part:
+            part = part.split("://", 1)[1]
+        if not part:
+            continue
+        host, _, port = part.rpartition(":") if ":" in part else (part, "", "6379")
+        nodes.append((host or parsed.hostname or "127.0.0.1", int(port or 6379)))
+    return nodes
+
+
+def _credentials(url: str) -> dict[str, Any]:
+    first = url.split(",", 1)[0]
+    parsed = urlparse(first)
+    creds: dict[str, Any] = {}
+    if parsed.username:
+        creds["username"] = parsed.username
+    if parsed.password:
+        creds["password"] = parsed.password
+    return creds
+
+
+def connect(url: str, *, cluster: bool = False, **options: Any):
+    """A Redis client for `url`: `RedisCluster` in cluster mode, else `Redis.from_url`."""
+    if not cluster:
+        if "," in url.split("://", 1)[-1]:
+            url = url.split(",", 1)[0]  # a seed list without cluster mode: the first node
+        return aioredis.Redis.from_url(url, **options)
+    options = dict(options)
+    options["retry"] = CLUSTER_RETRY
+    options.pop("health_check_interval", None)  # per node connection; the cluster re-maps
+    nodes = [ClusterNode(host, port) for host, port in seed_nodes(url)]
+    return RedisCluster(startup_nodes=nodes, **_credentials(url), **options)
+
+
+def settings_client(settings, **options: Any):
+    """The Redis client for a process's settings (REDIS_URL, REDIS_CLUSTER)."""
+    return connect(settings.redis_url, cluster=settings.redis_cluster, **options)
+
+
+def is_cluster(client: Any) -> bool:
+    return isinstance(client, RedisCluster)
+
+
+async def node_client(client: Any, *, key: str | None = None, **options: Any) -> aioredis.Redis:
+    """A plain client of one cluster node: the master serving `key`'s slot, or any master.
+    For a single Redis, a new client of the same server."""
+    if not is_cluster(client):
+        kwargs = dict(client.connection_pool.connection_kwargs)
+        kwargs.update(options)
+        return aioredis.Redis(connection_pool=aioredis.ConnectionPool(
+            connection_class=client.connection_pool.connection_class, **kwargs))
+    await client.initialize()
+    if key is not None:
+        node = client.get_node_from_key(key)
+    else:
+        node = client.get_primaries()[0]
+    kwargs = dict(node.connection_kwargs)
+    kwargs.pop("retry", None)
+    kwargs.update(options)
+    return aioredis.Redis(host=node.host, port=node.port, **{
+        k: v for k, v in kwargs.items() if k not in ("host", "port")})
+
+
+_NODE_OPTIONS = ("username", "password", "socket_timeout", "socket_connect_timeout",
+                 "socket_keepalive", "decode_responses", "encoding", "encoding_errors",
+                 "client_name")
+
+
+class NodePubSub:
+    """Plain pub/sub on a cluster (whose PUBLISH reaches every node): subscribed on one node,
+    moving to the next seed node when that one fails. Callers subscribe again after an
+    error, as they do with redis-py's PubSub."""
+
+    def __init__(self, client: RedisCluster, **pubsub_options: Any):
+        self._nodes = [(n.host, n.port) for n in client.nodes_manager.startup_nodes.values()] or \
+            [("127.0.0.1", 6379)]
+        given = client.get_connection_kwargs()
+        self._kwargs = {k: given[k] for k in _NODE_OPTIONS if k in given}
+        self._options = pubsub_options
+        self._at = -1
+        self._redis: aioredis.Redis | None = None
+        self._pubsub = None
+        self._next()
+
+    def _next(self) -> None:
+        old = (self._pubsub, self._redis)
+        self._at = (self._at + 1) % len(self._nodes)
+        host, port = self._nodes[self._at]
+        self._redis = aioredis.Redis(host=host, port=port, **self._kwargs)
+        self._pubsub = self._redis.pubsub(**self._options)
+        self._closing = [c for c in old if c is not None]
+
+    async def _close_old(self) -> None:
+        closing, self._closing = self._closing, []
+        for c in closing:
+            try:
+                await c.aclose()
+            except Exception:
+                pass
+
+    async def subscribe(self, *channels: Any) -> Any:
+        await self._close_old()
+        try:
+            return await self._pubsub.subscribe(*channels)
+        except Exception:
+            self._next()
+            raise
+
+    async def listen(self):
+        try:
+            async for message in self._pubsub.listen():
+                yield message
+        except Exception:
+            self._next()
+            raise
+
+    async def aclose(self) -> None:
+        await self._close_old()
+        for c in (self._pubsub, self._redis):
+            try:
+                await c.aclose()
+            except Exception:
+                pass
+
+
+def plain_pubsub(client: Any, **options: Any):
+    """A PubSub for plain channels of this client's Redis (or cluster)."""
+    if is_cluster(client):
+        return NodePubSub(client, **options)
+    return client.pubsub(**options)
