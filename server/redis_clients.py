@@ -13,6 +13,7 @@ A cluster's plain PUBLISH reaches every node of the cluster, so listeners of pla
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlparse
 
@@ -165,3 +166,16 @@ def plain_pubsub(client: Any, **options: Any):
     if is_cluster(client):
         return NodePubSub(client, **options)
     return client.pubsub(**options)
+
+
+async def run_scripts(client: Any, calls: list[tuple[Any, list, list]]) -> list:
+    """Several registered-script calls [(script, keys, args)] in one round trip: a pipeline
+    on one Redis; on a cluster (whose pipelines refuse EVALSHA) all at once, each routed to
+    its keys' master."""
+    if is_cluster(client):
+        return list(await asyncio.gather(*(script(keys=keys, args=args)
+                                           for script, keys, args in calls)))
+    pipe = client.pipeline(transaction=False)
+    for script, keys, args in calls:
+        await script(keys=keys, args=args, client=pipe)
+    return await pipe.execute()

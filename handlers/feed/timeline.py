@@ -19,6 +19,7 @@ import os
 import time
 
 from handlers.users.hooks import graph_changed
+from server.redis_clients import run_scripts
 from server.state import AppState
 
 CAP = 500  # posts kept per cached home timeline
@@ -180,11 +181,10 @@ async def _per_batch(state: AppState, script: str, user_ids: list[str], *args) -
         return 0
     run = _scripts(state)[script]
     prefix = timeline_key(state, "")
-    pipe = state.redis.pipeline(transaction=False)
-    for i in range(0, len(user_ids), FANOUT_BATCH):
-        await run(keys=[], args=[prefix, *args, ",".join(user_ids[i:i + FANOUT_BATCH])],
-                  client=pipe)
-    return sum(await pipe.execute())
+    # KEYS[1] (unused by the script) routes the call to the timelines' master in a cluster
+    return sum(await run_scripts(state.redis, [
+        (run, [prefix], [prefix, *args, ",".join(user_ids[i:i + FANOUT_BATCH])])
+        for i in range(0, len(user_ids), FANOUT_BATCH)]))
 
 
 async def invalidate(state: AppState, *user_ids: object) -> None:

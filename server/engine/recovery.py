@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import redis.asyncio as aioredis
 
-from server.outages import redis_options
+from server.redis_clients import connect, run_scripts
 
 log = logging.getLogger("sawt.engine")
 
@@ -61,8 +61,11 @@ def parse_offset(offset: bytes | str | None) -> tuple[int, int] | None:
 class RecoveryStore:
     """Sessions of dropped sockets and the missed-packet query, in Redis."""
 
-    def __init__(self, redis_url: str, *, key_prefix: str, log_key: str, window: float):
+    def __init__(self, redis_url: str, *, key_prefix: str, log_key: str, window: float,
+                 cluster: bool = False, redis_options: dict | None = None):
         self.redis_url = redis_url
+        self.cluster = cluster
+        self.redis_options = redis_options or {}
         self.key_prefix = key_prefix
         self.log_key = log_key
         self.window = window
@@ -72,7 +75,7 @@ class RecoveryStore:
     @property
     def redis(self) -> aioredis.Redis:
         if self._redis is None:
-            self._redis = aioredis.Redis.from_url(self.redis_url, **redis_options())
+            self._redis = connect(self.redis_url, cluster=self.cluster, **self.redis_options)
             self._save = None
         return self._redis
 
@@ -87,12 +90,10 @@ class RecoveryStore:
         """[(mode, session)] in one round trip; mode is new, update or delete."""
         if self._save is None:
             self._save = self.redis.register_script(SAVE_SESSION)
-        pipe = self.redis.pipeline(transaction=False)
-        for mode, session in writes:
-            await self._save(keys=[self._key(session["pid"])],
-                             args=[mode, session["conn"], json.dumps(session), self.window_ms],
-                             client=pipe)
-        await pipe.execute()
+        await run_scripts(self.redis, [
+            (self._save, [self._key(session["pid"])],
+             [mode, session["conn"], json.dumps(session), self.window_ms])
+            for mode, session in writes])
 
     async def refresh(self, pids: list[str]) -> None:
         """Keep the sessions of connected sockets alive (their process may die any time)."""
