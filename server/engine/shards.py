@@ -72,6 +72,9 @@ class ShardedChannels:
         if ch in self._want:
             self._want.discard(ch)
             self._mark(ch)
+            for fut in self._waiters.pop(ch, ()):  # nobody here waits for it any more
+                if not fut.done():
+                    fut.set_result(None)
 
     async def _shard_joined(self, namespace: str, room: Any) -> None:
         """Until `room`'s channel is subscribed: a broadcast to the room made after a join
@@ -87,6 +90,9 @@ class ShardedChannels:
             await asyncio.wait_for(fut, JOIN_WAIT)
         except asyncio.TimeoutError:
             log.warning("room subscription not confirmed after %ss: %r", JOIN_WAIT, ch[:120])
+            waiting = self._waiters.get(ch)
+            if waiting and fut in waiting:
+                waiting.remove(fut)
 
     def _mark(self, ch: bytes) -> None:
         self._dirty.add(ch)
