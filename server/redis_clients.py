@@ -59,11 +59,8 @@ def _credentials(url: str) -> dict[str, Any]:
 
 def connect(url: str, *, cluster: bool = False, **options: Any):
     """A Redis client for `url`: `RedisCluster` in cluster mode, else `Redis.from_url`.
-
-    No CLIENT SETINFO: redis-py looks its own version up (importlib.metadata, a scan of
-    sys.path) for every new connection, on the event loop; a burst of new pool connections
-    (hundreds of sockets closing at once, each saving its recovery session) held the loop
-    for 0.3-1 s on a loaded machine."""
+    Without a driver named (redis_options names one) no CLIENT SETINFO: redis-py would look
+    its version up in the packages' metadata for every new connection, on the loop."""
     options.setdefault("driver_info", None)
     if not cluster:
         if "," in url.split("://", 1)[-1]:
