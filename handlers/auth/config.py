@@ -42,6 +42,9 @@ class AuthConfig:
     webauthn_rp_name: str = "Sawt"
     webauthn_origins: tuple[str, ...] = ("http://localhost:8080",)
     dev_outbox: bool = True
+    # every process re-checks the sessions of its sockets this often (and after every gap in
+    # its revocation subscription): a revocation whose publication was lost still cuts
+    revocation_sweep_seconds: int = 60
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "AuthConfig":

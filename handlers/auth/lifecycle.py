@@ -1,4 +1,13 @@
-"""Per process: listen for session revocations and cut this process's sockets of them."""
+"""Per process: listen for session revocations and cut this process's sockets of them.
+
+Redis pub/sub keeps nothing for a subscriber that is away: a revocation published while this
+process was resubscribing (a Redis restart, a dropped connection) never reaches it, and one
+never published (the revoking process died between its commit and its publish) reaches no
+one; the revoked device's socket would stay connected for good. So after every gap in the
+subscription, and every REVOCATION_SWEEP_SECONDS, the process asks PostgreSQL (the truth)
+about each session it holds a socket of, and cuts the ones that are no longer live, as a
+heard revocation would have.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -6,6 +15,7 @@ import json
 
 import structlog
 
+from handlers.auth import queries as q
 from handlers.auth.actions import do_cut_local_sockets, revocation_channel
 from handlers.auth.config import auth_config
 from handlers.auth.guard import session_checks
@@ -13,6 +23,9 @@ from handlers.auth.otp_channels import close_http
 from server.outages import note_if_outage
 from server.redis_clients import plain_pubsub
 from server.state import AppState
+from server.user_rooms import session_room
+
+SWEEP_CHUNK = 5000  # sessions per PostgreSQL query in a sweep
 
 log = structlog.get_logger("auth")
 
@@ -27,7 +40,9 @@ async def startup(state: AppState) -> None:
         subscribed = True
     except Exception:  # Redis down: /readyz says so; the listener keeps trying
         log.warning("revocation_subscribe_failed")
-    state.spawn(_listen(state, pubsub, subscribed))
+    sweeper = state.extras["auth_gap_sweeper"] = GapSweeper(state)
+    state.spawn(_listen(state, pubsub, subscribed, sweeper))
+    state.spawn(_sweep_every(sweeper, auth_config(state).revocation_sweep_seconds))
 
 
 async def shutdown(state: AppState) -> None:
@@ -40,13 +55,81 @@ async def shutdown(state: AppState) -> None:
             pass
 
 
-async def _listen(state: AppState, pubsub, subscribed: bool) -> None:
+def local_session_ids(state: AppState) -> list[str]:
+    """The login sessions this process holds at least one socket of."""
+    prefix = session_room("")
+    rooms = state.sio.manager.rooms.get("/", {})
+    return [room[len(prefix):] for room in list(rooms)
+            if isinstance(room, str) and room.startswith(prefix) and rooms.get(room)]
+
+
+async def do_sweep_revoked_sessions(state: AppState) -> int:
+    """Cut this process's sockets of sessions PostgreSQL says are no longer live (revoked,
+    expired, user suspended) — the revocations missed while unsubscribed. Returns how many
+    sessions were cut."""
+    ids = local_session_ids(state)
+    dead: list[str] = []
+    for start in range(0, len(ids), SWEEP_CHUNK):
+        rows = await state.db.fetch(q.SESSIONS_STATUS, ids[start:start + SWEEP_CHUNK])
+        known = {row["id"]: row["live"] for row in rows}
+        dead += [sid for sid in ids[start:start + SWEEP_CHUNK] if not known.get(sid, False)]
+    if dead:
+        session_checks(state).heard_revoked(dead)
+        await do_cut_local_sockets(state, dead, "revoked")
+        log.info("revoked_sessions_swept", sessions=len(dead), checked=len(ids))
+    return len(dead)
+
+
+class GapSweeper:
+    """Runs the sweep after every gap in the subscription: when the listener resubscribes
+    after an error, and when redis-py reconnects the pub/sub connection and resubscribes by
+    itself (silently) — its connect callback. Sweeps run one at a time."""
+
+    def __init__(self, state: AppState):
+        self.state = state
+        self.lock = asyncio.Lock()
+        self.watched = None  # the pub/sub connection whose reconnects we hear
+
+    def watch(self, pubsub) -> None:
+        """Call after each successful subscribe (the connection is up then)."""
+        conn = pubsub.connection
+        if conn is not None and conn is not self.watched:
+            conn.register_connect_callback(self.reconnected)  # held weakly: we are in extras
+            self.watched = conn
+
+    def reconnected(self, _connection) -> None:
+        self.state.spawn(self.sweep())
+
+    async def sweep(self) -> None:
+        async with self.lock:
+            try:
+                await do_sweep_revoked_sessions(self.state)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if note_if_outage(exc, "revocation_sweep") is None:
+                    log.exception("revocation_sweep_failed")
+
+
+async def _sweep_every(sweeper: "GapSweeper", seconds: float) -> None:
+    while seconds > 0:
+        await asyncio.sleep(seconds)
+        await sweeper.sweep()
+
+
+async def _listen(state: AppState, pubsub, subscribed: bool, sweeper: "GapSweeper") -> None:
+    if subscribed:
+        sweeper.watch(pubsub)
     backoff = 0.5
     while True:
         try:
             if not subscribed:
                 await pubsub.subscribe(revocation_channel(state))
                 subscribed = True
+                # a gap (or a start without Redis): what was published meanwhile is lost
+                if sweeper.watched is not pubsub.connection:  # else its callback swept
+                    state.spawn(sweeper.sweep())
+                sweeper.watch(pubsub)
             async for message in pubsub.listen():
                 if message.get("type") != "message":
                     continue
