@@ -531,6 +531,12 @@ def main(argv=None) -> int:
     }
     if watched_out:
         summary["watched"] = watched_out
+    if phase.get("start") and phase.get("end") and sent:
+        # load-independent: CPU the servers spent over the timed phase per message sent
+        # there (a chat message is delivered to one peer), whatever share of the machine
+        # the run got; `watched` gives PostgreSQL's the same way
+        summary["server_cpu_ms_per_sent"] = round(
+            1000 * sum(c1[pid] - c0[pid] for pid in c0 if pid in c1) / sent, 4)
     summary["load_procs_cpu_percent_timed_phase"] = [r.get("cpu_percent_timed_phase")
                                                      for r in results.values()]
     if held_rss and connected:

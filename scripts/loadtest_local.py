@@ -11,6 +11,11 @@ each server with py-spy during the load (speedscope JSON and a flame graph SVG p
 a free loopback port, `pg_stat_statements` preloaded, otherwise stock settings) instead of
 the shared one: its CPU over the timed phase is reported per message (`watched` in the
 summary) and its top statements are printed (and written to `--profile DIR`).
+`--server-root DIR` runs the servers from another checkout (a `git worktree` at an older
+commit: the "before" of a before/after pair) while the load tool stays this one.
+Before the load it prints the share of one core a busy loop gets here (`cpu_share`): on a
+shared machine (the kernel's autogroup splits CPU per session) that, not the code, bounds
+latency, so it goes in docs/benchmarks.md with the load average.
 Not a test: nothing is asserted; figures go to docs/benchmarks.md.
 """
 from __future__ import annotations
@@ -23,7 +28,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +39,9 @@ sys.path.insert(0, str(ROOT))
 from tests.support.servers import ServerProcess, free_port  # noqa: E402
 from tests.support.stores import drop_test_stores, isolated_settings, settings_env  # noqa: E402
 
-PY_SPY = Path(sys.executable).with_name("py-spy")
+# py-spy beside this Python, else $PY_SPY, else on PATH (it is a tool, not a dependency)
+PY_SPY = next((c for c in (Path(sys.executable).with_name("py-spy"), os.environ.get("PY_SPY"),
+                           shutil.which("py-spy")) if c and Path(c).exists()), "py-spy")
 
 
 async def main() -> int:
@@ -47,6 +56,8 @@ async def main() -> int:
                     help="profile for this many seconds (default: the whole run)")
     ap.add_argument("--own-postgres", action="store_true",
                     help="a throwaway PostgreSQL with pg_stat_statements (see above)")
+    ap.add_argument("--server-root", type=Path, default=ROOT,
+                    help="checkout whose `python -m server` the nodes run (default: this one)")
     ap.add_argument("load", nargs=argparse.REMAINDER, help="-- then the loadtest arguments")
     args = ap.parse_args()
     load = args.load[1:] if args.load[:1] == ["--"] else args.load
@@ -54,16 +65,21 @@ async def main() -> int:
     db = {"database_url": pg.start()} if pg else {}
     settings = isolated_settings(database_schema=f"lt_{uuid.uuid4().hex[:8]}",
                                  data_dir=Path(tempfile.mkdtemp()),
-                                 media_root=Path(tempfile.mkdtemp()), **db)
+                                 media_root=Path(tempfile.mkdtemp()),
+                                 loop_stall_seconds=0.0,  # production's default: no guard
+                                 **db)
     extra = {"LOG_LEVEL": "WARNING", **dict(kv.split("=", 1) for kv in args.env)}
     procs: list[ServerProcess] = []
     spies: list[subprocess.Popen] = []
     try:
-        procs = [ServerProcess(settings, free_port(), extra_env=extra)
+        procs = [TreeServer(settings, free_port(), extra_env=extra, root=args.server_root)
                  for _ in range(args.nodes)]
         # one at a time: each runs the migrations on start
         for p in procs:
             await p.start_ready()
+        print(f"cpu_share={cpu_share():.2f} of a core; load average "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; servers from "
+              f"{args.server_root} at {git_head(args.server_root)}", flush=True)
         env = {**os.environ, **settings_env(settings), "PYTHONPATH": str(ROOT)}
         cmd = [sys.executable, "-m", "scripts.loadtest", *load]
         for p in procs:
@@ -103,6 +119,37 @@ async def main() -> int:
         await drop_test_stores(settings)
         if pg:
             pg.stop()
+
+
+@dataclass
+class TreeServer(ServerProcess):
+    """A server node run from `root` (its `server` package, its migrations)."""
+
+    root: Path = ROOT
+
+    def start(self) -> "TreeServer":
+        env = {**os.environ, **settings_env(self.settings), **self.extra_env,
+               "PYTHONPATH": str(self.root), "MIGRATE_ON_START": "1"}
+        self.log_path = Path(f"/tmp/sawt-lt-{self.settings.database_schema}-{self.port}.log")
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
+                 "--port", str(self.port)], cwd=self.root, env=env, stdout=log,
+                stderr=subprocess.STDOUT)
+        return self
+
+
+def cpu_share(seconds: float = 1.0) -> float:
+    """The share of one core a CPU-bound loop in this process gets right now."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    while time.perf_counter() - t0 < seconds:
+        sum(range(1000))
+    return (time.process_time() - c0) / (time.perf_counter() - t0)
+
+
+def git_head(root: Path) -> str:
+    return subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
 
 
 class ThrowawayPostgres:
