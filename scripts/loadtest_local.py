@@ -6,7 +6,8 @@
 Starts `--nodes` `python -m server serve` processes on loopback (own PostgreSQL schema and
 Redis prefix, as the tests do, the local PostgreSQL and Redis), runs the load tool with
 their URLs and environment, then stops them and drops the schema. `--profile DIR` records
-each server with py-spy during the load (speedscope JSON and a flame graph SVG per node).
+each server with py-spy during the load (collapsed stacks per node, from the
+timed phase's first message on unless --profile-after).
 `--own-postgres` runs them against a throwaway PostgreSQL (initdb in a temporary directory,
 a free loopback port, `pg_stat_statements` preloaded, otherwise stock settings) instead of
 the shared one: its CPU over the timed phase is reported per message (`watched` in the
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -50,8 +52,9 @@ async def main() -> int:
     ap.add_argument("--nodes", type=int, default=2)
     ap.add_argument("--env", action="append", default=[], help="K=V for the servers")
     ap.add_argument("--profile", help="directory for py-spy profiles of each server")
-    ap.add_argument("--profile-after", type=float, default=0,
-                    help="start profiling this many seconds after the load starts")
+    ap.add_argument("--profile-after", type=float, default=-1,
+                    help="start profiling this many seconds after the load starts "
+                         "(default: when the timed phase's first message is sent)")
     ap.add_argument("--profile-for", type=float, default=0,
                     help="profile for this many seconds (default: the whole run)")
     ap.add_argument("--own-postgres", action="store_true",
@@ -86,18 +89,20 @@ async def main() -> int:
             cmd += ["--url", p.url]
         if pg:
             cmd += ["--watch-pid", str(pg.pid)]
-        run = asyncio.create_task(asyncio.to_thread(subprocess.run, cmd, cwd=ROOT, env=env))
-        if args.profile:
-            await asyncio.sleep(args.profile_after)
-            out = Path(args.profile)
-            out.mkdir(parents=True, exist_ok=True)
-            span = ["--duration", str(int(args.profile_for))] if args.profile_for else []
-            for i, p in enumerate(procs):
-                for fmt, ext in (("speedscope", "json"), ("flamegraph", "svg")):
-                    spies.append(subprocess.Popen(
-                        [str(PY_SPY), "record", "--pid", str(p.proc.pid), "--rate", "50",
-                         *span, "--format", fmt, "-o", str(out / f"node{i}.{ext}")],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        load_tool = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, env=env,
+                                                         stdout=asyncio.subprocess.PIPE,
+                                                         limit=2**22)
+        profile_at = (asyncio.get_running_loop().time() + args.profile_after
+                      if args.profile and args.profile_after >= 0 else None)
+        while line := await load_tool.stdout.readline():
+            text = line.decode(errors="replace")
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            if args.profile and not spies and (
+                    (profile_at is not None and asyncio.get_running_loop().time() >= profile_at)
+                    or (profile_at is None and SENDING.search(text))):
+                spies = start_profiles(procs, Path(args.profile), args.profile_for)
+        rc = await load_tool.wait()
         rc = (await run).returncode
         if pg:
             top = await pg.top_statements()
@@ -150,6 +155,20 @@ def cpu_share(seconds: float = 1.0) -> float:
 def git_head(root: Path) -> str:
     return subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()
+
+
+SENDING = re.compile(r"\bsent=[1-9]")  # the load tool's progress line once sending began
+
+
+def start_profiles(procs: list, out: Path, seconds: float) -> list[subprocess.Popen]:
+    """py-spy on each node (collapsed stacks, `node<i>.txt`; not blocking the node)."""
+    out.mkdir(parents=True, exist_ok=True)
+    span = ["--duration", str(int(seconds))] if seconds else []
+    return [subprocess.Popen([str(PY_SPY), "record", "--pid", str(p.proc.pid), "--rate", "50",
+                              "--nonblocking", *span, "--format", "raw",
+                              "-o", str(out / f"node{i}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for i, p in enumerate(procs)]
 
 
 class ThrowawayPostgres:

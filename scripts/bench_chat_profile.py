@@ -1,0 +1,68 @@
+"""Where a chat node's CPU goes: read py-spy's collapsed stacks (`loadtest_local.py
+--profile DIR` writes DIR/node<i>.txt) and print the share of samples spent inside each of a
+few named parts of the send path (inclusive), and the top functions by own time.
+
+    python scripts/bench_chat_profile.py DIR [--top 25]
+
+Shares are of the samples py-spy took while the node's thread was running (idle waiting in
+the event loop's poll is not sampled). Not a test; figures go to docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+from pathlib import Path
+
+# a part of the send path -> a pattern matched against one frame ("function (file:line)")
+PARTS = {
+    "per-user rate limit (rooms/ratelimit.check_rate)": r"^check_rate \(.*ratelimit",
+    "precheck (batches.precheck)": r"^(precheck|run) \(.*chat/batches\.py",
+    "moderation (moderate_text)": r"^moderate_text ",
+    "group commit write (store_messages)": r"^store_messages ",
+    "batch fan-out (emit_many)": r"^emit_many ",
+    "pub/sub receive + local delivery": r"(subscription\.py|_handle_message|_listen)",
+    "websocket writes": r"(send_str|send_bytes|_send_frame|write_frame|transport.write)",
+    "socket.io / engine.io decode + dispatch": r"(_handle_eio_message|_handle_event|decode)",
+    "asyncpg (all)": r"asyncpg",
+    "redis-py (all)": r"redis/",
+}
+
+
+def load(path: Path) -> list[tuple[list[str], int]]:
+    stacks = []
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, n = line.rpartition(" ")
+        if stack and n.isdigit():
+            stacks.append((stack.split(";"), int(n)))
+    return stacks
+
+
+def report(path: Path, top: int) -> str:
+    stacks = load(path)
+    total = sum(n for _, n in stacks) or 1
+    out = [f"{path.name}: {total} samples"]
+    for name, pattern in PARTS.items():
+        rx = re.compile(pattern)
+        hit = sum(n for frames, n in stacks if any(rx.search(f) for f in frames))
+        out.append(f"  {100 * hit / total:5.1f} %  {name}")
+    own = Counter()
+    for frames, n in stacks:
+        own[re.sub(r":\d+\)$", ")", frames[-1])] += n
+    out.append("  top own time:")
+    out += [f"  {100 * n / total:5.1f} %  {f}" for f, n in own.most_common(top)]
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dir", type=Path)
+    ap.add_argument("--top", type=int, default=25)
+    args = ap.parse_args()
+    for path in sorted(args.dir.glob("node*.txt")):
+        print(report(path, args.top))
+
+
+if __name__ == "__main__":
+    main()
