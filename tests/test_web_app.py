@@ -16,10 +16,15 @@ def web_app_built():
 
 async def test_two_people_sign_up_and_exchange_dms_in_arabic(server_procs):
     (srv,) = await server_procs(1, **SERVER_ENV)
-    facts = await run_flow("signup_dm", base=srv.url)
+    # a process that replays nothing after a drop: the app's own resync has to fill the gap
+    (no_replay,) = await server_procs(1, **SERVER_ENV, RECOVERY_WINDOW="0")
+    facts = await run_flow("signup_dm", base=srv.url, base_without_replay=no_replay.url)
     t = facts["timings"]
-    assert {"sign_up", "first_dm"} <= t.keys()
+    assert {"sign_up", "first_dm", "recovered_after_drop", "offline_message_delivered",
+            "resynced_on_another_process"} <= t.keys()
     assert facts["events"]["layout"][0]["dir"] == "rtl"
+    seqs = facts["events"]["messages"][-1]["b"]
+    assert seqs == list(range(1, len(seqs) + 1))  # from the first message, none twice, no gap
 
 
 async def test_the_server_serves_the_app_without_shadowing_the_api(server_procs):
@@ -69,6 +74,8 @@ async def test_a_stream_from_the_studio_plays_in_another_page_and_a_tip_moves_bo
                            viewer=await _browser_session(viewer, None))
     t = facts["timings"]
     assert {"publish_to_playing", "latency_median", "tip_to_both_balances"} <= t.keys()
+    hold = facts["events"]["hold_back"][0]  # hls.js follows the playlist's PART-HOLD-BACK
+    assert hold["part_hold_back"] > 0 and hold["target"] == hold["part_hold_back"]
     async with live_app.state.db.acquire() as conn:
         ended = await conn.fetchrow("SELECT state, vod_path, post_id FROM live_streams "
                                     "WHERE creator_id = $1::uuid", creator.id)

@@ -2,6 +2,7 @@
 // download), phones at 360 px, sessions, screenshots, timings, axe-core.
 import { chromium } from "playwright-core";
 import { mkdirSync, readFileSync } from "node:fs";
+import net from "node:net";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -117,4 +118,49 @@ export async function signUp(page, base, name) {
 
 export async function waitOnline(page) {
   await page.locator("[data-testid=connection][data-status=online]").waitFor({ timeout: 15000 });
+}
+
+/** A network link one browser can lose: a loopback TCP proxy in front of the server. `cut()`
+ * resets every connection through it and refuses new ones (what the browser meets when its
+ * network goes away), `restore()` lets connections through again. Unlike Chromium's offline
+ * emulation it acts on the TCP connections themselves, WebSockets included, so both the page
+ * and the server see the drop as they would a real one. */
+export async function cuttableLink(base) {
+  let target = new URL(base);
+  const open = new Set();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) return client.resetAndDestroy();
+    const upstream = net.connect(Number(target.port), target.hostname);
+    const pair = [client, upstream];
+    for (const s of pair) {
+      open.add(s);
+      s.setNoDelay(true);
+      s.on("error", () => pair.forEach((x) => x.destroy()));
+      s.on("close", () => {
+        open.delete(s);
+        pair.forEach((x) => x.destroy());
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    cut() {
+      down = true;
+      for (const s of open) s.resetAndDestroy();
+      open.clear();
+    },
+    /** Let connections through again, to `to` when given (another server process). */
+    restore(to) {
+      if (to) target = new URL(to);
+      down = false;
+    },
+    close() {
+      this.cut();
+      server.close();
+    },
+  };
 }

@@ -28,4 +28,6 @@ try {
 } finally {
   clearTimeout(deadline);
   await browser.close().catch(() => {});
+  // whatever a flow left open (a proxy, a socket) must not keep this process alive
+  process.exit();
 }

@@ -46,6 +46,13 @@ export async function run({ base, browser, shots, creator, viewer, viewer_funds 
   say("timing", { name: "latency_median", ms: Math.round(median * 1000) });
   say("latency", { readings });
   check(readings.length >= 6, `latency readout shown (${readings.length} readings)`);
+  // The player holds back what the stream's LL-HLS playlist asks (PART-HOLD-BACK), not whole
+  // segments: hls.js's target latency at the first frame is the playlist's part hold-back.
+  const hold = await watch.locator("[data-testid=latency][data-target-latency]:not([data-target-latency=''])")
+    .evaluate((e) => ({ target: Number(e.dataset.targetLatency), part_hold_back: Number(e.dataset.partHoldBack) }));
+  say("hold_back", hold);
+  check(hold.part_hold_back > 0 && Math.abs(hold.target - hold.part_hold_back) < 0.001,
+    `hls.js targets ${hold.target} s behind the live edge, the playlist's PART-HOLD-BACK is ${hold.part_hold_back} s`);
   // The creator and the viewer are both in the room.
   await studio.locator("[data-testid=viewers]", { hasText: "٢" }).waitFor({ timeout: 20000 });
 

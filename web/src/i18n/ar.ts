@@ -47,6 +47,7 @@ const ar = {
   typing: "بيكتب…",
   seen: "اتشافت",
   delivered: "وصلت",
+  sending: "بتتبعت…",
   held: "قيد المراجعة",
   older: "رسائل أقدم",
   no_conversations: "لا توجد محادثات بعد",

@@ -47,6 +47,7 @@ const en: Strings = {
   typing: "typing…",
   seen: "Seen",
   delivered: "Delivered",
+  sending: "Sending…",
   held: "Under review",
   older: "Older messages",
   no_conversations: "No conversations yet",

@@ -1,7 +1,11 @@
 // Chat state per conversation, kept by the README's recovery rules: apply messages in seq
 // order exactly once (dedupe by seq), resync with chat:sync on every (re)connect and whenever
-// a live message skips a seq; receipts only move forward.
-import { call } from "./socket";
+// a live message skips a seq; receipts only move forward. What the user sends goes through an
+// outbox: kept (shown as "sending") while the socket is down or an ack is late, and sent again
+// with the same client_id when it is back, so the server stores it once (it answers a resent
+// client_id with the first message).
+import { ApiError, onSession } from "./session";
+import { call, onSocketStatus, socket } from "./socket";
 
 export type Message = {
   id: string;
@@ -135,14 +139,74 @@ export async function olderPage(id: string): Promise<void> {
   changed();
 }
 
-export async function send(target: { to?: string; conversation_id?: string }, text: string): Promise<Message> {
-  const client_id = crypto.randomUUID();
-  const m = await call("chat:send", { ...target, client_id, text });
-  receive(m);
-  return m;
+export type Outgoing = {
+  client_id: string;
+  target: { to?: string; conversation_id?: string };
+  text: string;
+  resolve: (m: Message) => void;
+  reject: (e: unknown) => void;
+};
+
+const outbox: Outgoing[] = [];
+let flushing: Promise<void> | null = null;
+
+/** Messages sent from here and not yet stored by the server, oldest first. One whose own
+ * broadcast came back before its ack is already among the messages: not shown twice. */
+export function outgoing(conversationId: string): Outgoing[] {
+  const waiting = outbox.filter((o) => o.target.conversation_id === conversationId);
+  if (!waiting.length) return waiting;
+  const stored = new Set([...(convs.get(conversationId)?.messages.values() ?? [])].map((m) => m.client_id));
+  return waiting.filter((o) => !stored.has(o.client_id));
+}
+
+/** Send the outbox in order, one at a time, while connected; stops at the first that gets no
+ * answer (disconnected or the ack is late) and leaves it for the next try. */
+function flush(): Promise<void> {
+  flushing ??= drain().finally(() => {
+    flushing = null;
+  });
+  return flushing;
+}
+
+async function drain(): Promise<void> {
+  while (outbox.length && socket().connected) {
+    const o = outbox[0];
+    try {
+      const m = await call("chat:send", { ...o.target, client_id: o.client_id, text: o.text });
+      outbox.shift();
+      receive(m);
+      o.resolve(m);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "timeout") {
+        if (socket().connected) setTimeout(() => flush(), 1000);
+        return;
+      }
+      outbox.shift(); // refused (blocked, not a member, ...): the user is told, not retried
+      changed();
+      o.reject(e);
+    }
+  }
+}
+
+onSocketStatus((s) => {
+  if (s === "online") flush();
+});
+
+/** Queue a message; resolves with the stored message, however many reconnects that takes. */
+export function send(target: { to?: string; conversation_id?: string }, text: string): Promise<Message> {
+  return new Promise((resolve, reject) => {
+    outbox.push({ client_id: crypto.randomUUID(), target, text, resolve, reject });
+    changed();
+    flush();
+  });
 }
 
 export function reset(): void {
   convs.clear();
+  outbox.splice(0).forEach((o) => o.reject(new ApiError("unauthorized", "signed out")));
   changed();
 }
+
+onSession((s) => {
+  if (!s) reset(); // another person may sign in on this device next
+});

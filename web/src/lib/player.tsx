@@ -1,6 +1,8 @@
 // A video element fed by hls.js (or the browser's own HLS where it has one). For live streams
 // it reads the latency from EXT-X-PROGRAM-DATE-TIME: now − the wall-clock time of the frame
-// on screen.
+// on screen. Live players follow the stream's own LL-HLS timing: lowLatencyMode with no
+// liveSyncDuration(Count), so hls.js holds PART-HOLD-BACK behind the live edge (a
+// liveSyncDurationCount would override it with whole segments).
 import Hls from "hls.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { num, t } from "../i18n";
@@ -17,12 +19,18 @@ export function HlsPlayer({ src, live, label, onPlaying, onLatency }: Props) {
   const video = useRef<HTMLVideoElement>(null);
   const [latency, setLatency] = useState<number | null>(null);
   const [state, setState] = useState("loading");
+  // hls.js's hold-back at the first frame, and the playlist's PART-HOLD-BACK it should follow.
+  const [target, setTarget] = useState<{ target: number; partHoldBack: number } | null>(null);
 
   useEffect(() => {
     const el = video.current!;
     let hls: Hls | null = null;
     const playing = () => {
       setState("playing");
+      const details = hls?.latestLevelDetails;
+      if (live && hls && hls.targetLatency !== null && details) {
+        setTarget((x) => x ?? { target: hls!.targetLatency!, partHoldBack: details.partHoldBack ?? 0 });
+      }
       onPlaying?.();
     };
     el.addEventListener("playing", playing);
@@ -72,7 +80,8 @@ export function HlsPlayer({ src, live, label, onPlaying, onLatency }: Props) {
     <figure style={{ margin: 0 }}>
       <video ref={video} controls playsInline muted aria-label={label} data-testid="player" data-state={state} />
       {live && (
-        <figcaption class="muted" data-testid="latency" data-seconds={latency ?? ""}>
+        <figcaption class="muted" data-testid="latency" data-seconds={latency ?? ""}
+          data-target-latency={target?.target ?? ""} data-part-hold-back={target?.partHoldBack ?? ""}>
           {t("latency")}: {latency === null ? "…" : `${num(latency, { maximumFractionDigits: 2 })} ${t("seconds_short")}`}
         </figcaption>
       )}

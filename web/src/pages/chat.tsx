@@ -6,7 +6,7 @@ import * as store from "../lib/chat_store";
 import { query } from "../lib/router";
 import { session } from "../lib/session";
 import { call, useConnected, useEvent } from "../lib/socket";
-import { ErrorLine, shortId, useAction } from "../lib/ui";
+import { ErrorLine, errorText, shortId, useAction } from "../lib/ui";
 
 function useStore() {
   const [, bump] = useState(0);
@@ -25,6 +25,7 @@ export function ChatPage() {
   const [groupMembers, setGroupMembers] = useState("");
   const [warnings, setWarnings] = useState<any[]>([]);
   const [busy, error, run] = useAction();
+  const [sendError, setSendError] = useState<string | null>(null);
   const lastTyping = useRef(0);
   const list = useRef<HTMLDivElement>(null);
 
@@ -109,10 +110,12 @@ export function ChatPage() {
     if (!conv || !text.trim()) return;
     const body = text;
     setText("");
-    run(async () => {
-      await store.send({ conversation_id: conv.id }, body);
-      call("typing:stop", { conversation_id: conv.id }).catch(() => {});
-    });
+    setSendError(null);
+    // Not awaited under `run`: a message waiting for the network must not block the page.
+    store
+      .send({ conversation_id: conv.id }, body)
+      .then(() => call("typing:stop", { conversation_id: conv.id }).catch(() => {}))
+      .catch((err) => setSendError(errorText(err)));
   };
   const onType = (v: string) => {
     setText(v);
@@ -198,6 +201,12 @@ export function ChatPage() {
                 </div>
               </div>
             ))}
+            {store.outgoing(conv.id).map((o) => (
+              <div key={o.client_id} class="bubble mine pending" data-testid="outgoing">
+                <div>{o.text}</div>
+                <div class="meta">{t("sending")}</div>
+              </div>
+            ))}
           </div>
           <p class="muted" data-testid="typing" aria-live="polite">
             {typers.length ? `${typers.map(shortId).join("، ")} ${t("typing")}` : "\u00a0"}
@@ -214,7 +223,7 @@ export function ChatPage() {
           </form>
         </div>
       )}
-      <ErrorLine error={error} />
+      <ErrorLine error={error ?? sendError} />
     </section>
   );
 }
