@@ -12,6 +12,7 @@ docs/benchmarks.md). It only ever holds a message for review; it never blocks on
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -49,19 +50,15 @@ class CategoryModel:
         self.bias = np.asarray(bias, dtype=np.float32)
         self.threshold, self.name = threshold, name
 
-    def _probabilities(self, norm: Normalized) -> np.ndarray:
-        get = self.index.get
-        rows = [i for i in {get(f) for f in features(norm)} if i is not None]
-        z = self.bias + (self.weights[rows].sum(axis=0) if rows else 0.0)
-        z = z - z.max()
-        e = np.exp(z)
-        return e / e.sum()
-
     def classify(self, norm: Normalized) -> tuple[float, str]:
-        p = self._probabilities(norm)
-        abusive = 1.0 - float(p[self.benign])
-        p[self.benign] = -1.0
-        return abusive, self.classes[int(p.argmax())]
+        rows = set(map(self.index.get, features(norm)))  # binary features, as in training
+        rows.discard(None)
+        z = (self.bias + self.weights[list(rows)].sum(axis=0) if rows else self.bias).tolist()
+        top = max(z)
+        e = [math.exp(v - top) for v in z]
+        abusive = 1.0 - e[self.benign] / sum(e)
+        e[self.benign] = -1.0
+        return abusive, self.classes[e.index(max(e))]
 
     def score(self, norm: Normalized) -> float:
         """Probability that the message is abusive (any category)."""
