@@ -69,3 +69,30 @@ def test_policies_per_category_and_surface():
     assert gate("follow for follow", "comment").action == "hold"
     assert gate("follow for follow", "chat").action == "allow"  # between friends
     assert gate("انا عايز اموت", "chat").priority == 2
+
+
+@pytest.mark.parametrize("text", [
+    "send me el menu please",                  # "mayoh" (swimsuit) compiled to "me" before
+    "تعالي شقتي الجديدة نتغدى مع ماما",          # my flat is not "alone"
+    "تعالي عندنا البيت نذاكر سوا",               # together is not alone
+    "هموت نفسي مذاكرة النهاردة",                 # I'll kill myself studying
+    "what are you wearing to the wedding tomorrow?",
+    "I'll end the call now, talk later",
+])
+def test_everyday_sentences_near_the_new_combinations_pass(text):
+    d = gate(text)
+    assert d.action == "allow", (text, d)
+
+
+@pytest.mark.parametrize("text, category", [
+    ("ana ma3aya masdas w hastanak", "threat"),          # a weapon + waiting for you
+    ("هخطف بنتك من الحضانة", "threat"),                   # kidnapping a child
+    ("هنشر صورك لو مبعتيش فلوس", "threat"),               # exposure unless you pay
+    ("your house will burn tonight", "threat"),
+    ("نفسي احضنك وانتي عريانة", "sexual"),                # nudity + a wish
+    ("هديكي 2000 جنيه لو جيتي الشقة", "sexual"),          # paying to come over
+    ("labsa eh delwa2ty? wareeny", "sexual"),             # what she wears + show me
+])
+def test_threats_and_harassment_named_by_a_combination(text, category):
+    d = gate(text, model=False)
+    assert d.action != "allow" and d.category == category, (text, d)
