@@ -103,7 +103,6 @@ async def main() -> int:
                     or (profile_at is None and SENDING.search(text))):
                 spies = start_profiles(procs, Path(args.profile), args.profile_for)
         rc = await load_tool.wait()
-        rc = (await run).returncode
         if pg:
             top = await pg.top_statements()
             print(top)
