@@ -100,10 +100,16 @@ def _load_checked(raw: str | bytes) -> tuple[Any, str | None]:
 _EVENT_NAME = re.compile(r'\[\s*"([A-Za-z0-9_:.\-]{1,64})"')
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _is_json_text(text: str | bytes) -> bool:
-    """Well-formed JSON text in the lenient sense (lone surrogates, NaN allowed)?"""
+    """Well-formed JSON text, past our bounds or not (lone surrogate escapes, huge numbers and
+    deep nesting are JSON; NaN and Infinity are not: JSON.parse, and so the reference
+    Socket.IO parser, refuses them)?"""
     try:
-        _stdlib_json.loads(text)
+        _stdlib_json.loads(text, parse_constant=_not_json)
     except RecursionError:
         return True  # well-formed, only too deep
     except ValueError:
@@ -113,9 +119,10 @@ def _is_json_text(text: str | bytes) -> bool:
 
 def load_socket_json(text: str | bytes) -> Any:
     """The JSON `loads` of Socket.IO packets. A packet that is JSON but past a bound (too
-    deep, lone surrogates, NaN, huge numbers, NUL) keeps its event name and ack id and becomes
-    [name, Rejected(...)], acked `invalid_payload`; text that is not JSON at all is a
-    protocol error (ValueError: the engine closes the connection)."""
+    deep, lone surrogates, huge numbers, NUL) keeps its event name and ack id and becomes
+    [name, Rejected(...)], acked `invalid_payload`; text that is not JSON (broken, NaN,
+    Infinity), even with a readable event name, is a protocol error (ValueError: the engine
+    closes the connection, as the Socket.IO spec asks of a packet it cannot decode)."""
     value, reason = _load_checked(text)
     if reason is None:
         return value

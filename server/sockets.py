@@ -74,6 +74,8 @@ DISCONNECT_HOOKS: list[ConnectHook] = []
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024
 RoomCheck = Callable[["SocketContext", str], Awaitable[bool]]
 ROOM_CHECKS: dict[str, RoomCheck] = {}
+RoomRestore = Callable[["SocketContext", str], Awaitable[None]]
+ROOM_RESTORES: dict[str, RoomRestore] = {}
 
 
 def on(event: str, *, roles: tuple[str, ...] | None = None,
@@ -113,6 +115,16 @@ def room_check(prefix: str) -> Callable[[RoomCheck], RoomCheck]:
     return register
 
 
+def room_restored(prefix: str) -> Callable[[RoomRestore], RoomRestore]:
+    """Register what joining a room `prefix...` did besides entering it (a viewer count, a
+    registry the domain checks later), redone when a recovered socket gets the room back:
+    recovery restores the room itself, not the domain's state about who is in it."""
+    def register(fn: RoomRestore) -> RoomRestore:
+        ROOM_RESTORES[prefix] = fn
+        return fn
+    return register
+
+
 def require_role(role: str, allowed: tuple[str, ...]) -> None:
     """The one role guard, shared by socket events and HTTP routes."""
     if role not in allowed:
@@ -133,6 +145,7 @@ class SocketSurface:
         # the rooms that user may still be in
         sio.session_owner = self._owner
         sio.room_filter = self._allowed_rooms
+        sio.rooms_restored = self._restored_rooms
 
     def _owner(self, sid: str) -> str | None:
         ctx = self.contexts.get(sid)
@@ -162,6 +175,21 @@ class SocketSurface:
             if ok:
                 allowed.append(room)
         return allowed
+
+    async def _restored_rooms(self, sid: str, rooms: list[str]) -> None:
+        """The socket is back in `rooms` (recovered): redo what each domain's join did."""
+        ctx = self.contexts.get(sid)
+        if ctx is None:
+            return
+        for room in rooms:
+            restore = ROOM_RESTORES.get(room.partition(":")[0] + ":")
+            if restore is None:
+                continue
+            try:
+                await restore(ctx, room)
+            except Exception as exc:
+                if note_if_outage(exc, "room_restore") is None:
+                    log.exception("room_restore_failed", sid=sid, room=room[:80])
 
     async def _connect(self, sid: str, environ: dict, auth: Any) -> None:
         if self.state.shutting_down:

@@ -118,3 +118,26 @@ async def test_a_viewer_removed_while_away_does_not_get_the_live_room_back(
         assert f"live:{stream['id']}" not in rooms
     finally:
         await sock.close()
+
+
+async def test_a_recovered_live_viewer_counts_again_and_can_chat(live_app, make_user):
+    """Recovery gives the live room back; the viewer must be a viewer again too (the join's
+    registration redone): before, the creator saw one viewer fewer and the viewer's chat
+    was refused `not_in_stream` although the room's messages kept arriving."""
+    creator, viewer, other = [await make_user(n) for n in ("creator", "viewer", "other")]
+    csock = await creator.connect(live_app.url)
+    stream = (await csock.ok("live:create", {"title": "sahra"}))["stream"]
+    sock = RawSocket(live_app.url)
+    try:
+        first = await sock.connect({"token": viewer.token})
+        assert (await sock.call("live:join", {"stream_id": stream["id"]}))["ok"] is True
+        await sock.cut()
+        again = await sock.connect({"token": viewer.token})
+        assert again == {"sid": first["sid"], "pid": first["pid"]}  # recovered
+        osock = await other.connect(live_app.url)
+        joined = await osock.ok("live:join", {"stream_id": stream["id"]})
+        assert joined["viewers"] == 2  # the recovered viewer and the new one
+        ack = await sock.call("live:chat", {"stream_id": stream["id"], "text": "rege3t"})
+        assert ack["ok"] is True, ack
+    finally:
+        await sock.close()

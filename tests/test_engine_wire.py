@@ -77,6 +77,11 @@ async def test_a_message_in_too_many_fragments_is_refused_quickly(app):
 BAD_PACKETS = {
     "unknown type": b"49",
     "broken json": b'42[{"oops":',  # no event name to answer (see payloads.py)
+    # not JSON though the event name reads fine: JSON.parse refuses NaN and Infinity, so the
+    # reference parser cannot decode these and closes; no invalid_payload ack
+    "truncated json after a name": b'421["system:ping",{"a":',
+    "nan after a name": b'421["system:ping",NaN]',
+    "infinity after a name": b'42["system:ping",{"n":-Infinity}]',
     "id over 100 digits": b"42" + b"1" * 101 + b'["system:ping",{}]',
     "event without a name": b"42[]",
     "too many attachments": b'4511-["system:ping",{"_placeholder":true,"num":0}]',

@@ -37,11 +37,14 @@ NASTY_TEXT = ["", " ", "\x00", "a\x00b", "\ud800", "\udfff x", "\u202e\u202e", "
               "\ufeff", "../../etc/passwd", "' OR 1=1 --", "%s%s%n", "{{7*7}}", "٣", "²",
               "1e400", "NaN", "-0", "9" * 40, "x" * 5000, "ق" * 300, "\U0001F600" * 50,
               "00000000-0000-0000-0000-000000000000", "6f1d0f7e-0000-4000-8000-00000000000g"]
+# JSON numbers only: NaN and Infinity are not JSON (JSON.stringify writes null), and a packet
+# holding them cannot be decoded, so the server closes the connection (test_engine_wire.py)
 NASTY_NUMBERS = [0, -1, 1, 2 ** 31, 2 ** 63, -(2 ** 63) - 1, 2 ** 64, 10 ** 30, 0.5, -0.0,
-                 float("inf"), float("-inf"), float("nan"), 1e308]
+                 1e308, -1e308, 5e-324]
 
 scalars = st.one_of(st.none(), st.booleans(), st.sampled_from(NASTY_TEXT),
-                    st.sampled_from(NASTY_NUMBERS), st.integers(), st.floats(),
+                    st.sampled_from(NASTY_NUMBERS), st.integers(),
+                    st.floats(allow_nan=False, allow_infinity=False),
                     st.text(max_size=40))
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(FIELDS), inner, max_size=4)),
@@ -70,7 +73,7 @@ def generate(n: int) -> list[str]:
               suppress_health_check=list(HealthCheck))
     @given(payload=payloads)
     def draw(payload):
-        out.append(json.dumps(payload))
+        out.append(json.dumps(payload, allow_nan=False))
 
     draw()
     return out[:n]

@@ -115,18 +115,28 @@ async def check_join(state: AppState, user_id: str, role: str, stream_id: str) -
 
 
 async def do_join(state: AppState, sid: str, user_id: str, stream: dict) -> dict:
-    rt = runtime(state)
     await state.sio.enter_room(sid, live_room(stream["id"]))
-    rt.add_viewer(stream["id"], user_id, sid)
-    key = _viewers_key(state, stream["id"])
+    count = await _add_viewer(state, sid, user_id, stream["id"])
+    recent = await state.db.fetch(q.RECENT_CHAT, stream["id"], 20)
+    return {"stream": stream_view(stream), "viewers": count,
+            "recent_chat": [{k: _iso(v) for k, v in dict(r).items()} for r in reversed(recent)]}
+
+
+async def do_rejoin(state: AppState, sid: str, user_id: str, stream_id: str) -> None:
+    """A socket recovered into the room (connection state recovery already put it back in
+    the room, after `check_join` passed again): a viewer again."""
+    await _add_viewer(state, sid, user_id, _uuid(stream_id))
+
+
+async def _add_viewer(state: AppState, sid: str, user_id: str, stream_id: str) -> int:
+    """Register the viewer here and in the shared set; the room's distinct-viewer count."""
+    runtime(state).add_viewer(stream_id, user_id, sid)
+    key = _viewers_key(state, stream_id)
     pipe = state.redis.pipeline(transaction=False)
     pipe.zadd(key, {user_id: time.time()})
     pipe.expire(key, 120)
     pipe.zcard(key)
-    count = (await pipe.execute())[-1]
-    recent = await state.db.fetch(q.RECENT_CHAT, stream["id"], 20)
-    return {"stream": stream_view(stream), "viewers": count,
-            "recent_chat": [{k: _iso(v) for k, v in dict(r).items()} for r in reversed(recent)]}
+    return (await pipe.execute())[-1]
 
 
 async def do_leave(state: AppState, sid: str, user_id: str, stream_id: str) -> None:

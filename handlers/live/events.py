@@ -7,7 +7,7 @@ from handlers.live import actions as a
 from handlers.live import ingest_actions as ingest
 from server.errors import ok
 from server.payloads import decode
-from server.sockets import SocketContext, on, on_disconnect, room_check
+from server.sockets import SocketContext, on, on_disconnect, room_check, room_restored
 
 
 class CreateStream(msgspec.Struct, forbid_unknown_fields=True):
@@ -126,3 +126,10 @@ async def may_stay_in_live_room(ctx: SocketContext, room: str) -> bool:
     the creator, the stream still visible to it and not ended)."""
     await a.check_join(ctx.state, ctx.user_id, ctx.role, room.partition(":")[2])
     return True
+
+
+@room_restored("live:")
+async def rejoin_live_room(ctx: SocketContext, room: str) -> None:
+    """A recovered viewer counts again and may chat: the join's viewer registration is
+    redone (its disconnect took the viewer out of the count)."""
+    await a.do_rejoin(ctx.state, ctx.sid, ctx.user_id, room.partition(":")[2])

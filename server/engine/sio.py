@@ -47,6 +47,9 @@ class SocketServer(socketio.AsyncServer):
         # which of a recovered session's rooms the socket may still be in (the app's rights
         # under the token it reconnected with); by default all of them
         self.room_filter: Callable[[str, list], Awaitable[list]] | None = None
+        # called with the rooms a recovered socket is back in, before its CONNECT leaves (the
+        # app redoes what joining them did besides entering the room)
+        self.rooms_restored: Callable[[str, list], Awaitable[None]] | None = None
         self.sessions = LiveSessions(recovery, self._rooms_of, self._owner_of) \
             if recovery is not None else None
         self._holding: dict[str, list] = {}  # eio_sid -> packets held until CONNECT is out
@@ -189,8 +192,12 @@ class SocketServer(socketio.AsyncServer):
         if csr and isinstance(auth.get("pid"), str):
             session = await self._take_session(auth["pid"])
         want_sid = session.get("sid") if session else None
-        if want_sid is not None:
-            await self._retire(want_sid, namespace)
+        if want_sid is not None and await self._retire(want_sid, namespace):
+            # the old socket's last word on its session (rooms joined just before the cut,
+            # not yet in the batched write) is written as it leaves: read it again
+            session = await self._take_session(auth["pid"])
+            if session is None or session.get("sid") != want_sid:
+                session = want_sid = None
         sid = await self.manager.pre_connect(eio_sid, namespace, sid=want_sid) \
             if hasattr(self.manager, "deliver") else await self.manager.pre_connect(
                 eio_sid, namespace)
@@ -268,18 +275,22 @@ class SocketServer(socketio.AsyncServer):
                 continue
             (sock.write_binary if binary else sock.write_text)(payload)
 
-    async def _retire(self, sid: str, namespace: str) -> None:
+    async def _retire(self, sid: str, namespace: str) -> bool:
         """The client is back before this node saw its old transport drop: close the old
-        socket first, so that its sid is free for the recovered one (bounded wait)."""
+        socket first, so that its sid is free for the recovered one (bounded wait). True if
+        there was one."""
+        found = False
         for _ in range(100):
             old = self.manager.eio_sid_from_sid(sid, namespace)
             if old is None:
-                return
+                return found
+            found = True
             sock = self.eio.sockets.get(old)
             if sock is not None and not (sock.closing or sock.closed):
                 await sock.close(abort=True, reason=self.eio.reason.TRANSPORT_CLOSE)
             else:
                 await asyncio.sleep(0.02)  # its disconnect is under way
+        return found
 
     async def _take_session(self, pid: str) -> dict | None:
         # the old node may persist the session a moment after the client has reconnected
@@ -319,6 +330,8 @@ class SocketServer(socketio.AsyncServer):
                 log.exception("recovery log unavailable")
                 missed = None
             if missed is not None:
+                if self.rooms_restored is not None and rooms:
+                    await self.rooms_restored(sid, rooms)
                 replay = self._replay_packets(sid, namespace, missed)
                 base = missed[-1][0].decode() if missed else since
                 self.sessions.track({"pid": session["pid"], "sid": sid, "ns": namespace,
