@@ -340,5 +340,6 @@ def build_socket_server(state: AppState) -> socketio.AsyncServer:
         serializer=PACKETS.get(s.socketio_serializer, s.socketio_serializer),
         ping_interval=s.ping_interval, ping_timeout=s.ping_timeout,
         max_http_buffer_size=s.max_payload_bytes, cors_allowed_origins=cors,
-        connect_timeout=s.connect_timeout, max_buffer_bytes=s.ws_max_buffer_bytes,
+        connect_timeout=s.connect_timeout, connect_max_pending=s.connect_max_pending,
+        max_buffer_bytes=s.ws_max_buffer_bytes,
         recovery=recovery, logger=False, engineio_logger=False)

@@ -26,6 +26,7 @@ import engineio
 from aiohttp import web
 from engineio.async_drivers.aiohttp import translate_request
 
+from server.engine.admission import ConnectAdmission
 from server.engine.esocket import (BAD_HANDSHAKE_METHOD, BAD_METHOD, BAD_REQUEST, UNKNOWN_SID,
                                     UNKNOWN_TRANSPORT, UNSUPPORTED_VERSION,
                                     EngineSocket, error_response)
@@ -50,11 +51,13 @@ def slim_environ(environ: dict) -> dict:
 class EngineServer(engineio.AsyncServer):
     """engineio.AsyncServer with our socket class and request handling (aiohttp only)."""
 
-    def __init__(self, *args, max_buffer_bytes: int = 1 << 20, **kwargs):
+    def __init__(self, *args, max_buffer_bytes: int = 1 << 20, connect_max_pending: int = 0,
+                 **kwargs):
         kwargs["monitor_clients"] = False  # heartbeats: heartbeat.py
         kwargs["http_compression"] = False
         super().__init__(*args, **kwargs)
         self.max_buffer_bytes = max_buffer_bytes
+        self.admission = ConnectAdmission(connect_max_pending)
         self.slow_consumer_hooks: list = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._heartbeats: Heartbeats | None = None
@@ -132,6 +135,8 @@ class EngineServer(engineio.AsyncServer):
         return resp
 
     async def handle_request(self, request: web.Request):  # type: ignore[override]
+        if self.admission.full() and "sid=" not in request.query_string:
+            return self.admission.refusal()  # a new session: refused before any work
         # a websocket keeps its environ (here, in the frames below and for Socket.IO) as long
         # as it lives: only the keys the engine and the usual handlers read
         environ = slim_environ(translate_request(request))
@@ -190,6 +195,8 @@ class EngineServer(engineio.AsyncServer):
         """Upstream `_handle_connect`: handshake, then the app's connect event."""
         self.loop  # bind the loop
         sid = self.generate_id()
+        if not self.admission.admit(sid):
+            return self.admission.refusal()
         sock = EngineSocket(self, sid)
         self.sockets[sid] = sock
         upgrades = ["websocket"] if (transport == "polling" and self.allow_upgrades
@@ -206,6 +213,7 @@ class EngineServer(engineio.AsyncServer):
         ret = await self._trigger_event("connect", sid, environ, run_async=False)
         if ret is not None and ret is not True:
             self.sockets.pop(sid, None)
+            self.admission.finished(sid)
             return web.Response(status=401, content_type="application/json",
                                 text=json.dumps(ret or "Unauthorized"))
         sock.schedule_ping()

@@ -37,8 +37,10 @@ PARSE_ERROR = "parse error"
 
 class SocketServer(socketio.AsyncServer):
     def __init__(self, *, connect_timeout: float = 45.0, max_buffer_bytes: int = 1 << 20,
-                 recovery: RecoveryStore | None = None, **kwargs: Any):
+                 recovery: RecoveryStore | None = None, connect_max_pending: int = 0,
+                 **kwargs: Any):
         self._max_buffer_bytes = max_buffer_bytes
+        self._connect_max_pending = connect_max_pending
         super().__init__(**kwargs)
         self.connect_timeout = connect_timeout
         self.recovery = recovery
@@ -56,7 +58,8 @@ class SocketServer(socketio.AsyncServer):
         self._connect_timers: dict[str, asyncio.TimerHandle] = {}
 
     def _engineio_server_class(self):
-        return partial(EngineServer, max_buffer_bytes=self._max_buffer_bytes)
+        return partial(EngineServer, max_buffer_bytes=self._max_buffer_bytes,
+                       connect_max_pending=self._connect_max_pending)
 
     # -- writing -------------------------------------------------------------------------------
     def _write(self, eio_sid: str, items: list[tuple[bool, bytes]]) -> None:
@@ -171,6 +174,7 @@ class SocketServer(socketio.AsyncServer):
             self.eio.spawn(self.eio.disconnect(eio_sid))
 
     async def _handle_eio_disconnect(self, eio_sid, reason):
+        self.eio.admission.finished(eio_sid)
         timer = self._connect_timers.pop(eio_sid, None)
         if timer is not None:
             timer.cancel()
@@ -179,7 +183,12 @@ class SocketServer(socketio.AsyncServer):
 
     # -- namespace connect -----------------------------------------------------------------------
     async def _handle_connect(self, eio_sid, namespace, data):
-        namespace = namespace or "/"
+        try:
+            await self._connect_namespace(eio_sid, namespace or "/", data)
+        finally:
+            self.eio.admission.finished(eio_sid)  # answered, either way (admission.py)
+
+    async def _connect_namespace(self, eio_sid, namespace, data):
         if not (namespace in self.handlers or namespace in self.namespace_handlers
                 or self.namespaces == "*" or namespace in self.namespaces):
             await self._send_packet(eio_sid, self.packet_class(

@@ -1,0 +1,98 @@
+"""Connect admission (server/engine/admission.py): past CONNECT_MAX_PENDING sessions between
+handshake and CONNECT answer, a new handshake is refused at once with 503, Retry-After and a
+problem+json body; the official JS client backs off and gets in once there is room."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+
+from tests.conftest import LiveApp
+from tests.test_engine_protocol import _raw_websocket, eio, ws_url
+from tests.test_js_client import JS, _node_ready
+
+
+@pytest.fixture
+async def small_app(settings):
+    """Room for two connects in progress."""
+    a = await LiveApp(settings.with_(connect_max_pending=2)).start()
+    yield a
+    await a.stop()
+
+
+async def opened(app):
+    """A raw websocket past the Engine.IO OPEN, its CONNECT not sent yet (a connect in
+    progress, as far as the server can tell)."""
+    writer, send, receive = await _raw_websocket(app)
+    assert (await receive())[1].startswith(b"0{")
+    return writer, send, receive
+
+
+async def test_handshakes_past_the_limit_are_refused_with_a_retry_hint(small_app, make_user):
+    alice = await make_user()
+    first, second = await opened(small_app), await opened(small_app)
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(eio(small_app, transport="polling")) as r:
+                assert r.status == 503
+                assert 1 <= int(r.headers["Retry-After"]) <= 10
+                assert r.headers["Content-Type"].startswith("application/problem+json")
+                body = json.loads(await r.text())
+                assert body["code"] == "overloaded" and body["retry_after"] >= 1
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await http.ws_connect(ws_url(small_app))
+            assert refused.value.status == 503
+            # the first one's CONNECT is answered: there is room again
+            writer, send, receive = first
+            send(b"40" + json.dumps({"token": alice.token}).encode(), 0x1)
+            assert (await receive())[1].startswith(b"40{")
+            async with http.get(eio(small_app, transport="polling")) as r:
+                assert r.status == 200 and (await r.text()).startswith("0{")
+    finally:
+        for writer, _, _ in (first, second):
+            writer.close()
+
+
+async def test_a_session_that_never_sends_connect_stops_holding_its_place(small_app):
+    """Opening sessions and never connecting keeps nobody out for longer than `hold`."""
+    small_app.state.sio.eio.admission.hold = 0.3
+    held = [await opened(small_app), await opened(small_app)]
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(eio(small_app, transport="polling")) as r:
+                assert r.status == 503
+            await asyncio.sleep(0.4)
+            async with http.get(eio(small_app, transport="polling")) as r:
+                assert r.status == 200
+    finally:
+        for writer, _, _ in held:
+            writer.close()
+
+
+async def test_the_official_js_client_backs_off_and_gets_in(small_app, make_user):
+    _node_ready()
+    alice, bob = await make_user("alice"), await make_user("bob")
+    first, second = await opened(small_app), await opened(small_app)
+    proc = await asyncio.create_subprocess_exec(
+        "node", str(JS / "backoff.js"), small_app.url, alice.token, "20000",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=JS)
+    try:
+        first_line = json.loads(await asyncio.wait_for(proc.stdout.readline(), 15))
+        # refused at the handshake: a transport error the client retries by itself
+        assert first_line["type"] == "connect_error" and first_line["active"] is True
+        writer, send, receive = first
+        send(b"40" + json.dumps({"token": bob.token}).encode(), 0x1)
+        assert (await receive())[1].startswith(b"40{")  # room for one more
+        out, err = await asyncio.wait_for(proc.communicate(), 20)
+        lines = [first_line] + [json.loads(x) for x in out.decode().splitlines() if x.strip()]
+        assert proc.returncode == 0, (lines, err.decode())
+        assert lines[-1]["type"] == "connected"
+        assert all(x["type"] == "connect_error" for x in lines[:-1])
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        for writer, _, _ in (first, second):
+            writer.close()
