@@ -141,3 +141,33 @@ async def test_a_recovered_live_viewer_counts_again_and_can_chat(live_app, make_
         assert ack["ok"] is True, ack
     finally:
         await sock.close()
+
+
+async def test_sockets_recovering_together_each_get_their_own_missed_packets(settings):
+    """A storm's recoveries share one log read (recovery.py batches them): each socket gets
+    exactly what came after its own offset, and one whose gap was trimmed is not recovered
+    (before: MAXLEN trimming left max-deleted-entry-id at 0-0, so a socket that had missed
+    trimmed packets was told it recovered and never saw them)."""
+    from server.engine.recovery import RecoveryStore
+
+    log_key = settings.key("test", "packet-log")
+    store = RecoveryStore(settings.redis_url, key_prefix=settings.key("sio", "session", ""),
+                          log_key=log_key, window=5)
+    try:
+        r = store.redis
+        ids = [(await r.xadd(log_key, {"m": f"p{i}"})).decode() for i in range(6)]
+        got = await asyncio.gather(store.missed(ids[1]), store.missed(ids[4]),
+                                   store.missed("0-0"), store.missed(ids[5]),
+                                   store.missed("not-an-offset"))
+        assert [[m for _, m in g] if g is not None else None for g in got] == [
+            [b"p2", b"p3", b"p4", b"p5"], [b"p5"], [b"p0", b"p1", b"p2", b"p3", b"p4", b"p5"],
+            [], None]
+        await r.xtrim(log_key, maxlen=3, approximate=False)  # p0..p2 are gone
+        got = await asyncio.gather(store.missed(ids[1]), store.missed(ids[2]),
+                                   store.missed(ids[3]))
+        assert got[0] is None  # p2 was missed and can no longer be replayed
+        assert got[1] is None  # its own offset is gone: whatever followed may be too
+        assert [m for _, m in got[2]] == [b"p4", b"p5"]
+    finally:
+        await store.redis.delete(log_key)
+        await store.close()

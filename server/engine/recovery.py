@@ -15,12 +15,14 @@ or server disconnect) takes its session with it.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import logging
 from typing import Any, Callable
 
 import redis.asyncio as aioredis
 
+from server.batching import Batcher
 from server.redis_clients import connect, run_scripts
 
 log = logging.getLogger("sawt.engine")
@@ -71,6 +73,11 @@ class RecoveryStore:
         self.window = window
         self._redis: aioredis.Redis | None = None
         self._save = None
+        # a reconnect storm brings thousands of sockets back at once: their session reads and
+        # missed-packet queries go to Redis in a few batches, not one round trip (and one
+        # pooled connection) each
+        self._takes: Batcher[str, dict | None] = Batcher(self._take_many)
+        self._misses: Batcher[str, list | None] = Batcher(self._missed_many)
 
     @property
     def redis(self) -> aioredis.Redis:
@@ -107,8 +114,17 @@ class RecoveryStore:
         """The stored session. Left in place: a connect the client gave up on (a timeout in
         a storm) must not use it up; the connection that completes writes it anew as its
         own, and the old connection's writes no longer match (`conn`)."""
-        raw = await self.redis.get(self._key(pid))
-        return json.loads(raw) if raw else None
+        return await self._takes.submit(pid)
+
+    async def _take_many(self, pids: list[str]) -> list[dict[str, Any] | None]:
+        raws = await self.redis.mget([self._key(pid) for pid in pids])
+        out = []
+        for raw in raws:
+            try:
+                out.append(json.loads(raw) if raw else None)
+            except ValueError:
+                out.append(None)
+        return out
 
     async def head(self) -> str:
         """The id of the newest logged packet ('0-0' when the log is empty)."""
@@ -118,20 +134,48 @@ class RecoveryStore:
     async def missed(self, since: str) -> list[tuple[bytes, bytes]] | None:
         """Logged packets after `since`, oldest first; None if some were already trimmed
         (the gap cannot be filled, so the session must not claim to be recovered)."""
-        since_t = parse_offset(since)
-        if since_t is None:
+        if parse_offset(since) is None:
             return None
+        return await self._misses.submit(since)
+
+    async def _missed_many(self, sinces: list[str]) -> list[list | None]:
+        """One log read for a batch of recovering sockets: from the oldest offset asked,
+        each gets its own tail (they are close together in a storm)."""
+        oldest = min(sinces, key=parse_offset)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.xinfo_stream(self.log_key)
+        pipe.xrange(self.log_key, f"({oldest}", "+", count=MAX_REPLAY + 1)
         try:
-            info = await self.redis.xinfo_stream(self.log_key)
+            info, entries = await pipe.execute()
         except aioredis.ResponseError:  # no log yet: nothing was ever broadcast
-            return []
+            return [[] for _ in sinces]
         deleted = parse_offset(info.get("max-deleted-entry-id"))
         first = info.get("first-entry")
-        if deleted is not None and deleted > (0, 0) and deleted > since_t:
-            return None
-        if deleted is None and first and parse_offset(first[0]) > since_t \
-                and info.get("length", 0) >= MAX_REPLAY:
-            return None
+        first_t = parse_offset(first[0]) if first else None
+        # entries ever removed from the log's head (MAXLEN trimming does not move
+        # max-deleted-entry-id); Redis < 7 does not say: a log that long may have been
+        added, length = info.get("entries-added"), info.get("length", 0)
+        trimmed = added > length if added is not None else length >= MAX_REPLAY
+        complete = len(entries) <= MAX_REPLAY  # the read reached the log's end
+        offsets = [parse_offset(eid) for eid, _ in entries]  # ascending
+        out: list[list | None] = []
+        for since in sinces:
+            since_t = parse_offset(since)
+            if deleted is not None and deleted > (0, 0) and deleted > since_t:
+                out.append(None)
+            elif trimmed and first_t is not None and first_t > since_t:
+                out.append(None)  # `since` itself was trimmed, and maybe what followed it
+            else:
+                tail = entries[bisect.bisect_right(offsets, since_t):]
+                if complete:
+                    out.append([(eid, fields[b"m"]) for eid, fields in tail])
+                elif len(tail) > MAX_REPLAY:
+                    out.append(None)
+                else:  # the shared read stopped short of the log's end: read this one alone
+                    out.append(await self._missed_alone(since))
+        return out
+
+    async def _missed_alone(self, since: str) -> list | None:
         entries = await self.redis.xrange(self.log_key, f"({since}", "+", count=MAX_REPLAY + 1)
         if len(entries) > MAX_REPLAY:
             return None
