@@ -256,8 +256,9 @@ def main() -> int:
                     spy = None
                     if args.profile and kind == "sawt":
                         Path(args.profile).mkdir(parents=True, exist_ok=True)
+                        py_spy = Path(sys.executable).with_name("py-spy")
                         spy = subprocess.Popen(
-                            [str(Path(sys.executable).with_name("py-spy")), "record", "-p",
+                            [str(py_spy) if py_spy.exists() else "py-spy", "record", "-p",
                              str(proc.pid), "-r", "250", "--nonblocking", "--format", "raw",
                              "-o", str(Path(args.profile) / f"{label}-{n}.txt")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -36,6 +36,10 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
 async def errors_middleware(request: web.Request,
                             handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
     """Every error leaves as application/problem+json; unexpected ones as `internal`."""
+    if request.path.startswith("/socket.io/"):
+        # the engine answers in Engine.IO's own format, and a handshake is the hot path of
+        # a reconnect storm: no request id, contextvars or per-route counter for it
+        return await handler(request)
     request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
     structlog.contextvars.bind_contextvars(request_id=request_id)
     state = request.app[STATE]

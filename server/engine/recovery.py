@@ -21,9 +21,10 @@ import logging
 from typing import Any, Callable
 
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 
 from server.batching import Batcher
-from server.redis_clients import connect, run_scripts
+from server.redis_clients import connect, is_cluster, run_scripts
 
 log = logging.getLogger("sawt.engine")
 
@@ -72,18 +73,20 @@ class RecoveryStore:
         self.log_key = log_key
         self.window = window
         self._redis: aioredis.Redis | None = None
-        self._save = None
+        self._save: str | None = None  # SHA of SAVE_SESSION, once loaded
+        self._script = None  # SAVE_SESSION registered on a cluster client
         # a reconnect storm brings thousands of sockets back at once: their session reads and
         # missed-packet queries go to Redis in a few batches, not one round trip (and one
         # pooled connection) each
         self._takes: Batcher[str, dict | None] = Batcher(self._take_many)
         self._misses: Batcher[str, list | None] = Batcher(self._missed_many)
+        self._heads: Batcher[None, str] = Batcher(self._head_many)
 
     @property
     def redis(self) -> aioredis.Redis:
         if self._redis is None:
             self._redis = connect(self.redis_url, cluster=self.cluster, **self.redis_options)
-            self._save = None
+            self._save = self._script = None
         return self._redis
 
     def _key(self, pid: str) -> str:
@@ -94,13 +97,37 @@ class RecoveryStore:
         return max(1, int(self.window * 1000))
 
     async def save_many(self, writes: list[tuple[str, dict[str, Any]]]) -> None:
-        """[(mode, session)] in one round trip; mode is new, update or delete."""
-        if self._save is None:
-            self._save = self.redis.register_script(SAVE_SESSION)
-        await run_scripts(self.redis, [
-            (self._save, [self._key(session["pid"])],
-             [mode, session["conn"], json.dumps(session), self.window_ms])
-            for mode, session in writes])
+        """[(mode, session)] in one round trip; mode is new, update or delete. A new session
+        is a plain SET; only updates and deletes need the script's ownership check (loaded
+        once: no SCRIPT EXISTS round trip per batch, reloaded if Redis lost it). A cluster's
+        pipelines refuse EVALSHA: there each call goes to its key's master at once."""
+        client = self.redis
+        if is_cluster(client):
+            if self._script is None:
+                self._script = client.register_script(SAVE_SESSION)
+            await run_scripts(client, [
+                (self._script, [self._key(session["pid"])],
+                 [mode, session["conn"], json.dumps(session), self.window_ms])
+                for mode, session in writes])
+            return
+        for attempt in (1, 2):
+            if self._save is None and any(mode != "new" for mode, _ in writes):
+                self._save = await self.redis.script_load(SAVE_SESSION)
+            pipe = self.redis.pipeline(transaction=False)
+            for mode, session in writes:
+                key, value = self._key(session["pid"]), json.dumps(session)
+                if mode == "new":
+                    pipe.set(key, value, px=self.window_ms)
+                else:
+                    pipe.evalsha(self._save, 1, key, mode, session["conn"], value,
+                                 self.window_ms)
+            try:
+                await pipe.execute()
+                return
+            except NoScriptError:  # Redis restarted or flushed its scripts
+                self._save = None
+                if attempt == 2:
+                    raise
 
     async def refresh(self, pids: list[str]) -> None:
         """Keep the sessions of connected sockets alive (their process may die any time)."""
@@ -117,7 +144,9 @@ class RecoveryStore:
         return await self._takes.submit(pid)
 
     async def _take_many(self, pids: list[str]) -> list[dict[str, Any] | None]:
-        raws = await self.redis.mget([self._key(pid) for pid in pids])
+        client, keys = self.redis, [self._key(pid) for pid in pids]
+        # a cluster's MGET must stay in one slot: there, one GET per key's master at once
+        raws = await (client.mget_nonatomic(keys) if is_cluster(client) else client.mget(keys))
         out = []
         for raw in raws:
             try:
@@ -127,9 +156,14 @@ class RecoveryStore:
         return out
 
     async def head(self) -> str:
-        """The id of the newest logged packet ('0-0' when the log is empty)."""
+        """The id of the newest logged packet ('0-0' when the log is empty); the connects
+        waiting for it share one read."""
+        return await self._heads.submit(None)
+
+    async def _head_many(self, asks: list[None]) -> list[str]:
         last = await self.redis.xrevrange(self.log_key, "+", "-", count=1)
-        return last[0][0].decode() if last else "0-0"
+        head = last[0][0].decode() if last else "0-0"
+        return [head] * len(asks)
 
     async def missed(self, since: str) -> list[tuple[bytes, bytes]] | None:
         """Logged packets after `since`, oldest first; None if some were already trimmed
@@ -201,6 +235,7 @@ class LiveSessions:
         self.owner_of = owner_of
         self.by_sid: dict[str, dict] = {}  # sid -> {pid, sid, ns, base, conn}
         self._dirty: dict[str, str] = {}  # sid -> mode of its next write
+        self._final: list[tuple[tuple[str, dict], asyncio.Future]] = []  # sockets that left
         self._flushing: asyncio.Task | None = None
         self._refresher: asyncio.Task | None = None
 
@@ -225,39 +260,56 @@ class LiveSessions:
         return self.by_sid.pop(sid, None)
 
     async def finish(self, state: dict, recoverable: bool) -> None:
-        """The socket left: keep its session for `window` (recoverable) or drop it."""
-        flushing = self._flushing
-        if flushing is not None and not flushing.done():
-            # after the pending writes (its own `new` among them), never before
-            await asyncio.gather(asyncio.shield(flushing), return_exceptions=True)
+        """The socket left: keep its session for `window` (recoverable) or drop it. Its
+        rooms and owner are read now; the write joins the next batch (after the pending
+        ones, its own `new` among them, never before) and this returns once it is stored."""
+        if recoverable:  # `new` if its first write was still waiting for the batch
+            write = ("update" if state.get("written") else "new", self.session(state))
+        else:
+            write = ("delete", state)
+        done = asyncio.get_running_loop().create_future()
+        self._final.append((write, done))
+        self._start_flush()
         try:
-            if recoverable:  # `new` if its first write was still waiting for the batch
-                mode = "update" if state.get("written") else "new"
-                await self.store.save_many([(mode, self.session(state))])
-            else:
-                await self.store.save_many([("delete", state)])
+            await asyncio.shield(done)
+        except asyncio.CancelledError:
+            if not done.cancelled():
+                raise
         except Exception:
-            log.exception("cannot store a session for recovery")
+            pass  # logged by the flush; the session is simply not recoverable
 
     def _mark(self, sid: str, mode: str) -> None:
         if self._dirty.get(sid) != "new":
             self._dirty[sid] = mode
+        self._start_flush()
+
+    def _start_flush(self) -> None:
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self._flush())
 
     async def _flush(self) -> None:
         await asyncio.sleep(FLUSH_DELAY)  # gather the changes of many connects in one write
-        while self._dirty:
+        while self._dirty or self._final:
             dirty, self._dirty = self._dirty, {}
+            final, self._final = self._final, []
             states = [(mode, self.by_sid[sid]) for sid, mode in dirty.items()
                       if sid in self.by_sid]
+            writes = [(mode, self.session(st)) for mode, st in states]
+            writes += [write for write, _ in final]
             try:
-                await self.store.save_many([(mode, self.session(st)) for mode, st in states])
-            except Exception:
-                log.exception("cannot store %d sessions for recovery", len(states))
-                return
+                await self.store.save_many(writes)
+            except Exception as exc:
+                log.exception("cannot store %d sessions for recovery", len(writes))
+                for _, done in final:
+                    if not done.done():
+                        done.set_exception(exc)
+                await asyncio.sleep(FLUSH_DELAY)  # Redis is out: no busy retry loop
+                continue
             for _, st in states:
                 st["written"] = True
+            for _, done in final:
+                if not done.done():
+                    done.set_result(None)
 
     async def _refresh_loop(self) -> None:
         while self.by_sid:
@@ -272,6 +324,9 @@ class LiveSessions:
             if task is not None and not task.done():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+        final, self._final = self._final, []
+        for _, done in final:  # nobody waits forever on a write that will not happen
+            done.cancel()
 
 
 def _plain(value: Any) -> Any:
