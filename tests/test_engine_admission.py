@@ -9,6 +9,7 @@ import json
 import aiohttp
 import pytest
 
+from server.sockets import CONNECT_HOOKS
 from tests.conftest import LiveApp
 from tests.test_engine_protocol import _raw_websocket, eio, ws_url
 from tests.test_js_client import JS, _node_ready
@@ -96,3 +97,30 @@ async def test_the_official_js_client_backs_off_and_gets_in(small_app, make_user
             await proc.wait()
         for writer, _, _ in (first, second):
             writer.close()
+
+
+async def test_handshakes_wait_while_the_connects_in_progress_fall_behind(small_app, make_user):
+    """Below the count limit, a new handshake is still refused while the oldest CONNECT being
+    handled has waited past `max_wait` (the process is not keeping up); once it is answered,
+    handshakes are admitted again."""
+    adm = small_app.state.sio.eio.admission
+    adm.limit, adm.floor, adm.max_wait = 100, 1, 0.2
+    alice = await make_user()
+
+    async def slow_connect(ctx):
+        await asyncio.sleep(1.0)  # a connect that takes its time (a store under load)
+
+    CONNECT_HOOKS.append(slow_connect)
+    try:
+        writer, send, receive = await opened(small_app)
+        send(b"40" + json.dumps({"token": alice.token}).encode(), 0x1)
+        await asyncio.sleep(0.4)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(eio(small_app, transport="polling")) as r:
+                assert r.status == 503 and r.headers["Retry-After"]
+            assert (await receive())[1].startswith(b"40{")  # answered after ~1 s
+            async with http.get(eio(small_app, transport="polling")) as r:
+                assert r.status == 200
+        writer.close()
+    finally:
+        CONNECT_HOOKS.remove(slow_connect)

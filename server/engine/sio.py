@@ -183,6 +183,7 @@ class SocketServer(socketio.AsyncServer):
 
     # -- namespace connect -----------------------------------------------------------------------
     async def _handle_connect(self, eio_sid, namespace, data):
+        self.eio.admission.connect_started(eio_sid)
         try:
             await self._connect_namespace(eio_sid, namespace or "/", data)
         finally:
