@@ -29,6 +29,7 @@ async def build_worker_state(settings: Settings):
     from server.emitter import settings_emitter
     from server.metrics import Metrics
     from server.outages import redis_options, watch_stores
+    from server.redis_clients import settings_client
     from server.state import AppState
     from server.tokens import TokenKeys
 
