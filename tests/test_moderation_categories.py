@@ -96,3 +96,9 @@ def test_everyday_sentences_near_the_new_combinations_pass(text):
 def test_threats_and_harassment_named_by_a_combination(text, category):
     d = gate(text, model=False)
     assert d.action != "allow" and d.category == category, (text, d)
+
+
+def test_a_threat_word_said_laughing_is_figurative():
+    assert gate("هقتلك من الضحك بالنكتة دي", model=False).action == "allow"
+    assert gate("hamawetak mn el da7k", model=False).action == "allow"
+    assert gate("والله هقتلك", model=False).action == "block"

@@ -15,7 +15,8 @@ suffixes (ـك ـكي ـكم ـه ـها ـهم ـني), so "واقطعك" meets
 Franco matches are confirmed by their vowels (normalize.vowels_agree).
 Flags: `target` = only when addressed ("ya 7mar", "enta 7mar", "انت حمار", "you idiot");
 `verb` = also with object suffixes; `obj` = only with one ("هموتك" I will kill you, never
-"هموت" I will die).
+"هموت" I will die); `unless=<concept>` = not when the message holds that concept
+("هقتلك" unless=laughing: never "هقتلك من الضحك").
 """
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ class Rule:
     action: str  # hold | block
     category: str
     view: str  # latin | skeleton
+    unless: str | None = None  # a concept that says the words are figurative ("من الضحك")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +217,8 @@ def load_rules() -> list[tuple[Rule, str, tuple | None]]:
                 raise ValueError(f"{fname}:{no}: action must be hold or block, not {action!r}")
             if category not in CATEGORIES:
                 raise ValueError(f"{fname}:{no}: unknown category {category!r}")
-            rule = Rule(f"{fname}:{no}", term, action, category, view)
+            unless = next((f[7:] for f in flags if f.startswith("unless=")), None)
+            rule = Rule(f"{fname}:{no}", term, action, category, view, unless)
             keys = compile_term(term, view, flags, addr)
             if not keys:
                 raise ValueError(f"{fname}:{no}: {term!r} normalises to nothing")
@@ -345,6 +348,7 @@ class ListMatcher:
 
     def match_normalized(self, norm: Normalized) -> ListHit | None:
         found: tuple[tuple[int, int], Rule, str] | None = None
+        figurative = None  # the weightiest hit of a rule a concept can make figurative
         pending: dict[str, list] | None = None  # concept -> its matches, vowels unchecked
         for end, (key, entries) in self.automaton.iter(norm.haystack):
             for e in entries:
@@ -352,9 +356,17 @@ class ListMatcher:
                     if pending is None:
                         pending = {}
                     pending.setdefault(e.concept, []).append((end, key, e.sigs))
+                elif e.rule.unless is not None:
+                    if (figurative is None or e.severity > figurative[0]) \
+                            and (e.sigs is None or _agrees(norm, end, key, e.sigs)):
+                        figurative = (e.severity, e.rule, key)
                 elif found is None or e.severity > found[0]:
                     if e.sigs is None or _agrees(norm, end, key, e.sigs):
                         found = (e.severity, e.rule, key)
+        if figurative is not None and (found is None or figurative[0] > found[0]) and not any(
+                sigs is None or _agrees(norm, end, key, sigs)
+                for end, key, sigs in (pending or {}).get(figurative[1].unless, ())):
+            found = figurative  # "هقتلك", but not "هقتلك من الضحك" (you'll kill me laughing)
         if pending and self.combos:
             found = self._combo(norm, pending, found)
         return ListHit(found[1], found[2]) if found else None
