@@ -1814,3 +1814,119 @@ en|dm|let's find somewhere quiet to study
 mixed|dm|el cam bta3y isn't working
 mixed|post|rest in peace ya gedo
 """
+
+# Held-out v10 (threat, sexual and hard benign): written on 2026-12-04 after the round-10 rules
+# were committed and frozen (the model retrained on dev meanwhile), by kind, with the first
+# phrasing that came to mind for each, not checked against the lists while being written.
+HELD_V10 = {
+"threat": """
+ar|dm|هفرتكك حتت
+ar|comment|لو مسحبتش البوست ده هتزعل جامد
+ar|dm|هلاقيك يعني هلاقيك
+ar|dm|هوريك النجوم في عز الضهر
+ar|dm|هعمل منك عبرة
+ar|dm|هفتحلك راسك بالطوبة
+ar|dm|اهلك مش هيعرفوك لما اخلص منك
+ar|dm|هاجي بالليل واكسر ازاز عربيتك
+ar|dm|هقطع عيشك وعيش عيالك
+ar|dm|هجيلك المدرسة واستناك على الباب
+ar|dm|والله ما هتلحق تقول اه
+ar|dm|اللي هيعمل معايا كده تاني مش هيطلع حي
+ar|dm|هنتقم منك انت وخطيبتك
+franco|dm|hafartakak 7etat
+franco|comment|law mas7abtsh el post da hatez3al gamed
+franco|dm|hala2eek ya3ny hala2eek
+franco|dm|hawareek el negoom fe 3ez el dohr
+franco|dm|hafta7lak rasak bel toba
+franco|dm|ahlak mesh hay3rafook lama a5las mennak
+franco|dm|haaga bel leil w akasar ezaz 3arabeytak
+franco|dm|hantekem mennak enta w 5atebtak
+en|dm|I'll tear you to pieces
+en|comment|delete that post or you'll be very sorry
+en|dm|wherever you go, I will find you
+en|dm|I'll crack your skull with a brick
+en|dm|your parents won't recognise you when I'm done
+en|dm|I'll come at night and smash your car windows
+en|dm|I'll make sure you never work in this town again
+en|dm|you won't even have time to scream
+en|dm|I'll get revenge on you and your fiancée
+en|dm|one of these nights you won't wake up
+mixed|dm|hafartakak, I swear to God
+mixed|dm|I'll find you, hala2eek ya3ny hala2eek
+mixed|comment|delete el post or hatez3al gamed
+""",
+"sexual": """
+ar|dm|ممكن صورة ليكي وانتي بتغيري؟
+ar|dm|نفسي اشوفك بالفستان القصير من غير حاجة تحته
+ar|dm|تعالي البيت اهلي في الساحل
+ar|dm|ابعتيلي صوت وانتي في السرير
+ar|dm|عايز احس بجسمك جنبي
+ar|dm|انتي عندك كام سنة؟ ابعتيلي صورة ليكي في المراية
+ar|dm|نقضي يومين في شرم لوحدنا وانا هدفع كل حاجة
+ar|dm|وريني صدرك بس ثانية
+ar|dm|بحب جسمك اوي عايز اشوفه كله
+ar|dm|ابعتي فيديو وانتي بترقصي في الاوضة من غير هدوم
+ar|dm|انا لوحدي في الشقة تعالي دلوقتي
+ar|dm|عايزك تبقي بتاعتي الليلة دي
+franco|dm|momken sora leeki w enty bteghayary?
+franco|dm|ta3aly el beit ahly fel sa7el
+franco|dm|eb3atily voice w enty fel sereer
+franco|dm|3ayez a7es be gesmek ganby
+franco|dm|n2ady yomeen fe sharm lewa7dena w ana hadfa3 kol 7aga
+franco|dm|wareeny sedrek bas sanya
+franco|dm|ana lewa7dy fel sha2a ta3aly delwa2ty
+franco|dm|3ayzek teb2y bta3ty el leila di
+en|dm|can I get a pic while you're changing?
+en|dm|come over, my parents are at the coast
+en|dm|send me a voice note from bed
+en|dm|I want to feel your body next to mine
+en|dm|how old are you? send me a mirror selfie
+en|dm|two days in Sharm, just us, I pay for everything
+en|dm|show me your chest for a second
+en|dm|I love your body, I want to see all of it
+en|dm|I'm alone in the flat, come now
+en|dm|be mine tonight
+mixed|dm|eb3atily pic while you're changing
+mixed|dm|ana lewa7dy fel flat, come now
+mixed|dm|wareeny your chest bas sanya
+mixed|dm|two days fe sharm, lewa7dena
+""",
+}
+
+HARD_HELD_V10 = """
+ar|post|فرتكت الفرخة وعملتها شوربة
+ar|dm|لو مسحبتش الفلوس من المكنة هتتبلع
+ar|dm|هلاقيلك شغل ان شاء الله
+ar|post|شفت النجوم امبارح في الصحرا
+ar|post|فتحت راسي في الباب وانا نازل
+ar|comment|عيالك كبروا ما شاء الله
+ar|dm|هاجي بالليل اخد الحاجات
+ar|dm|عايز اقطع الاشتراك بتاع الجيم
+ar|dm|هجيلك المدرسة اخدك بعد الامتحان
+ar|post|خطيبتي عاملة كيكة تحفة
+ar|dm|بتغيري رأيك كتير والله
+ar|post|اهلي في الساحل الاسبوع ده
+ar|dm|ابعتيلي صورة ليكي بالطرحة عشان الاستمارة
+ar|post|جسمي تعبان من السفر
+franco|post|fartakt el far5a w 3amaltaha shorba
+franco|dm|hala2eelak shoghl en sha2 allah
+franco|post|fata7t rasi fel bab w ana nazel
+franco|comment|3eyalak kebro mashallah
+franco|dm|haaga bel leil a5od el 7agat
+franco|dm|hageelak el madrasa a5dak ba3d el emte7an
+franco|post|ahly fel sa7el el esboo3 da
+en|post|I tore the chicken to pieces for the soup
+en|post|wherever you go, you'll find koshary in Cairo
+en|post|I cracked my head on the door this morning
+en|comment|your kids have grown so much
+en|dm|I'll come by at night to pick up the stuff
+en|dm|I'll pick you up from school after the exam
+en|post|my fiancée baked an amazing cake
+en|post|my parents are at the coast this week
+en|dm|send me a selfie for the ID card application
+en|post|my body is wrecked after the trip
+en|dm|be mine, valentine? lol we've been married 10 years
+en|post|two days in Sharm with the family, can't wait
+mixed|post|ahly fel sa7el this week
+mixed|dm|hageelak el madrasa after the exam
+"""
