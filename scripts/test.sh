@@ -14,7 +14,7 @@ if command -v npm >/dev/null 2>&1; then
   # axe-core, and the web app built from web/.
   bash scripts/install_chromium.sh
   (cd tests/browser && npm ci --silent --no-audit --no-fund)
-  bash scripts/build_web.sh
+  bash scripts/build_web.sh --typecheck
 fi
 set +e
 .venv/bin/python -m pytest "$@"

@@ -71,7 +71,12 @@ PY_STANDIN = """#!/bin/sh
 # `python3 -m venv .venv` in the README command: reuse the installed venv (module docstring).
 if [ "$1" = "-m" ] && [ "$2" = "venv" ] && [ "$3" = ".venv" ]; then
   mkdir -p .venv/bin && printf '#!/bin/sh\nexec {python} "$@"\n' > .venv/bin/python
-  printf '#!/bin/sh\\n[ "$*" = "install -e ." ] || exit 9\\n' > .venv/bin/pip
+  cat > .venv/bin/pip <<'PIP'
+#!/bin/sh
+[ "$*" = "install -q uv" ] || exit 9
+printf '#!/bin/sh\\n[ "$*" = "pip install -e ." ] || exit 9\\n' > .venv/bin/uv
+chmod +x .venv/bin/uv
+PIP
   chmod +x .venv/bin/pip .venv/bin/python
   exit 0
 fi
