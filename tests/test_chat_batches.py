@@ -209,3 +209,59 @@ async def test_a_process_killed_in_the_middle_of_batches_loses_and_doubles_nothi
             {"conversation_id": conv, "last_seq": c["last_seq"]}], "limit": 200})
     assert got == [r["seq"] for r in final]
 
+
+
+def batch_sizes(metrics: str, batch: str) -> tuple[float, float]:
+    """(number of batches, items in them) of one batcher, from /metrics' histogram."""
+    got = {}
+    for line in metrics.splitlines():
+        for part in ("_count", "_sum"):
+            head = f'sawt_group_commit_batch_size{part}{{batch="{batch}"}}'
+            if line.startswith(head):
+                got[part] = float(line.split()[-1])
+    return got.get("_count", 0.0), got.get("_sum", 0.0)
+
+
+async def test_a_user_over_the_limit_is_refused_per_message_inside_a_batch(settings,
+                                                                          make_user):
+    """The per-user limit (across the user's devices) is checked for sends arriving together
+    in one Redis call: still each message is counted and refused on its own."""
+    from rooms.ratelimit import clear_rate
+    from tests.conftest import LiveApp
+
+    app = await LiveApp(settings.with_(chat_user_rate="5/minute",
+                                       chat_socket_rate="1000/second")).start()
+    try:
+        alice, bob = await make_user("alice"), await make_user("bob")
+        phone, laptop = await alice.connect(app.url), await alice.connect(app.url)
+        b = await bob.connect(app.url)
+        first = await phone.ok("chat:send", {"to": bob.id, "client_id": cid(), "text": "awel"})
+        conv = first["conversation_id"]
+        assert (await b.next("chat:message"))["seq"] == 1
+        before = batch_sizes(app.state.metrics.render().decode(), "rate_limit")
+        acks = await asyncio.gather(*(
+            (phone, laptop)[k % 2].call("chat:send", {"conversation_id": conv,
+                                                      "client_id": cid(),
+                                                      "text": text_of(str(k))})
+            for k in range(8)))
+        stored = [a for a in acks if a["ok"]]
+        refused = [a for a in acks if not a["ok"]]
+        assert len(stored) == 4, acks  # 5 a minute: the DM's first message and four more
+        assert all(a["error"]["code"] == "rate_limited" and a["error"]["retry_after"] > 0
+                   for a in refused), refused
+        assert sorted(a["data"]["seq"] for a in stored) == [2, 3, 4, 5]
+        batches, hits = batch_sizes(app.state.metrics.render().decode(), "rate_limit")
+        assert hits - before[1] >= 8 and batches - before[0] < hits - before[1], \
+            (before, batches, hits)  # the eight checks shared Redis calls
+        assert sorted([(await b.next("chat:message"))["seq"] for _ in range(4)]) == [2, 3, 4, 5]
+        assert await b.nothing("chat:message", 0.3)  # nothing of the refused ones
+        # edits count against the same per-user budget
+        edit = await laptop.call("chat:edit", {"conversation_id": conv, "seq": 2,
+                                               "text": "badalt"})
+        assert edit["error"]["code"] == "rate_limited", edit
+        # the counters are `limits`' own: clearing them there lets the user send again
+        await clear_rate(app.state, "chat:send:user", alice.id, "5/minute")
+        await phone.ok("chat:send", {"conversation_id": conv, "client_id": cid(),
+                                     "text": "tani"})
+    finally:
+        await app.stop()
