@@ -33,6 +33,7 @@ CLIENT_PACKET_TYPES = frozenset({sio_packet.CONNECT, sio_packet.DISCONNECT, sio_
                                  sio_packet.ACK, sio_packet.BINARY_EVENT,
                                  sio_packet.BINARY_ACK})
 PARSE_ERROR = "parse error"
+LOGGED_CACHE = 20_000  # parsed log entries kept for replays (offsets never repeat)
 
 
 class SocketServer(socketio.AsyncServer):
@@ -55,6 +56,7 @@ class SocketServer(socketio.AsyncServer):
         self.sessions = LiveSessions(recovery, self._rooms_of, self._owner_of) \
             if recovery is not None else None
         self._holding: dict[str, list] = {}  # eio_sid -> packets held until CONNECT is out
+        self._logged: dict[bytes, tuple] = {}  # log entries parsed for replays (by offset)
         self._connect_timers: dict[str, asyncio.TimerHandle] = {}
 
     def _engineio_server_class(self):
@@ -362,25 +364,35 @@ class SocketServer(socketio.AsyncServer):
         return pid, []
 
     def _replay_packets(self, sid, namespace, missed) -> list:
+        """The missed packets this socket would have received. In a reconnect storm
+        thousands of sockets replay the same stretch of the log: each entry is parsed (and
+        encoded) once, not once per socket (`_logged`)."""
         rooms = set(self.manager.get_rooms(sid, namespace)) | {sid}
-        sock = None
+        logged = self._logged
+        if len(logged) > LOGGED_CACHE:
+            logged.clear()
         out = []
         for offset, message in missed:
-            try:
-                _, header, body = split_logged(message)
-            except ValueError:
-                continue
-            if header.get("n", "/") != namespace:
-                continue
-            target = header.get("r")
-            if target is not None:
-                targets = {target} if isinstance(target, str) else set(target)
-                if not targets & rooms:
+            entry = logged.get(offset)
+            if entry is None:
+                try:
+                    _, header, body = split_logged(message)
+                except ValueError:
                     continue
+                target = header.get("r")
+                entry = logged[offset] = (
+                    header.get("n", "/"), header, body,
+                    None if target is None else
+                    frozenset((target,) if isinstance(target, str) else target), [None])
+            ns, header, body, targets, encoded = entry
+            if ns != namespace or (targets is not None and targets.isdisjoint(rooms)):
+                continue
             skip = header.get("s")
             if skip is not None and (sid == skip or (isinstance(skip, list) and sid in skip)):
                 continue
-            binary, data = self.manager.encode_for(sock, offset, header, body)
+            if encoded[0] is None:
+                encoded[0] = self.manager.encode_for(None, offset, header, body)
+            binary, data = encoded[0]
             out.append((binary, data, offset))
         return out
 
