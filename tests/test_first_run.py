@@ -7,11 +7,13 @@ development checkout and a tip, `token` / `emit` / `user create` / `dev-pay` bes
 example clients, and the HTTP API from another origin.
 
 Reusing the installed venv: the command begins `python3 -m venv .venv && .venv/bin/pip
-install -e .`. Installing again would take minutes and the network, so `python3` on the
-command's PATH is a stand-in (written below) that answers `-m venv .venv` with a
-`.venv/bin/python` that runs the interpreter running these tests (which has the project's
-dependencies installed) and a `.venv/bin/pip` that accepts only `install -e .` and does
-nothing. The web app's build (`bash scripts/build_web.sh`) is the web app's own tests'
+install -q uv && .venv/bin/uv pip install -p .venv -e .`. Installing again would take the
+network, so `python3` on the command's PATH is a stand-in (written below) that answers
+`-m venv .venv` with a `.venv/bin/python` that runs the interpreter running these tests
+(which has the project's dependencies installed), a `.venv/bin/pip` that accepts only
+`install -q uv` (and writes `.venv/bin/uv`), and a `.venv/bin/uv` that accepts only
+`pip install -p .venv -e .`; they do nothing else. The real install is timed in
+docs/benchmarks.md ("First run, again"). The web app's build (`bash scripts/build_web.sh`) is the web app's own tests'
 business (tests/test_web_app.py builds and drives it); here `npm` is left off the command's
 PATH, so the script takes its documented "npm not found, skipping" path in a second. Everything
 after that, `.venv/bin/python -m server serve`, runs for real from the fresh copy
@@ -74,7 +76,7 @@ if [ "$1" = "-m" ] && [ "$2" = "venv" ] && [ "$3" = ".venv" ]; then
   cat > .venv/bin/pip <<'PIP'
 #!/bin/sh
 [ "$*" = "install -q uv" ] || exit 9
-printf '#!/bin/sh\\n[ "$*" = "pip install -e ." ] || exit 9\\n' > .venv/bin/uv
+printf '#!/bin/sh\\n[ "$*" = "pip install -p .venv -e ." ] || exit 9\\n' > .venv/bin/uv
 chmod +x .venv/bin/uv
 PIP
   chmod +x .venv/bin/pip .venv/bin/python
