@@ -70,7 +70,9 @@ async function viewer(browser) {
     const g = document.getElementById("c").getContext("2d", { willReadFrequently: true });
     window.samples = [];
     window.events = { waiting: 0, stalls: 0, errors: [], playing_at: null, level_switches: 0 };
-    const { syncOnStart, ...config } = player;
+    // (not hls.js options: syncOnStart turns on the drift jump below, syncMargin is how far
+    // past hls.js's target latency it jumps, seconds)
+    const { syncOnStart, syncMargin = 0.25, ...config } = player;
     window.syncOnStart = syncOnStart;
     const hls = new Hls({ lowLatencyMode: mode === "ll", ...config });  // hls.js defaults otherwise
     window.hls = hls;
@@ -108,7 +110,7 @@ async function viewer(browser) {
         const end = v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0;
         const to = hls.liveSyncPosition;
         const settled = window.events.playing_at && Date.now() - window.events.playing_at > 3000;
-        if (settled && !v.paused && to && hls.latency > hls.targetLatency + 0.25 && to < end - 0.05) {
+        if (settled && !v.paused && to && hls.latency > hls.targetLatency + syncMargin && to < end - 0.05) {
           v.currentTime = to;
           window.events.synced = (window.events.synced ?? 0) + 1;
         }
