@@ -1,6 +1,7 @@
 """Where a chat node's CPU goes: read py-spy's collapsed stacks (`loadtest_local.py
 --profile DIR` writes DIR/node<i>.txt) and print the share of samples spent inside each of a
-few named parts of the send path (inclusive), and the top functions by own time.
+few named parts of the send path (inclusive), own time by area (moderation, the socket engine,
+asyncio, redis-py...) and the top functions by own time.
 
     python scripts/bench_chat_profile.py DIR [--top 25]
 
@@ -20,13 +21,25 @@ PARTS = {
     "precheck (batches.precheck)": r"^(precheck|run) \(.*chat/batches\.py",
     "moderation (moderate_text)": r"^moderate_text ",
     "group commit write (store_messages)": r"^store_messages ",
-    "batch fan-out (emit_many)": r"^emit_many ",
+    "batch fan-out (_push_messages)": r"^_push_messages ",
     "pub/sub receive + local delivery": r"(subscription\.py|_handle_message|_listen)",
-    "websocket writes": r"(send_str|send_bytes|_send_frame|write_frame|transport.write)",
-    "socket.io / engine.io decode + dispatch": r"(_handle_eio_message|_handle_event|decode)",
+    "socket writes (EngineSocket.flush)": r"^EngineSocket.flush ",
     "asyncpg (all)": r"asyncpg",
     "redis-py (all)": r"redis/",
 }
+
+
+# own time by area: the frame a sample ended in, by the file it is in
+AREAS = [("handlers/moderation", "moderation"), ("server/engine", "socket engine (server/engine)"),
+         ("socketio/", "python-socketio"), ("engineio/", "python-socketio"),
+         ("asyncpg", "asyncpg"), ("redis/", "redis-py + limits"), ("limits/", "redis-py + limits"),
+         ("handlers/chat", "chat handlers"), ("asyncio/", "asyncio (loop, tasks, streams)"),
+         ("rooms/", "rooms"), ("server/", "server (other)"), ("json/", "json"),
+         ("structlog", "structlog")]
+
+
+def area(frame: str) -> str:
+    return next((name for key, name in AREAS if key in frame), "other")
 
 
 def load(path: Path) -> list[tuple[list[str], int]]:
@@ -46,9 +59,12 @@ def report(path: Path, top: int) -> str:
         rx = re.compile(pattern)
         hit = sum(n for frames, n in stacks if any(rx.search(f) for f in frames))
         out.append(f"  {100 * hit / total:5.1f} %  {name}")
-    own = Counter()
+    own, areas = Counter(), Counter()
     for frames, n in stacks:
         own[re.sub(r":\d+\)$", ")", frames[-1])] += n
+        areas[area(frames[-1])] += n
+    out.append("  own time by area: " + ", ".join(
+        f"{name} {100 * n / total:.0f} %" for name, n in areas.most_common()))
     out.append("  top own time:")
     out += [f"  {100 * n / total:5.1f} %  {f}" for f, n in own.most_common(top)]
     return "\n".join(out)
