@@ -8,8 +8,8 @@ user's room `user:<id>` has members on one node or two. A write-only adapter (th
 workers use) then broadcasts to those rooms, paced, in two phases of `--seconds` each:
 
 - foreign: broadcasts only to rooms held on node 0 alone. Nodes 1..N-1 hold no recipient;
-  their CPU per broadcast (utime+stime from /proc, the same-length idle window before the
-  run subtracted) is what a broadcast costs a node that does not deliver it.
+  their CPU per broadcast (every thread's run time from /proc/<pid>/task/*/schedstat, the
+  same-length idle window before the run subtracted) is what a broadcast costs a node that does not deliver it.
 - spread: broadcasts to every room. Deliveries/s counted at the clients, server CPU per
   delivery (all nodes), Redis CPU per broadcast (INFO cpu of the bench's own Redis).
 
@@ -37,7 +37,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -47,9 +46,16 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (all its threads), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    """CPU time of a process, every thread, in seconds: the sum of its threads' schedstat
+    run times (nanoseconds; /proc/<pid>/stat's utime+stime count 10 ms ticks, too coarse
+    for a few µs per broadcast)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended meanwhile
+    return total / 1e9
 
 
 def start_redis(port: int, workdir: Path) -> subprocess.Popen:
@@ -149,8 +155,10 @@ async def one_run(args, mode: str, nodes: int, tokens: list[str], store_env: dic
         pids = [p.pid for p in procs]
         # idle window: timers, heartbeats
         c0 = [cpu_seconds(p) for p in pids]
+        r0 = redis_cpu(redis_port)
         await asyncio.sleep(args.seconds)
         idle = [(cpu_seconds(p) - c) / args.seconds for p, c in zip(pids, c0)]
+        redis_idle = (redis_cpu(redis_port) - r0) / args.seconds
 
         result = {"mode": mode, "nodes": nodes, "rate": args.rate, "seconds": args.seconds,
                   "sockets": len(clients), "users": len(tokens)}
@@ -189,7 +197,8 @@ async def one_run(args, mode: str, nodes: int, tokens: list[str], store_env: dic
             "spread_sent": sent, "delivered": delivered,
             "deliveries_per_s": round(delivered / args.seconds),
             "server_cpu_us_per_delivery": round(used / max(delivered, 1) * 1e6, 2),
-            "redis_cpu_us_per_broadcast": round((redis_cpu(redis_port) - r0) / sent * 1e6, 2),
+            "redis_cpu_us_per_broadcast": round(
+                (redis_cpu(redis_port) - r0 - redis_idle * dt) / sent * 1e6, 2),
             "idle_cpu_per_node": [round(i, 4) for i in idle]})
         for c in clients:
             await c.disconnect()

@@ -9,7 +9,7 @@ Keys used together by one script, transaction or multi-key command must share a 
 a cluster: `Settings.key` gives the application's keys one (`{k}`), the Socket.IO adapter's
 packet log and its shard channels another (`{sio}`), so both work unchanged on a cluster.
 A cluster's plain PUBLISH reaches every node of the cluster, so listeners of plain channels
-(session revocation, live takeover) subscribe on any one node (`node_client`).
+(session revocation, live takeover) subscribe on any one node (`plain_pubsub`).
 """
 from __future__ import annotations
 
@@ -95,11 +95,9 @@ async def node_client(client: Any, *, key: str | None = None, **options: Any) ->
         node = client.get_node_from_key(key)
     else:
         node = client.get_primaries()[0]
-    kwargs = dict(node.connection_kwargs)
-    kwargs.pop("retry", None)
+    kwargs = {k: v for k, v in node.connection_kwargs.items() if k in _NODE_OPTIONS}
     kwargs.update(options)
-    return aioredis.Redis(host=node.host, port=node.port, **{
-        k: v for k, v in kwargs.items() if k not in ("host", "port")})
+    return aioredis.Redis(host=node.host, port=node.port, **kwargs)
 
 
 _NODE_OPTIONS = ("username", "password", "socket_timeout", "socket_connect_timeout",

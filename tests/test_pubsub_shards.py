@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import redis.asyncio as aioredis
-
 from server.emitter import channel_name, write_only_emitter
+from server.redis_clients import node_client, settings_client
 from server.user_rooms import user_room
 
 RATES = {"CHAT_USER_RATE": "1000/second", "CHAT_SOCKET_RATE": "1000/second"}
@@ -19,12 +18,15 @@ def room_channel(settings, room: str) -> str:
 
 
 async def subscribers(settings, room: str) -> int:
-    r = aioredis.from_url(settings.redis_url)
+    """Subscribers of a room's shard channel, asked of the master serving it."""
+    client = settings_client(settings)
+    r = await node_client(client, key=room_channel(settings, room))
     try:
         reply = await r.execute_command("PUBSUB", "SHARDNUMSUB", room_channel(settings, room))
         return int(reply[1])  # [channel, count]
     finally:
         await r.aclose()
+        await client.aclose()
 
 
 async def until_subscribers(settings, room: str, n: int, within: float = 5.0) -> int:
@@ -69,7 +71,8 @@ async def test_a_broadcast_to_several_rooms_reaches_a_socket_in_all_of_them_once
     alice = await make_user("alice")
     sock = await alice.connect(proc.url)
     assert await until_subscribers(settings, user_room(alice.id), 1) == 1
-    emitter = write_only_emitter(settings.redis_url, settings.redis_prefix)
+    emitter = write_only_emitter(settings.redis_url, settings.redis_prefix,
+                                 cluster=settings.redis_cluster)
     mgr = emitter._target
     try:
         await mgr.emit("announce:both", {"n": 1}, room=[user_room(alice.id), sock.sio.get_sid()])
@@ -83,7 +86,7 @@ async def test_a_broadcast_to_several_rooms_reaches_a_socket_in_all_of_them_once
 
 async def test_single_channel_mode_still_delivers_across_processes(
         settings, server_procs, make_user):
-    a_proc, b_proc = await server_procs(2, SOCKETIO_PUBSUB="channel", **RATES)
+    a_proc, b_proc = await server_procs(2, SOCKETIO_PUBSUB="channel", **RATES)  # both modes
     alice, bob = await make_user("alice"), await make_user("bob")
     a = await alice.connect(a_proc.url)
     phone = await bob.connect(b_proc.url)
