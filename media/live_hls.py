@@ -105,6 +105,7 @@ class LivePipeline:
         self.on_progress = on_progress  # called in the worker thread
         self.on_master = on_master  # called in the worker thread
         self.observer = observer  # called in the worker thread
+        self._stats_at: tuple[float, float] | None = None  # (media t, thread CPU) reported
         self.q: queue.Queue = queue.Queue(maxsize=self.cfg.queue_size)
         self.dropped = 0
         self.frames_in = 0
@@ -234,8 +235,6 @@ class LivePipeline:
                 except FileNotFoundError:
                     pass
             self.encode_seconds = time.thread_time() - cpu0
-
-    _stats_at: tuple[float, float] | None = None  # (media time, thread CPU) last reported
 
     def _report(self, t: float) -> None:
         if self.observer is None:
