@@ -111,9 +111,9 @@ async def check_send_message(state: AppState, user_id: str, sid: str,
     if msg.text:
         decision = await moderate_text(state, msg.text, user_id=user_id, context="chat")
         if decision.action == "block":
-            raise AppError("message_blocked", decision.reason or "This message was not sent: "
-                           "it breaks the community rules", status=422,
-                           details={"layer": decision.layer} if decision.layer else None)
+            raise AppError("message_blocked", decision.refusal, status=422,
+                           details={"category": decision.category} if decision.category
+                           else None)
     return Prepared(conv_id, decision)
 
 
@@ -235,8 +235,8 @@ async def check_edit_message(state: AppState, user_id: str, conv_id: str,
                        status=413)
     decision = await moderate_text(state, text, user_id=user_id, context="chat")
     if decision.action == "block":
-        raise AppError("message_blocked", decision.reason or "This edit breaks the community "
-                       "rules", status=422)
+        raise AppError("message_blocked", decision.refusal, status=422,
+                       details={"category": decision.category} if decision.category else None)
     return decision
 
 

@@ -127,8 +127,9 @@ async def do_create_post(state: AppState, author: str, req: NewPost) -> dict:
     if req.body.strip():
         decision = await moderate_text(state, req.body, user_id=author, context="post")
         if decision.action == "block":
-            raise AppError("content_blocked", "This post was refused by moderation",
-                           status=422, details={"reason": decision.reason})
+            raise AppError("content_blocked", decision.refusal, status=422,
+                           details={"category": decision.category} if decision.category
+                           else None)
         if decision.action == "hold":
             status = "held"
     post_id = str(uuid.uuid4())

@@ -20,10 +20,22 @@ class Decision:
     def allowed(self) -> bool:
         return self.action == "allow"
 
+    @property
+    def refusal(self) -> str:
+        """What the sender of a blocked text is told: the kind of harm, never the rule
+        (`reason` names the list line and the matched word: telling it teaches evasion;
+        moderators see it in the review queue)."""
+        kind = _KINDS.get(self.category or "", "")
+        return f"This was not sent: it breaks the community rules{kind}"
+
     def as_dict(self) -> dict:
         return {"decision": self.action, "layer": self.layer, "reason": self.reason,
                 "score": None if self.score is None else round(self.score, 4),
                 "category": self.category}
 
+
+_KINDS = {"insult": " (insults)", "threat": " (threats)", "sexual": " (sexual harassment)",
+          "hate": " (hate)", "scam": " (scams)", "spam": " (spam)",
+          "self_harm": " (self-harm)", "privacy": " (private information)"}
 
 ALLOW = Decision("allow")
