@@ -29,6 +29,7 @@ from socketio import packet as sio_packet
 from socketio.msgpack_packet import MsgPackPacket
 
 from server.engine.frames import BINARY, TEXT, ws_frame
+from server.engine.pending import PendingSids
 from server.engine.recovery import parse_offset
 from server.engine.shards import ShardedChannels
 from server.engine.subscription import ChannelSubscription
@@ -128,6 +129,8 @@ class RedisManager(ShardedChannels, ChannelSubscription, socketio.AsyncRedisMana
         self._seed = 0
         self.last_offset: str | None = None  # the newest logged broadcast seen
         self._by_sid: dict[str, dict[str, dict]] = {}  # namespace -> sid -> its rooms
+        self.pending_connect = PendingSids()  # O(1) `in` for is_connected (pending.py)
+        self.pending_disconnect = PendingSids()
 
     # -- publishing --------------------------------------------------------------------------
     async def _publisher(self):
