@@ -2,7 +2,11 @@
 // it reads the latency from EXT-X-PROGRAM-DATE-TIME: now − the wall-clock time of the frame
 // on screen. Live players follow the stream's own LL-HLS timing: lowLatencyMode with no
 // liveSyncDuration(Count), so hls.js holds PART-HOLD-BACK behind the live edge (a
-// liveSyncDurationCount would override it with whole segments).
+// liveSyncDurationCount would override it with whole segments). After a stall hls.js adds
+// liveSyncOnStallIncrease to its target for good: one part (0.2 s), not its default 1 s. And
+// since hls.js starts at a segment's keyframe and only speeds up with > 1 s buffered, it never
+// gets within PART-HOLD-BACK by itself: once playing has settled, when it drifted past its
+// target and the live position is already buffered, jump there (the README's "Players").
 import Hls from "hls.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { num, t } from "../i18n";
@@ -37,7 +41,8 @@ export function HlsPlayer({ src, live, label, onPlaying, onLatency }: Props) {
     if (Hls.isSupported()) {
       hls = new Hls(
         live
-          ? { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 4 }
+          ? { lowLatencyMode: true, liveSyncOnStallIncrease: 0.2, maxLiveSyncPlaybackRate: 1.5,
+              backBufferLength: 4 }
           : {},
       );
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
@@ -59,6 +64,17 @@ export function HlsPlayer({ src, live, label, onPlaying, onLatency }: Props) {
       el.addEventListener("loadedmetadata", () => el.play().catch(() => {}), { once: true });
     }
     el.muted = true;
+    let playingSince = 0;
+    el.addEventListener("playing", () => (playingSince ||= Date.now()), { once: true });
+    const jump = live
+      ? setInterval(() => {
+          const end = el.buffered.length ? el.buffered.end(el.buffered.length - 1) : 0;
+          const to = hls?.liveSyncPosition;
+          const settled = playingSince && Date.now() - playingSince > 3000;
+          if (hls && settled && !el.paused && to && hls.targetLatency !== null
+              && hls.latency > hls.targetLatency + 0.25 && to < end - 0.05) el.currentTime = to;
+        }, 1000)
+      : undefined;
     const timer = live
       ? setInterval(() => {
           const at = hls?.playingDate?.getTime();
@@ -71,6 +87,7 @@ export function HlsPlayer({ src, live, label, onPlaying, onLatency }: Props) {
       : undefined;
     return () => {
       clearInterval(timer);
+      clearInterval(jump);
       el.removeEventListener("playing", playing);
       hls?.destroy();
     };
