@@ -7,18 +7,10 @@ from typing import Literal
 
 import msgspec
 
+from handlers.feed.contract import Author  # a comment's author is a post's author
+from server.contract import Strict
+
 UNSET = msgspec.UNSET
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    """A key the server sends that is not declared here is drift."""
-
-
-class Author(Strict):
-    id: str
-    display_name: str | None
-    handle: str | None
-    verified: bool
 
 
 class Comment(Strict):

@@ -6,9 +6,7 @@ from typing import Any
 
 import msgspec
 
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    """A key the server sends that is not declared here is drift."""
+from server.contract import Strict
 
 
 class Actor(Strict):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    """A key the server sends that is not declared here is drift."""
+from server.contract import Strict
 
 
 class Suggested(Strict):

@@ -8,9 +8,7 @@ from typing import Any, Literal
 
 import msgspec
 
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    """A key the server sends that is not declared here is drift."""
+from server.contract import Strict
 
 
 class Pong(Strict):

@@ -7,11 +7,9 @@ from typing import Literal
 
 import msgspec
 
+from server.contract import Strict
+
 UNSET = msgspec.UNSET
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    """A key the server sends that is not declared here is drift."""
 
 
 class Relation(Strict):
