@@ -133,3 +133,41 @@ async def test_a_subscribers_only_streams_recording_becomes_a_subscribers_only_p
     s = await stranger.connect(live_app.url)
     seen = await s.ok("feed:get", {"post_id": row["id"]})
     assert seen.get("locked") is True and not seen.get("media_id")
+
+
+async def test_the_creator_dashboard_charts_the_viewers_of_the_latest_stream(live_app,
+                                                                             make_user):
+    # before: the dashboard's viewers chart had only what the studio page had kept in its own
+    # browser's localStorage: on another device, or after the studio closed, nothing
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from tests.wallet_support import start_live_stream
+
+    creator = await make_user("star", role="creator")
+    cs = await creator.connect(live_app.url)
+    today = datetime.now(ZoneInfo("Africa/Cairo")).date()
+    span = {"since": (today - timedelta(days=6)).isoformat(), "until": today.isoformat()}
+    assert (await cs.ok("wallet:metrics", span))["latest_stream_viewers"] is None
+    sid = await start_live_stream(live_app, cs)
+    await live_app.state.db.execute(
+        "UPDATE live_streams SET started_at = now() WHERE id = $1::uuid", sid)
+    fans = [await make_user(n) for n in ("amr", "mona")]
+    socks = [await f.connect(live_app.url) for f in fans]
+
+    async def samples_until(pred) -> list[dict]:
+        for _ in range(100):  # bounded: 100 x 0.1 s
+            got = (await cs.ok("wallet:metrics", span))["latest_stream_viewers"]
+            if got and got["samples"] and pred(got["samples"]):
+                assert got["stream_id"] == sid
+                return got["samples"]
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"no such samples: {got}")
+
+    for s in socks:
+        await s.ok("live:join", {"stream_id": sid})
+    await samples_until(lambda xs: xs[-1]["count"] == 2)
+    await socks[0].ok("live:leave", {"stream_id": sid})
+    samples = await samples_until(lambda xs: xs[-1]["count"] == 1)
+    assert [x["at"] for x in samples] == sorted(x["at"] for x in samples)
+    assert max(x["count"] for x in samples) == 2

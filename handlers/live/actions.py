@@ -17,6 +17,7 @@ import structlog
 from handlers.live import queries as q
 from handlers.live.access import can_watch
 from handlers.live.runtime import runtime, stream_dir
+from handlers.live.viewer_history import add_sample
 from handlers.moderation.gate import moderate_text
 from rooms.names import live_room, user_room
 from rooms.ratelimit import check_rate
@@ -191,8 +192,13 @@ async def do_viewer_tick(state: AppState) -> None:
         pipe.delete(rkey)
         _, count, reactions, _ = await pipe.execute()
         last = await state.redis.getset(state.key("live", "count", stream_id), count)
-        await state.redis.expire(state.key("live", "count", stream_id), 600)
-        if last is None or int(last) != count:
+        pipe = state.redis.pipeline(transaction=False)
+        pipe.expire(state.key("live", "count", stream_id), 600)
+        changed = last is None or int(last) != count
+        if changed:
+            add_sample(pipe, state, stream_id, int(now * 1000), count)
+        await pipe.execute()
+        if changed:
             await state.emitter.emit("live:viewers", {"stream_id": stream_id, "count": count},
                                      room=live_room(stream_id))
         if reactions:

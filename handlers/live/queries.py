@@ -78,3 +78,8 @@ IS_BLOCKED_BY = "SELECT EXISTS (SELECT 1 FROM blocks WHERE blocker_id = $1 AND b
 FOLLOWERS_BATCH = """
 SELECT follower_id::text FROM follows WHERE followee_id = $1 AND follower_id > $2
 ORDER BY follower_id LIMIT $3"""
+
+LATEST_STARTED_STREAM = """
+SELECT id::text, title, started_at FROM live_streams
+WHERE creator_id = $1::uuid AND started_at IS NOT NULL
+ORDER BY created_at DESC LIMIT 1"""

@@ -231,6 +231,19 @@ class TierCount(Strict):
     new_in_range: int
 
 
+class ViewerSample(Strict):
+    at: int  # ms since the epoch
+    count: int
+
+
+class StreamViewers(Strict):
+    """The distinct-viewer count of the creator's latest stream, sampled when it changed."""
+    stream_id: str
+    title: str
+    started_at: str
+    samples: list[ViewerSample]
+
+
 class Metrics(Strict):
     since: str
     until: str
@@ -238,6 +251,7 @@ class Metrics(Strict):
     totals: Totals
     top_supporters: list[Supporter]
     subscribers: list[TierCount]
+    latest_stream_viewers: StreamViewers | None
 
 
 REPLIES = {

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
+from handlers.live.viewer_history import latest_stream_viewers
 from handlers.wallet.actions import egyptian_mobile, iso, parse_id
 from handlers.wallet import queries as q
 from handlers.wallet import schemas as s
@@ -183,9 +184,11 @@ async def do_creator_metrics(state: AppState, creator_id: str, req: s.Metrics) -
         by_day = await conn.fetch(q.EARNINGS_BY_DAY, creator_id, start, end)
         top = await conn.fetch(q.TOP_SUPPORTERS, creator_id, start, end)
         subs = await conn.fetch(q.SUBSCRIBER_COUNTS, creator_id, start, end)
+    viewers = await latest_stream_viewers(state, creator_id)
     return {"since": req.since, "until": req.until,
             "earnings_by_day": [{**dict(r), "day": r["day"].isoformat()} for r in by_day],
             "totals": {"gross": sum(r["gross"] for r in by_day),
                        "net": sum(r["net"] for r in by_day)},
             "top_supporters": [dict(r) for r in top],
-            "subscribers": [dict(r) for r in subs]}
+            "subscribers": [dict(r) for r in subs],
+            "latest_stream_viewers": viewers}

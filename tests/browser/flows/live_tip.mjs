@@ -85,6 +85,8 @@ export async function run({ base, browser, shots, creator, viewer, viewer_funds 
   // The creator's dashboard charts today's earnings and tips; the viewer's wallet lists the tip.
   await studio.getByRole("link", { name: "أرباحي" }).click();
   await studio.locator("[data-testid=chart]").nth(1).waitFor({ timeout: 20000 });
+  // and the viewers of the stream just ended, as the server sampled them (not this browser)
+  await studio.locator('[data-testid=chart][aria-label^="المشاهدين"]').waitFor({ timeout: 20000 });
   await studio.waitForTimeout(300);
   await axe(studio, "dashboard");
   await shots.take(studio, "dashboard");

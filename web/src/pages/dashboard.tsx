@@ -1,5 +1,5 @@
 // Creator dashboard: earnings and tips by Cairo day (wallet:metrics), top supporters,
-// subscribers, and the viewer counts of the latest stream (recorded by the studio).
+// subscribers, and the viewer counts of the latest stream (the server samples them).
 import { useState } from "preact/hooks";
 import { egp, num, t } from "../i18n";
 import { Chart } from "../lib/chart";
@@ -34,7 +34,7 @@ export function DashboardPage() {
   }
   const keys = [...days.keys()].sort();
   const xs = keys.map((k) => Date.parse(k) / 1000);
-  const viewers = JSON.parse(localStorage.getItem("sawt.viewers") || "[]");
+  const viewers: { at: number; count: number }[] = m?.latest_stream_viewers?.samples ?? [];
   return (
     <section aria-labelledby="dash-title">
       <h2 id="dash-title">{t("nav_dashboard")}</h2>
@@ -54,7 +54,7 @@ export function DashboardPage() {
           <Chart title={t("earnings_chart")} label={t("earnings")} xs={xs} ys={keys.map((k) => days.get(k)!.net / 100)} bars />
           <Chart title={t("tips_chart")} label={t("tips")} xs={xs} ys={keys.map((k) => days.get(k)!.tips)} bars />
           {viewers.length > 1 && (
-            <Chart title={t("viewers_chart")} label={t("viewers")} xs={viewers.map((v: any) => v.at / 1000)} ys={viewers.map((v: any) => v.count)} />
+            <Chart title={t("viewers_chart")} label={t("viewers")} xs={viewers.map((v) => v.at / 1000)} ys={viewers.map((v) => v.count)} />
           )}
           <form class="card" onSubmit={(e) => { e.preventDefault(); run(async () => { await call("wallet:tier_set", { name: tierName.trim(), price: Math.round(Number(toLatinDigits(tierPrice)) * 100) }); setTierName(""); }); }}>
             <h3>{t("tiers")}</h3>

@@ -32,15 +32,6 @@ export function StudioPage() {
     };
   }, []);
 
-  // Viewer counts of this stream, kept for the creator dashboard's chart.
-  useEffect(() => {
-    if (!streamId || !live) return;
-    const key = "sawt.viewers";
-    const all = JSON.parse(localStorage.getItem(key) || "[]").filter((p: any) => p.stream_id === streamId);
-    all.push({ stream_id: streamId, at: Date.now(), count: room.viewers });
-    localStorage.setItem(key, JSON.stringify(all.slice(-500)));
-  }, [room.viewers, live]);
-
   const goLive = (e: Event) => {
     e.preventDefault();
     run(async () => {
