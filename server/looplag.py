@@ -10,7 +10,7 @@ stall is reported with the stack that held it (when the watchdog cannot look bec
 thread holds the GIL, the loop thread's own CPU time decides). A stall is one callback:
 when the watchdog's samples during one overdue period caught different callbacks (a thousand
 sockets dropped at once, two hundred concurrent requests), the loop was busy, not held, and
-that shows as lag on /metrics only. Tests set LOOP_STALL_SECONDS=0.2 and fail on any stall.
+that shows as lag on /metrics only. Tests set LOOP_STALL_SECONDS=0.3 (TEST_LOOP_STALL_SECONDS) and fail on any stall.
 """
 from __future__ import annotations
 

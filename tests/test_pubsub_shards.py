@@ -41,7 +41,7 @@ async def until_subscribers(settings, room: str, n: int, within: float = 5.0) ->
 
 async def test_only_processes_holding_a_room_hear_it_and_follow_joins_and_leaves(
         settings, server_procs, make_user):
-    a_proc, b_proc = await server_procs(2, **RATES)
+    a_proc, b_proc = await server_procs(2, SOCKETIO_PUBSUB="sharded", **RATES)
     alice, bob = await make_user("alice"), await make_user("bob")
     a = await alice.connect(a_proc.url)
     phone = await bob.connect(a_proc.url)
@@ -67,12 +67,12 @@ async def test_only_processes_holding_a_room_hear_it_and_follow_joins_and_leaves
 
 async def test_a_broadcast_to_several_rooms_reaches_a_socket_in_all_of_them_once(
         settings, server_procs, make_user):
-    (proc,) = await server_procs(1)
+    (proc,) = await server_procs(1, SOCKETIO_PUBSUB="sharded")
     alice = await make_user("alice")
     sock = await alice.connect(proc.url)
     assert await until_subscribers(settings, user_room(alice.id), 1) == 1
     emitter = write_only_emitter(settings.redis_url, settings.redis_prefix,
-                                 cluster=settings.redis_cluster)
+                                 cluster=settings.redis_cluster, pubsub="sharded")
     mgr = emitter._target
     try:
         await mgr.emit("announce:both", {"n": 1}, room=[user_room(alice.id), sock.sio.get_sid()])

@@ -17,6 +17,8 @@ from tests.support.stores import drop_test_stores, isolated_settings
 
 RATES = {"CHAT_USER_RATE": "1000/second", "CHAT_SOCKET_RATE": "1000/second"}
 
+pytestmark = pytest.mark.failover
+
 
 @pytest.fixture
 async def settings(tmp_path, redis_cluster):  # noqa: F811

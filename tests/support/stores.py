@@ -24,7 +24,7 @@ def isolated_settings(**overrides) -> Settings:
                 jwt_secret="test-secret-" + "x" * 32, migrate_on_start=True,
                 log_level="WARNING",
                 # the loop-stall guard: a test whose server's loop was held this long fails
-                loop_stall_seconds=float(os.environ.get("TEST_LOOP_STALL_SECONDS", "0.2")))
+                loop_stall_seconds=float(os.environ.get("TEST_LOOP_STALL_SECONDS", "0.3")))
     base.update(overrides)
     return Settings(**base)
 
