@@ -28,9 +28,6 @@ async def _count(sock, want: int, timeout: float = 10) -> int:
     return got
 
 
-@pytest.mark.xfail(strict=False, reason="known failure on clean-clone CI runs (3 of the last 4, "
-                   "passes alone): the SIGTERM'd process's server_restart end reaches the other "
-                   "process's viewer after its orphan sweep said host_lost; open, see the note")
 async def test_viewers_on_two_processes_see_one_count_and_a_restart_ends_the_stream(
         server_procs, make_user, settings):
     configure_ice_host_addresses("127.0.0.1")

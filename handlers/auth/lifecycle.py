@@ -21,6 +21,7 @@ from handlers.auth.config import auth_config
 from handlers.auth.guard import session_checks
 from handlers.auth.otp_channels import close_http
 from server.outages import note_if_outage
+from server.pubsub_close import close_listened_pubsub
 from server.redis_clients import plain_pubsub
 from server.state import AppState
 from server.user_rooms import session_room
@@ -41,18 +42,16 @@ async def startup(state: AppState) -> None:
     except Exception:  # Redis down: /readyz says so; the listener keeps trying
         log.warning("revocation_subscribe_failed")
     sweeper = state.extras["auth_gap_sweeper"] = GapSweeper(state)
-    state.spawn(_listen(state, pubsub, subscribed, sweeper))
+    state.extras["auth_listener"] = state.spawn(_listen(state, pubsub, subscribed, sweeper))
     state.spawn(_sweep_every(sweeper, auth_config(state).revocation_sweep_seconds))
 
 
 async def shutdown(state: AppState) -> None:
     await close_http(state)
     pubsub = state.extras.pop("auth_pubsub", None)
+    listener = state.extras.pop("auth_listener", None)
     if pubsub is not None:
-        try:
-            await pubsub.aclose()
-        except Exception:
-            pass
+        await close_listened_pubsub(pubsub, listener)
 
 
 def local_session_ids(state: AppState) -> list[str]:

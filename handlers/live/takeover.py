@@ -10,6 +10,7 @@ import structlog
 from handlers.live import ingest_actions as ingest
 from handlers.live.runtime import runtime
 from server.outages import note_if_outage
+from server.pubsub_close import close_listened_pubsub
 from server.redis_clients import plain_pubsub
 from server.state import AppState
 
@@ -25,16 +26,14 @@ async def start_listening(state: AppState) -> None:
         subscribed = True
     except Exception:  # Redis down: the listener keeps trying
         log.warning("takeover_subscribe_failed")
-    state.spawn(_listen(state, pubsub, subscribed))
+    state.extras["live_takeover_listener"] = state.spawn(_listen(state, pubsub, subscribed))
 
 
 async def stop_listening(state: AppState) -> None:
     pubsub = state.extras.pop("live_takeover_pubsub", None)
+    listener = state.extras.pop("live_takeover_listener", None)
     if pubsub is not None:
-        try:
-            await pubsub.aclose()
-        except Exception:
-            pass
+        await close_listened_pubsub(pubsub, listener)
 
 
 async def _listen(state: AppState, pubsub, subscribed: bool) -> None:
