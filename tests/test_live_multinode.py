@@ -6,7 +6,6 @@ import re
 import time
 
 import asyncpg
-import pytest
 
 from media.whip import configure_ice_host_addresses
 from tests.support.publisher import WhipPublisher
