@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
             await migrate_dsn(settings.database_url, settings.database_schema)
         state.db = await create_pool(settings.database_url, settings.database_schema,
                                      min_size=settings.db_pool_min,
-                                     max_size=settings.db_pool_max)
+                                     max_size=settings.db_pool_max,
+                                     statement_cache_size=settings.pg_statement_cache_size)
         state.redis = settings_client(settings, decode_responses=False, **redis_options())
         watch_stores(state)
         if not state.sio.manager_initialized:  # subscribe now: /readyz waits for it

@@ -28,7 +28,8 @@ async def command_state(settings: Settings | None = None) -> AsyncIterator[AppSt
             await migrate_dsn(settings.database_url, settings.database_schema)
         state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
         state.db = await create_pool(settings.database_url, settings.database_schema,
-                                     min_size=1, max_size=2)
+                                     min_size=1, max_size=2,
+                                     statement_cache_size=settings.pg_statement_cache_size)
         state.redis = settings_client(settings)
         state.emitter = settings_emitter(settings)
         try:

@@ -71,6 +71,10 @@ class Settings:
     reconnect_hint_ms: int = 1000
     db_pool_min: int = 1
     db_pool_max: int = 10
+    # asyncpg's per-connection cache of named prepared statements; 0 behind PgBouncer in
+    # transaction pooling (a named statement lives on one server connection, the next
+    # transaction may get another: "prepared statement ... does not exist")
+    pg_statement_cache_size: int = 100
     log_level: str = "INFO"
     # chat and realtime primitives (handlers/chat, rooms/presence.py, rooms/typing.py)
     presence_heartbeat: float = 5.0  # seconds between a process's presence heartbeats
@@ -143,6 +147,7 @@ class Settings:
             shutdown_grace=_float("SHUTDOWN_GRACE", 8.0),
             db_pool_min=_int("DB_POOL_MIN", 1),
             db_pool_max=_int("DB_POOL_MAX", 10),
+            pg_statement_cache_size=_int("PG_STATEMENT_CACHE_SIZE", 100),
             log_level=e("LOG_LEVEL", "INFO"),
             presence_heartbeat=_float("PRESENCE_HEARTBEAT", 5.0),
             presence_ttl=_float("PRESENCE_TTL", 15.0),

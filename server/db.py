@@ -24,11 +24,20 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     pool connections; an open transaction is still rolled back by the pool before this runs."""
 
 
-async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    """A pool whose connections all see `schema` first (tests use one schema each)."""
+async def create_pool(dsn: str, schema: str, *, min_size: int = 1, max_size: int = 10,
+                      statement_cache_size: int = 100) -> asyncpg.Pool:
+    """A pool whose connections all see `schema` first (tests use one schema each).
+
+    `statement_cache_size` is Settings.pg_statement_cache_size: 0 behind PgBouncer's
+    transaction pooling, where asyncpg then uses only unnamed statements. The schema
+    "public" is not sent as a startup parameter: PgBouncer refuses `search_path` there, and
+    PostgreSQL's default search path already ends in public (docs/scaling.md, "Many nodes")."""
+    server_settings = {"application_name": "sawt"}
+    if schema != "public":
+        server_settings["search_path"] = f'"{schema}",public'
     return await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session,
-        server_settings={"search_path": f'"{schema}",public', "application_name": "sawt"},
+        server_settings=server_settings, statement_cache_size=statement_cache_size,
         command_timeout=30)
 
 

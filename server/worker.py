@@ -35,7 +35,8 @@ async def build_worker_state(settings: Settings):
 
     state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
     state.db = await create_pool(settings.database_url, settings.database_schema,
-                                 min_size=1, max_size=max(2, settings.db_pool_max // 2))
+                                 min_size=1, max_size=max(2, settings.db_pool_max // 2),
+                                 statement_cache_size=settings.pg_statement_cache_size)
     state.redis = settings_client(settings, decode_responses=False,
                                   **redis_options(blocking=5.0))
     watch_stores(state)

@@ -26,7 +26,8 @@ async def operator_token(settings: Settings, user_id: str, role: str | None = No
             from server.migrations import migrate_dsn
             await migrate_dsn(settings.database_url, settings.database_schema)
         state.db = await create_pool(settings.database_url, settings.database_schema,
-                                     min_size=1, max_size=1)
+                                     min_size=1, max_size=1,
+                                     statement_cache_size=settings.pg_statement_cache_size)
         state.redis = settings_client(settings)
         try:
             issued = await do_open_operator_session(state, user_id, role)

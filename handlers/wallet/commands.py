@@ -24,7 +24,8 @@ async def _with_state(fn):
 
     settings, emb = resolve_stores(Settings.from_env())
     state = AppState(settings=settings, keys=TokenKeys(settings), metrics=Metrics())
-    state.db = await create_pool(settings.database_url, settings.database_schema)
+    state.db = await create_pool(settings.database_url, settings.database_schema,
+                                 statement_cache_size=settings.pg_statement_cache_size)
     state.redis = settings_client(settings)
     state.emitter = settings_emitter(settings)
     # No simulators from the CLI: they would live only as long as this command.
