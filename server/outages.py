@@ -38,7 +38,14 @@ _PG_ERRORS = (asyncpg.exceptions.PostgresConnectionError,
               asyncpg.exceptions.TooManyConnectionsError)
 _REDIS_ERRORS = (redis_errors.ConnectionError, redis_errors.TimeoutError,
                  redis_errors.BusyLoadingError, redis_errors.TryAgainError,
-                 redis_errors.ClusterDownError, redis_errors.MasterDownError)
+                 redis_errors.ClusterDownError, redis_errors.MasterDownError,
+                 # a cluster client that ran out of redirections (a slot moving) or found a
+                 # slot without a master in its map, while a failover is under way
+                 redis_errors.ClusterError, redis_errors.SlotNotCoveredError)
+# what a cluster client raises when no node it knows answers, or the nodes that do answer
+# leave slots uncovered (redis-py's RedisClusterException also means "a bug of ours", e.g.
+# keys of one command in several slots: that stays `internal`)
+_CLUSTER_OUT = ("Redis Cluster cannot be connected", "All slots are not covered")
 
 
 # Named once: without it redis-py looks its own version up in the installed packages' metadata
@@ -62,6 +69,8 @@ def redis_options(*, blocking: float = 0.0) -> dict:
 def store_of(exc: BaseException) -> str | None:
     """'redis' or 'postgres' when `exc` means that store is unreachable, else None."""
     if isinstance(exc, _REDIS_ERRORS):
+        return "redis"
+    if isinstance(exc, redis_errors.RedisClusterException) and str(exc).startswith(_CLUSTER_OUT):
         return "redis"
     if isinstance(exc, _PG_ERRORS):
         return "postgres"

@@ -9,7 +9,8 @@ Keys used together by one script, transaction or multi-key command must share a 
 a cluster: `Settings.key` gives the application's keys one (`{k}`), the Socket.IO adapter's
 packet log and its shard channels another (`{sio}`), so both work unchanged on a cluster.
 A cluster's plain PUBLISH reaches every node of the cluster, so listeners of plain channels
-(session revocation, live takeover) subscribe on any one node (`plain_pubsub`).
+(session revocation, live takeover) subscribe on any one node (`plain_pubsub`) and senders
+publish through any node (`publish`).
 """
 from __future__ import annotations
 
@@ -18,13 +19,56 @@ from typing import Any
 from urllib.parse import urlparse
 
 import redis.asyncio as aioredis
-from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.cluster import ClusterNode, NodesManager, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.cluster import PRIMARY
 
 # A master's failover (node timeout 1-5 s plus the election) must not fail every call made
 # meanwhile: cluster clients retry for about that long, refreshing the slot map in between.
 CLUSTER_RETRY = Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), 10)
+
+
+def _adopt_slot_owners(manager: NodesManager) -> None:
+    """After a slot map refresh: every slot points at the node objects the client keeps, and
+    each of those knows whether it is a primary now.
+
+    redis-py 7.4's `NodesManager.initialize` builds new node objects for the slot map but
+    keeps the old ones in `nodes_cache` with their old role. A replica promoted by a failover
+    stays a "replica" there, so `get_primaries()` leaves it out and SCRIPT LOAD (sent to the
+    primaries) never reaches it: every script on its slots answered NOSCRIPT until the
+    process restarted (chat:send answered `internal` after a master was killed). The slot
+    map's objects also held a second connection pool per node that nothing closed."""
+    cache = manager.nodes_cache
+    seen: set[int] = set()
+    for nodes in manager.slots_cache.values():
+        if id(nodes) in seen:  # one list is shared by every slot of a range
+            continue
+        seen.add(id(nodes))
+        for i, node in enumerate(nodes):
+            kept = cache.get(node.name)
+            if kept is None:
+                continue
+            kept.server_type = node.server_type
+            nodes[i] = kept
+    primaries = [n for n in cache.values() if n.server_type == PRIMARY]
+    if primaries and (manager.default_node is None
+                      or cache.get(manager.default_node.name) is not manager.default_node
+                      or manager.default_node.server_type != PRIMARY):
+        manager.default_node = primaries[0]
+
+
+_initialize_nodes = NodesManager.initialize
+
+
+async def _initialize_and_adopt(self: NodesManager) -> None:
+    await _initialize_nodes(self)
+    _adopt_slot_owners(self)
+
+
+if not getattr(NodesManager.initialize, "_sawt_adopts", False):  # every cluster client,
+    _initialize_and_adopt._sawt_adopts = True  # `limits`' own among them
+    NodesManager.initialize = _initialize_and_adopt
 
 
 def seed_nodes(url: str) -> list[tuple[str, int]]:
@@ -137,6 +181,12 @@ class NodePubSub:
             except Exception:
                 pass
 
+    @property
+    def connection(self):
+        """The current node's pub/sub connection (None before the first subscribe), as
+        redis-py's PubSub has it: the revocation listener hears its reconnects."""
+        return self._pubsub.connection
+
     async def subscribe(self, *channels: Any) -> Any:
         await self._close_old()
         try:
@@ -160,6 +210,14 @@ class NodePubSub:
                 await c.aclose()
             except Exception:
                 pass
+
+
+async def publish(client: Any, channel: str, message: Any) -> int:
+    """PUBLISH to a plain channel: redis-py's cluster client has no `publish()` (a cluster's
+    PUBLISH reaches every node, whichever node takes it; routed here by the channel's slot)."""
+    if is_cluster(client):
+        return await client.execute_command("PUBLISH", channel, message)
+    return await client.publish(channel, message)
 
 
 def plain_pubsub(client: Any, **options: Any):

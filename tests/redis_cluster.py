@@ -67,6 +67,16 @@ class LocalCluster:
                     out[port] = " ".join(parts[8:])
         return out
 
+    def replica_of(self, port: int) -> int | None:
+        """The port of a replica of the master on `port` (None if it has none)."""
+        rows = [r.split() for r in self.cli(port, "cluster", "nodes").splitlines()]
+        ids = {r[0]: r[1] for r in rows if len(r) >= 8}
+        (me,) = [r[0] for r in rows if len(r) >= 8 and "myself" in r[2]]
+        for r in rows:
+            if len(r) >= 8 and r[3] == me and "fail" not in r[2]:
+                return int(ids[r[0]].split("@")[0].rsplit(":", 1)[1])
+        return None
+
     def pid(self, port: int) -> int:
         return int((self.dir / str(port) / "redis.pid").read_text())
 

@@ -26,6 +26,7 @@ from server.db import transaction
 from server.errors import AppError, BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from server.payloads import VISIBLE_NAME
 from server.privacy import holds_personal_data
+from server.redis_clients import publish
 from server.state import AppState
 
 log = structlog.get_logger("auth")
@@ -50,8 +51,8 @@ async def after_revoke(state: AppState, session_ids: list[str], reason: str) -> 
     if not session_ids:
         return
     await mark_revoked(state, session_ids)
-    await state.redis.publish(revocation_channel(state),
-                              json.dumps({"sessions": session_ids, "reason": reason}))
+    await publish(state.redis, revocation_channel(state),
+                  json.dumps({"sessions": session_ids, "reason": reason}))
 
 
 async def do_cut_local_sockets(state: AppState, session_ids: list[str], reason: str) -> int:

@@ -25,6 +25,7 @@ from media.whip import BadOffer, WhipSession
 from rooms.names import live_room, user_room
 from server.db import transaction
 from server.errors import AppError, Conflict, Forbidden, NotFound, Unauthorized
+from server.redis_clients import publish
 from server.state import AppState
 
 log = structlog.get_logger("live")
@@ -79,7 +80,7 @@ async def _take_over(state: AppState, stream_id: str) -> None:
         return
     owner = await state.redis.get(_pub_key(state, stream_id))
     if owner is not None and owner != rt.node.encode():
-        await state.redis.publish(takeover_channel(state), json.dumps(
+        await publish(state.redis, takeover_channel(state), json.dumps(
             {"stream_id": stream_id, "node": owner.decode()}))
 
 
