@@ -19,7 +19,7 @@ async def test_a_revocation_published_while_the_subscription_was_down_still_cuts
         live_app, make_user, db):
     alice, bob = await make_user("alice"), await make_user("bob")
     alice_sock, bob_sock = await alice.connect(live_app.url), await bob.connect(live_app.url)
-    pubsub = live_app.state.extras["auth_pubsub"]
+    pubsub = live_app.state.extras["auth_revocations"].pubsub
     # the revocation commits while this process is not listening (its publication is lost)
     await pubsub.connection.disconnect()
     await db.execute("UPDATE auth_sessions SET revoked_at = now() WHERE id = $1::uuid",

@@ -20,9 +20,8 @@ from handlers.auth.actions import do_cut_local_sockets, revocation_channel
 from handlers.auth.config import auth_config
 from handlers.auth.guard import session_checks
 from handlers.auth.otp_channels import close_http
+from server.channel_listener import ChannelListener
 from server.outages import note_if_outage
-from server.pubsub_close import close_listened_pubsub
-from server.redis_clients import plain_pubsub
 from server.state import AppState
 from server.user_rooms import session_room
 
@@ -33,25 +32,33 @@ log = structlog.get_logger("auth")
 
 async def startup(state: AppState) -> None:
     auth_config(state)  # fail fast on bad settings
-    pubsub = plain_pubsub(state.redis, ignore_subscribe_messages=True)
-    state.extras["auth_pubsub"] = pubsub
-    subscribed = False
-    try:  # subscribe before the process reports ready, so no revocation is missed
-        await asyncio.wait_for(pubsub.subscribe(revocation_channel(state)), 3)
-        subscribed = True
-    except Exception:  # Redis down: /readyz says so; the listener keeps trying
-        log.warning("revocation_subscribe_failed")
     sweeper = state.extras["auth_gap_sweeper"] = GapSweeper(state)
-    state.extras["auth_listener"] = state.spawn(_listen(state, pubsub, subscribed, sweeper))
+
+    async def heard(data: bytes) -> None:
+        body = json.loads(data)
+        sessions = [str(s) for s in body["sessions"]]
+        session_checks(state).heard_revoked(sessions)
+        await do_cut_local_sockets(state, sessions, str(body.get("reason", "revoked")))
+
+    def subscribed(pubsub, first: bool) -> None:
+        # after a gap (or a start without Redis) what was published meanwhile is lost: sweep,
+        # unless redis-py reconnected that same connection by itself (its callback swept)
+        if not first and sweeper.watched is not pubsub.connection:
+            state.spawn(sweeper.sweep())
+        sweeper.watch(pubsub)
+
+    listener = ChannelListener(state, revocation_channel(state), heard, name="revocation",
+                               on_subscribed=subscribed)
+    state.extras["auth_revocations"] = listener
+    await listener.start()  # before the process reports ready, so no revocation is missed
     state.spawn(_sweep_every(sweeper, auth_config(state).revocation_sweep_seconds))
 
 
 async def shutdown(state: AppState) -> None:
     await close_http(state)
-    pubsub = state.extras.pop("auth_pubsub", None)
-    listener = state.extras.pop("auth_listener", None)
-    if pubsub is not None:
-        await close_listened_pubsub(pubsub, listener)
+    listener = state.extras.pop("auth_revocations", None)
+    if listener is not None:
+        await listener.stop()
 
 
 def local_session_ids(state: AppState) -> list[str]:
@@ -114,38 +121,3 @@ async def _sweep_every(sweeper: "GapSweeper", seconds: float) -> None:
     while seconds > 0:
         await asyncio.sleep(seconds)
         await sweeper.sweep()
-
-
-async def _listen(state: AppState, pubsub, subscribed: bool, sweeper: "GapSweeper") -> None:
-    if subscribed:
-        sweeper.watch(pubsub)
-    backoff = 0.5
-    while True:
-        try:
-            if not subscribed:
-                await pubsub.subscribe(revocation_channel(state))
-                subscribed = True
-                # a gap (or a start without Redis): what was published meanwhile is lost
-                if sweeper.watched is not pubsub.connection:  # else its callback swept
-                    state.spawn(sweeper.sweep())
-                sweeper.watch(pubsub)
-            async for message in pubsub.listen():
-                if message.get("type") != "message":
-                    continue
-                backoff = 0.5
-                try:
-                    body = json.loads(message["data"])
-                    sessions = [str(s) for s in body["sessions"]]
-                    session_checks(state).heard_revoked(sessions)
-                    await do_cut_local_sockets(state, sessions,
-                                               str(body.get("reason", "revoked")))
-                except Exception:
-                    log.exception("revocation_message_failed")
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if note_if_outage(exc, "revocation_listener") is None:  # outages: counted once
-                log.warning("revocation_listener_failed", retry_in=backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 1.0)  # resubscribed within 1 s of Redis's return
-            subscribed = False
