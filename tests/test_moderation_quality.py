@@ -33,7 +33,7 @@ def test_the_model_holds_a_threat_no_list_names_as_a_threat():
     # the category model: a message the lists miss is held with its own category (threat:
     # urgent priority), not as an insult
     mod = default_moderator()
-    d = mod.check("I will make your life hell, wait and see", context="chat")
+    d = mod.check("wait and see what I will do to you", context="chat")
     assert (d.action, d.layer, d.category, d.priority) == ("hold", "model", "threat", 2)
 
 

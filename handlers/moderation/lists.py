@@ -251,15 +251,42 @@ def load_rules() -> list[tuple[Rule, str, tuple | None]]:
     return out
 
 
+# "I will <verb> you": the Egyptian future (ه، ح، ها، حا), an oath's لا ("والله لاقطعك"),
+# the bare first person ("عايز اقتلك", "واقطعك"), "we will" (هن، حن), each with a
+# second-person object (ـك ـكي ـكو ـكم) or, written "~~", a second-person "for you" (ـلك
+# ـليك: "هكسرلك رجلك", which needs a body part or a thing of yours in its combo).
+FIRST_PERSON = ("ه", "ح", "ها", "حا", "لا", "ا", "هن", "حن")
+YOU_OBJECT = ("ك", "كي", "كو", "كم")
+FOR_YOU = ("لك", "ليك", "لكم", "ليكي")
+
+
+def _first_person_forms(term: str) -> list[str]:
+    """"~قطع" -> هقطعك، حقطعك، لاقطعك ... ; "~~قطع" -> هقطعلك ... ; "~نتقم منك" (an object
+    of its own after the verb) -> هنتقم منك، حنتقم منك ..."""
+    benefactive = term.startswith("~~")
+    stem, _, rest = term.lstrip("~").partition(" ")
+    ends = ("",) if rest else (FOR_YOU if benefactive else YOU_OBJECT)
+    # "ا" + a stem starting with ا is another word ("ا" + "اذي" + "ك" reads "ezayak")
+    return [f"{p}{stem}{e} {rest}".strip() for p in FIRST_PERSON for e in ends
+            if not (p == "ا" and stem.startswith("ا"))]
+
+
 def load_concepts() -> list[tuple[str, str, tuple | None]]:
     """(concept, key, vowel constraints) from concepts.tsv (concept<TAB>ar|en<TAB>t1 ; t2;
     a term ending in "+" is inflected too, like a list term flagged verb; a term starting
-    with "=" is matched in Arabic script only, when its Franco forms are other words)."""
+    with "=" is matched in Arabic script only, when its Franco forms are other words; a term
+    starting with "~" is a verb stem said by "I" to "you": `_first_person_forms`)."""
     out = []
     for no, line in _lines("concepts.tsv"):
         name, lang, terms = (p.strip() for p in line.split("\t", 2))
         for term in (t.strip() for t in terms.split(";")):
             if not term:
+                continue
+            if term.startswith("~"):
+                keys = [kk for t in _first_person_forms(term) for kk in skeleton_keys(t)]
+                if not keys:
+                    raise ValueError(f"concepts.tsv:{no}: {term!r} normalises to nothing")
+                out.extend((name, k, s) for k, s in keys)
                 continue
             flags = {"verb"} if term.endswith("+") else set()
             script_only = term.startswith("=")  # "=مايوه": not its Franco forms ("mayoh"

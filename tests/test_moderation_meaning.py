@@ -1,0 +1,78 @@
+"""Threats and sexual harassment recognised by what they mean, not by a listed sentence:
+"I will <any harm verb> you" in the Egyptian future (ه، ح، لا + verb + ـك) and its Franco
+spelling, a fate foretold to "you", a demand "or else", "I'll find you wherever you hide";
+a picture asked for in a private state, an invitation while the family is away, a trip
+"just us" with "I pay", touching "your body", a child's age asked with a secret. And the
+everyday sentences built the same way (football, cooking, favours, family) stay allowed."""
+from __future__ import annotations
+
+import pytest
+
+from handlers.moderation.gate import moderate_text_sync
+
+
+def gate(text: str, context: str = "chat"):
+    return moderate_text_sync(text, context=context, use_model=False)
+
+
+@pytest.mark.parametrize("text", [
+    "والله لاهرسك بالعربية",                    # a harm verb no rule names, with ـك
+    "حطحنك لو شفتك تاني",
+    "hahrasak bel 3arabeya",
+    "هشلفطلك وشك",                              # "for you" + a part of your body
+    "هنتقم منك ومن اللي يتشددلك",
+    "هتتمنى انك متولدتش",                       # a fate foretold
+    "mesh hatshoof bokra",
+    "someone like you won't live to see Eid",
+    "امسح الكومنت بدل ما تتبهدل، لو مسحتش هتزعل",  # a demand, or else
+    "take that video down or you'll be sorry",
+    "هلاقيك مهما تستخبى",                       # wherever you hide
+    "I'm going to bury you, mark my words",
+])
+def test_threats_said_with_words_no_list_names_are_held_as_threats(text):
+    d = gate(text)
+    assert d.action != "allow" and d.category == "threat" and d.priority == 2, (text, d)
+
+
+@pytest.mark.parametrize("text", [
+    "ابعتيلي فيديو ليكي بعد الحمام",             # a picture in a private state
+    "can I get a selfie of you in a towel",
+    "انتي في سنة كام؟ متقوليش لمامتك اننا بنتكلم",  # a child's age with a secret
+    "اهلي مسافرين تعالي دلوقتي",                 # come over, the family is away
+    "my parents are away this weekend, come up",
+    "يلا نسافر دهب لوحدنا وانا عليا كل حاجة",     # a trip just us
+    "عايز المس جسمك",                           # touching your body
+    "I want to kiss your neck",
+    "عايزك تبقي بتاعتي الليلة",                   # mine, tonight
+])
+def test_harassment_said_with_words_no_list_names_is_held_as_sexual(text):
+    d = gate(text)
+    assert d.action != "allow" and d.category == "sexual", (text, d)
+
+
+@pytest.mark.parametrize("text", [
+    "هنكسركم في الماتش الجاية",                  # football
+    "hankasarkom fel match el gom3a",
+    "I will destroy you at FIFA tonight",
+    "هقطعلك البطيخة وانت جاي",                    # a favour: "for you"
+    "هفتحلك الباب استنى",
+    "هوريكي الفستان لما اجي",                    # I'll show you the dress
+    "هجيبك من المدرسة الساعة 2",                 # I'll pick you up
+    "ezayak ya basha",                           # how are you (not "I'll hurt you")
+    "I'll get you a coffee on the way",
+    "I'll cut your hair tomorrow at the salon",
+    "هموتك من الضحك بالفيديو ده",
+    "لو مجيتش الحفلة هتندم",                     # FOMO, not a threat
+    "if you don't come to the party you'll regret it",
+    "والله هتشوف الفرح هيبقى حلو ازاي",
+    "how old are you turning? send me pics from the party",
+    "mirror selfie from the gym lol",
+    "الفيديو كول قطع بالليل النت وحش",
+    "اهلي مسافرين الساحل، تعالي نذاكر عندنا انا واختي",
+    "just the two of us went to Sharm for our anniversary",
+    "feel better soon, your body needs rest",
+    "جسمك محتاج راحة بعد العملية",
+])
+def test_everyday_sentences_built_the_same_way_pass(text):
+    d = gate(text)
+    assert d.action == "allow", (text, d)
