@@ -1930,3 +1930,125 @@ en|post|two days in Sharm with the family, can't wait
 mixed|post|ahly fel sa7el this week
 mixed|dm|hageelak el madrasa after the exam
 """
+
+# v11 (2026-12-04 18:50 UTC): written after the round-11 rules (meanings: "I will <harm> you"
+# in every first-person form, fates foretold, "or else", pictures in a private state,
+# invitations while nobody is home...) were committed (04476e4) and before the model was
+# retrained, by the engineer who wrote those rules, with the first phrasing that came to
+# mind and not checked against the lists. Measured once, then dev.
+HELD_V11 = {
+"threat": """
+ar|dm|ورحمة ابويا لاخليك تمشي تكلم نفسك
+ar|dm|استنى عليا بس، مش هسيبك تتهنى يوم واحد
+ar|dm|انت فاكر نفسك مين؟ هجيبلك ناس تعرفك مقامك
+ar|dm|قسما بالله لادفنك حي
+ar|comment|اللي كتب الكلام ده هيتعلق من رجليه في الميدان
+ar|dm|هخلي اللي يسوى واللي ميسواش يدوس على رقبتك
+ar|dm|عندي عنوانك ونمرة عربيتك، فكر كويس قبل ما ترد
+ar|dm|بنتك بتخرج من المدرسة الساعة 2 صح؟
+ar|dm|هحط في بوقك حجر عشان تبطل رغي
+ar|dm|لو رجلك عتبت الحارة تاني هتتشال منها
+ar|dm|انا مش هكلمك تاني، المرة الجاية هتتكلم المطوة
+ar|dm|خد بالك من ضهرك وانت راجع بالليل
+ar|live_chat|المذيعة دي لازم حد يأدبها بالجزمة
+franco|dm|wallahy la2a3adak 3al korsy el mota7arek
+franco|dm|ana 3arf enta betnzl el shoghl el sa3a kam, estanany
+franco|dm|hatshoof el mawt bi3eneik
+franco|dm|law ma rage3tsh el felos abl el 5ames, ahlak hayestalmook fe kees
+franco|dm|ha5aly ommak te3ayat 3aleek
+franco|comment|el sa7fy da lazem yetdeb7 3ashan yeskot
+franco|dm|hanzellak regalty yefarragook 3al dor kolo
+franco|dm|sameh 2alby ya3ny hakhod 7a2y b edy
+en|dm|you talk to my sister again and they'll be scraping you off the pavement
+en|dm|I have your address. Sleep well tonight.
+en|dm|keep running your mouth and see what happens to that pretty face
+en|comment|someone should put a bullet in this guy honestly
+en|dm|I'm outside your building right now
+en|dm|nice car you've got, shame if something happened to it
+en|dm|you're going to learn what pain is
+en|dm|your family will be attending your funeral soon
+en|dm|I swear you will not see next week
+mixed|dm|ana outside your house dlwa2ty, enzel law raagel
+mixed|dm|one more word w hakasar sananak
+mixed|dm|delete el video da dlwa2ty wala you're dead
+mixed|dm|ha3raf a5ally your life hell, just wait
+mixed|dm|3aref beit ahlak fel mansoura, I'll visit them soon
+mixed|comment|el blogger di 7ad yerashha be maya nar please
+""",
+"sexual": """
+ar|dm|عايز اشوفك بالقميص اللي كنتي لابساه امبارح، بس من غير الجيبة
+ar|dm|ينفع تبعتيلي صورة رجليكي؟
+ar|dm|انا في اوضة ٣٠٤ في الفندق، الباب مفتوح
+ar|dm|هبعتلك ٥٠٠ على فودافون كاش وانتي تعملي كول فيديو ربع ساعة
+ar|dm|ايه رأيك نتقابل في عربيتي ورا النادي
+ar|dm|لو عايزة الشغل ده لازم نقعد مع بعض لوحدنا الاول
+ar|dm|نفسي تنامي في حضني
+ar|dm|انتي لسه في تالتة اعدادي؟ عادي محدش هيعرف
+ar|dm|بتلبسي ايه وانتي نايمة؟
+ar|dm|وريني الوشم اللي في ضهرك
+ar|comment|البت دي محتاجة حد يعلمها الحاجات الحلوة 😏
+ar|dm|شكلك حلو اوي في الصورة دي، عندك اجرأ منها؟
+ar|dm|صوتك بيجنني، ابعتيلي فويس وانتي بتهمسي
+franco|dm|ab3atly sora men taht el bataneya
+franco|dm|ta3aly nesahar 3andy el nharda, mafeesh 7ad hena
+franco|dm|3ayez a3raf lon el bra bta3ek
+franco|dm|eftakarty 3and el doctor? ana momken akshef 3aleeky ana 😏
+franco|dm|tegy ma3aya el chalet el weekend? ana w enty bas
+franco|dm|law 3ayza el grade yetla3 lazem te3deely 3ala maktaby ba3d el mo7adra
+franco|dm|nefsy ashoofek bel mayoh
+franco|dm|ana 7aseb el feloos, enty bas tegy
+en|dm|you'd look better with less on
+en|dm|send me something I can look at tonight 😉
+en|dm|I'll give you 1000 if you come to my room for an hour
+en|dm|is your mom home? I want to come see you
+en|dm|let's do a video call but camera only below the neck
+en|dm|I bet you look amazing in the shower
+en|dm|are you a virgin?
+en|comment|I'd love to get her alone in a room
+en|dm|if you want the job, be nice to me after hours
+mixed|dm|3ayez pics 5asa, just for me
+mixed|dm|baby come to my place tonight, el sha2a fadya
+mixed|dm|show me ba2a what's under el hoodie
+mixed|dm|ana fe el hotel lewa7dy, room 512, come up
+mixed|dm|enty kam sana? 15? send me a pic w matqoleesh le7ad
+mixed|dm|tegy n3mel sleepover 3andy? just you and me
+""",
+}
+HARD_HELD_V11 = """
+ar|dm|هكسرلك التليفون القديم ده واجيبلك واحد جديد
+ar|post|دبحنا العجل ووزعنا اللحمة على الجيران
+ar|dm|مستنيكي تحت البيت، انزلي بسرعة عشان الفيلم هيبدأ
+ar|dm|ابعتيلي صورتك بالطرحة عشان الاستمارة
+ar|dm|تعالي عندي البيت بعد الدرس، ماما عاملة كيكة
+ar|comment|الماتش ده قتلني، قلبي وقف في ضربات الجزا
+ar|dm|والله هتندم لو مجتش الساحل معانا
+ar|dm|هاخدك من الشغل ونروح نتعشى
+ar|post|الكوتش قال هنطحنهم يوم السبت
+ar|dm|عايز اشوف صور الشقة الجديدة قبل ما نمضي العقد
+ar|dm|هوريك الفستان بتاع الفرح لما نتقابل
+ar|comment|ربنا ينتقم من الظالم
+ar|dm|انا لوحدي في البيت ومش عارفة اصلح الحنفية، ابعتلي رقم السباك
+franco|dm|hamawetak men el da7k bel video da
+franco|dm|ha3addy 3aleeki nakhod el 3arabeya w nro7 el ma7kama
+franco|dm|ab3atily soret el 2ostoman el gedeed
+franco|dm|ehna lewa7dena fel office el nharda, tegy bdry?
+franco|dm|hala2eek fein? ana 3and el bawaba
+franco|post|el ahly hayedba7 el zamalek bokra
+franco|dm|enty 3andek kam sana delwa2ty? kbrty ya bent
+franco|dm|law ma ba3attsh el report el nharda el modeer hayeza3a2 😂
+en|dm|I'm going to kill you when you see what I did to the kitchen lol
+en|post|this spicy wings challenge nearly killed me
+en|dm|send me a pic of the sofa so I can see if it fits
+en|dm|come over, my parents are at the coast so we can study in peace, bring Mona
+en|comment|I swear the ref wants us dead
+en|dm|how old are you now? time flies!
+en|dm|I'll find you after the concert, text me where you are
+en|dm|just us two on the trip? no, Ahmed and Sara are coming too
+en|dm|watch your back when you're reversing, the gate is narrow
+mixed|dm|ya 3am I'll kill you law nseet el cake tany 😂
+mixed|dm|el flat lessa fadya, come see it before the landlord rents it out
+mixed|dm|send me your photo for el ID badge
+mixed|dm|hadba7 el 5arouf bokra fel 3eed, come early
+mixed|dm|I'm coming for you in FIFA tonight, hankasarak
+mixed|dm|ana lewa7dy fel beit w zah2ana, tegy ya Nour netfarag 3ala film?
+"""
