@@ -102,9 +102,8 @@ def build_eval() -> list[tuple]:
             # the hand-written threat/sexual rows were measured in every round: dev since v5
             split = "dev" if label in HELD_V5 else "heldout"
             rows.append((split, label, kind, lang, context, text))
-    for rnd in ("v5", "v6", "v7", "v8", "v9"):  # each measured once (docs), then dev
+    for rnd in ("v5", "v6", "v7", "v8", "v9", "v10"):  # each measured once (docs), then dev
         rows.extend(("dev", *r[1:]) for r in round_rows(rnd))
-    rows.extend(round_rows("v10"))
     seen, out = set(), []
     for r in rows:
         if r[5] not in seen:

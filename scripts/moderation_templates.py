@@ -1931,7 +1931,7 @@ mixed|post|ahly fel sa7el this week
 mixed|dm|hageelak el madrasa after the exam
 """
 
-# v11 (2026-12-04 18:50 UTC): written after the round-11 rules (meanings: "I will <harm> you"
+# v11 (2026-12-04 18:05-18:10 UTC): written after the round-11 rules (meanings: "I will <harm> you"
 # in every first-person form, fates foretold, "or else", pictures in a private state,
 # invitations while nobody is home...) were committed (04476e4) and before the model was
 # retrained, by the engineer who wrote those rules, with the first phrasing that came to
