@@ -311,6 +311,48 @@ def tree_cpu(proc) -> float:
     return total
 
 
+def batch_histograms(urls: list[str]) -> dict[str, Counter]:
+    """Group-commit batch sizes so far (`sawt_group_commit_batch_size` on each node's /metrics,
+    summed over the nodes): {batcher: Counter(bucket upper bound -> cumulative batches), with
+    "sum" -> items}. A node without /metrics (or a token) is skipped."""
+    import urllib.request
+
+    out: dict[str, Counter] = {}
+    pat = re.compile(r'^sawt_group_commit_batch_size_(bucket|sum)\{(?:batch="([^"]+)")?,?'
+                     r'(?:le="([^"]+)")?\} ([0-9.e+]+)$')
+    for u in urls:
+        base = u.replace("ws://", "http://").replace("wss://", "https://").split("/socket.io")[0]
+        try:
+            with urllib.request.urlopen(base.rstrip("/") + "/metrics", timeout=3) as r:
+                text = r.read().decode()
+        except Exception:
+            continue
+        for line in text.splitlines():
+            m = pat.match(line)
+            if m:
+                kind, batch, le, v = m.groups()
+                out.setdefault(batch, Counter())["sum" if kind == "sum" else le] += float(v)
+    return out
+
+
+def batch_sizes(before: dict[str, Counter], after: dict[str, Counter]) -> dict:
+    """Batches per size bucket between two `batch_histograms` (not cumulative), and the mean."""
+    out = {}
+    for batch, c1 in after.items():
+        c0 = before.get(batch, Counter())
+        buckets = sorted((k for k in c1 if k != "sum"), key=float)
+        prev, per, n = 0.0, {}, c1.get("+Inf", 0) - c0.get("+Inf", 0)
+        for k in buckets:
+            cum = c1[k] - c0.get(k, 0)
+            if cum - prev:
+                per[f"<={k}"] = int(cum - prev)
+            prev = cum
+        if n:
+            out[batch] = {"batches": int(n), "mean": round((c1["sum"] - c0.get("sum", 0)) / n, 1),
+                          "sizes": per}
+    return out
+
+
 # --- planning --------------------------------------------------------------------------------
 def make_plan(args, users: list[dict], extra: dict) -> list[dict]:
     urls, procs = args.url, args.procs
@@ -430,6 +472,7 @@ def main(argv=None) -> int:
     for p in procs:
         p.start()
     progress, results, peak_rss, phase = {}, {}, Counter(), {}
+    batches_at: dict[str, dict] = {}  # group-commit histograms at the timed phase's ends
     held_rss: dict[int, int] = {}  # last RSS seen while every socket was connected
     cpu_full: dict[int, float] = {}  # CPU time when every socket had connected
 
@@ -453,6 +496,8 @@ def main(argv=None) -> int:
         elif kind == "phase":  # server CPU over the timed phase only (not minting or ramp)
             phase.setdefault(data, {})[idx] = (time.perf_counter(), cpu_now(),
                                                {w: tree_cpu(w) for w in watched})
+            if data == "start" and len(phase["start"]) == 1 or data == "end":
+                batches_at[data] = batch_histograms(args.url)
         elif kind == "result":
             results[idx] = data
         for p in servers:
@@ -531,6 +576,8 @@ def main(argv=None) -> int:
     }
     if watched_out:
         summary["watched"] = watched_out
+    if batches_at.get("start") is not None and batches_at.get("end") is not None:
+        summary["batch_sizes_timed_phase"] = batch_sizes(batches_at["start"], batches_at["end"])
     if phase.get("start") and phase.get("end") and sent:
         # load-independent: CPU the servers spent over the timed phase per message sent
         # there (a chat message is delivered to one peer), whatever share of the machine

@@ -89,13 +89,17 @@ class GroupCommit(Generic[T, R]):
     results)` runs once for the batch (its pushes); with `push_first` before the callers are
     answered, otherwise after. A batch's slot is free again only when that returns, which
     keeps pushes from piling up. `observe(size)` sees every batch's size (a histogram).
+    While a batch is being written, another starts only once `min_extra` items wait (1: at
+    once); fewer wait for a batch to finish and go together in the next one. (With chat at
+    load, a lone send arriving just behind a large batch took the free slot alone: every
+    other batch was one message, a statement and a COMMIT of its own.)
     """
 
     def __init__(self, pool, write: Callable[[Any, list[T]], Awaitable[list]],
                  on_commit: OnCommit | None = None, *, max_batch: int = 256,
                  max_inflight: int = 2, key: Callable[[T], Hashable] | None = None,
                  push_first: bool = False, observe: Callable[[int], None] | None = None,
-                 name: str = "batch"):
+                 name: str = "batch", min_extra: int = 1):
         self.pool = pool
         self.write = write
         self.on_commit = on_commit
@@ -105,6 +109,7 @@ class GroupCommit(Generic[T, R]):
         self.push_first = push_first
         self.observe = observe
         self.name = name
+        self.min_extra = max(1, min_extra)
         self.queue: deque[tuple[T, asyncio.Future]] = deque()
         self.busy: set = set()               # keys of items in a batch being written
         self.running: set[asyncio.Task] = set()
@@ -122,6 +127,8 @@ class GroupCommit(Generic[T, R]):
 
     def _start_batches(self) -> None:
         while len(self.running) < self.max_inflight and self.queue:
+            if self.running and len(self.queue) < self.min_extra:
+                return  # `_written` starts it when a batch in flight is done
             batch = self._take()
             if not batch:
                 return

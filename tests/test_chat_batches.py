@@ -265,3 +265,47 @@ async def test_a_user_over_the_limit_is_refused_per_message_inside_a_batch(setti
                                      "text": "tani"})
     finally:
         await app.stop()
+
+
+async def test_sends_arriving_behind_a_batch_in_flight_go_together_in_the_next(live_app,
+                                                                              make_user):
+    """A batch is being written (held here by a lock on its conversation); sends that arrive
+    one by one meanwhile wait and are stored together by the next batch, each with its own
+    seq and ack, instead of a statement and a COMMIT each (operators see it on /metrics)."""
+    alice, bob, carol = await make_user("alice"), await make_user("bob"), await make_user("carol")
+    a, b, c = (await alice.connect(live_app.url), await bob.connect(live_app.url),
+               await carol.connect(live_app.url))
+    held = (await a.ok("chat:send", {"to": bob.id, "client_id": cid(), "text": "awel"})
+            )["conversation_id"]
+    other = (await a.ok("chat:send", {"to": carol.id, "client_id": cid(), "text": "ahlan"})
+             )["conversation_id"]
+    before = batch_sizes(live_app.state.metrics.render().decode(), "chat_send")
+    async with live_app.state.db.acquire() as locker:
+        tx = locker.transaction()
+        await tx.start()
+        await locker.execute("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", held)
+        blocked = asyncio.create_task(a.call("chat:send", {"conversation_id": held,
+                                                           "client_id": cid(),
+                                                           "text": "mestanny"}))
+        me = await locker.fetchval("SELECT pg_backend_pid()")
+        for _ in range(100):  # until that batch waits for the lock
+            if await locker.fetchval("SELECT count(*) FROM pg_stat_activity "
+                                     "WHERE $1 = ANY (pg_blocking_pids(pid))", me):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the first batch never waited for the lock")
+        behind = []
+        for k in range(4):
+            behind.append(asyncio.create_task(a.call("chat:send", {
+                "conversation_id": other, "client_id": cid(), "text": text_of(str(k))})))
+            await asyncio.sleep(0.1)
+        assert not any(t.done() for t in behind)  # they wait for the batch in flight
+        await tx.rollback()
+    first = await blocked
+    acks = await asyncio.gather(*behind)
+    assert first["ok"] and first["data"]["seq"] == 2, first
+    assert [x["data"]["seq"] for x in acks] == [2, 3, 4, 5], acks
+    batches, items = batch_sizes(live_app.state.metrics.render().decode(), "chat_send")
+    assert (batches - before[0], items - before[1]) == (2, 5)
+    assert [(await c.next("chat:message"))["seq"] for _ in range(5)] == [1, 2, 3, 4, 5]

@@ -187,7 +187,7 @@ async def do_send_message(state: AppState, user_id: str, msg: Outgoing,
         raise membership.conversation_not_found()
     if done.outcome == "reply_not_found":
         raise NotFound("The message you reply to does not exist", code="reply_not_found")
-    out = message_out(done.row)
+    out = done.message()
     if done.outcome == "duplicate":  # a concurrent resend of the same client_id came first
         return {**out, "duplicate": True}
     if held:

@@ -36,6 +36,11 @@ log = structlog.get_logger("chat")
 
 MAX_BATCH = 256
 IN_FLIGHT = 2
+# a second batch in flight only for this many waiting sends; fewer go with the next batch
+# (docs/benchmarks.md, "Chat at the database's limit (#21), evening": lone sends behind a
+# large batch made half the statements, at ~1 ms of PostgreSQL CPU each against ~0.1 ms
+# per message in a large batch)
+MIN_EXTRA_BATCH = 32
 
 _SEND = """
 SELECT * FROM chat_send_messages($1::uuid[], $2::uuid[], $3::text[], $4::text[],
@@ -81,6 +86,13 @@ class Stored:
     outcome: str         # stored | duplicate | not_member | reply_not_found
     row: dict | None     # the message's columns (stored, duplicate)
     members: list[str] | None = None
+    out: dict | None = None  # message_out(row) once the fan-out made it: the ack reuses it
+
+    def message(self) -> dict:
+        """The message as clients see it (computed once for the fan-out and the ack)."""
+        if self.out is None:
+            self.out = message_out(self.row)
+        return self.out
 
 
 async def store_messages(conn: asyncpg.Connection,
@@ -127,7 +139,7 @@ def send_batcher(state: AppState) -> GroupCommit[SendOrder, Stored]:
         gc = state.extras["chat_send_batcher"] = GroupCommit(
             state.db, store_messages, pushes, max_batch=MAX_BATCH, max_inflight=IN_FLIGHT,
             push_first=True, observe=state.metrics.batch_observer("chat_send"),
-            name="chat_send_batch")
+            name="chat_send_batch", min_extra=MIN_EXTRA_BATCH)
     return gc
 
 
@@ -138,7 +150,7 @@ async def _push_messages(state: AppState, orders: list[SendOrder], results: list
     for o, res in zip(orders, results):
         if isinstance(res, Stored) and res.outcome == "stored":
             room = user_room(o.sender) if o.held else rooms_of(res.members or ())
-            items.append(("chat:message", message_out(res.row), room))
+            items.append(("chat:message", res.message(), room))
     if items:
         await state.emitter.emit_many(items)
 
