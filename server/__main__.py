@@ -37,6 +37,12 @@ def _lan_address() -> str | None:
             return None
 
 
+# connections the kernel queues for a busy process: a dead process's sockets all reconnect to
+# the survivors within a second (past the backlog their SYNs are dropped and retried 1-15 s
+# later); the kernel caps it at net.core.somaxconn
+LISTEN_BACKLOG = 4096
+
+
 def _listen(host: str, port: int):
     """A listening socket for host:port (what aiohttp's TCPSite would bind)."""
     import socket
@@ -47,7 +53,7 @@ def _listen(host: str, port: int):
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(addr)
-        sock.listen(4096)
+        sock.listen(LISTEN_BACKLOG)
     except OSError:
         sock.close()
         raise
@@ -72,7 +78,7 @@ async def _serve(host: str, port: int) -> int:
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
     await runner.setup()
-    site = web.SockSite(runner, sock)
+    site = web.SockSite(runner, sock, backlog=LISTEN_BACKLOG)  # aiohttp would listen(128)
     await site.start()
     # Long-lived objects (modules, app) are frozen out of the cyclic GC; larger gen0 threshold
     # keeps per-delivery garbage collection cheap (measured in docs/benchmarks.md).
