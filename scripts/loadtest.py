@@ -430,6 +430,10 @@ def main(argv=None) -> int:
     ap.add_argument("--chatters", type=int, default=20)
     ap.add_argument("--kill-after", type=float, default=3,
                     help="storm: seconds of broadcasting before the first node is killed")
+    ap.add_argument("--tool-nice", type=int, default=0,
+                    help="storm: niceness of the client and balancer processes (they stand "
+                         "for other machines; on this one each write to a loopback socket "
+                         "wakes them and they take the survivor's CPU)")
     ap.add_argument("--json", help="write the summary here")
     ap.add_argument("--watch-pid", type=int, action="append", default=[],
                     help="also report this process's CPU (with its children's, e.g. a "
