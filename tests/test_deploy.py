@@ -169,6 +169,11 @@ def test_k8s_pgbouncer_and_the_apps_settings_point_at_both():
     per_replica = int(ini["pgbouncer"]["default_pool_size"]) + int(
         ini["pgbouncer"]["reserve_pool_size"])
     assert dep["spec"]["replicas"] * per_replica <= 100 - 3 - 10
+    # client side: the HPA's most server pods and the workers, each with its whole pool
+    pool_max = int(objs[("ConfigMap", "sawt-config")]["data"]["DB_POOL_MAX"])
+    clients = (objs[("HorizontalPodAutoscaler", "sawt-server")]["spec"]["maxReplicas"] * pool_max
+               + objs[("Deployment", "sawt-worker")]["spec"]["replicas"] * max(2, pool_max // 2))
+    assert clients <= dep["spec"]["replicas"] * int(ini["pgbouncer"]["max_client_conn"])
     # the app's environment, as the pods get it, makes these settings
     env = {**objs[("ConfigMap", "sawt-config")]["data"],
            **objs[("Secret", "sawt-secrets")]["stringData"]}
