@@ -8,6 +8,8 @@ PY=${PYTHON:-python3}
 # the locked dependency set (requirements.lock: versions and hashes), then the project itself
 .venv/bin/pip install -q --require-hashes -r requirements.lock
 .venv/bin/pip install -q --no-deps -e .
+# Debian's PgBouncer for tests/test_pgbouncer.py (apt, when absent; the test starts its own)
+bash scripts/install_pgbouncer.sh
 if command -v npm >/dev/null 2>&1; then
   (cd tests/js && npm ci --silent --no-audit --no-fund)
   # Browser tests: Debian's Chromium (apt, when absent), playwright-core (no browser download),
