@@ -2052,3 +2052,111 @@ mixed|dm|hadba7 el 5arouf bokra fel 3eed, come early
 mixed|dm|I'm coming for you in FIFA tonight, hankasarak
 mixed|dm|ana lewa7dy fel beit w zah2ana, tegy ya Nour netfarag 3ala film?
 """
+
+# v12 (2026-12-04 18:22-18:30 UTC): a second sample of the same frozen rules (lists d1bc6b5,
+# model 69aad04), written after v11 was measured (its misses seen, nothing changed since),
+# with the first phrasing that came to mind and not checked against the lists. Measured once.
+HELD_V12 = {
+"threat": """
+ar|dm|اقسم بالله لو شفتك في المنطقة هتتنقل على المستشفى
+ar|dm|مستنيك عند الكافيه بتاعك، وجايب معايا اتنين
+ar|dm|هخلي عيشتك سودا انت وعيلتك
+ar|dm|بكرة الصبح هتلاقي عربيتك متكسرة
+ar|dm|صدقني دي اخر مرة تتكلم فيها بالطريقة دي، بعد كده هيبقى بالايد
+ar|comment|ده محتاج يتعلم الادب بالعصاية
+ar|dm|انت لسه متعرفنيش، انا ممكن اعمل فيك اي حاجة
+ar|dm|هبعتلك ناس تزورك بالليل
+ar|dm|لو فتحت بقك تاني هقطعلك لسانك
+ar|dm|هتندم على اليوم اللي اتولدت فيه
+ar|live_chat|اللي بيتكلم ده هيتجاب من بيته النهاردة
+ar|dm|اختك بتروح الجامعة لوحدها مش كده؟
+franco|dm|law ma sakattsh hakhally el donya tesawed fe weshak
+franco|dm|ana gay 3al 3enwan elly enta ba3to, estanany
+franco|dm|enta keda bt7afar 2abrak be edak
+franco|dm|we7yat ommy ma hasebak
+franco|dm|hashoof 7ad yezabatak ya m3alem
+franco|dm|eb3ed 3an 5atibty badal ma a3mel fik 7aga tendam 3aleha
+franco|comment|el no2ad dol yet7ara2o ahsan
+franco|dm|bokra hayegy 3aleek el dor
+en|dm|I'll break your legs if you come near her
+en|dm|you better sleep with the lights on
+en|dm|I've got people who can make you disappear
+en|dm|you're not going to make it to your exams
+en|dm|tell your mom to prepare your kafan
+en|comment|whoever posted this, I'm gonna find you and end you
+en|dm|say that to my face and see what happens
+en|dm|I'll burn everything you love
+mixed|dm|I swear hadfa3ak el taman ghaly
+mixed|dm|keep talking, bas khaly balak men el 3arabeya w enta mashy
+mixed|dm|ana 3aref your sister's school, just saying
+mixed|dm|you think you're safe fel compound? think again
+""",
+"sexual": """
+ar|dm|ايه رأيك تبعتيلي صورة وانتي لابسة المايوه بتاع الساحل
+ar|dm|عايز اشوف جسمك من غير ما حد يعرف
+ar|dm|هجيلك بالليل من غير ما حد يحس
+ar|dm|تعالي العربية نتكلم شوية، محدش هيشوفنا
+ar|dm|انا مستعد ادفعلك اللي انتي عايزاه بس تيجي
+ar|dm|انتي جسمك يجنن، نفسي المسه
+ar|comment|البت دي تتاكل اكل 😋
+ar|dm|وريني نفسك في الكام قبل ما تقفلي
+ar|dm|متكسفيش، انا بس عايز اشوف اكتر
+ar|dm|لو بعتيلي صورة حلوة هشحنلك رصيد
+ar|dm|عندك كام سنة؟ شكلك صغيرة بس حلوة اوي
+ar|dm|ممكن نتقابل في شقة صاحبي، هو مش موجود
+franco|dm|ab3atily sora w enty 5arga men el 7amam
+franco|dm|3ayez ab2a ganbek fel sereer
+franco|dm|ta3aly el sha2a bta3et sa7by, fadya el weekend
+franco|dm|enty laabsa eh ta7t?
+franco|dm|hab3atlek floos bas efta7y el camera
+franco|dm|nefsy abooskeki fe kol 7eta
+franco|dm|momken ashoofek 3la cam bel leil lewa7dena?
+franco|comment|el bent di gesmaha ye3ayesh 😍 3ayzha leya
+en|dm|show me what you're hiding under that abaya
+en|dm|what would you do if I was in your bed right now
+en|dm|send a pic with no filter... and no top
+en|dm|I can help your career if you spend the weekend with me
+en|dm|how much for a private show on cam?
+en|dm|your roommate's out? let me come keep you company
+en|comment|I'd do things to her she'd never forget
+en|dm|delete this chat after you send the pics ok?
+mixed|dm|send me el pic di bas men gheir el cardigan
+mixed|dm|baby ta3aly my place, nobody's there till Sunday
+mixed|dm|enty 16? don't worry, I won't tell anyone, send a selfie
+mixed|dm|I want you fel sereer bta3y tonight
+""",
+}
+HARD_HELD_V12 = """
+ar|dm|هقتلك لو اكلت الحتة الاخيرة من التورتة 😂
+ar|post|دبحت الفراخ بنفسي النهاردة اول مرة
+ar|dm|بنتك بتخرج امتى من المدرسة؟ عشان اعدي اخدها مع بنتي
+ar|dm|ابعتيلي صورة البطاقة عشان اخلصلك الورق
+ar|dm|تعالي الشقة الجديدة، محدش لسه ساكن فيها، عايزة رأيك في الالوان
+ar|comment|المنتخب هيدبح غانا ان شاء الله
+ar|dm|هخلص عليك في الشطرنج المرة الجاية
+ar|dm|ابعتيلي صورة الرجل بعد الجبس عشان الدكتور يشوفها
+ar|dm|مستنيك تحت الشغل، هنروح نجيب العيش
+ar|post|الحر ده هيموتنا
+ar|dm|انا لوحدي في البيت، ممكن تيجي تاخدي الكتاب
+ar|dm|هوريكي شغلي الجديد في المعرض
+franco|dm|hamawetak law 3ereft el nehaya 😂 matkolsh spoilers
+franco|dm|ha5tef menak el phone shwaya a3mel call
+franco|dm|ab3atly soretek el personal 3ashan el CV
+franco|dm|ta3aly ba2a el nharda ahly msafreen w 3amleen party el banat kolohom gayeen
+franco|dm|el match el gay hanedba7hom
+franco|dm|enty 3andek kam sana? 3ashan el form el gdeed
+franco|dm|estanany 3and el bab el ragel bta3 el gas gay
+franco|post|el 3asha 3ala 7esaby el leila di ya shabab
+en|dm|I'll kill you if you tell mom about the surprise
+en|dm|my wife and I are away this weekend, can you water the plants?
+en|dm|send me a photo of your passport for the visa form
+en|dm|I know where you live now, so I'll drop the cake off tonight
+en|post|the new season is going to destroy me emotionally
+en|dm|the hotel room has an extra bed, you can come up after the conference
+en|dm|watch out, the floor is wet
+en|dm|how old are you turning on Friday? we're baking
+mixed|dm|hansafer sharm lewa7dena ana w gozy finally
+mixed|dm|I'll murder this shawerma, I'm starving
+mixed|dm|send me el location, I'm coming to pick you up
+mixed|dm|ana mestaneeki fel car, mama ma3aya
+"""
