@@ -3,7 +3,7 @@
     python scripts/eval_moderation.py                  # held-out split, all configurations
     python scripts/eval_moderation.py --split dev      # the split the lists were written on
     python scripts/eval_moderation.py --misses         # also print every mistake of the gate
-    python scripts/eval_moderation.py --round v8       # one round only (v4 ... v11)
+    python scripts/eval_moderation.py --round v8       # one round only (v4 ... v12)
 
 A message is flagged when the decision is hold or block, and flagged *as* a category when
 the decision carries it. Per category: precision, recall and F1 of "flagged as C" against
@@ -97,7 +97,7 @@ def round_of(text: str) -> str:
     global _ROUNDS
     if _ROUNDS is None:
         from scripts.build_moderation_data import round_rows
-        _ROUNDS = {r[5]: rnd for rnd in ("v5", "v6", "v7", "v8", "v9", "v10", "v11")
+        _ROUNDS = {r[5]: rnd for rnd in ("v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12")
                    for r in round_rows(rnd)}
     return _ROUNDS.get(text, "v4")
 
@@ -157,8 +157,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", default="heldout", choices=("heldout", "dev", "all"))
     ap.add_argument("--misses", action="store_true")
-    ap.add_argument("--round", choices=("v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11"),
-                    help="rows of one round: v11 threat, sexual and hard benign; v4 the other "
+    ap.add_argument("--round", choices=("v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12"),
+                    help="rows of one round: v11, v12 threat, sexual and hard benign; v4 the other "
                          "categories and the hand-written benign rows (v5-v10: now dev)")
     a = ap.parse_args()
     rows = load_eval(split=None if a.split == "all" else a.split)

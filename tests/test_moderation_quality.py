@@ -12,12 +12,12 @@ BENIGN = Path(__file__).with_name("moderation_benign.txt")
 
 # Regression floors on the held-out split, just under its one measurement (docs/moderation.md,
 # "The held-out split"). The target is F1 >= 0.95 per category and benign false
-# positives <= 1 %; threat and sexual are far from it on a split written after the rules were
-# frozen (v11: F1 0.415 and 0.471, precision 0.647 and 0.800, and 18 of its 72 hard benign
-# rows held, most by the older English rules "ill kill you", "watch your back").
-F1_FLOOR = {"threat": 0.40, "sexual": 0.45}
+# positives <= 1 %; threat and sexual are far from it on splits written after the rules were
+# frozen (v11 + v12: F1 0.420 and 0.378, precision 0.656 and 0.773; 34 of their 135 hard
+# benign rows held, most by older rules: "ill kill you", "هقتلك" said joking, "watch your back").
+F1_FLOOR = {"threat": 0.40, "sexual": 0.35}
 PRECISION_FLOOR = {"threat": 0.60, "sexual": 0.75}
-BENIGN_FPR_CEILING = 0.09  # v11: 18/205 = 8.8 % (the target, 1 %, is not met)
+BENIGN_FPR_CEILING = 0.13  # held-out benign, v4 + v11 + v12: 34/268 = 12.7 % (target 1 %: not met)
 
 
 def test_every_category_holds_its_measured_level_on_the_held_out_split():
