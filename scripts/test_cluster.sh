@@ -2,7 +2,9 @@
 # The multi-process tests again, on a local Redis Cluster (3 masters, 3 replicas on loopback
 # ports; scripts/redis_cluster.sh) with REDIS_CLUSTER=1: chat across nodes (recovery after a
 # SIGKILL, presence ghosts, rate limits), cross-node emits and drains, presence and typing,
-# feed push, jobs, sharded pub/sub, session revocation across processes. Then the failover
+# feed push, jobs, sharded pub/sub, session revocation across processes, connection state
+# recovery across processes, live viewers and publishers across processes, the Redis client
+# factory (transactions, MGET over slots, plain PUBLISH). Then the failover
 # tests (tests/test_redis_failover.py, marker `failover`, left out of scripts/test.sh's run):
 # each starts a cluster of its own and SIGKILLs one of its masters.
 # Usage: bash scripts/test_cluster.sh [pytest args]   (after scripts/test.sh set up .venv)
@@ -19,6 +21,7 @@ TEST_LOOP_STALL_SECONDS=${TEST_LOOP_STALL_SECONDS:-1} \
 TEST_REDIS_URL=$seeds TEST_REDIS_CLUSTER=1 .venv/bin/python -m pytest \
   tests/test_chat_cluster.py tests/test_multinode.py tests/test_presence_typing.py \
   tests/test_feed.py tests/test_jobs.py tests/test_pubsub_shards.py \
-  tests/test_auth_sessions.py "$@"
+  tests/test_auth_sessions.py tests/test_engine_recovery.py tests/test_live_multinode.py \
+  tests/test_redis_clients.py "$@"
 TEST_LOOP_STALL_SECONDS=${TEST_LOOP_STALL_SECONDS:-1} \
   .venv/bin/python -m pytest tests/test_redis_failover.py -m failover "$@"

@@ -95,12 +95,16 @@ class Settings:
     def is_dev_or_test(self) -> bool:
         return self.env in ("development", "test")
 
-    def key(self, *parts: object) -> str:
-        """A Redis key under this deployment's (or this test's) prefix. In a cluster every
-        key carries the hash tag `{k}`: scripts, transactions and multi-key commands use
-        keys of several kinds together, and a cluster runs those only within one slot."""
-        if self.redis_cluster:
-            return self.redis_prefix + "{k}" + ":".join(str(p) for p in parts)
+    def key(self, *parts: object, tag: object = None) -> str:
+        """A Redis key under this deployment's (or this test's) prefix.
+
+        On a Redis Cluster a key lands on the master of its name's hash slot, so keys spread
+        over the masters. Keys that one script, transaction or multi-key command uses
+        together must share a slot: they pass the same `tag` (a stream's id, a phone, or a
+        domain's name when its scripts span users), which becomes the key's hash tag
+        `{tag}`. On one Redis there are no tags: names are what they always were."""
+        if self.redis_cluster and tag is not None:
+            return f"{self.redis_prefix}{{{tag}}}" + ":".join(str(p) for p in parts)
         return self.redis_prefix + ":".join(str(p) for p in parts)
 
     def with_(self, **changes) -> "Settings":

@@ -148,18 +148,20 @@ class JobQueue:
         self._groups: set[str] = set()
 
     def stream(self, queue: str) -> str:
-        return self.settings.key("jobs", queue)
+        # every job key carries the tag {jobs} on a Redis Cluster: the promote script moves
+        # due jobs into any queue's stream, building the stream keys from the prefix
+        return self.settings.key("jobs", queue, tag="jobs")
 
     @property
     def delayed_key(self) -> str:
-        return self.settings.key("jobs", "_delayed")
+        return self.settings.key("jobs", "_delayed", tag="jobs")
 
     @property
     def dead_key(self) -> str:
-        return self.settings.key("jobs", "_dead")
+        return self.settings.key("jobs", "_dead", tag="jobs")
 
     def unique_lock(self, unique_key: str) -> str:
-        return self.settings.key("jobs", "_unique", unique_key)
+        return self.settings.key("jobs", "_unique", unique_key, tag="jobs")
 
     async def ensure_group(self, queue: str) -> None:
         if queue in self._groups:
@@ -196,7 +198,8 @@ class JobQueue:
     async def promote_due(self) -> int:
         return int(await self._promote(
             keys=[self.delayed_key],
-            args=[time.time(), self.settings.key("jobs", ""), self.config.stream_maxlen]))
+            args=[time.time(), self.settings.key("jobs", "", tag="jobs"),
+                  self.config.stream_maxlen]))
 
     async def claim(self, queues: list[str], consumer: str, count: int = 1,
                     block: float | None = None) -> list[Job]:

@@ -6,8 +6,10 @@ client learns the rest of the cluster from them. Single Redis is the default and
 is the plain `redis.asyncio.Redis`.
 
 Keys used together by one script, transaction or multi-key command must share a hash tag in
-a cluster: `Settings.key` gives the application's keys one (`{k}`), the Socket.IO adapter's
-packet log and its shard channels another (`{sio}`), so both work unchanged on a cluster.
+a cluster: `Settings.key(..., tag=...)` gives them one (a stream's id, a phone, or a domain's
+name where its scripts span users: `{feed}`, `{rec}`, `{jobs}`, `{trending}`); every other key
+is untagged and spreads over the masters. The Socket.IO adapter's packet log and its shard
+channels share `{sio}`. MGET over keys of several slots goes through `mget`.
 A cluster's plain PUBLISH reaches every node of the cluster, so listeners of plain channels
 (session revocation, live takeover) subscribe on any one node (`plain_pubsub`) and senders
 publish through any node (`publish`).
@@ -114,7 +116,22 @@ def connect(url: str, *, cluster: bool = False, **options: Any):
     options["retry"] = CLUSTER_RETRY
     options.pop("health_check_interval", None)  # per node connection; the cluster re-maps
     nodes = [ClusterNode(host, port) for host, port in seed_nodes(url)]
-    return RedisCluster(startup_nodes=nodes, **_credentials(url), **options)
+    client = RedisCluster(startup_nodes=nodes, **_credentials(url), **options)
+    callbacks = client.response_callbacks  # one dict, shared with the client's nodes
+    for name, callback in list(callbacks.items()):
+        callbacks[name] = _without_keys(callback)
+    return client
+
+
+def _without_keys(callback):
+    """A response callback that ignores the `keys` option. redis-py 7.4's cluster MULTI
+    (pipeline(transaction=True)) hands each command's options to its callback, `keys` (a
+    client-side-cache hint) included, which HGETALL's and others' callbacks refuse: every
+    transaction with such a command raised TypeError (a live stream's viewer tick did)."""
+    def call(response, **options):
+        options.pop("keys", None)
+        return callback(response, **options)
+    return call
 
 
 def settings_client(settings, **options: Any):
@@ -225,6 +242,14 @@ def plain_pubsub(client: Any, **options: Any):
     if is_cluster(client):
         return NodePubSub(client, **options)
     return client.pubsub(**options)
+
+
+async def mget(client: Any, keys: list) -> list:
+    """MGET of keys that may live in several hash slots: one command on one Redis; on a
+    cluster one MGET per slot (redis-py's `mget_nonatomic`), values in the keys' order."""
+    if is_cluster(client):
+        return await client.mget_nonatomic(keys)
+    return await client.mget(keys)
 
 
 async def run_scripts(client: Any, calls: list[tuple[Any, list, list]]) -> list:

@@ -33,8 +33,8 @@ class AppState:
     background: set[asyncio.Task] = field(default_factory=set)
     extras: dict[str, Any] = field(default_factory=dict)  # per-domain singletons, by domain name
 
-    def key(self, *parts: object) -> str:
-        return self.settings.key(*parts)
+    def key(self, *parts: object, tag: object = None) -> str:
+        return self.settings.key(*parts, tag=tag)
 
     def spawn(self, coro) -> asyncio.Task:
         """A background task owned by this process; cancelled on shutdown."""

@@ -8,13 +8,10 @@ import json
 import signal
 import uuid
 
-import redis.asyncio as aioredis
-
 from rooms.names import mod_queue_room, user_room
-from server.emitter import channel_name
-from server.engine import RedisManager
+from server.redis_clients import settings_client
 from tests.support.rawsio import RawSocket
-from tests.support.recovery import run_recovery
+from tests.support.recovery import run_recovery, settings_adapter
 
 
 async def test_js_client_recovers_its_room_and_every_missed_event_on_another_process(
@@ -45,14 +42,13 @@ async def test_a_socket_whose_process_was_sigkilled_recovers_on_another(
         server_procs, make_user, settings):
     a, b = await server_procs(2)
     alice = await make_user("alice")
-    emitter = RedisManager(settings.redis_url, channel=channel_name(settings.redis_prefix),
-                           write_only=True)
+    emitter = settings_adapter(settings)
     room = f"test-room:{uuid.uuid4().hex[:8]}"
     sock = RawSocket(a.url)
     try:
         first = await sock.connect({"token": alice.token})
         await emitter.enter_room(first["sid"], "/", room)
-        redis = aioredis.Redis.from_url(settings.redis_url)
+        redis = settings_client(settings)
         try:
             for _ in range(100):  # bounded: until A has written the join to Redis
                 s = await _session(settings, redis, first["pid"])
@@ -152,7 +148,7 @@ async def test_sockets_recovering_together_each_get_their_own_missed_packets(set
 
     log_key = settings.key("test", "packet-log")
     store = RecoveryStore(settings.redis_url, key_prefix=settings.key("sio", "session", ""),
-                          log_key=log_key, window=5)
+                          log_key=log_key, window=5, cluster=settings.redis_cluster)
     try:
         r = store.redis
         ids = [(await r.xadd(log_key, {"m": f"p{i}"})).decode() for i in range(6)]

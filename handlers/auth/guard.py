@@ -21,6 +21,7 @@ from aiohttp import web
 from handlers.auth import queries as q
 from server.batching import Batcher
 from server.errors import Unauthorized
+from server.redis_clients import mget
 from server.sockets import require_role
 from server.state import STATE, AppState
 from server.tokens import Claims
@@ -72,7 +73,7 @@ class SessionChecks:
     async def _look_up(self, session_ids: list[str]) -> list[str | None]:
         state = self.state
         ids = list(dict.fromkeys(session_ids))
-        cached = await state.redis.mget([session_key(state, s) for s in ids])
+        cached = await mget(state.redis, [session_key(state, s) for s in ids])
         found: dict[str, str | None] = {}
         misses = []
         for sid, value in zip(ids, cached):

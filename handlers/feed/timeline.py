@@ -123,8 +123,15 @@ def pull_threshold(state: AppState) -> int:
     return int(v) if v else 1000
 
 
+def feed_key(state: AppState, *parts: object) -> str:
+    """A key of the home feed. One hash tag for all of them (Redis Cluster): a timeline is
+    read in one script with the position counter and in-flight set, and fan-out scripts
+    write many users' timelines at once."""
+    return state.key("feed", *parts, tag="feed")
+
+
 def timeline_key(state: AppState, user_id: object) -> str:
-    return state.key("feed", "home", user_id)
+    return feed_key(state, "home", user_id)
 
 
 def _scripts(state: AppState):
@@ -143,7 +150,7 @@ async def issue_position(state: AppState, pg_floor) -> tuple[int, str]:
     (used only when Redis lost the counter). Returns (seq, token for finish_position)."""
     deadline = int(time.time() * 1000) + INFLIGHT_TTL_MS
     sc = _scripts(state)
-    keys = [state.key("feed", "seq"), state.key("feed", "inflight")]
+    keys = [feed_key(state, "seq"), feed_key(state, "inflight")]
     seq = await sc["issue"](keys=keys, args=["", deadline])
     if seq == -1:
         seq = await sc["issue"](keys=keys, args=[str(await pg_floor()), deadline])
@@ -151,13 +158,13 @@ async def issue_position(state: AppState, pg_floor) -> tuple[int, str]:
 
 
 async def finish_position(state: AppState, token: str) -> None:
-    await state.redis.zrem(state.key("feed", "inflight"), token)
+    await state.redis.zrem(feed_key(state, "inflight"), token)
 
 
 async def watermark(state: AppState, pg_floor) -> int:
     """Highest position below which every issued position is committed and fanned out."""
     w = await _scripts(state)["watermark"](
-        keys=[state.key("feed", "inflight"), state.key("feed", "seq")],
+        keys=[feed_key(state, "inflight"), feed_key(state, "seq")],
         args=[int(time.time() * 1000)])
     if w == -1:
         return int(await pg_floor())
@@ -220,7 +227,7 @@ async def read_page(state: AppState, user_id: object, upper: int | None, limit: 
     (post_id, seq) at or below min(upper, watermark), newest first) in one round trip.
     A watermark of -1 means Redis lost its counter (the caller asks PostgreSQL)."""
     got = await _scripts(state)["read"](
-        keys=[state.key("feed", "inflight"), state.key("feed", "seq"),
+        keys=[feed_key(state, "inflight"), feed_key(state, "seq"),
               timeline_key(state, user_id)],
         args=[int(time.time() * 1000), "" if upper is None else upper, limit, CAP,
               TIMELINE_TTL])

@@ -46,7 +46,8 @@ def hot_score(reactions: int, comments: int, age_hours: float) -> float:
 
 
 def _keys(state: AppState):
-    k = lambda *p: state.key("feed", "trending", *p)  # noqa: E731
+    # one hash tag (Redis Cluster): RENAME into the live set, snapshots taken from it
+    k = lambda *p: state.key("feed", "trending", *p, tag="trending")  # noqa: E731
     return k("live"), k("version"), k("snap_at"), k
 
 

@@ -57,7 +57,12 @@ def _hash_key(key: str) -> str:
 
 
 def _viewers_key(state: AppState, stream_id: str) -> str:
-    return state.key("live", "viewers", stream_id)
+    # tagged with the stream (Redis Cluster): read and reset with its reactions in one MULTI
+    return state.key("live", "viewers", stream_id, tag=stream_id)
+
+
+def _reactions_key(state: AppState, stream_id: str) -> str:
+    return state.key("live", "reactions", stream_id, tag=stream_id)
 
 
 def _removed_key(state: AppState, stream_id: str) -> str:
@@ -184,7 +189,7 @@ async def do_viewer_tick(state: AppState) -> None:
                 rt.remove_viewer(stream_id, uid, sid)
         if not leader:
             continue
-        rkey = state.key("live", "reactions", stream_id)
+        rkey = _reactions_key(state, stream_id)
         pipe = state.redis.pipeline(transaction=True)
         pipe.zremrangebyscore(vkey, "-inf", now - 3 * rt.tick - 1)
         pipe.zcard(vkey)
@@ -262,7 +267,7 @@ async def do_react(state: AppState, user_id: str, stream: dict, kind: str) -> No
         raise BadRequest(f"reaction must be one of {', '.join(REACTIONS)}",
                          code="invalid_reaction")
     await check_rate(state, "live:react", user_id, "10/second")
-    key = state.key("live", "reactions", stream["id"])
+    key = _reactions_key(state, stream["id"])
     pipe = state.redis.pipeline(transaction=False)
     pipe.hincrby(key, kind, 1)
     pipe.expire(key, 60)

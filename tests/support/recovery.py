@@ -64,12 +64,20 @@ class JsClient:
             await self.proc.wait()
 
 
+def settings_adapter(settings) -> RedisManager:
+    """A write-only Socket.IO adapter on these settings' Redis (or cluster) and channel, as
+    the server's workers build it (server/emitter.py), with `enter_room` for the tests."""
+    return RedisManager(settings.redis_url,
+                        channel=channel_name(settings.redis_prefix, settings.redis_cluster),
+                        write_only=True, cluster=settings.redis_cluster,
+                        pubsub=settings.socketio_pubsub)
+
+
 async def run_recovery(settings, token: str, urls: list[str], cycles: int,
                        per_cut: int = 5, during_reconnect: int = 5) -> RecoveryRun:
     """Connect to urls[0]; join a room known only to the server; then `cycles` times: emit,
     cut, emit while away, reconnect to the next url while emitting; report what arrived."""
-    emitter = RedisManager(settings.redis_url, channel=channel_name(settings.redis_prefix),
-                           write_only=True)
+    emitter = settings_adapter(settings)
     room = f"test-room:{uuid.uuid4().hex[:8]}"
     run = RecoveryRun()
     js = JsClient(token, urls)

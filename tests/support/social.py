@@ -34,7 +34,9 @@ def bodies(items: list[dict]) -> list[str]:
 async def fanned_out(state, timeout: float = 10) -> None:
     """Wait until every post published so far has been fanned out (no feed position is
     still in flight), for tests with no socket that would be told."""
-    key = state.key("feed", "inflight")
+    from handlers.feed.timeline import feed_key
+
+    key = feed_key(state, "inflight")
     for _ in range(int(timeout / 0.01)):
         if not await state.redis.zcard(key):
             return

@@ -1,0 +1,68 @@
+"""The Redis client factory (server/redis_clients.py) on whatever Redis the tests use: one
+Redis in scripts/test.sh, a 3-master Redis Cluster in scripts/test_cluster.sh. What the
+domains do with it must work the same on both."""
+from __future__ import annotations
+
+import asyncio
+
+from redis.crc import key_slot
+
+from server.redis_clients import mget, plain_pubsub, publish, settings_client
+
+
+async def test_a_transaction_reads_a_hash_and_resets_it(settings):
+    """A live stream's viewer tick: MULTI with ZCARD, HGETALL and DEL of one stream's keys
+    (redis-py's cluster MULTI raised TypeError on HGETALL's `keys` option)."""
+    r = settings_client(settings)
+    try:
+        viewers = settings.key("live", "viewers", "s1", tag="s1")
+        reactions = settings.key("live", "reactions", "s1", tag="s1")
+        await r.zadd(viewers, {"u1": 1, "u2": 2})
+        await r.hset(reactions, mapping={"heart": 3})
+        async with r.pipeline(transaction=True) as pipe:
+            pipe.zcard(viewers)
+            pipe.hgetall(reactions)
+            pipe.delete(reactions)
+            assert await pipe.execute() == [2, {b"heart": b"3"}, 1]
+    finally:
+        await r.aclose()
+
+
+async def test_keys_without_a_tag_spread_and_mget_reads_them_in_order(settings):
+    """Untagged keys land in many slots on a cluster; MGET over them (the auth guard's
+    session lookups) answers in the keys' order."""
+    r = settings_client(settings)
+    try:
+        keys = [settings.key("auth", "sess", f"s{i}") for i in range(20)]
+        if settings.redis_cluster:
+            assert len({key_slot(k.encode()) for k in keys}) > 1
+            assert key_slot(settings.key("a", tag="x").encode()) == \
+                key_slot(settings.key("b", tag="x").encode())
+        for i, k in enumerate(keys[::2]):
+            await r.set(k, f"v{i}")
+        assert await mget(r, keys) == [f"v{i // 2}".encode() if i % 2 == 0 else None
+                                       for i in range(20)]
+    finally:
+        await r.aclose()
+
+
+async def test_a_plain_publish_reaches_a_plain_subscriber(settings):
+    """Session revocation and live takeover: PUBLISH from one client, heard by another's
+    subscription (the cluster client has no publish())."""
+    r = settings_client(settings)
+    sub = plain_pubsub(r, ignore_subscribe_messages=True)
+    channel = settings.key("test", "revocations")
+    try:
+        await sub.subscribe(channel)
+        assert sub.connection is not None
+        await publish(r, channel, "hello")
+        got = None
+        async with asyncio.timeout(5):
+            async for message in sub.listen():
+                if message.get("type") == "message":
+                    got = message["data"]
+                    break
+        assert got == b"hello"
+    finally:
+        await sub.aclose()
+        await r.aclose()
