@@ -42,9 +42,16 @@ IN_FLIGHT = 2
 # per message in a large batch)
 MIN_EXTRA_BATCH = 32
 
+# the columns under message_out's names (RETURNS TABLE prefixes them with r_ so that they do
+# not clash with the tables' inside the function): the rows are used as they come
 _SEND = """
-SELECT * FROM chat_send_messages($1::uuid[], $2::uuid[], $3::text[], $4::text[],
-                                 $5::bigint[], $6::jsonb[], $7::text[], $8::jsonb[])"""
+SELECT r_i AS i, r_outcome AS outcome, r_members AS members, r_id AS id,
+       r_conversation_id AS conversation_id, r_seq AS seq, r_rev AS rev,
+       r_sender_id AS sender_id, r_client_id AS client_id, r_kind AS kind, r_body AS body,
+       r_reply_to_seq AS reply_to_seq, r_media AS media, r_data AS data, r_status AS status,
+       r_created_at AS created_at, r_edited_at AS edited_at, r_deleted_at AS deleted_at
+  FROM chat_send_messages($1::uuid[], $2::uuid[], $3::text[], $4::text[],
+                          $5::bigint[], $6::jsonb[], $7::text[], $8::jsonb[])"""
 _RECEIPTS = """
 SELECT * FROM chat_advance_receipts($1::uuid[], $2::uuid[], $3::bigint[], $4::text[])"""
 
@@ -84,7 +91,7 @@ class SendOrder:
 @dataclass
 class Stored:
     outcome: str         # stored | duplicate | not_member | reply_not_found
-    row: dict | None     # the message's columns (stored, duplicate)
+    row: Any             # the message's columns, by name (stored, duplicate)
     members: list[str] | None = None
     out: dict | None = None  # message_out(row) once the fan-out made it: the ack reuses it
 
@@ -126,8 +133,8 @@ async def _store_batch(conn: asyncpg.Connection, orders: list[SendOrder]) -> lis
         [o.moderation for o in orders])
     out: list[Stored] = [Stored("", None)] * len(orders)
     for r in rows:
-        row = {k[2:]: v for k, v in r.items()} if r["r_id"] is not None else None
-        out[r["r_i"] - 1] = Stored(r["r_outcome"], row, r["r_members"])
+        out[r["i"] - 1] = Stored(r["outcome"], r if r["id"] is not None else None,
+                                 r["members"])
     return out
 
 
