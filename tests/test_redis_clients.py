@@ -28,6 +28,25 @@ async def test_a_transaction_reads_a_hash_and_resets_it(settings):
         await r.aclose()
 
 
+async def test_a_transaction_snapshots_a_sorted_set(settings):
+    """The trending snapshot: MULTI with ZUNIONSTORE (redis-py's cluster MULTI looked up its
+    keys with COMMAND GETKEYS from a thread on another event loop: RuntimeError) and a RENAME
+    (refused by name in cluster pipelines; sent as a raw command)."""
+    r = settings_client(settings)
+    try:
+        live = settings.key("trending", "live", tag="trending")
+        snap = settings.key("trending", "snap", 1, tag="trending")
+        await r.zadd(live + ":new", {"p1": 2.0, "p2": 1.0})
+        async with r.pipeline(transaction=True) as pipe:
+            pipe.execute_command("RENAME", live + ":new", live)
+            pipe.zunionstore(snap, [live])
+            pipe.expire(snap, 60)
+            assert await pipe.execute() == [True, 2, True]
+        assert await r.zrevrange(snap, 0, -1) == [b"p1", b"p2"]
+    finally:
+        await r.aclose()
+
+
 async def test_keys_without_a_tag_spread_and_mget_reads_them_in_order(settings):
     """Untagged keys land in many slots on a cluster; MGET over them (the auth guard's
     session lookups) answers in the keys' order."""

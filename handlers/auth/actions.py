@@ -172,8 +172,7 @@ async def do_register(state: AppState, verification_token: str, password: str,
 
 
 def _fail_keys(state: AppState, phone: str) -> tuple[str, str]:
-    return (state.key("auth", "loginfail", phone, tag=phone),
-            state.key("auth", "loginlock", phone, tag=phone))  # one transaction
+    return state.key("auth", "loginfail", phone), state.key("auth", "loginlock", phone)
 
 
 async def check_login_allowed(state: AppState, phone: str, client: Client) -> None:

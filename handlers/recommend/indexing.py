@@ -214,7 +214,9 @@ async def do_refresh_trending(state: AppState, now: float | None = None) -> int:
         items = list(members.items())
         for i in range(0, len(items), 5000):
             pipe.zadd(k + ":new", dict(items[i:i + 5000]))
-        pipe.rename(k + ":new", k)
+        # as a raw command: redis-py's cluster pipelines refuse rename() (both keys are in
+        # one slot here: the domain's tag)
+        pipe.execute_command("RENAME", k + ":new", k)
         pipe.expire(k, TRENDING_WINDOW_H * 3600)
     gone = (old | {trending_key(state, "all", None)}) - set(scored)
     if gone:
