@@ -148,20 +148,20 @@ class JobQueue:
         self._groups: set[str] = set()
 
     def stream(self, queue: str) -> str:
-        # every job key carries the tag {jobs} on a Redis Cluster: the promote script moves
+        # every job key carries the tag {job} on a Redis Cluster: the promote script moves
         # due jobs into any queue's stream, building the stream keys from the prefix
-        return self.settings.key("jobs", queue, tag="jobs")
+        return self.settings.key("jobs", queue, tag="job")
 
     @property
     def delayed_key(self) -> str:
-        return self.settings.key("jobs", "_delayed", tag="jobs")
+        return self.settings.key("jobs", "_delayed", tag="job")
 
     @property
     def dead_key(self) -> str:
-        return self.settings.key("jobs", "_dead", tag="jobs")
+        return self.settings.key("jobs", "_dead", tag="job")
 
     def unique_lock(self, unique_key: str) -> str:
-        return self.settings.key("jobs", "_unique", unique_key, tag="jobs")
+        return self.settings.key("jobs", "_unique", unique_key, tag="job")
 
     async def ensure_group(self, queue: str) -> None:
         if queue in self._groups:
@@ -198,7 +198,7 @@ class JobQueue:
     async def promote_due(self) -> int:
         return int(await self._promote(
             keys=[self.delayed_key],
-            args=[time.time(), self.settings.key("jobs", "", tag="jobs"),
+            args=[time.time(), self.settings.key("jobs", "", tag="job"),
                   self.config.stream_maxlen]))
 
     async def claim(self, queues: list[str], consumer: str, count: int = 1,

@@ -7,8 +7,10 @@ is the plain `redis.asyncio.Redis`.
 
 Keys used together by one script, transaction or multi-key command must share a hash tag in
 a cluster: `Settings.key(..., tag=...)` gives them one (a stream's id, a phone, or a domain's
-name where its scripts span users: `{feed}`, `{rec}`, `{jobs}`, `{trending}`); every other key
-is untagged and spreads over the masters. The Socket.IO adapter's packet log and its shard
+name where its scripts span users: `{feed}`, `{recs}`, `{job}`, `{hot}` for trending); every
+other key is untagged and spreads over the masters. Those names are chosen to hash far apart:
+on three masters with even slot ranges `{job}` and `{recs}` sit on the first, `{feed}` and
+`{hot}` on the second, the adapter's `{sio}` alone on the third. The Socket.IO adapter's packet log and its shard
 channels share `{sio}`. MGET over keys of several slots goes through `mget`.
 A cluster's plain PUBLISH reaches every node of the cluster, so listeners of plain channels
 (session revocation, live takeover) subscribe on any one node (`plain_pubsub`) and senders

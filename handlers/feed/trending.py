@@ -47,7 +47,7 @@ def hot_score(reactions: int, comments: int, age_hours: float) -> float:
 
 def _keys(state: AppState):
     # one hash tag (Redis Cluster): RENAME into the live set, snapshots taken from it
-    k = lambda *p: state.key("feed", "trending", *p, tag="trending")  # noqa: E731
+    k = lambda *p: state.key("feed", "trending", *p, tag="hot")  # noqa: E731
     return k("live"), k("version"), k("snap_at"), k
 
 
