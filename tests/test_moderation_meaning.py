@@ -76,3 +76,40 @@ def test_harassment_said_with_words_no_list_names_is_held_as_sexual(text):
 def test_everyday_sentences_built_the_same_way_pass(text):
     d = gate(text)
     assert d.action == "allow", (text, d)
+
+
+@pytest.mark.parametrize("text, category", [
+    ("الواد ده لازم يتضرب بالنار", "threat"),            # a call to harm a third person
+    ("someone should hang him from the bridge", "threat"),
+    ("مراتك بتنزل الشغل الساعة 8 لوحدها صح؟", "threat"),   # a family member's routine known
+    ("I know where your wife works", "threat"),
+    ("هتصحى تلاقي محلك محروق", "threat"),                 # a thing of yours found damaged
+    ("والله ما هسيبك", "threat"),                         # an oath not to let go
+    ("جهز كفنك", "threat"),
+    ("هحولك 300 بس افتحي الكاميرا", "sexual"),            # money for a camera
+    ("I'll pay you 500 an hour, no questions", "sexual"),
+    ("هعدي عليكي بالليل من غير ما حد يشوف", "sexual"),     # a visit in secret
+    ("متتكسفيش، عايز اشوف اكتر", "sexual"),
+])
+def test_round_13_meanings_are_held_with_their_category(text, category):
+    d = gate(text)
+    assert d.action != "allow" and d.category == category, (text, d)
+
+
+@pytest.mark.parametrize("text", [
+    "هقتلك لو اكلت الكحك بتاعي",                  # a kill word about a trivial thing
+    "I'll kill you if you tell mom about the party",
+    "I know where you live, I'll drop the invitation off tomorrow",
+    "هخلص عليك في الطاولة الليلة دي",              # a game
+    "والله ما هسيبك غير لما تتغدى معانا",          # hospitality: "until you eat with us"
+    "ابنك بيروح التمرين الساعة كام؟ عشان اخده مع ابني",
+    "ابعتيلي صورة الايصال وانا هحولك الباقي",
+    "متكسفيش يا حبيبتي خدي كمان",
+    "that ref should be shot, what a call",
+    "the hotel in Dahab, how much a night?",
+    "الاوتيل بكام الليلة في دهب؟",
+    "send me your CV please",
+])
+def test_everyday_sentences_near_the_round_13_meanings_pass(text):
+    d = gate(text)
+    assert d.action == "allow", (text, d)

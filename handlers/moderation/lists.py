@@ -260,6 +260,19 @@ YOU_OBJECT = ("ك", "كي", "كو", "كم")
 FOR_YOU = ("لك", "ليك", "لكم", "ليكي")
 
 
+# "someone should <verb> him", "he'll be <verb>ed": the third person, active or passive, now
+# or future (يدبحه، يتدبح، هيتحرق، تتحرق)
+THIRD_PERSON = ("ي", "يت", "ت", "تت", "هي", "هيت", "هت", "هتت")
+THEM_OBJECT = ("", "ه", "ها", "هم", "و")
+
+
+def _third_person_forms(term: str) -> list[str]:
+    """"~3دبح" -> يدبح، يدبحه، يتدبح، هيتدبح ... ; "~3ولع فيه" -> يولع فيه ..."""
+    stem, _, rest = term[2:].partition(" ")
+    ends = ("",) if rest else THEM_OBJECT
+    return [f"{p}{stem}{e} {rest}".strip() for p in THIRD_PERSON for e in ends]
+
+
 def _first_person_forms(term: str) -> list[str]:
     """"~قطع" -> هقطعك، حقطعك، لاقطعك ... ; "~~قطع" -> هقطعلك ... ; "~نتقم منك" (an object
     of its own after the verb) -> هنتقم منك، حنتقم منك ..."""
@@ -275,7 +288,8 @@ def load_concepts() -> list[tuple[str, str, tuple | None]]:
     """(concept, key, vowel constraints) from concepts.tsv (concept<TAB>ar|en<TAB>t1 ; t2;
     a term ending in "+" is inflected too, like a list term flagged verb; a term starting
     with "=" is matched in Arabic script only, when its Franco forms are other words; a term
-    starting with "~" is a verb stem said by "I" to "you": `_first_person_forms`)."""
+    starting with "~" is a verb stem said by "I" to "you": `_first_person_forms`, with "~3"
+    in the third person: `_third_person_forms`)."""
     out = []
     for no, line in _lines("concepts.tsv"):
         name, lang, terms = (p.strip() for p in line.split("\t", 2))
@@ -283,7 +297,9 @@ def load_concepts() -> list[tuple[str, str, tuple | None]]:
             if not term:
                 continue
             if term.startswith("~"):
-                keys = [kk for t in _first_person_forms(term) for kk in skeleton_keys(t)]
+                forms = (_third_person_forms(term) if term.startswith("~3")
+                         else _first_person_forms(term))
+                keys = [kk for t in forms for kk in skeleton_keys(t)]
                 if not keys:
                     raise ValueError(f"concepts.tsv:{no}: {term!r} normalises to nothing")
                 out.extend((name, k, s) for k, s in keys)
