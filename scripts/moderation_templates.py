@@ -2160,3 +2160,111 @@ mixed|dm|I'll murder this shawerma, I'm starving
 mixed|dm|send me el location, I'm coming to pick you up
 mixed|dm|ana mestaneeki fel car, mama ma3aya
 """
+
+# v13 (2026-12-04 18:30-18:35 UTC): written after the round-13 rules were committed (c8c2ab1:
+# v12's misses read; v11 kept held out) and while the model was being retrained on dev, with
+# the first phrasing that came to mind and not checked against the lists. Measured once.
+HELD_V13 = {
+"threat": """
+ar|dm|اقسم بالله هستناك قدام الكلية ومش هتروح على رجليك
+ar|dm|انا عارف انت بتركن فين، وخلي بالك العربية غالية
+ar|dm|صحابي هيجولك البيت يشرحولك الدنيا ماشية ازاي
+ar|dm|انت كده بتلعب بالنار ومش هتطلع منها سليم
+ar|comment|الراجل ده لازم يتسحل في الشارع
+ar|dm|هخليك تبوس رجلي قدام الناس
+ar|dm|لو شفت وشك في النادي تاني هيبقى اخر يوم ليك
+ar|dm|عينك هتبقى بتبص على الارض بعد ما اخلص معاك
+ar|dm|هفضحك انت وامك في كل حتة
+ar|live_chat|اللي بيهاجم الشيخ ده يستاهل الدبح
+ar|dm|متفتكرش انك بعيد، انا عارف كل حاجة عنك
+ar|dm|خلي مراتك تستعد، هيبقالها عزا قريب
+franco|dm|law shoftak ma3aha tany hakasar edeik el etnein
+franco|dm|3aref 3arabeytak el beida, w 3aref betrakenha fein
+franco|dm|estana 3alaya bas, el 7esab gay
+franco|dm|ha5aly ayamak kollaha nakad w araf
+franco|dm|fakerny mesh ha3raf awsallak? da ana 3aref ommak bet3mel eh
+franco|comment|el 7ayawan da lazem 7ad yerabih bel 7ezam
+franco|dm|bokra el sob7 mesh hatla2y 7aga esmaha ma7allak
+franco|dm|ya ebny enta mayet mayet
+en|dm|you won't be smiling when I'm finished with you
+en|dm|people like you end up in the Nile
+en|dm|I can get to you whenever I want
+en|dm|how's your little brother? still walks home alone?
+en|comment|this guy deserves a beating he won't forget
+en|dm|you have 24 hours to apologise, after that you're on your own
+en|dm|I'll ruin your life, starting with your job
+en|dm|one phone call and you disappear
+mixed|dm|3aref your schedule kollo, so be careful ya habibi
+mixed|dm|I swear hatendam, I'll make you cry blood
+mixed|dm|mesh hat3raf teb2a fel street lewa7dak after today
+mixed|dm|your mom will be crying 3aleek soon
+""",
+"sexual": """
+ar|dm|ممكن تبعتيلي صورتك وانتي لابسة البيجامة بتاعة امبارح
+ar|dm|انا نفسي اشوفك من غير المكياج ومن غير الهدوم كمان
+ar|dm|جوزك مسافر؟ طب ما تعدي عليا
+ar|dm|عايزك تكوني اول واحدة تجرب السرير الجديد معايا
+ar|dm|خليني اوصلك البيت، ونقف شوية في حتة هادية
+ar|dm|شفت صورتك على البحر، جسمك نار
+ar|dm|هدفعلك الاشتراك بتاع الجيم لو قعدتي معايا ساعة لوحدنا
+ar|dm|ابعتيلي ريكورد بصوتك وانتي صاحية من النوم
+ar|dm|بتحبي الرجالة الكبار؟ انا ممكن اعلمك حاجات كتير
+ar|comment|يا ريتني الكرسي اللي قاعدة عليه 😏
+ar|dm|انتي لسه صغيرة بس شكلك بنوتة كبيرة، ابعتيلي صورة كاملة
+ar|dm|قفلي الباب وافتحي الكاميرا
+franco|dm|3ayez sora leeki fel bathroom
+franco|dm|momken netkallem video w enty labsa el short el eswed?
+franco|dm|ta3aly nes-har fel 3arabeya bel leil, ma7adsh hayeshofna
+franco|dm|law enty 3ayza el iphone, 3arfa hat3emly eh
+franco|dm|nefsy anam 3ala sedrek
+franco|dm|ab3atily sora w enty bat3amly stretch
+franco|dm|3andek 15 sana? w ahlek 3arfeen enek bet-kalemy nas?
+franco|dm|enty 7elwa awy, 3ayez 7aga leya ana bas
+en|dm|your husband doesn't need to know about us
+en|dm|wear the red dress tonight and nothing under it
+en|dm|I'll send you money, just a quick video
+en|dm|can you stay after class? I'll help you privately
+en|dm|send me your measurements 😉
+en|dm|I'm in bed thinking about you, send something
+en|dm|turn around and show me from the back
+en|comment|she can sit on my face anytime
+mixed|dm|eb3aty pics men el shower please
+mixed|dm|baby, el beit fady we can have fun
+mixed|dm|I want to see you fel bathtub
+mixed|dm|enty 16? perfect, nobody has to know
+""",
+}
+HARD_HELD_V13 = """
+ar|dm|هقتل اخويا لو خد الشاحن بتاعي تاني 😂
+ar|post|العيد الكبير جه، هندبح الخروف بعد الصلاة
+ar|dm|بنتك بتروح الدرس امتى؟ عايزة ابعت معاها الكتاب
+ar|dm|ابعتيلي صورتك الشخصية عشان الباسبور
+ar|dm|تعالي البيت النهاردة، ماما عاملة ملوخية والكل هيبقى موجود
+ar|comment|الفريق ده هيتدبح في الدوري السنة دي
+ar|dm|والله هتندم لو ما اشتريتش الشقة دي، سعرها لقطة
+ar|dm|عايز اشوف صورتك بالبدلة في التخرج
+ar|dm|جسمك محتاج بروتين اكتر يا كابتن
+ar|dm|انا عارف انت ساكن فين، هبعتلك الهدية مع السواق
+ar|dm|مستنيكي في العربية تحت، متتأخريش على الدكتور
+ar|post|الحر النهاردة هيقتلنا والله
+franco|dm|hamawetak law nseet 3eed milad mama tany 😂
+franco|dm|ab3atly sora el fostan 3ashan a2ollek ra2yi
+franco|dm|el sha2a fadya, momken teegy teshoofha ma3 el simsar?
+franco|dm|hankasarhom fel derby w hanedba7hom 3 - 0
+franco|dm|enty 3andek kam sana? 3ashan asgel lek fel course
+franco|dm|wallahy ma hasebak ella lama teegy el fara7
+franco|dm|hadrabak bel shebsheb law mareddetsh 3ala mama 😂
+franco|post|el far5a di et-dab7et ezay? 3ayez asta3melha fel fatta
+en|dm|I'm going to murder this pizza, I haven't eaten all day
+en|dm|send me a pic of the rash so I can show my aunt, she's a dermatologist
+en|dm|my husband is away this week, can you pick up the kids with me?
+en|dm|I know where you work, I'll bring lunch tomorrow
+en|post|this exam is going to end me
+en|dm|show me your new tattoo when we meet, it sounds cool
+en|dm|come to my room, the wifi works better there for the call
+en|dm|how old is your daughter now? we have a gift for her
+mixed|dm|I'll kill you law spoiled el series 😂
+mixed|dm|ana lewa7dy fel office, come help me with el printer
+mixed|dm|send me el pic of your ID for el registration
+mixed|dm|we'll destroy them fel match bokra, yalla ya ahly
+"""
