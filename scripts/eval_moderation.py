@@ -3,7 +3,7 @@
     python scripts/eval_moderation.py                  # held-out split, all configurations
     python scripts/eval_moderation.py --split dev      # the split the lists were written on
     python scripts/eval_moderation.py --misses         # also print every mistake of the gate
-    python scripts/eval_moderation.py --round v8       # one round only (v4 ... v12)
+    python scripts/eval_moderation.py --round v8       # one round only (v4 ... v13)
 
 A message is flagged when the decision is hold or block, and flagged *as* a category when
 the decision carries it. Per category: precision, recall and F1 of "flagged as C" against
@@ -97,12 +97,14 @@ def round_of(text: str) -> str:
     global _ROUNDS
     if _ROUNDS is None:
         from scripts.build_moderation_data import round_rows
-        _ROUNDS = {r[5]: rnd for rnd in ("v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12")
+        _ROUNDS = {r[5]: rnd for rnd in ROUNDS[1:]
                    for r in round_rows(rnd)}
     return _ROUNDS.get(text, "v4")
 
 
 _ROUNDS: dict[str, str] | None = None
+ROUNDS = ("v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13")
+DEV_ROUNDS = ("v5", "v6", "v7", "v8", "v9", "v10", "v12")  # measured once, then dev
 
 
 def configurations() -> dict[str, Moderator]:
@@ -157,14 +159,14 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", default="heldout", choices=("heldout", "dev", "all"))
     ap.add_argument("--misses", action="store_true")
-    ap.add_argument("--round", choices=("v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12"),
-                    help="rows of one round: v11, v12 threat, sexual and hard benign; v4 the other "
-                         "categories and the hand-written benign rows (v5-v10: now dev)")
+    ap.add_argument("--round", choices=ROUNDS,
+                    help="rows of one round: v11, v13 threat, sexual and hard benign; v4 the other "
+                         "categories and the hand-written benign rows (v5-v10, v12: now dev)")
     a = ap.parse_args()
     rows = load_eval(split=None if a.split == "all" else a.split)
     if a.round:
         rows = [r for r in rows if round_of(r.text) == a.round
-                and (a.round in ("v5", "v6", "v7", "v8", "v9", "v10") or r.split == "heldout")]
+                and (a.round in DEV_ROUNDS or r.split == "heldout")]
     print(f"split {a.split}{' round ' + a.round if a.round else ''}: {len(rows)} messages")
     rep = None
     for name, gate in configurations().items():

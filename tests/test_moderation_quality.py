@@ -10,14 +10,15 @@ from scripts.eval_moderation import configurations, evaluate, load_eval
 BENIGN = Path(__file__).with_name("moderation_benign.txt")
 
 
-# Regression floors on the held-out split, just under its one measurement (docs/moderation.md,
+# Regression floors on the held-out split, just under its measurement (docs/moderation.md,
 # "The held-out split"). The issue's target is F1 >= 0.95 per category and benign false
 # positives <= 1 %; threat and sexual are far from it on splits written after the rules were
-# frozen (v11 + v12: F1 0.420 and 0.378, precision 0.656 and 0.773; 34 of their 135 hard
-# benign rows held, most by older rules: "ill kill you", "هقتلك" said joking, "watch your back").
-F1_FLOOR = {"threat": 0.40, "sexual": 0.35}
-PRECISION_FLOOR = {"threat": 0.60, "sexual": 0.75}
-BENIGN_FPR_CEILING = 0.13  # held-out benign, v4 + v11 + v12: 34/268 = 12.7 % (target 1 %: not met)
+# frozen (v11 + v13 after round 13: F1 0.505 and 0.595, precision 0.692 and 0.884; 30 of their
+# 136 hard benign rows held, most by older rules: "هموتك"/"ill kill you" said joking, "عارف
+# انت ساكن فين" with a gift).
+F1_FLOOR = {"threat": 0.48, "sexual": 0.55}
+PRECISION_FLOOR = {"threat": 0.65, "sexual": 0.85}
+BENIGN_FPR_CEILING = 0.12  # held-out benign, v4 + v11 + v13: 30/269 = 11.2 % (target 1 %: not met)
 
 
 def test_every_category_holds_its_measured_level_on_the_held_out_split():
