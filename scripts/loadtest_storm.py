@@ -296,7 +296,11 @@ class StormClient:
         return recovered
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.connect(60)
+        for attempt in range(12):  # socket.io-client retries a failed first connect too
+            await self.connect(CONNECT_TIMEOUT)
+            if self.conn is not None or stop.is_set():
+                break
+            await asyncio.sleep(backoff(attempt))
         if self.conn is None:
             self.failed = f"first connect: {self.failed}"
             return
@@ -339,7 +343,8 @@ async def _clients(plan: dict, q, go, stop_q) -> None:
         while not stop.is_set():
             q.put(("progress", plan["idx"], {
                 "connected": sum(1 for c in clients if c.conn is not None),
-                "failed": sum(1 for c in clients if c.sid is None and c.failed),
+                "failed": sum(1 for c in clients if c.sid is None and c.failed
+                              and c.failed.startswith("first connect")),
                 "attempts": sum(c.attempts for c in clients),
                 "received": sum(len(c.seqs) for c in clients)}))
             await asyncio.sleep(1)

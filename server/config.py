@@ -51,7 +51,7 @@ class Settings:
     # Engine.IO sessions between handshake and CONNECT answer before new handshakes get 503
     # with Retry-After (past 32 of them, also while the oldest CONNECT being handled has
     # waited over 2 s: server/engine/admission.py); 0 turns admission control off
-    connect_max_pending: int = 256
+    connect_max_pending: int = 2048
     max_payload_bytes: int = 1_000_000
     ws_max_buffer_bytes: int = 1 << 20  # unsent bytes per socket before it is cut (slow consumer)
     recovery_window: float = 120.0  # connection state recovery; 0 disables it
@@ -134,7 +134,7 @@ class Settings:
             ping_interval=_float("PING_INTERVAL", 25.0),
             ping_timeout=_float("PING_TIMEOUT", 20.0),
             connect_timeout=_float("CONNECT_TIMEOUT", 45.0),
-            connect_max_pending=_int("CONNECT_MAX_PENDING", 256),
+            connect_max_pending=_int("CONNECT_MAX_PENDING", 2048),
             max_payload_bytes=_int("MAX_PAYLOAD_BYTES", 1_000_000),
             ws_max_buffer_bytes=_int("WS_MAX_BUFFER_BYTES", 1 << 20),
             recovery_window=_float("RECOVERY_WINDOW", 120.0),

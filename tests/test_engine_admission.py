@@ -99,10 +99,63 @@ async def test_the_official_js_client_backs_off_and_gets_in(small_app, make_user
             writer.close()
 
 
-async def test_handshakes_wait_while_the_connects_in_progress_fall_behind(small_app, make_user):
-    """Below the count limit, a new handshake is still refused while the oldest CONNECT being
-    handled has waited past `max_wait` (the process is not keeping up); once it is answered,
-    handshakes are admitted again."""
+async def connected(app, token):
+    """A socket through its CONNECT answer (a connect finished, as admission counts them)."""
+    writer, send, receive = await opened(app)
+    send(b"40" + json.dumps({"token": token}).encode(), 0x1)
+    assert (await receive())[1].startswith(b"40{")
+    return writer
+
+
+async def test_a_process_that_keeps_up_admits_what_it_finishes_in_max_wait(
+        settings, make_user):
+    """Admission follows what the process drains: after finishing connects at some rate it
+    admits about rate x max_wait handshakes, even while one CONNECT takes long (a slow store
+    for one user). Before, one CONNECT older than max_wait made it refuse everyone past 32:
+    in a reconnect storm on a loaded machine the survivor refused thousands of clients, each
+    back only after its backoff (up to 5 s), and sat half idle meanwhile."""
+    app = await LiveApp(settings.with_(connect_max_pending=1000)).start()
+    adm = app.state.sio.eio.admission
+    adm.floor, adm.max_wait = 1, 3.0
+    alice, slow = await make_user("alice"), await make_user("slow")
+
+    async def slow_connect(ctx):
+        if ctx.user_id == slow.id:
+            await asyncio.sleep(4.0)
+
+    CONNECT_HOOKS.append(slow_connect)
+    writers = []
+    try:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        while loop.time() - t0 < 2.5 and len(writers) < 600:  # back to back: its rate
+            writers.append(await connected(app, alice.token))
+        writer, send, receive = await opened(app)
+        writers.append(writer)
+        send(b"40" + json.dumps({"token": slow.token}).encode(), 0x1)
+        await asyncio.sleep(3.2)  # that CONNECT has waited longer than max_wait
+        async with aiohttp.ClientSession() as http:
+            for _ in range(4):
+                async with http.get(eio(app, transport="polling")) as r:
+                    assert r.status == 200, "refused while the process keeps up"
+            # and still bounded: sessions that never send CONNECT fill the room
+            statuses = []
+            for _ in range(adm.room() + 2):
+                async with http.get(eio(app, transport="polling")) as r:
+                    statuses.append(r.status)
+                if r.status == 503:
+                    break
+            assert statuses[-1] == 503
+    finally:
+        CONNECT_HOOKS.remove(slow_connect)
+        for w in writers:
+            w.close()
+        await app.stop()
+
+
+async def test_handshakes_wait_while_a_slow_process_is_full(small_app, make_user):
+    """A process that has not finished a connect yet has room for `floor` of them: a new
+    handshake is refused while they are handled, and admitted once one is answered."""
     adm = small_app.state.sio.eio.admission
     adm.limit, adm.floor, adm.max_wait = 100, 1, 0.2
     alice = await make_user()
