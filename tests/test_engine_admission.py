@@ -154,17 +154,18 @@ async def test_a_process_that_keeps_up_admits_what_it_finishes_in_max_wait(
 
 
 async def test_handshakes_wait_while_a_slow_process_is_full(small_app, make_user):
-    """A process that has not finished a connect yet has room for `floor` of them: a new
-    handshake is refused while they are handled, and admitted once one is answered."""
+    """A process that finishes about one connect a second has room for `floor` of them: a
+    new handshake is refused while one is handled, and admitted once it is answered."""
     adm = small_app.state.sio.eio.admission
     adm.limit, adm.floor, adm.max_wait = 100, 1, 0.2
     alice = await make_user()
 
     async def slow_connect(ctx):
-        await asyncio.sleep(1.0)  # a connect that takes its time (a store under load)
+        await asyncio.sleep(1.05)  # a connect that takes its time (a store under load)
 
     CONNECT_HOOKS.append(slow_connect)
     try:
+        (await connected(small_app, alice.token)).close()  # its rate: one a second
         writer, send, receive = await opened(small_app)
         send(b"40" + json.dumps({"token": alice.token}).encode(), 0x1)
         await asyncio.sleep(0.4)

@@ -9,7 +9,7 @@ back only after its own backoff, up to 5 s later. So a new Engine.IO handshake i
 while the connects in progress are fewer than what this process finishes in `max_wait`
 seconds at the rate it has been finishing them (Little's law: an admitted connect is then
 answered within about `max_wait`, well inside a client's 20 s connect timeout), never fewer
-than `FLOOR` and never more than `limit`. The rate is measured over the busy stretches only
+than `FLOOR` and never more than `limit` (`UNMEASURED` until the rate is known). The rate is measured over the busy stretches only
 (connects finished per second while some were in progress), so a quiet hour does not make
 the process refuse the first storm after it.
 
@@ -32,6 +32,7 @@ import time
 from aiohttp import web
 
 FLOOR = 32  # connects in progress always allowed, however slow the process
+UNMEASURED = 256  # the room of a process that has not measured its rate yet (just started)
 RETRY_AFTER_MAX = 10  # s
 
 
@@ -61,6 +62,8 @@ class ConnectAdmission:
     def room(self) -> int:
         """Connects that may be in progress now: what this process finishes in `max_wait`
         at its measured rate, within [floor, limit]."""
+        if self._rate == 0:
+            return min(self.limit, UNMEASURED)
         return min(self.limit, max(self.floor, int(self._rate * self.max_wait)))
 
     def full(self) -> bool:
