@@ -104,10 +104,9 @@ def build_eval() -> list[tuple]:
             # the hand-written threat/sexual rows were measured in every round: dev since v5
             split = "dev" if label in HELD_V5 else "heldout"
             rows.append((split, label, kind, lang, context, text))
-    for rnd in ("v5", "v6", "v7", "v8", "v9", "v10", "v12"):  # each measured once, then dev
+    for rnd in ("v5", "v6", "v7", "v8", "v9", "v10", "v12", "v13"):  # measured once, then dev
         rows.extend(("dev", *r[1:]) for r in round_rows(rnd))
     rows.extend(round_rows("v11"))  # held out, never tuned on (issue #22's brief)
-    rows.extend(round_rows("v13"))  # after round 13
     seen, out = set(), []
     for r in rows:
         if r[5] not in seen:

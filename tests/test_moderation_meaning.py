@@ -113,3 +113,33 @@ def test_round_13_meanings_are_held_with_their_category(text, category):
 def test_everyday_sentences_near_the_round_13_meanings_pass(text):
     d = gate(text)
     assert d.action == "allow", (text, d)
+
+
+@pytest.mark.parametrize("text, category", [
+    ("انا عارف مواعيدك كلها، خد بالك", "threat"),          # knowing all about you + caution
+    ("رجالتي هيجولك الشغل بكرة", "threat"),                # friends coming to you
+    ("you have 24 hours to pay up", "threat"),             # a deadline, or else
+    ("هيبقالك عزا الاسبوع الجاي", "threat"),
+    ("this man deserves a beating", "threat"),
+    ("هديكي 1000 لو قعدتي معايا لوحدنا", "sexual"),         # paid time alone
+    ("اقفلي الباب وابعتيلي صورة", "sexual"),                # a door closed for a picture
+    ("جوزك مسافر؟ تعالي نسهر", "sexual"),                  # a husband away
+    ("your boyfriend doesn't need to know about us", "sexual"),
+])
+def test_round_14_meanings_are_held_with_their_category(text, category):
+    d = gate(text)
+    assert d.action != "allow" and d.category == category, (text, d)
+
+
+@pytest.mark.parametrize("text", [
+    "هضربك بالشبشب لو نسيتي عيد ميلاد ماما 😂",             # a mother's joke
+    "انا عارف انت ساكن فين، هبعتلك الهدية بكرة",           # a gift, not a threat
+    "I know where you work, I'll bring you lunch",
+    "والله هتندم لو ما اشتريتش العربية دي، لقطة",           # a bargain
+    "الشقة فاضية، تعالي شوفيها مع السمسار",
+    "send me a pic of the bathroom sink for the plumber",
+    "صحابي هيجولك يباركولك على الشقة",
+])
+def test_everyday_sentences_near_the_round_14_meanings_pass(text):
+    d = gate(text)
+    assert d.action == "allow", (text, d)
