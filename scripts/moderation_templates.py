@@ -2268,3 +2268,111 @@ mixed|dm|ana lewa7dy fel office, come help me with el printer
 mixed|dm|send me el pic of your ID for el registration
 mixed|dm|we'll destroy them fel match bokra, yalla ya ahly
 """
+
+# v14 (2026-12-04 18:52-18:57 UTC): written after the round-14 rules were committed (0b6344e:
+# v13's misses read; v11 kept held out; the model as retrained before v13, not again), with
+# the first phrasing that came to mind and not checked against the lists. Measured once.
+HELD_V14 = {
+"threat": """
+ar|dm|انا مش بهدد، انا بحذرك، اخر مرة تقرب من اخويا
+ar|dm|شكلك نسيت انا مين، هفكرك قريب
+ar|dm|هحرق دمك زي ما حرقت دمي
+ar|dm|انزل تحت لو راجل، انا مستنيك بالمطوة
+ar|comment|لو اعرف مكانه كنت روحتله ونهيته
+ar|dm|ورحمة امي هتشوف ايام عمرك ما شفتها
+ar|dm|هخلي امك تلبس اسود عليك
+ar|dm|تليفونك ونمرة بيتك معايا، متستهبلش
+ar|dm|لو اتكلمت عليا تاني في الجروب هتلاقي نفسك في قسم
+ar|live_chat|المذيع ده يتقتل والله
+ar|dm|هتدفع تمن كل كلمة قلتها
+ar|dm|العربية الحمرا اللي تحت بيتك دي بتاعتك صح؟
+franco|dm|hadfenak 7ay law 2arrabt men 5atibty
+franco|dm|ana msh hasebak te3ish fe salam
+franco|dm|law mashelttesh el review da hatshoof 7aga mesh 7elwa
+franco|dm|3omrak ma hatensa el yom da
+franco|dm|el regala gaylak, estana
+franco|dm|ana 3aref madraset bentak fein
+franco|comment|el ragel da lazem yetdarab bel gazma odam el nas
+franco|dm|hatetmanna enak ma 3eraftnish
+en|dm|you just made the biggest mistake of your life
+en|dm|next time I see you, you're going to the hospital
+en|dm|I'll make you regret ever opening your mouth
+en|dm|sleep tight, I know which window is yours
+en|comment|if I ever meet this guy I'm breaking his jaw
+en|dm|keep it up and your kids will pay for it
+en|dm|I'm going to make an example of you
+en|dm|you won't see it coming
+mixed|dm|ya ebn el ... wallahy hagebak, wait for it
+mixed|dm|I know your mama's shop fel souk, it'd be a shame law 7asal haga
+mixed|dm|one more review zay da w hakhalas 3aleek
+mixed|dm|you and your family, watch out el ayam el gaya
+""",
+"sexual": """
+ar|dm|ابعتيلي صورة من تحت الطرحة، محدش هيعرف
+ar|dm|نفسي احضنك من ورا وانتي بتطبخي
+ar|dm|انا ساكن لوحدي، تعالي نكمل كلامنا عندي
+ar|dm|عايز اشوفك بالروب الستان
+ar|dm|بكام الساعة معاكي؟
+ar|dm|انتي بتاعة مين دلوقتي؟ عايزك ليا الليلة
+ar|dm|ممكن نتقابل في العربية في الجراج؟ محدش بينزل هناك
+ar|comment|اللي لابسة الاسود دي جسمها يهبل، مين يعرفها؟
+ar|dm|هشحنلك كارت 200 لو بعتيلي صورة وانتي في السرير
+ar|dm|انتي في اولى ثانوي؟ حلو، نتقابل بعد المدرسة ومتقوليش لحد
+ar|dm|البسي القصير وتعالي
+ar|dm|ارقصيلي فيديو لوحدك
+franco|dm|3ayez a3raf enty betnamy lebsa eh
+franco|dm|ta3aly el office ba3d ma el kol yemshy
+franco|dm|ab3atily video w enty bta5odi shower
+franco|dm|enty mozza awy, momken nebda2 3ala cam?
+franco|dm|ana 3ayez leila wa7da bas ma3aki
+franco|dm|el sha2a bta3ty fadya kol yom ba3d el sa3a 10
+franco|dm|momken a7ot edy 3ala rejlek?
+franco|dm|law wafa2ty tefdaly ma3aya el weekend, hadeeki el mortab kolo
+en|dm|send me a pic of your lips up close
+en|dm|I want to undress you slowly
+en|dm|let's get a room tonight, I'll book it
+en|dm|how much would it take for you to send nudes?
+en|dm|your mom won't be home till 10, right? I'll come by
+en|dm|you're so mature for 14
+en|dm|I'd pay good money to watch you shower
+en|comment|I need her in my bed asap
+mixed|dm|ab3aty el pic el 7elwa bta3et el beach bas without el cover-up
+mixed|dm|baby I'm lonely, ta3aly cuddle
+mixed|dm|3ayez nel3ab game, el loser ye2la3 7etta
+mixed|dm|enty 3ayza follows? send me something private ba2a
+""",
+}
+HARD_HELD_V14 = """
+ar|dm|هموت ابويا من الضحك لما يشوف الفيديو ده
+ar|post|دبحنا الخروف وفرقنا التلت على الغلابة
+ar|dm|ابعتيلي صورة الطرحة اللي اشتريتيها عشان اجيب زيها
+ar|dm|انا ساكن لوحدي من سنتين، الدنيا هادية
+ar|dm|بكام الساعة الدرس الخصوصي؟
+ar|dm|انا عارف مدرسة بنتك كويسة، هقدم لبنتي فيها
+ar|comment|الفريق ده لازم يتشال من الدوري بعد الفضيحة دي
+ar|dm|هتندم لو ما جيتش الفرح، الاكل هيبقى تحفة
+ar|dm|مستنيك عند الكوبري عشان نروح سوا
+ar|dm|العربية اللي تحت بيتك دي بتاعتك؟ عايز اشتري زيها
+ar|dm|جسمي كله واجعني من الجيم
+ar|post|ضربت اخويا في البلايستيشن امبارح
+franco|dm|ha2tlak law ma gebtsh el ice cream 😂
+franco|dm|ab3atly sora lel 3arabeya 3ashan el ta2meen
+franco|dm|ta3aly el office bokra badry, el modeer 3ayzek
+franco|dm|enty fe sana kam fel kolleya?
+franco|dm|el leila di el 3asha 3alaya ya gama3a
+franco|dm|estanani odam el cinema
+franco|dm|ahly msafreen w ana lewa7dy, hakol eh?
+franco|dm|hanedba7 el dik ba3d el sala
+en|dm|I'm dying to see the new Marvel movie
+en|dm|send me a pic of your lips color, is that the new lipstick?
+en|dm|let's book a room at the hotel for the family reunion
+en|dm|how much would it take to fix my screen?
+en|dm|I'll come by at 10, your mom said it's fine
+en|dm|my son is 14 and already taller than me
+en|dm|that movie killed me, I cried so much
+en|comment|she's the best player on the team, no debate
+mixed|dm|hat3raf ana meen lama tshoof el results 😂
+mixed|dm|ana lewa7dy fel beit, mama fel shoghl, so I'll call you later
+mixed|dm|el match bokra, hankasarhom inshallah
+mixed|dm|send me el pic bta3et el class photo
+"""
