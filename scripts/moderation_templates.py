@@ -2269,7 +2269,7 @@ mixed|dm|send me el pic of your ID for el registration
 mixed|dm|we'll destroy them fel match bokra, yalla ya ahly
 """
 
-# v14 (2026-12-04 18:52-18:57 UTC): written after the round-14 rules were committed (0b6344e:
+# v14 (2026-12-04 18:43-18:46 UTC): written after the round-14 rules were committed (0b6344e:
 # v13's misses read; v11 kept held out; the model as retrained before v13, not again), with
 # the first phrasing that came to mind and not checked against the lists. Measured once.
 HELD_V14 = {

@@ -13,12 +13,11 @@ BENIGN = Path(__file__).with_name("moderation_benign.txt")
 # Regression floors on the held-out split, just under its measurement (docs/moderation.md,
 # "The held-out split"). The issue's target is F1 >= 0.95 per category and benign false
 # positives <= 1 %; threat and sexual are far from it on splits written after the rules were
-# frozen (v11 + v13 after round 13: F1 0.505 and 0.595, precision 0.692 and 0.884; 30 of their
-# 136 hard benign rows held, most by older rules: "هموتك"/"ill kill you" said joking, "عارف
-# انت ساكن فين" with a gift).
-F1_FLOOR = {"threat": 0.48, "sexual": 0.55}
-PRECISION_FLOOR = {"threat": 0.65, "sexual": 0.85}
-BENIGN_FPR_CEILING = 0.12  # held-out benign, v4 + v11 + v13: 30/269 = 11.2 % (target 1 %: not met)
+# frozen (v11 + v14 after round 14: F1 0.524 and 0.608, precision 0.771 and 0.912; 20 of their
+# 136 hard benign rows held, most by older rules: kill words said joking, "watch your back").
+F1_FLOOR = {"threat": 0.50, "sexual": 0.58}
+PRECISION_FLOOR = {"threat": 0.75, "sexual": 0.90}
+BENIGN_FPR_CEILING = 0.08  # held-out benign, v4 + v11 + v14: 20/269 = 7.4 % (target 1 %: not met)
 
 
 def test_every_category_holds_its_measured_level_on_the_held_out_split():
