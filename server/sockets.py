@@ -328,9 +328,7 @@ def build_socket_server(state: AppState) -> socketio.AsyncServer:
                            pubsub=s.socketio_pubsub, redis_options=redis_options())
     recovery = None
     if s.recovery_window > 0:
-        # in a cluster, untagged: each session is one key, so they spread over the masters
-        sessions = s.redis_prefix + "sio:session:" if s.redis_cluster \
-            else s.key("sio", "session", "")
+        sessions = s.key("sio", "session", "")  # untagged: one key each, spread over masters
         recovery = RecoveryStore(s.redis_url, key_prefix=sessions, log_key=manager.log_key,
                                  window=s.recovery_window, cluster=s.redis_cluster,
                                  redis_options=redis_options())
