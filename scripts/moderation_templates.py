@@ -1933,7 +1933,7 @@ mixed|dm|hageelak el madrasa after the exam
 
 # v11 (2026-12-04 18:05-18:10 UTC): written after the round-11 rules (meanings: "I will <harm> you"
 # in every first-person form, fates foretold, "or else", pictures in a private state,
-# invitations while nobody is home...) were committed (04476e4) and before the model was
+# invitations while nobody is home...) were committed (d1bc6b5) and before the model was
 # retrained, by the engineer who wrote those rules, with the first phrasing that came to
 # mind and not checked against the lists. Measured once, then dev.
 HELD_V11 = {
@@ -2053,7 +2053,7 @@ mixed|dm|I'm coming for you in FIFA tonight, hankasarak
 mixed|dm|ana lewa7dy fel beit w zah2ana, tegy ya Nour netfarag 3ala film?
 """
 
-# v12 (2026-12-04 18:22-18:30 UTC): a second sample of the same frozen rules (lists d1bc6b5,
+# v12 (2026-12-04 18:18-18:20 UTC): a second sample of the same frozen rules (lists d1bc6b5,
 # model 69aad04), written after v11 was measured (its misses seen, nothing changed since),
 # with the first phrasing that came to mind and not checked against the lists. Measured once.
 HELD_V12 = {
@@ -2161,7 +2161,7 @@ mixed|dm|send me el location, I'm coming to pick you up
 mixed|dm|ana mestaneeki fel car, mama ma3aya
 """
 
-# v13 (2026-12-04 18:30-18:35 UTC): written after the round-13 rules were committed (c8c2ab1:
+# v13 (2026-12-04 18:28-18:30 UTC): written after the round-13 rules were committed (5414328:
 # v12's misses read; v11 kept held out) and while the model was being retrained on dev, with
 # the first phrasing that came to mind and not checked against the lists. Measured once.
 HELD_V13 = {
@@ -2269,7 +2269,7 @@ mixed|dm|send me el pic of your ID for el registration
 mixed|dm|we'll destroy them fel match bokra, yalla ya ahly
 """
 
-# v14 (2026-12-04 18:43-18:46 UTC): written after the round-14 rules were committed (0b6344e:
+# v14 (2026-12-04 18:43-18:46 UTC): written after the round-14 rules were committed (af96dbb:
 # v13's misses read; v11 kept held out; the model as retrained before v13, not again), with
 # the first phrasing that came to mind and not checked against the lists. Measured once.
 HELD_V14 = {
