@@ -434,6 +434,9 @@ def main(argv=None) -> int:
                     help="storm: niceness of the client and balancer processes (they stand "
                          "for other machines; on this one each write to a loopback socket "
                          "wakes them and they take the survivor's CPU)")
+    ap.add_argument("--pin", action="store_true",
+                    help="storm: servers on CPU 0, clients and balancer on CPU 1 (as the "
+                         "reference bench pins them)")
     ap.add_argument("--json", help="write the summary here")
     ap.add_argument("--watch-pid", type=int, action="append", default=[],
                     help="also report this process's CPU (with its children's, e.g. a "

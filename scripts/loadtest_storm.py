@@ -84,16 +84,19 @@ async def _balance(listen: socket.socket, backends: list[tuple[str, int]]) -> No
     await accept()
 
 
-def balancer_main(listen_fd: int, backends: list[tuple[str, int]], nice: int = 0) -> None:
+def balancer_main(listen_fd: int, backends: list[tuple[str, int]], nice: int = 0,
+                  cpus: set | None = None) -> None:
     import uvloop
 
     os.nice(nice)
+    if cpus:
+        os.sched_setaffinity(0, cpus)
     listen = socket.socket(fileno=listen_fd)
     listen.setblocking(False)
     uvloop.run(_balance(listen, backends))
 
 
-def start_balancer(urls: list[str], n_conns: int, nice: int = 0
+def start_balancer(urls: list[str], n_conns: int, nice: int = 0, cpus: set | None = None
                    ) -> tuple[str, list, socket.socket]:
     backends = []
     for u in urls:
@@ -107,7 +110,8 @@ def start_balancer(urls: list[str], n_conns: int, nice: int = 0
     # from the one listening socket so that none passes the per-process limit
     workers = max(1, -(-2 * n_conns // 15_000))
     procs = [mp.get_context("fork").Process(target=balancer_main,
-                                            args=(listen.fileno(), backends, nice), daemon=True)
+                                            args=(listen.fileno(), backends, nice, cpus),
+                                            daemon=True)
              for _ in range(workers)]
     for proc in procs:
         proc.start()
@@ -374,6 +378,8 @@ def _clients_main(plan, q, go, stop_q):
     import uvloop
 
     os.nice(plan.get("nice", 0))
+    if plan.get("cpus"):
+        os.sched_setaffinity(0, plan["cpus"])
     uvloop.run(_clients(plan, q, go, stop_q))
 
 
@@ -423,14 +429,20 @@ def run_storm(args, users: list[dict]) -> dict:
     from server.config import Settings
 
     settings = Settings.from_env()
-    url, balancers, listen = start_balancer(args.url, args.clients, args.tool_nice)
+    url, balancers, listen = start_balancer(args.url, args.clients, args.tool_nice,
+                                            {1} if args.pin else None)
     victims = server_processes(args.url[:1])
+    if args.pin:  # the servers on CPU 0, the tool on CPU 1
+        for p in server_processes(args.url):
+            os.sched_setaffinity(p.pid, {0})
     ctx = mp.get_context("spawn")
     q, stop_q = ctx.Queue(), ctx.Queue()
     per = [users[i::args.procs] for i in range(args.procs)]
     procs = [ctx.Process(target=_clients_main, daemon=True, args=(
         {"idx": i, "url": url, "tokens": [u["token"] for u in per[i]],
-         "ramp": args.ramp / args.procs, "nice": args.tool_nice}, q, None, stop_q)) for i in range(args.procs)]
+         "ramp": args.ramp / args.procs, "nice": args.tool_nice,
+         "cpus": {1} if args.pin else None}, q, None, stop_q))
+             for i in range(args.procs)]
     for p in procs:
         p.start()
     progress, results = {}, {}
@@ -455,7 +467,8 @@ def run_storm(args, users: list[dict]) -> dict:
     survivors = server_processes(args.url[1:])
     groups = {"survivor": survivors, "clients": [psutil.Process(p.pid) for p in procs],
               "balancer": [psutil.Process(b.pid) for b in balancers],
-              "redis": server_processes([(settings.redis_url or "redis://127.0.0.1:6379").split("/")[2]])}
+              "redis": server_processes(
+                  [(settings.redis_url or "redis://127.0.0.1:6379").split("/")[2]])}
     cpu_at_kill: dict[str, float] = {}
 
     def kill():
@@ -490,7 +503,8 @@ def run_storm(args, users: list[dict]) -> dict:
     cut_idx = [i for i, c in enumerate(cuts) if c]
     back_times = [back[i] - killed_at for i in cut_idx if back[i] and killed_at]
     return {
-        "scenario": "storm", "clients": args.clients, "tool_nice": args.tool_nice, "first_connect_failed": first_failed,
+        "scenario": "storm", "clients": args.clients, "tool_nice": args.tool_nice,
+        "pinned": args.pin, "first_connect_failed": first_failed,
         "balancer": url,
         "killed": args.url[0], "ramp_s": round(ramp_s, 1), "events_sent": sent,
         "sockets_cut": len(cut_idx),

@@ -9,9 +9,9 @@ back only after its own backoff, up to 5 s later. So a new Engine.IO handshake i
 while the connects in progress are fewer than what this process finishes in `max_wait`
 seconds at the rate it has been finishing them (Little's law: an admitted connect is then
 answered within about `max_wait`, well inside a client's 20 s connect timeout), never fewer
-than `FLOOR` and never more than `limit` (`UNMEASURED` until the rate is known). The rate is measured over the busy stretches only
-(connects finished per second while some were in progress), so a quiet hour does not make
-the process refuse the first storm after it.
+than `FLOOR` and never more than `limit` (`UNMEASURED` until the rate is known). The rate is
+measured over the busy stretches only (connects finished per second while some were in
+progress), so a quiet hour does not make the process refuse the first storm after it.
 
 A refused handshake gets HTTP 503 with `Retry-After` and a problem+json body (`code:
 overloaded`, `retry_after` seconds) before any work is done for it, and its connection is
