@@ -76,6 +76,51 @@ async def test_a_socket_whose_process_was_sigkilled_recovers_on_another(
         await emitter.close()
 
 
+async def _joined(settings, pid: str, room: str) -> None:
+    """Until the socket's stored session has the room (bounded)."""
+    redis = settings_client(settings)
+    try:
+        for _ in range(100):
+            s = await _session(settings, redis, pid)
+            if s and room in s["rooms"]:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the room join never reached the stored session")
+    finally:
+        await redis.aclose()
+
+
+async def test_a_recovered_socket_is_not_replayed_what_its_room_got_before_it_connected(
+        server_procs, make_user, settings):
+    """With sharded pub/sub a process hears only its own sockets' rooms, so the newest offset
+    it saw can be far behind the log: a socket connecting there must still start at the log's
+    head, or a recovery replays broadcasts from before the socket existed."""
+    (b,) = await server_procs(1)
+    alice, bob = await make_user("alice"), await make_user("bob")
+    emitter = settings_adapter(settings)
+    bobs_room, room = (f"test-room:{uuid.uuid4().hex[:8]}" for _ in range(2))
+    bob_sock, sock = RawSocket(b.url), RawSocket(b.url)
+    try:
+        seen = await bob_sock.connect({"token": bob.token})
+        await emitter.enter_room(seen["sid"], "/", bobs_room)
+        await _joined(settings, seen["pid"], bobs_room)
+        await emitter.emit("test:seen", {"i": 0}, room=bobs_room)  # B hears this one
+        assert await bob_sock.next() == ["test:seen", {"i": 0}]
+        await emitter.emit("test:before", {"i": 1}, room=room)  # B has nobody in `room` yet
+        first = await sock.connect({"token": alice.token})
+        await emitter.enter_room(first["sid"], "/", room)
+        await _joined(settings, first["pid"], room)
+        await sock.cut()  # it received nothing: it comes back with its pid and no offset
+        again = await sock.connect({"token": alice.token})
+        assert again == {"sid": first["sid"], "pid": first["pid"]}  # recovered
+        await emitter.emit("test:after", {"i": 2}, room=room)
+        assert await sock.next() == ["test:after", {"i": 2}]  # not test:before first
+    finally:
+        await sock.close()
+        await bob_sock.close()
+        await emitter.close()
+
+
 async def test_a_moderator_back_with_a_user_role_token_loses_the_queue_room(
         live_app, make_user, keys):
     mod = await make_user("mod", role="moderator")

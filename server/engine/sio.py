@@ -352,7 +352,12 @@ class SocketServer(socketio.AsyncServer):
             for room in rooms:
                 await self.manager.leave_room(sid, namespace, room)
         pid = uuid.uuid4().hex
-        base = getattr(self.manager, "last_offset", None)
+        # where this socket's recovery starts: the newest broadcast this process saw, which
+        # on the single channel is the log's head; with sharded pub/sub a process hears only
+        # its own sockets' rooms, so that can be far behind (and a recovery would replay what
+        # the socket's rooms got before it existed): ask the log (connects share the read)
+        base = None if getattr(self.manager, "sharded", False) \
+            else getattr(self.manager, "last_offset", None)
         if base is None:
             try:
                 base = await rec.head()
