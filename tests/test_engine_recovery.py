@@ -38,6 +38,20 @@ async def _session(settings, redis, pid: str) -> dict | None:
     return json.loads(raw) if raw else None
 
 
+async def _joined(settings, pid: str, room: str) -> None:
+    """Until the socket's stored session has the room (bounded)."""
+    redis = settings_client(settings)
+    try:
+        for _ in range(100):
+            s = await _session(settings, redis, pid)
+            if s and room in s["rooms"]:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the room join never reached the stored session")
+    finally:
+        await redis.aclose()
+
+
 async def test_a_socket_whose_process_was_sigkilled_recovers_on_another(
         server_procs, make_user, settings):
     a, b = await server_procs(2)
@@ -48,17 +62,7 @@ async def test_a_socket_whose_process_was_sigkilled_recovers_on_another(
     try:
         first = await sock.connect({"token": alice.token})
         await emitter.enter_room(first["sid"], "/", room)
-        redis = settings_client(settings)
-        try:
-            for _ in range(100):  # bounded: until A has written the join to Redis
-                s = await _session(settings, redis, first["pid"])
-                if s and room in s["rooms"]:
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("the room join never reached the stored session")
-        finally:
-            await redis.aclose()
+        await _joined(settings, first["pid"], room)  # A has written the join to Redis
         a.proc.send_signal(signal.SIGKILL)  # no disconnect handler runs on A
         a.proc.wait(10)
         await sock.cut()
@@ -74,20 +78,6 @@ async def test_a_socket_whose_process_was_sigkilled_recovers_on_another(
     finally:
         await sock.close()
         await emitter.close()
-
-
-async def _joined(settings, pid: str, room: str) -> None:
-    """Until the socket's stored session has the room (bounded)."""
-    redis = settings_client(settings)
-    try:
-        for _ in range(100):
-            s = await _session(settings, redis, pid)
-            if s and room in s["rooms"]:
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError("the room join never reached the stored session")
-    finally:
-        await redis.aclose()
 
 
 async def test_a_recovered_socket_is_not_replayed_what_its_room_got_before_it_connected(

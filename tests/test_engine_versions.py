@@ -1,5 +1,6 @@
-"""server/engine/ replaces internals of python-socketio, python-engineio and aiohttp. It is
-written against exact versions (pinned in pyproject.toml and requirements.lock); these tests
+"""server/engine/ replaces internals of python-socketio, python-engineio and aiohttp, and
+server/redis_clients.py three methods of redis-py's cluster client. They are written against
+exact versions (pinned in pyproject.toml and requirements.lock); these tests
 fail, naming what to re-check, as soon as another version is installed or one of the upstream
 methods the engine replaces or leans on reads differently."""
 from __future__ import annotations
@@ -13,7 +14,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ENGINE_DISTS = ("python-socketio", "python-engineio", "aiohttp")
+ENGINE_DISTS = ("python-socketio", "python-engineio", "aiohttp", "redis")
 
 # upstream object -> sha256[:12] of its source in the pinned versions. Our overrides:
 # eio.py / esocket.py (engineio), sio.py (socketio.AsyncServer), manager.py (the Redis
@@ -52,6 +53,12 @@ UPSTREAM = {
     # wsconn.py: `_message_tail` (bytes after the upgrade request) and detaching the handler
     "aiohttp.web_protocol:RequestHandler.data_received": "1ee57ebe052e",
     "aiohttp.web_protocol:RequestHandler.connection_lost": "df2fe6e95fd0",
+    # server/redis_clients.py replaces these on import (redis-py 7.4 cluster bugs: a promoted
+    # replica kept as a replica, MULTI queued through a new thread and loop); the originals
+    # it saved are what is fingerprinted
+    "server.redis_clients:_initialize_nodes": "a79be3dbabce",  # NodesManager.initialize
+    "server.redis_clients:_queue_in_a_thread": "a21f8d65cb57",  # TransactionStrategy.execute_command
+    "server.redis_clients:_execute_transaction": "7cd190799228",  # TransactionStrategy.execute
 }
 
 
@@ -91,7 +98,8 @@ def test_the_engine_libraries_are_pinned_exactly_and_installed_at_those_versions
     installed = {d: importlib.metadata.version(d) for d in ENGINE_DISTS}
     wrong = {d: (installed[d], pins[d]) for d in ENGINE_DISTS if installed[d] != pins[d]}
     assert not wrong, "installed vs pinned: " + "; ".join(
-        f"{d} {have} is installed but server/engine/ was written against {want}"
+        f"{d} {have} is installed but server/engine/ (server/redis_clients.py for redis) "
+        f"was written against {want}"
         for d, (have, want) in wrong.items()) + ". Diff the upstream methods listed in " \
         "tests/test_engine_versions.py between the versions, re-apply the overrides, then " \
         "update the pins, requirements.lock and the fingerprints."
