@@ -116,7 +116,13 @@ class RedisManager(ShardedChannels, ChannelSubscription, socketio.AsyncRedisMana
         self.log_key = f"{channel}:log"
         self.log_maxlen = log_maxlen
         self.cluster = cluster
-        self.pubsub_mode = pubsub  # auto: sharded on Redis >= 7 (one Redis or a cluster)
+        if pubsub == "auto" and not cluster:
+            # one Redis: the single channel. Sharded stays opt-in there (SOCKETIO_PUBSUB=sharded)
+            # until a process ending its live streams on SIGTERM reliably reaches the other
+            # processes' viewers with it (tests/test_live_multinode.py failed 1 run in 3 with
+            # it: the viewers learned the end as host_lost from the orphan sweep)
+            pubsub = "channel"
+        self.pubsub_mode = pubsub  # auto (a cluster): sharded on Redis >= 7
         self._mode_known = pubsub != "auto"
         self.sharded = pubsub == "sharded"
         self._client = None
