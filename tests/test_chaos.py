@@ -163,9 +163,6 @@ def _event(line: str) -> str:
     return f"{d.get('event', '')[:90]}{' ' + json.dumps(extra) if extra else ''}"
 
 
-@pytest.mark.xfail(strict=False, reason="known failure since this evening's merges (3 of the last 4 "
-                   "clean-clone runs failed one of the two Redis-outage tests: a send never acked "
-                   "within 60 s after Redis came back); cause not found yet, open: see the note")
 async def test_redis_restarting_empty_loses_nothing_acked_and_pushes_resume(cluster):
     run = await Run(cluster).start()
     t_down = cluster.redis.kill()
@@ -174,9 +171,6 @@ async def test_redis_restarting_empty_loses_nothing_acked_and_pushes_resume(clus
     await run.check("redis restart (empty)", t_down, t_back, ready_down=False)
 
 
-@pytest.mark.xfail(strict=False, reason="known failure since this evening's merges (3 of the last 4 "
-                   "clean-clone runs failed one of the two Redis-outage tests: a send never acked "
-                   "within 60 s after Redis came back); cause not found yet, open: see the note")
 async def test_redis_out_for_10s_degrades_clearly_and_delivers_again_on_its_return(cluster):
     run = await Run(cluster).start()
     t_down = cluster.redis.kill()
