@@ -11,7 +11,8 @@ import pytest
 from handlers.moderation.gate import moderate_text, moderate_text_sync
 from handlers.moderation.lists import default_matcher
 from handlers.moderation.normalize import normalize
-from handlers.moderation.patterns import FloodTracker, check_patterns, national_id
+from handlers.moderation.national_id import national_id
+from handlers.moderation.patterns import FloodTracker, check_patterns
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,8 +5,8 @@
 - links to off-platform payments (paypal.me, instapay links, wallets, crypto addresses);
 - the same message repeated by one user (flooding);
 - shouting: long all-caps Latin text in public places;
-- doxxing: Egyptian national ID numbers (14 digits with a valid birth date and governorate)
-  anywhere, and street addresses (street + building/floor/flat) in public places.
+- doxxing: Egyptian national ID numbers anywhere (national_id.py: a valid birth date and
+  governorate, written plainly or cut the way an ID is written), and street addresses (street + building/floor/flat) in public places.
 
 `check_patterns(fold, user_id, context, flood)` returns a PatternHit or None. Pure but for
 the per-process flood tracker, which is passed in (tests make their own).
@@ -18,6 +18,8 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
+from handlers.moderation.national_id import contains_national_id
+
 PUBLIC = frozenset({"comment", "post", "profile", "bio", "display_name", "live", "live_chat",
                     "caption", "title"})
 SEP = r"[\s.\-_/\\()]{0,3}"
@@ -25,8 +27,6 @@ SEP = r"[\s.\-_/\\()]{0,3}"
 _DIGITS_RUN = re.compile(r"(?<![^\W\d_])(?:\+|00)?\d(?:" + SEP + r"\d){7,17}(?![^\W\d_])")
 _EG_MOBILE = re.compile(r"^(?:\+?20|0020)?0?1[0125]\d{8}$")
 _INTL = re.compile(r"^(?:\+|00)\d{8,15}$")
-_GOVERNORATES = frozenset({1, 2, 3, 4, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23, 24,
-                           25, 26, 27, 28, 29, 31, 32, 33, 34, 35, 88})
 _PAYMENT_WORDS = re.compile(
     r"instapay|insta pay|انستا ?باي|vodafone ?cash|فودافون ?كاش|orange ?cash|اورانج ?كاش|"
     r"etisalat ?cash|اتصالات ?كاش|we ?pay|فوري|fawry|paypal|باي ?بال|western ?union|"
@@ -50,14 +50,6 @@ _HAS_DIGIT = re.compile(r"\d")
 class PatternHit:
     action: str  # hold | block
     reason: str  # phone_number | payment_handle | payment_link | flood | shouting | ...
-
-
-def national_id(digits: str) -> bool:
-    """An Egyptian national ID: century 2/3, a real birth date, a governorate code."""
-    if len(digits) != 14 or digits[0] not in "23":
-        return False
-    mm, dd, gov = int(digits[3:5]), int(digits[5:7]), int(digits[7:9])
-    return 1 <= mm <= 12 and 1 <= dd <= 31 and gov in _GOVERNORATES
 
 
 def _numbers(fold: str):
@@ -101,11 +93,12 @@ def check_patterns(fold: str, user_id: str | None, context: str,
     public = context in PUBLIC
     has_digit = _HAS_DIGIT.search(fold) is not None
     if has_digit:
-        for raw, digits, intl in _numbers(fold):
-            if len(digits) == 14 and national_id(digits):
-                return PatternHit("block", "national_id")
-            if public and (_EG_MOBILE.match(digits) or (intl and _INTL.match("+" + digits))):
-                return PatternHit("hold", "phone_number")
+        if contains_national_id(fold):
+            return PatternHit("block", "national_id")
+        if public:
+            for raw, digits, intl in _numbers(fold):
+                if _EG_MOBILE.match(digits) or (intl and _INTL.match("+" + digits)):
+                    return PatternHit("hold", "phone_number")
     if public:
         # cheap character checks first: links need a dot, handles an @
         if "." in fold and _PAY_LINK.search(fold):

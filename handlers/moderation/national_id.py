@@ -1,0 +1,112 @@
+"""Egyptian national ids (NIDs) in a message, for the privacy rule (doxxing: blocked anywhere).
+
+An NID is 14 digits: century (2 = 1900s, 3 = 2000s), birth date YYMMDD, governorate of birth
+(01 Cairo, 02 Alexandria, 03 Port Said, 04 Suez, 11-19 Delta and Canal, 21-29 Upper Egypt,
+31-35 frontier governorates, 88 born abroad), a 4-digit serial (its last digit odd for men,
+even for women) and a check digit. The check digit's algorithm is not published, so any digit
+is accepted there: a guessed checksum would let real NIDs through.
+
+People write an NID plainly, or cut it to read it out or to get it past a filter. Joining
+digits across separators is what catches that, and also what turned order, tracking and
+device numbers into NIDs ("d2-3-1002152157101", "tracking 31002 15215 7101"). So digits
+are joined across separators (spaces, . - _ / \\ and brackets, up to 3 characters) only
+when the groups are cut the way an NID is written:
+- one digit at a time ("2 9 0 0 1 0 ...", "2.9.0.0...");
+- at the NID's own fields: century | YY | MM | DD | governorate | serial | check
+  ("2 900101 12 3456 7", "2-90-01-01-12-3456-7");
+- in equal chunks of 2, 3 or 4, as long numbers are read out ("2900 1011 2345 67"), the
+  first or the last chunk shorter.
+And 14 digits that are part of a longer number are not an NID: a group that continues it
+without a space (a code: "d2-3-...", "ORD-...-7101-9"), or, with a space, in the same
+style (the 15th single digit, a fifth chunk). A group glued to letters ("d2", Franco
+"bta3", "3ashan") is a word or a code, never part of the NID.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+GOVERNORATES = frozenset({1, 2, 3, 4, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23, 24,
+                          25, 26, 27, 28, 29, 31, 32, 33, 34, 35, 88})
+NID_LEN = 14
+FIELD_CUTS = frozenset({1, 3, 5, 7, 9, 13})  # after century, YY, MM, DD, governorate, serial
+READING_CHUNKS = (2, 3, 4)
+_GROUP = re.compile(r"\d+")
+_JOIN = re.compile(r"[\s.\-_/\\()]{1,3}")
+
+
+def national_id(digits: str, today: date | None = None) -> bool:
+    """14 digits that are a structurally valid NID: century 2 or 3, a birth date that
+    exists and is not in the future, a governorate code."""
+    if len(digits) != NID_LEN or not digits.isdigit() or digits[0] not in "23":
+        return False
+    try:
+        born = date((1900 if digits[0] == "2" else 2000) + int(digits[1:3]),
+                    int(digits[3:5]), int(digits[5:7]))
+    except ValueError:
+        return False
+    return born <= (today or date.today()) and int(digits[7:9]) in GOVERNORATES
+
+
+def written_like_an_id(sizes: list[int]) -> bool:
+    """Groups of these sizes (14 digits in all) are cut the way people write an NID."""
+    if len(sizes) == 1 or max(sizes) == 1:
+        return True
+    cut, cuts = 0, set()
+    for s in sizes[:-1]:
+        cut += s
+        cuts.add(cut)
+    if cuts <= FIELD_CUTS:
+        return True
+    k = max(sizes)
+    if k not in READING_CHUNKS:
+        return False
+    short = [i for i, s in enumerate(sizes) if s != k]
+    return not short or short == [0] or short == [len(sizes) - 1]
+
+
+def contains_national_id(fold: str, today: date | None = None) -> bool:
+    """Does the folded text (Western digits) hold an NID, written plainly or cut as above?"""
+    groups = [(m.start(), m.end()) for m in _GROUP.finditer(fold)]
+    if sum(e - s for s, e in groups) < NID_LEN:
+        return False
+    n = len(groups)
+    glued = [(s > 0 and fold[s - 1].isalpha()) or (e < len(fold) and fold[e].isalpha())
+             for s, e in groups]
+    joins: list[str | None] = []  # the separator between group i and i + 1, if one joins them
+    for i in range(n - 1):
+        between = fold[groups[i][1]:groups[i + 1][0]]
+        joins.append(between if _JOIN.fullmatch(between) else None)
+    for i in range(n):
+        if glued[i]:
+            continue
+        total = 0
+        for j in range(i, n):
+            if glued[j]:
+                break
+            total += groups[j][1] - groups[j][0]
+            if total > NID_LEN:
+                break
+            if total == NID_LEN:
+                if _stands_alone(i, j, joins, glued) and written_like_an_id(
+                        [e - s for s, e in groups[i:j + 1]]) and national_id(
+                        "".join(fold[s:e] for s, e in groups[i:j + 1]), today):
+                    return True
+                break
+            if j == n - 1 or joins[j] is None:
+                break
+    return False
+
+
+def _stands_alone(i: int, j: int, joins: list, glued: list) -> bool:
+    """Groups i..j are not part of a longer number (see the module's docstring)."""
+    inner = set(joins[i:j])
+    for sep, other in ((joins[i - 1] if i > 0 else None, i - 1),
+                       (joins[j] if j < len(joins) else None, j + 1)):
+        if sep is None:
+            continue
+        if not any(c.isspace() for c in sep):
+            return False  # "d2-3-...", "...7101-9": a code the 14 digits are part of
+        if sep in inner and not glued[other]:
+            return False  # the same spacing goes on: a 15th single digit, a fifth chunk
+    return True
