@@ -157,4 +157,62 @@ def corpus(n_per_frame: int = 80) -> list[str]:
     for frame in itertools.chain(FRAMES, FRAMES_F, FRAMES_EN):
         for _ in range(n_per_frame):
             seen[_fill(frame, rng)] = None
+    for line in number_lines():
+        seen[line] = None
     return list(seen)
+
+
+# Reference numbers people paste into posts and chats (orders, parcels, invoices, bank
+# accounts, cards, app and device ids): long digit runs cut by dashes and spaces, which
+# the national-id rule must not read as an id. Their own random stream, so the lines
+# above stay as they were.
+NUMBER_FRAMES = [
+    "order {amazon} wasal wala lessa?",
+    "رقم الطلب {amazon} لسه موصلش",
+    "el order {ord} et2akhar 3 ayam",
+    "رقم الاوردر {ord} ياريت تتابعوه",
+    "tracking number {track5}",
+    "رقم الشحنة {track5}",
+    "el shohna raqamha {track6}",
+    "بوليصة الشحن {track6} وصلت المكتب",
+    "invoice {inv} attached",
+    "رقم الفاتورة {inv}",
+    "el IBAN bta3 el sherka {iban}",
+    "الايبان {iban} باسم الشركة",
+    "card ending {card4}, the bank said it is fine",
+    "device {dev} keeps disconnecting",
+    "الجهاز {dev} بيفصل كل شوية",
+    "ticket {ticket} fel support",
+    "رقم الشكوى {ticket} ومحدش رد",
+    "reference {ref} for the transfer",
+    "الرقم المرجعي {ref}",
+]
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+def _number_slots(rng: random.Random) -> dict:
+    d = lambda n: _digits(rng, n)  # noqa: E731
+    return {
+        "amazon": f"{d(3)}-{d(7)}-{d(7)}",
+        "ord": f"ORD-{d(4)}-{d(4)}-{d(6)}",
+        "track5": f"{rng.choice('23')}{d(4)} {d(5)} {d(4)}",
+        "track6": f"{rng.choice('23')}{d(5)}-{d(5)}-{d(3)}",
+        "inv": f"INV-{rng.choice(['2024', '2025', '2026'])}-{d(7)}",
+        "iban": f"EG{d(2)} {d(4)} {d(4)} {d(4)} {d(4)} {d(4)} {d(4)} {d(1)}",
+        "card4": d(4),
+        "dev": f"d{rng.randint(1, 9)}-{rng.randint(1, 400)}-{d(13)}",
+        "ticket": f"#{d(6)}-{d(8)}",
+        "ref": f"{rng.choice('23')}{d(1)}-{d(3)}-{d(3)}-{d(2)}-{d(4)}",
+    }
+
+
+def number_lines(n_per_frame: int = 12) -> list[str]:
+    rng = random.Random(1514)
+    out = []
+    for frame in NUMBER_FRAMES:
+        for _ in range(n_per_frame):
+            out.append(frame.format(**_number_slots(rng)))
+    return out

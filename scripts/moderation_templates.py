@@ -2376,3 +2376,35 @@ mixed|dm|ana lewa7dy fel beit, mama fel shoghl, so I'll call you later
 mixed|dm|el match bokra, hankasarhom inshallah
 mixed|dm|send me el pic bta3et el class photo
 """
+
+# Hard benign numbers (dev: the national-id rule was written against them): order, parcel,
+# invoice, bank, ticket and device numbers cut by dashes and spaces, whose 14 digits joined
+# across the cuts would read as a national id, and a phone with what people write beside it.
+HARD_NUMBERS_DEV = """
+en|dm|order ORD-3100-2152-157101 still not here
+en|comment|my order ORD-2950-0112-123456 came broken
+ar|dm|رقم الطلب ORD-3100-2152-157101 لسه موصلش
+ar|comment|الاوردر رقم 310021-52157-101 اتأخر اسبوع
+franco|dm|el order raqam 310021-52157-101 ya basha
+franco|comment|el shohna 31002 15215 7101 lessa fel makhzan
+ar|dm|رقم الشحنة ٣١٠٠٢ ١٥٢١٥ ٧١٠١
+en|post|tracking 29501 01121 4567, shipped from Cairo
+ar|post|بوليصة الشحن ٢٩٥٠١ ٠١١٢١ ٤٥٦٧ وصلت مكتب المعادي
+en|dm|reference 3/1002152/157101 for the refund
+ar|dm|الرقم المرجعي 31-002-152-15-7101 للتحويل
+franco|dm|el reference 31-002-152-15-7101 lel refund
+ar|comment|فاتورة رقم 31-00215215-7101 مش مظبوطة
+en|comment|invoice 2-95-0101-1212-3456 has the wrong total
+en|dm|device d2-3-1002152157101 keeps disconnecting
+franco|dm|el gehaz d7-31-3010215215710 byfsel kol shwaya
+en|live_chat|client 4-3-1002152157101 reconnected
+en|dm|order 408-3100215-2157101 shipped
+ar|dm|طلب امازون 408-3100215-2157101 اتشحن
+en|dm|IBAN EG38 0019 0005 3100 2152 1571 0100 5
+ar|dm|الايبان EG380019000531002152157101005 باسم الشركة
+franco|dm|kalemny 3-0101-230-1234-56 ba3d el 3asr
+ar|dm|اتصل 3-0101-230-1234-56 بعد العصر
+en|dm|room 2, call 0100 123 4567 ext 21 3
+ar|comment|كود الكوبون 2950-1011-2345-67-XY مش شغال
+en|comment|ticket #295010-11234567 still open
+"""

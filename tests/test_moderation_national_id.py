@@ -57,6 +57,8 @@ def test_a_real_national_id_is_blocked_however_it_is_written(text):
     "فاتورة رقم 31-00215215-7101",
     "reference 3/1002152/157101",
     "ref 31-002-152-15-7101",
+    "كود الكوبون 2950-1011-2345-67-XY مش شغال",       # tied to letters: a code
+    "order ORD-29501011234567",
     # bank and card numbers: longer runs, whatever 14 digits inside them look like
     "EG38 0019 0005 3100 2152 1571 0100 5",
     "الايبان EG380019000531002152157101005",

@@ -19,7 +19,8 @@ when the groups are cut the way an NID is written:
 And 14 digits that are part of a longer number are not an NID: a group that continues it
 without a space (a code: "d2-3-...", "ORD-...-7101-9"), or, with a space, in the same
 style (the 15th single digit, a fifth chunk). A group glued to letters ("d2", Franco
-"bta3", "3ashan") is a word or a code, never part of the NID.
+"bta3", "3ashan") or tied to them by a dash ("ORD-3100", "...-67-XY") is a word or a
+code, never part of the NID.
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ FIELD_CUTS = frozenset({1, 3, 5, 7, 9, 13})  # after century, YY, MM, DD, govern
 READING_CHUNKS = (2, 3, 4)
 _GROUP = re.compile(r"\d+")
 _JOIN = re.compile(r"[\s.\-_/\\()]{1,3}")
+_CODE_BEFORE = re.compile(r"[^\W\d_][-_]{1,3}\Z")  # "ORD-", "INV_"
+_CODE_AFTER = re.compile(r"[-_]{1,3}[^\W\d_]")  # "-XY"
 
 
 def national_id(digits: str, today: date | None = None) -> bool:
@@ -71,8 +74,7 @@ def contains_national_id(fold: str, today: date | None = None) -> bool:
     if sum(e - s for s, e in groups) < NID_LEN:
         return False
     n = len(groups)
-    glued = [(s > 0 and fold[s - 1].isalpha()) or (e < len(fold) and fold[e].isalpha())
-             for s, e in groups]
+    glued = [_in_a_word_or_code(fold, s, e) for s, e in groups]
     joins: list[str | None] = []  # the separator between group i and i + 1, if one joins them
     for i in range(n - 1):
         between = fold[groups[i][1]:groups[i + 1][0]]
@@ -96,6 +98,14 @@ def contains_national_id(fold: str, today: date | None = None) -> bool:
             if j == n - 1 or joins[j] is None:
                 break
     return False
+
+
+def _in_a_word_or_code(fold: str, s: int, e: int) -> bool:
+    """The digit group fold[s:e] touches letters ("d2", "bta3", "3ashan") or is tied to them
+    by a dash or an underscore ("ORD-3100", "67-XY"): part of a word or a code."""
+    if (s > 0 and fold[s - 1].isalpha()) or (e < len(fold) and fold[e].isalpha()):
+        return True
+    return bool(_CODE_BEFORE.search(fold, max(0, s - 4), s) or _CODE_AFTER.match(fold, e))
 
 
 def _stands_alone(i: int, j: int, joins: list, glued: list) -> bool:
