@@ -29,11 +29,13 @@ from datetime import date
 
 GOVERNORATES = frozenset({1, 2, 3, 4, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 23, 24,
                           25, 26, 27, 28, 29, 31, 32, 33, 34, 35, 88})
+_GOVERNORATE_CODES = frozenset(f"{g:02d}" for g in GOVERNORATES)
+_MONTHS = frozenset(f"{m:02d}" for m in range(1, 13))
 NID_LEN = 14
 FIELD_CUTS = frozenset({1, 3, 5, 7, 9, 13})  # after century, YY, MM, DD, governorate, serial
 READING_CHUNKS = (2, 3, 4)
 _GROUP = re.compile(r"\d+")
-_JOIN = re.compile(r"[\s.\-_/\\()]{1,3}")
+_RUN = re.compile(r"\d+(?:[\s.\-_/\\()]{1,3}\d+)*")  # digit groups joined by separators
 _CODE_BEFORE = re.compile(r"[^\W\d_][-_]{1,3}\Z")  # "ORD-", "INV_"
 _CODE_AFTER = re.compile(r"[-_]{1,3}[^\W\d_]")  # "-XY"
 
@@ -41,14 +43,15 @@ _CODE_AFTER = re.compile(r"[-_]{1,3}[^\W\d_]")  # "-XY"
 def national_id(digits: str, today: date | None = None) -> bool:
     """14 digits that are a structurally valid NID: century 2 or 3, a birth date that
     exists and is not in the future, a governorate code."""
-    if len(digits) != NID_LEN or not digits.isdigit() or digits[0] not in "23":
+    if len(digits) != NID_LEN or not digits.isdigit() or digits[0] not in "23" \
+            or digits[3:5] not in _MONTHS or digits[7:9] not in _GOVERNORATE_CODES:
         return False
     try:
         born = date((1900 if digits[0] == "2" else 2000) + int(digits[1:3]),
                     int(digits[3:5]), int(digits[5:7]))
     except ValueError:
         return False
-    return born <= (today or date.today()) and int(digits[7:9]) in GOVERNORATES
+    return born <= (today or date.today())
 
 
 def written_like_an_id(sizes: list[int]) -> bool:
@@ -70,33 +73,43 @@ def written_like_an_id(sizes: list[int]) -> bool:
 
 def contains_national_id(fold: str, today: date | None = None) -> bool:
     """Does the folded text (Western digits) hold an NID, written plainly or cut as above?"""
-    groups = [(m.start(), m.end()) for m in _GROUP.finditer(fold)]
-    if sum(e - s for s, e in groups) < NID_LEN:
+    for m in _RUN.finditer(fold):
+        if m.end() - m.start() >= NID_LEN and _run_holds_an_id(fold, m, today):
+            return True
+    return False
+
+
+def _run_holds_an_id(fold: str, run: re.Match, today: date | None) -> bool:
+    """Some 14 digits of this run of digit groups (joined by separators) are an NID written
+    as one, standing alone."""
+    text, base = run.group(), run.start()
+    spans = [g.span() for g in _GROUP.finditer(text)]
+    n = len(spans)
+    sizes = [e - s for s, e in spans]
+    if sum(sizes) < NID_LEN:
         return False
-    n = len(groups)
-    glued = [_in_a_word_or_code(fold, s, e) for s, e in groups]
-    joins: list[str | None] = []  # the separator between group i and i + 1, if one joins them
-    for i in range(n - 1):
-        between = fold[groups[i][1]:groups[i + 1][0]]
-        joins.append(between if _JOIN.fullmatch(between) else None)
-    for i in range(n):
-        if glued[i]:
+    seps = [text[spans[k][1]:spans[k + 1][0]] for k in range(n - 1)]
+    # only the run's ends can touch letters: inside it, separators and digits surround a group
+    member = [True] * n
+    member[0] = not _in_a_word_or_code(fold, base + spans[0][0], base + spans[0][1])
+    member[-1] = member[-1] and not _in_a_word_or_code(fold, base + spans[-1][0],
+                                                       base + spans[-1][1])
+    digits = "".join(text[s:e] for s, e in spans)
+    ends: dict[int, int] = {}  # digit offset where a group ends -> the group
+    offsets, off = [], 0
+    for k, size in enumerate(sizes):
+        offsets.append(off)
+        off += size
+        ends[off] = k
+    for k, off in enumerate(offsets):
+        if off + NID_LEN > len(digits):
+            break
+        kk = ends.get(off + NID_LEN)
+        if kk is None or not (member[k] and member[kk]):
             continue
-        total = 0
-        for j in range(i, n):
-            if glued[j]:
-                break
-            total += groups[j][1] - groups[j][0]
-            if total > NID_LEN:
-                break
-            if total == NID_LEN:
-                if _stands_alone(i, j, joins, glued) and written_like_an_id(
-                        [e - s for s, e in groups[i:j + 1]]) and national_id(
-                        "".join(fold[s:e] for s, e in groups[i:j + 1]), today):
-                    return True
-                break
-            if j == n - 1 or joins[j] is None:
-                break
+        if national_id(digits[off:off + NID_LEN], today) and written_like_an_id(
+                sizes[k:kk + 1]) and _stands_alone(k, kk, seps, member):
+            return True
     return False
 
 
@@ -108,15 +121,15 @@ def _in_a_word_or_code(fold: str, s: int, e: int) -> bool:
     return bool(_CODE_BEFORE.search(fold, max(0, s - 4), s) or _CODE_AFTER.match(fold, e))
 
 
-def _stands_alone(i: int, j: int, joins: list, glued: list) -> bool:
-    """Groups i..j are not part of a longer number (see the module's docstring)."""
-    inner = set(joins[i:j])
-    for sep, other in ((joins[i - 1] if i > 0 else None, i - 1),
-                       (joins[j] if j < len(joins) else None, j + 1)):
+def _stands_alone(k: int, kk: int, seps: list, member: list) -> bool:
+    """Groups k..kk of a run are not part of a longer number (see the module's docstring)."""
+    inner = set(seps[k:kk])
+    for sep, other in ((seps[k - 1] if k > 0 else None, k - 1),
+                       (seps[kk] if kk < len(seps) else None, kk + 1)):
         if sep is None:
             continue
         if not any(c.isspace() for c in sep):
             return False  # "d2-3-...", "...7101-9": a code the 14 digits are part of
-        if sep in inner and not glued[other]:
+        if sep in inner and member[other]:
             return False  # the same spacing goes on: a 15th single digit, a fifth chunk
     return True
