@@ -2408,3 +2408,20 @@ en|dm|room 2, call 0100 123 4567 ext 21 3
 ar|comment|كود الكوبون 2950-1011-2345-67-XY مش شغال
 en|comment|ticket #295010-11234567 still open
 """
+
+# Hard benign Franco pronoun forms (dev: normalize.py's readings were corrected against them):
+# menek/menik (منك, from you) once met منيوك, enek/ennek/enik (إنك, that you, f.) انيكك.
+HARD_PRONOUNS_DEV = """
+franco|dm|3ayez menek 7aga soghayara
+franco|dm|howa a7san menek fel kora?
+franco|comment|mafeesh a7san menek ya Mona
+franco|dm|3ayza menik tekallemy mama
+franco|dm|ana mestanny menek rad
+franco|dm|ana fakra enek gaya bokra
+franco|dm|mabsoota ennek hena ya 7abibty
+franco|comment|3arfa enik ta3bana bas 5alliki 2aweya
+franco|dm|el mohem ennek kowaysa
+franco|post|ahsan 7aga ennek ma3ana fel sa7el
+mixed|dm|sorry ennek estanneyti, el traffic was crazy
+mixed|dm|thanks menek ya Salma, you saved me
+"""

@@ -73,9 +73,22 @@ def test_common_evasions_are_undone(evasion):
     "a7la youm fel donya",
     "عندي 7 قطط",
     "ezayak ya 3am 3amel eh",
+    "3ayez menek 7aga",                     # منك "from you", not منيوك
+    "howa a7san menek",
+    "3ayza menik tekallemy mama",
+    "ana fakra enek gaya bokra",            # إنك "that you" (f.), not انيكك
+    "mabsoota ennek hena",
 ])
 def test_innocent_words_that_look_like_bad_ones_pass(benign):
     assert decide(benign) == "allow", benign
+
+
+@pytest.mark.parametrize("abusive", ["ya manyook", "enta manyouk", "ya mnyook", "ana aneekak",
+                                     "hanikak", "يا منيوك", "انيكك"])
+def test_two_long_vowels_never_meet_and_a_final_double_letter_is_two(abusive):
+    # the readings that let "menek" and "enek" through were impossible ones; the real
+    # spellings of the same terms are still caught
+    assert decide(abusive) == "block", abusive
 
 
 def test_insults_need_a_target_but_profanity_does_not():

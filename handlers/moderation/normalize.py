@@ -220,22 +220,28 @@ def arabic_franco_forms(w: str) -> list[tuple[str, tuple]]:
         final_mark, w = "ه", w[:-1]
     elif len(w) > 1 and w[-1] in "وي" and w[-2] not in "اوي":
         final_mark, w = w[-1], w[:-1]
-    readings: list[tuple[list[str], list[int], int]] = [([], [0], 0)]  # cons, gap classes
+    # (consonants, gap classes, whether the last letter was read as a vowel)
+    readings: list[tuple[list[str], list[int], int]] = [([], [0], 0)]
     for i, ch in enumerate(w):
         ch = _AR_TO_SKEL.get(ch, ch)
         nxt = []
-        for cons, gaps, _ in readings:
+        for cons, gaps, after_vowel in readings:
             if ch == "ا":
                 g = gaps[:]
                 g[-1] |= A
-                nxt.append((cons, g, 0))
+                nxt.append((cons, g, 1))
                 continue
-            if ch in "وي" and i > 0:
+            # two long vowels never meet: after one, و and ي are w and y ("منيوك" is
+            # man-yook or men-iwk, never "menek", منك "from you")
+            if ch in "وي" and i > 0 and not after_vowel:
                 g = gaps[:]
                 g[-1] |= U if ch == "و" else I
-                nxt.append((cons, g, 0))
-            if cons and cons[-1] == ch and gaps[-1] == 0:
-                nxt.append((cons, gaps, 0))  # a written double letter is one consonant
+                nxt.append((cons, g, 1))
+            if cons and cons[-1] == ch and gaps[-1] == 0 and i < len(w) - 1:
+                # a written double letter is one consonant (shadda, as Franco doubles it),
+                # but not at the end: there it is a stem and a suffix ("انيكك" aneek-ak,
+                # never "enek", إنك "that you")
+                nxt.append((cons, gaps, 0))
             else:
                 nxt.append((cons + [ch], gaps + [0], 0))
         readings = nxt[:16]
