@@ -215,6 +215,29 @@ class RecordingTransport:
         return getattr(self.inner, name)
 
 
+async def test_the_handshake_answer_and_the_open_packet_leave_in_one_write(app, monkeypatch):
+    """A websocket session's 101 answer and its Engine.IO OPEN go out in one send: one
+    syscall (and one wake-up of the client) per handshake, not two."""
+    from aiohttp import web_protocol
+
+    spies = []
+    connection_made = web_protocol.RequestHandler.connection_made
+
+    def spying(self, transport):
+        spies.append(spy := RecordingTransport(transport))
+        connection_made(self, spy)
+
+    monkeypatch.setattr(web_protocol.RequestHandler, "connection_made", spying)
+    writer, send, receive = await _raw_websocket(app)
+    try:
+        assert (await receive())[1].startswith(b"0{")
+    finally:
+        writer.close()
+    (spy,) = [s for s in spies if s.writes and s.writes[0].startswith(b"HTTP/1.1 101")]
+    head, _, rest = spy.writes[0].partition(b"\r\n\r\n")
+    assert rest[:1] == b"\x81" and rest[2:9] == b'0{"sid"', spy.writes
+
+
 async def test_the_connect_reply_leaves_in_a_write_of_its_own(app, make_user, hello_on_connect):
     """A client reading one message per read (the official suites' does) must get CONNECT
     alone, not glued to what the connect handler emits."""

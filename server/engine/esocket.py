@@ -248,8 +248,12 @@ class EngineSocket:
     async def run_websocket(self, request: web.Request, *, upgrade: bool) -> web.StreamResponse:
         """Take the connection over from aiohttp (wsconn.py): from here a protocol object
         reads it, and this handler returns at once (no task and no frames per idle socket)."""
+        # a session opened on the websocket: what waits in the outbox (the OPEN packet) goes
+        # out with the 101, in one write
+        first = b"" if upgrade or not self.outbox else b"".join(
+            ws_frame(data, BINARY if binary else TEXT) for binary, data in self.outbox)
         try:
-            conn = take_over(request, self, self.server.max_http_buffer_size)
+            conn = take_over(request, self, self.server.max_http_buffer_size, first)
         except ConnectionError:  # the client left before the handshake
             conn = None
         if conn is None:
@@ -260,6 +264,9 @@ class EngineSocket:
             self.probe = conn
             conn.start_probe(self.server.ping_interval + self.server.ping_timeout)
         else:
+            if first:
+                self.outbox.clear()
+                self.outbox_bytes = 0
             self.websocket_ready(conn)
         return web.Response()  # never sent: aiohttp no longer holds the connection
 

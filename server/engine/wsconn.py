@@ -51,17 +51,19 @@ def close_frame(code: int, reason: bytes = b"") -> bytes:
     return bytes((0x88, 2 + len(reason))) + code.to_bytes(2, "big") + reason
 
 
-def take_over(request: web.Request, sock: "EngineSocket", max_size: int
+def take_over(request: web.Request, sock: "EngineSocket", max_size: int, first: bytes = b""
               ) -> "WebSocketConn | None":
     """Answer the websocket handshake and move the connection from aiohttp to a
-    `WebSocketConn`; None if the handshake is invalid (the caller answers 400)."""
+    `WebSocketConn`; None if the handshake is invalid (the caller answers 400). `first` (the
+    session's first frames, e.g. Engine.IO OPEN) leaves in the same write as the 101: one
+    send per handshake instead of two."""
     h = request.headers
     accept = accept_key(h.get("Sec-WebSocket-Key", ""))
     if request.method != "GET" or h.get("Upgrade", "").lower() != "websocket" \
             or "upgrade" not in h.get("Connection", "").lower() \
             or h.get("Sec-WebSocket-Version") != "13" or accept is None:
         return None
-    transport, tail = _switch(request, accept)
+    transport, tail = _switch(request, accept, first)
     conn = WebSocketConn(sock, transport, max_size)
     transport.set_protocol(conn)
     if tail:
@@ -88,9 +90,10 @@ def accept_and_close(request: web.Request) -> bool:
     return True
 
 
-def _switch(request: web.Request, accept: str) -> tuple[asyncio.Transport, bytes]:
-    """Write the 101 answer and take the connection from aiohttp; returns the transport and
-    the bytes the client sent after its request."""
+def _switch(request: web.Request, accept: str, first: bytes = b""
+            ) -> tuple[asyncio.Transport, bytes]:
+    """Write the 101 answer (and `first` right behind it) and take the connection from
+    aiohttp; returns the transport and the bytes the client sent after its request."""
     proto = request.protocol
     transport = request.transport
     if transport is None or transport.is_closing():
@@ -98,7 +101,7 @@ def _switch(request: web.Request, accept: str) -> tuple[asyncio.Transport, bytes
     tail = getattr(proto, "_message_tail", b"")
     transport.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: "
-                    + accept.encode() + b"\r\n\r\n")
+                    + accept.encode() + b"\r\n\r\n" + first)
     # aiohttp forgets the connection without closing it: with no transport, its handler's
     # return only fails to write a response, which aiohttp takes for a client that left
     proto.transport = None
