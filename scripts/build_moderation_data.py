@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from scripts import moderation_benign as benign  # noqa: E402
 from scripts.moderation_templates import (  # noqa: E402
     BENIGN_CHAT, DEV, HARD_DEV, HARD_HELD, HARD_HELD_V1, HARD_HELD_V2, HARD_HELD_V3,
-    HARD_HELD_V5, HARD_HELD_V6, HARD_NUMBERS_DEV, HARD_PRONOUNS_DEV, HARD_HELD_V7, HARD_HELD_V8, HARD_HELD_V9, HARD_HELD_V10,
+    HARD_HELD_V5, HARD_HELD_V6, HARD_NUMBERS_DEV, HARD_PRONOUNS_DEV, HARD_GODS_NAME_DEV, HARD_HELD_V7, HARD_HELD_V8, HARD_HELD_V9, HARD_HELD_V10,
     HARD_HELD_V11, HARD_HELD_V12, HARD_HELD_V13, HARD_HELD_V14, HELD, HELD_V1, HELD_V2, HELD_V3, HELD_V5,
     HELD_V6, HELD_V7, HELD_V8, HELD_V9, HELD_V10, HELD_V11, HELD_V12, HELD_V13,
     HELD_V14, SLOTS)
@@ -113,6 +113,8 @@ def build_eval() -> list[tuple]:
     rows.extend(rows_of(HARD_NUMBERS_DEV, "dev", "benign", "hard", random.Random(1514)))
     # Franco منك / إنك forms (normalize.py's Arabic-term readings were corrected against them)
     rows.extend(rows_of(HARD_PRONOUNS_DEV, "dev", "benign", "hard", random.Random(1515)))
+    # God's name (normalize.py's article rule was corrected against them)
+    rows.extend(rows_of(HARD_GODS_NAME_DEV, "dev", "benign", "hard", random.Random(1516)))
     seen, out = set(), []
     for r in rows:
         if r[5] not in seen:

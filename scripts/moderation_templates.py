@@ -2425,3 +2425,17 @@ franco|post|ahsan 7aga ennek ma3ana fel sa7el
 mixed|dm|sorry ennek estanneyti, el traffic was crazy
 mixed|dm|thanks menek ya Salma, you saved me
 """
+
+# Hard benign with God's name (dev: normalize.py's article rule was corrected against them):
+# "الله" lost its ال as if an article, so والله (an oath) read as له (to him) and, with a
+# proclitic, as ولا (or): "ان شاء الله" or "ولا" beside "هجيبك" / "هوصلك" was a sworn threat.
+HARD_GODS_NAME_DEV = """
+ar|dm|بكرة هجيبك من المدرسة ان شاء الله
+ar|dm|هعدي اجيبك من الشغل ان شاء الله
+ar|dm|هوصلك ولا هتروح لوحدك؟
+ar|dm|قلت له هوصلك المطار الساعة ستة
+ar|dm|ما شاء الله هتندم انك مجتش الفرح
+ar|comment|ان شاء الله هنوصلك الطلب بكرة
+ar|dm|تيجي معانا ولا هتفضل في البيت؟ هجيبك في طريقي
+ar|post|الحمد لله وصلنا، ربنا يخليك يا حبيبي انك وصلتنا
+"""

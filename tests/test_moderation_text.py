@@ -78,6 +78,9 @@ def test_common_evasions_are_undone(evasion):
     "3ayza menik tekallemy mama",
     "ana fakra enek gaya bokra",            # إنك "that you" (f.), not انيكك
     "mabsoota ennek hena",
+    "بكرة هجيبك من المدرسة ان شاء الله",    # God's name is not the oath والله
+    "هوصلك ولا هتروح لوحدك؟",               # ولا "or" is not والله
+    "قلت له هوصلك المطار",                  # له "to him" is not والله
 ])
 def test_innocent_words_that_look_like_bad_ones_pass(benign):
     assert decide(benign) == "allow", benign
@@ -89,6 +92,12 @@ def test_two_long_vowels_never_meet_and_a_final_double_letter_is_two(abusive):
     # the readings that let "menek" and "enek" through were impossible ones; the real
     # spellings of the same terms are still caught
     assert decide(abusive) == "block", abusive
+
+
+@pytest.mark.parametrize("sworn", ["والله هجيبك", "قسما بالله هتندم", "والله العظيم هتندم",
+                                   "wallahi hatendam"])
+def test_an_oath_by_gods_name_still_makes_a_threat(sworn):
+    assert decide(sworn) == "hold", sworn
 
 
 def test_insults_need_a_target_but_profanity_does_not():

@@ -81,6 +81,9 @@ _AR_ADDRESS_WORDS = frozenset({"انت", "انتي", "انتو"})  # "انت idi
 _WORD = re.compile(r"[^\W_]+")
 _ARABIC = re.compile(r"[\u0621-\u064a]")
 _AR_ARTICLE = re.compile(r"^(?:[وفبك]?ال|لل)(?=..)")
+# God's name: its ال is no article, and و ب ت ف before it swear ("والله" is an oath; with
+# the article taken off it was "له", to him, and with a proclitic "وله", ولا "or")
+_GODS_NAME = re.compile(r"[وفبت]?الله|لله")
 _AR_MERGE = str.maketrans({"ط": "ت", "ث": "ت", "ص": "س", "ض": "د", "ذ": "ز", "ظ": "ز"})
 _AR_FINAL = re.compile(r"[اه]$")
 
@@ -138,6 +141,8 @@ def undo_evasions(folded: str) -> str:
 
 def arabic_form(w: str) -> str:
     """An Arabic-script word as the list matches it: spelling kept, sounds merged."""
+    if _GODS_NAME.fullmatch(w):
+        return w
     w = _AR_ARTICLE.sub("", w)
     return _AR_FINAL.sub("ه", w) if len(w) > 1 else w
 
@@ -209,6 +214,8 @@ def arabic_franco_forms(w: str) -> list[tuple[str, tuple]]:
 
     ا is a vowel; و and ي inside a word are either a consonant (w, y) or a long vowel
     (oo, ee): both readings are returned. A first alef is the initial vowel."""
+    if _GODS_NAME.fullmatch(w):
+        return []  # "wallah" is also ولا (or): Franco oaths are listed, not derived
     w = _AR_ARTICLE.sub("", w)
     if not w:
         return []
