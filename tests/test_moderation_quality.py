@@ -13,7 +13,8 @@ BENIGN = Path(__file__).with_name("moderation_benign.txt")
 # Regression floors on the held-out split, just under its measurement (docs/moderation.md,
 # "The held-out split"). The target is F1 >= 0.95 per category and benign false
 # positives <= 1 %; threat and sexual are far from it on splits written after the rules were
-# frozen (v11 + v14 after round 14: F1 0.524 and 0.608, precision 0.771 and 0.912; 20 of their
+# frozen (v11 + v14 after round 14: F1 0.524 and 0.608, precision 0.771 and 0.912; threat
+# 0.517, P 0.768 with the model retrained after the 2026-12-04 normalisation fixes; 20 of their
 # 136 hard benign rows held, most by older rules: kill words said joking, "watch your back").
 F1_FLOOR = {"threat": 0.50, "sexual": 0.58}
 PRECISION_FLOOR = {"threat": 0.75, "sexual": 0.90}
