@@ -43,6 +43,10 @@ class ShardedChannels:
         self._want: set[bytes] = set()  # room channels this node needs (it has sockets in)
         self._sent: set[bytes] = set()  # subscribed (or asked) on the current connection
         self._confirmed: set[bytes] = set()  # Redis confirmed on the current connection
+        # what each channel still awaits from Redis on the current connection, in order
+        # (b"ssubscribe" / b"sunsubscribe"): a channel left and joined again is asked for
+        # twice, and only the answer to the last request says whether it is heard
+        self._asked: dict[bytes, list[bytes]] = {}
         self._waiters: dict[bytes, list[asyncio.Future]] = {}
         self._dirty: set[bytes] = set()
         self._syncing: asyncio.Task | None = None
@@ -109,6 +113,9 @@ class ShardedChannels:
             self._sent.update(subs)
             self._sent.difference_update(unsubs)
             self._confirmed.difference_update(unsubs)
+            for kind, chs in ((b"ssubscribe", subs), (b"sunsubscribe", unsubs)):
+                for ch in chs:
+                    self._asked.setdefault(ch, []).append(kind)
             commands = [("SSUBSCRIBE", *subs[i:i + CHUNK]) for i in range(0, len(subs), CHUNK)]
             commands += [("SUNSUBSCRIBE", *unsubs[i:i + CHUNK])
                          for i in range(0, len(unsubs), CHUNK)]
@@ -118,6 +125,24 @@ class ShardedChannels:
                 await conn.send_packed_command(conn.pack_commands(commands), check_health=False)
             except Exception:  # the reader sees the dead connection and resubscribes all
                 return
+
+    def _answered(self, kind: bytes, ch: bytes) -> None:
+        """Redis answered an SSUBSCRIBE or SUNSUBSCRIBE of `ch`. It answers in the order
+        asked, so under leave -> join churn the answer to an earlier request may come while a
+        later one is on its way: the channel is heard once the last request asked for it is
+        answered and it was an SSUBSCRIBE. An SUNSUBSCRIBE nobody asked for means Redis
+        dropped the channel (its slot moved): ConnectionError, and the reader resubscribes."""
+        asked = self._asked.get(ch)
+        if not asked or asked[0] != kind:
+            if kind == b"sunsubscribe" and ch in self._sent:
+                raise ConnectionError("shard channels unsubscribed by Redis")
+            return
+        asked.pop(0)
+        if asked:
+            return  # a later request of this channel is still unanswered
+        del self._asked[ch]
+        if kind == b"ssubscribe":
+            self._confirm(ch)
 
     def _confirm(self, ch: bytes) -> None:
         self._confirmed.add(ch)
@@ -171,6 +196,7 @@ class ShardedChannels:
                 want = sorted(self._want)
                 self._sent = {glob, *want}
                 self._confirmed = set()
+                self._asked = {ch: [b"ssubscribe"] for ch in self._sent}
                 self._dirty.clear()
                 commands = [("SSUBSCRIBE", glob)]
                 commands += [("SSUBSCRIBE", *want[i:i + CHUNK])
@@ -188,15 +214,12 @@ class ShardedChannels:
                     kind = resp[0]
                     if kind == b"smessage":
                         yield resp[1], resp[2]
-                    elif kind == b"ssubscribe":
-                        self._confirm(resp[1])
-                        if resp[1] == glob:
+                    elif kind in (b"ssubscribe", b"sunsubscribe"):
+                        self._answered(kind, resp[1])
+                        if kind == b"ssubscribe" and resp[1] == glob:
                             retry_sleep = 0.05
                             await (await self._publisher()).execute_command(
                                 "SPUBLISH", glob, self._ready_token)
-                    elif kind == b"sunsubscribe" and resp[1] in self._sent:
-                        # not asked for: the slot moved (failover, resharding)
-                        raise ConnectionError("shard channels unsubscribed by Redis")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
