@@ -123,6 +123,26 @@ async def test_a_join_after_a_quick_join_and_leave_waits_for_its_own_subscriptio
         assert await b.next("test:after_join") == {"i": i}
 
 
+async def test_a_broadcast_sent_before_a_socket_leaves_reaches_it(sharded, make_user):
+    """An action publishes to a room (its ack leaves once Redis has the broadcast) and its
+    socket leaves the room at once: the broadcast, still on its way back to this process,
+    reaches the socket all the same (tests/test_asyncapi_live.py missed
+    interactions:comment_removed this way: the author deletes a comment and unwatches)."""
+    app, held, emitter = sharded
+    mgr = app.state.sio.manager
+    (a, sid_a), _ = await two_sockets(app, make_user)
+    for i in range(3):
+        room = f"test-room:{uuid.uuid4().hex[:8]}"
+        await mgr.enter_room(sid_a, "/", room)
+        held.close()
+        await emitter.emit("test:before_leave", {"i": i}, room=room)  # Redis has sent it
+        leaving = asyncio.create_task(mgr.leave_room(sid_a, "/", room))
+        await turns()
+        held.release()  # this process reads the broadcast only now
+        await leaving
+        assert await a.next("test:before_leave") == {"i": i}
+
+
 async def test_a_reaction_from_another_process_reaches_a_watcher_that_just_joined(
         settings, server_procs, make_user):
     """Over the wire: two watchers of a post on process A take turns, one unwatching as the

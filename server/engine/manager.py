@@ -530,6 +530,13 @@ class RedisManager(ShardedChannels, ChannelSubscription, socketio.AsyncRedisMana
         if self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace):
             await self._shard_joined(namespace, room)
 
+    async def leave_room(self, sid, namespace, room):
+        """Upstream's, once (sharded) this node has delivered what Redis sent it before the
+        leave: an action's own broadcast to the room still reaches the socket leaving it."""
+        if self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace):
+            await self._shard_fence()
+        await super().leave_room(sid, namespace, room)
+
     def get_rooms(self, sid, namespace):
         return list(self._by_sid.get(namespace, {}).get(sid, ()))
 

@@ -51,6 +51,8 @@ class ShardedChannels:
         self._dirty: set[bytes] = set()
         self._syncing: asyncio.Task | None = None
         self._shard_conn = None
+        self._fences: dict[bytes, asyncio.Future] = {}  # PING token -> a leave waiting on it
+        self._fence_seq = 0
         self.foreign_received = 0  # room broadcasts heard with no local recipient (bench)
 
     def room_channel(self, namespace: str, room: Any) -> bytes:
@@ -97,6 +99,30 @@ class ShardedChannels:
             waiting = self._waiters.get(ch)
             if waiting and fut in waiting:
                 waiting.remove(fut)
+
+    async def _shard_fence(self) -> None:
+        """Until this node has delivered every broadcast Redis sent it before now. A socket
+        leaving a room right after an action of its own published to that room (its ack
+        arrives once Redis has the broadcast) would otherwise leave before the broadcast,
+        still on its way back to this node, is delivered. A PING on the subscription
+        connection is answered after everything Redis sent on it before (in order), and the
+        reader delivers each message before it reads the next. Not while it is down."""
+        conn = self._shard_conn
+        if not self.sharded or self.write_only or conn is None or not self.subscribed:
+            return
+        self._fence_seq += 1
+        token = b"fence:%d" % self._fence_seq
+        fut = asyncio.get_running_loop().create_future()
+        self._fences[token] = fut
+        try:
+            await conn.send_packed_command(conn.pack_command("PING", token), check_health=False)
+            await asyncio.wait_for(fut, JOIN_WAIT)
+        except asyncio.TimeoutError:
+            log.warning("subscription fence not answered after %ss", JOIN_WAIT)
+        except Exception:
+            pass  # the reader sees the dead connection; nothing more is delivered from it
+        finally:
+            self._fences.pop(token, None)
 
     def _mark(self, ch: bytes) -> None:
         self._dirty.add(ch)
@@ -151,8 +177,12 @@ class ShardedChannels:
                 fut.set_result(None)
 
     def _release_waiters(self) -> None:
-        """The subscription is down: joins stop waiting for it (they would wait for an
-        outage to end)."""
+        """The subscription is down: joins and leaves stop waiting for it (they would wait
+        for an outage to end)."""
+        fences, self._fences = self._fences, {}
+        for fut in fences.values():
+            if not fut.done():
+                fut.set_result(None)
         waiters, self._waiters = self._waiters, {}
         for futs in waiters.values():
             for fut in futs:
@@ -214,6 +244,10 @@ class ShardedChannels:
                     kind = resp[0]
                     if kind == b"smessage":
                         yield resp[1], resp[2]
+                    elif kind == b"pong":
+                        fence = self._fences.pop(resp[1], None) if len(resp) > 1 else None
+                        if fence is not None and not fence.done():
+                            fence.set_result(None)
                     elif kind in (b"ssubscribe", b"sunsubscribe"):
                         self._answered(kind, resp[1])
                         if kind == b"ssubscribe" and resp[1] == glob:
