@@ -9,6 +9,15 @@ leaves, so a broadcast reaches only nodes with recipients. Broadcasts to everyon
 server-to-server messages (remote joins, disconnects, acks, close_room) use the global shard
 channel `<channel>`, which every node subscribes to.
 
+What a socket's own join and leave guarantee here: a join returns once Redis has answered
+this node's SSUBSCRIBE of the room (Redis answers a connection's requests in order, so
+under leave -> join churn only the answer to the last request counts), and a leave takes
+effect once this node has delivered everything Redis sent it before the leave (a PING on
+the subscription connection, answered after it). So a broadcast published after a join
+returned reaches the socket, and one published before a leave was asked for (an action's
+own, acked and then left) reaches it too. The single channel needs no wait for the first;
+the second it does not give (not done there yet).
+
 All of these channels carry one hash tag with the packet log (see server/redis_clients.py),
 so in a Redis Cluster they live on one master: the log-and-publish script may SPUBLISH to
 them, and one connection per node carries all of its subscriptions, in publish order. After
