@@ -66,8 +66,8 @@ async def precheck(state: AppState, conversation_id: str | None, dm_key: str | N
         async def run(items: list[tuple]) -> list:
             async with state.db.acquire() as conn:
                 blocks = await membership.table_exists(state, conn, "blocks")
-                rows = await conn.fetch(q.PRECHECK_MANY_BLOCKS if blocks else q.PRECHECK_MANY,
-                                        *(list(col) for col in zip(*items)))
+                rows = await conn.fetch(q.PRECHECK_MANY,
+                                        *(list(col) for col in zip(*items)), blocks)
             found = {r["i"]: r for r in rows}
             return [found.get(k) for k in range(1, len(items) + 1)]
         b = state.extras["chat_prechecks"] = Batcher(run, max_items=MAX_BATCH)

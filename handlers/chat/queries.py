@@ -23,30 +23,19 @@ INSERT INTO conversation_members (conversation_id, user_id, role, joined_seq)
 SELECT $1, u, $3, (SELECT last_seq FROM conversations WHERE id = $1)
 FROM unnest($2::uuid[]) u ON CONFLICT DO NOTHING RETURNING user_id::text"""
 
-# Before moderation, for all the sends that arrive together (batches.precheck), one statement:
+# Before moderation, for all the sends that arrive together (batches.precheck), one call of
+# chat_precheck (migration 0203: a function so that its plan is made once per connection):
 # one row per send whose sender is in the conversation (named by id, or by DM key when the
 # id is NULL), saying whether this client_id was sent already (a resend after a lost ack
 # returns the stored message, unmoderated and unsent again: its columns come along) and,
-# for DMs once the users domain has `blocks`, whether either side blocks the other.
-_BLOCKED = """(c.kind = 'dm' AND EXISTS (
-        SELECT 1 FROM conversation_members o JOIN blocks b
-          ON (b.blocker_id = $2 AND b.blocked_id = o.user_id)
-          OR (b.blocked_id = $2 AND b.blocker_id = o.user_id)
-        WHERE o.conversation_id = c.id AND o.user_id <> $2))"""
-
-_PRECHECK_MANY = """
-SELECT t.i, c.id::text AS conversation_id, m.joined_seq, {blocked} AS blocked,
-       e.seq AS existing_seq, e.seq, e.id::text AS id, e.rev, e.sender_id::text AS sender_id,
-       e.client_id, e.kind, e.body, e.reply_to_seq, e.media, e.data, e.status, e.created_at,
-       e.edited_at, e.deleted_at
-FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[])
-     WITH ORDINALITY AS t(conv, dm_key, usr, cid, i)
-JOIN conversations c ON c.id = coalesce(
-    t.conv, (SELECT d.id FROM conversations d WHERE d.dm_key = t.dm_key))
-JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = t.usr
-LEFT JOIN messages e ON e.conversation_id = c.id AND e.sender_id = t.usr AND e.client_id = t.cid"""
-PRECHECK_MANY = _PRECHECK_MANY.format(blocked="false")
-PRECHECK_MANY_BLOCKS = _PRECHECK_MANY.format(blocked=_BLOCKED.replace("$2", "t.usr"))
+# for DMs once the users domain has `blocks` ($5), whether either side blocks the other.
+PRECHECK_MANY = """
+SELECT r_i AS i, r_conversation_id AS conversation_id, r_joined_seq AS joined_seq,
+       r_blocked AS blocked, r_seq AS existing_seq, r_seq AS seq, r_id AS id, r_rev AS rev,
+       r_sender_id AS sender_id, r_client_id AS client_id, r_kind AS kind, r_body AS body,
+       r_reply_to_seq AS reply_to_seq, r_media AS media, r_data AS data, r_status AS status,
+       r_created_at AS created_at, r_edited_at AS edited_at, r_deleted_at AS deleted_at
+  FROM chat_precheck($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::boolean)"""
 
 # Sends are stored in batches by chat_send_messages (migration 0201, batches.py).
 
