@@ -76,6 +76,7 @@ class EngineServer(engineio.AsyncServer):
         self._tasks: set[asyncio.Task] = set()
         self._dirty: list[EngineSocket] = []  # sockets with frames for the next flush
         self._flush_handle: asyncio.Handle | None = None
+        self._handshakes: dict[tuple, bytes] = {}  # OPEN packet tails (_handshake_rest)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -94,6 +95,23 @@ class EngineServer(engineio.AsyncServer):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def _handshake_rest(self, upgrades: list[str]) -> bytes:
+        """The OPEN packet after its sid (the same for every session of this server, built
+        once per setting: a handshake is on every connect's path)."""
+        key = (tuple(upgrades), self.ping_interval, self.ping_interval_grace_period,
+               self.ping_timeout, self.max_http_buffer_size)
+        rest = self._handshakes.get(key)
+        if rest is None:
+            rest = self._handshakes[key] = b'",' + json.dumps({
+                "upgrades": upgrades,
+                # whole milliseconds, never truncated to whole seconds
+                "pingInterval": int(round((self.ping_interval
+                                           + self.ping_interval_grace_period) * 1000)),
+                "pingTimeout": int(round(self.ping_timeout * 1000)),
+                "maxPayload": self.max_http_buffer_size,
+            }, separators=(",", ":")).encode()[1:]
+        return rest
 
     def mark_dirty(self, sock: EngineSocket) -> None:
         self._dirty.append(sock)
@@ -213,15 +231,7 @@ class EngineServer(engineio.AsyncServer):
         self.sockets[sid] = sock
         upgrades = ["websocket"] if (transport == "polling" and self.allow_upgrades
                                      and "websocket" in self.transports) else []
-        handshake = {
-            "sid": sid, "upgrades": upgrades,
-            # whole milliseconds, never truncated to whole seconds
-            "pingInterval": int(round((self.ping_interval
-                                       + self.ping_interval_grace_period) * 1000)),
-            "pingTimeout": int(round(self.ping_timeout * 1000)),
-            "maxPayload": self.max_http_buffer_size,
-        }
-        sock.write_text(b"0" + json.dumps(handshake, separators=(",", ":")).encode())
+        sock.write_text(b'0{"sid":"' + sid.encode() + self._handshake_rest(upgrades))
         ret = await self._trigger_event("connect", sid, environ, run_async=False)
         if ret is not None and ret is not True:
             self.sockets.pop(sid, None)
