@@ -24,7 +24,7 @@ SELECT $1, u, $3, (SELECT last_seq FROM conversations WHERE id = $1)
 FROM unnest($2::uuid[]) u ON CONFLICT DO NOTHING RETURNING user_id::text"""
 
 # Before moderation, for all the sends that arrive together (batches.precheck), one call of
-# chat_precheck (migration 0203: a function so that its plan is made once per connection):
+# chat_precheck (migration 0203: single-row probes planned once per connection):
 # one row per send whose sender is in the conversation (named by id, or by DM key when the
 # id is NULL), saying whether this client_id was sent already (a resend after a lost ack
 # returns the stored message, unmoderated and unsent again: its columns come along) and,
