@@ -1,6 +1,7 @@
 """Sharded pub/sub (server/engine/shards.py): once a join has returned, a broadcast to the room
 from any process reaches the socket, even while the room's last member on that process is
-leaving or has just left (leave -> join churn on one room's shard channel)."""
+leaving or has just left (leave -> join churn on one room's shard channel); and in either
+pub/sub mode a broadcast sent before a socket leaves a room still reaches it."""
 from __future__ import annotations
 
 import asyncio
@@ -26,7 +27,8 @@ class HeldAnswers:
     """While closed, what Redis answers on a process's subscription connection is read but
     handed to the subscriber only at `release`: a test can then join or leave before the
     answer to an earlier request is seen, as happens when the loop is busy or Redis slow.
-    Installed before the app starts (its subscription connection is made then)."""
+    Installed before the app starts (its subscription connection is made then); sharded
+    pub/sub or the single channel."""
 
     def __init__(self, mgr) -> None:
         assert mgr._shard_conn is None, "the subscription connection is already made"
@@ -36,15 +38,22 @@ class HeldAnswers:
 
         async def connection():
             conn = await make()
-            read = conn.read_response
-
-            async def held_read(*args, **kwargs):
-                answer = await read(*args, **kwargs)
-                await self._open.wait()
-                return answer
-            conn.read_response = held_read
+            conn.read_response = self._held(conn.read_response)
             return conn
         mgr._shard_connection = connection
+        redis_connect = mgr._redis_connect
+
+        def single_channel_connect():
+            redis_connect()
+            mgr.pubsub.parse_response = self._held(mgr.pubsub.parse_response)
+        mgr._redis_connect = single_channel_connect
+
+    def _held(self, read):
+        async def held_read(*args, **kwargs):
+            answer = await read(*args, **kwargs)
+            await self._open.wait()
+            return answer
+        return held_read
 
     def close(self) -> None:
         self._open.clear()
@@ -53,15 +62,27 @@ class HeldAnswers:
         self._open.set()
 
 
-@pytest.fixture
-async def sharded(settings):
-    """An app with sharded pub/sub, its subscription's answers holdable, and a write-only
+async def app_with(settings, mode: str):
+    """An app with this pub/sub mode, its subscription's answers holdable, and a write-only
     emitter that publishes as another process would."""
-    settings = settings.with_(socketio_pubsub="sharded")
+    settings = settings.with_(socketio_pubsub=mode)
     app = LiveApp(settings)
     held = HeldAnswers(app.state.sio.manager)
     await app.start()
-    emitter = settings_adapter(settings)
+    return app, held, settings_adapter(settings)
+
+
+@pytest.fixture
+async def sharded(settings):
+    app, held, emitter = await app_with(settings, "sharded")
+    yield app, held, emitter
+    await emitter.close()
+    await app.stop()
+
+
+@pytest.fixture(params=["sharded", "channel"])
+async def either_mode(settings, request):
+    app, held, emitter = await app_with(settings, request.param)
     yield app, held, emitter
     await emitter.close()
     await app.stop()
@@ -123,12 +144,13 @@ async def test_a_join_after_a_quick_join_and_leave_waits_for_its_own_subscriptio
         assert await b.next("test:after_join") == {"i": i}
 
 
-async def test_a_broadcast_sent_before_a_socket_leaves_reaches_it(sharded, make_user):
+async def test_a_broadcast_sent_before_a_socket_leaves_reaches_it(either_mode, make_user):
     """An action publishes to a room (its ack leaves once Redis has the broadcast) and its
     socket leaves the room at once: the broadcast, still on its way back to this process,
     reaches the socket all the same (tests/test_asyncapi_live.py missed
-    interactions:comment_removed this way: the author deletes a comment and unwatches)."""
-    app, held, emitter = sharded
+    interactions:comment_removed this way, in either mode: the author deletes a comment and
+    unwatches)."""
+    app, held, emitter = either_mode
     mgr = app.state.sio.manager
     (a, sid_a), _ = await two_sockets(app, make_user)
     for i in range(3):

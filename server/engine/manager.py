@@ -436,9 +436,23 @@ class RedisManager(ShardedChannels, ChannelSubscription, socketio.AsyncRedisMana
             return
         channel = self.channel.encode()
         async for message in self._redis_listen_with_retries():
-            if message["channel"] == channel and message["type"] == "message" \
+            if message["type"] == "pong":
+                self._fence_answered(message["data"])
+            elif message["channel"] == channel and message["type"] == "message" \
                     and "data" in message:
                 yield None, message["data"]
+
+    async def _channel_fence(self) -> None:
+        """The single channel's `_shard_fence` (shards.py): a PING on the pub/sub connection,
+        answered after every message Redis sent this node before it."""
+        conn = getattr(getattr(self, "pubsub", None), "connection", None)
+        if self.write_only or conn is None or not self.subscribed:
+            return
+        await self._fence_on(conn)
+
+    def _subscription_lost(self, exc: Exception) -> None:
+        super()._subscription_lost(exc)
+        self._release_fences()  # no answer will come on the dead connection
 
     async def _thread(self):
         """Upstream `_thread`, with our logged broadcasts handled first."""
@@ -531,10 +545,11 @@ class RedisManager(ShardedChannels, ChannelSubscription, socketio.AsyncRedisMana
             await self._shard_joined(namespace, room)
 
     async def leave_room(self, sid, namespace, room):
-        """Upstream's, once (sharded) this node has delivered what Redis sent it before the
-        leave: an action's own broadcast to the room still reaches the socket leaving it."""
+        """Upstream's, once this node has delivered what Redis sent it before the leave: an
+        action's own broadcast to the room (acked once Redis had it) still reaches the socket
+        that leaves the room right after the ack."""
         if self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace):
-            await self._shard_fence()
+            await (self._shard_fence() if self.sharded else self._channel_fence())
         await super().leave_room(sid, namespace, room)
 
     def get_rooms(self, sid, namespace):

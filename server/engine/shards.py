@@ -15,8 +15,8 @@ under leave -> join churn only the answer to the last request counts), and a lea
 effect once this node has delivered everything Redis sent it before the leave (a PING on
 the subscription connection, answered after it). So a broadcast published after a join
 returned reaches the socket, and one published before a leave was asked for (an action's
-own, acked and then left) reaches it too. The single channel needs no wait for the first;
-the second it does not give (not done there yet).
+own, acked and then left) reaches it too. The single channel needs no wait for the first,
+and fences its leaves the same way (RedisManager._channel_fence).
 
 All of these channels carry one hash tag with the packet log (see server/redis_clients.py),
 so in a Redis Cluster they live on one master: the log-and-publish script may SPUBLISH to
@@ -119,6 +119,11 @@ class ShardedChannels:
         conn = self._shard_conn
         if not self.sharded or self.write_only or conn is None or not self.subscribed:
             return
+        await self._fence_on(conn)
+
+    async def _fence_on(self, conn) -> None:
+        """PING <token> on a subscribed connection; until its answer is read (the reader
+        calls `_fence_answered`), bounded by JOIN_WAIT."""
         self._fence_seq += 1
         token = b"fence:%d" % self._fence_seq
         fut = asyncio.get_running_loop().create_future()
@@ -132,6 +137,17 @@ class ShardedChannels:
             pass  # the reader sees the dead connection; nothing more is delivered from it
         finally:
             self._fences.pop(token, None)
+
+    def _fence_answered(self, token: bytes) -> None:
+        fence = self._fences.pop(token, None)
+        if fence is not None and not fence.done():
+            fence.set_result(None)
+
+    def _release_fences(self) -> None:
+        fences, self._fences = self._fences, {}
+        for fut in fences.values():
+            if not fut.done():
+                fut.set_result(None)
 
     def _mark(self, ch: bytes) -> None:
         self._dirty.add(ch)
@@ -188,10 +204,7 @@ class ShardedChannels:
     def _release_waiters(self) -> None:
         """The subscription is down: joins and leaves stop waiting for it (they would wait
         for an outage to end)."""
-        fences, self._fences = self._fences, {}
-        for fut in fences.values():
-            if not fut.done():
-                fut.set_result(None)
+        self._release_fences()
         waiters, self._waiters = self._waiters, {}
         for futs in waiters.values():
             for fut in futs:
@@ -253,10 +266,8 @@ class ShardedChannels:
                     kind = resp[0]
                     if kind == b"smessage":
                         yield resp[1], resp[2]
-                    elif kind == b"pong":
-                        fence = self._fences.pop(resp[1], None) if len(resp) > 1 else None
-                        if fence is not None and not fence.done():
-                            fence.set_result(None)
+                    elif kind == b"pong" and len(resp) > 1:
+                        self._fence_answered(resp[1])
                     elif kind in (b"ssubscribe", b"sunsubscribe"):
                         self._answered(kind, resp[1])
                         if kind == b"ssubscribe" and resp[1] == glob:
