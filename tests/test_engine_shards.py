@@ -82,6 +82,9 @@ async def sharded(settings):
 
 @pytest.fixture(params=["sharded", "channel"])
 async def either_mode(settings, request):
+    if request.param == "channel" and settings.redis_cluster:
+        pytest.skip("a cluster's PUBLISH reaches the listening node over the cluster bus, "
+                    "unordered with the fence (manager.py, _channel_fence)")
     app, held, emitter = await app_with(settings, request.param)
     yield app, held, emitter
     await emitter.close()

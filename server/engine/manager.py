@@ -444,7 +444,9 @@ class RedisManager(ShardedChannels, ChannelSubscription, socketio.AsyncRedisMana
 
     async def _channel_fence(self) -> None:
         """The single channel's `_shard_fence` (shards.py): a PING on the pub/sub connection,
-        answered after every message Redis sent this node before it."""
+        answered after every message Redis sent this node before it. On a Redis Cluster
+        (channel mode forced there) the node it listens on gets a PUBLISH over the cluster
+        bus, unordered with the PING: best effort only; sharded, the default there, is exact."""
         conn = getattr(getattr(self, "pubsub", None), "connection", None)
         if self.write_only or conn is None or not self.subscribed:
             return
