@@ -4,7 +4,8 @@
 # SIGKILL, presence ghosts, rate limits), cross-node emits and drains, presence and typing,
 # feed push, jobs, sharded pub/sub, session revocation across processes, connection state
 # recovery across processes, live viewers and publishers across processes, the Redis client
-# factory (transactions, MGET over slots, plain PUBLISH); and the domains whose Redis scripts
+# factory (transactions, MGET over slots, plain PUBLISH), shard subscriptions under join/leave churn
+# and the leave fence (tests/test_engine_shards.py); and the domains whose Redis scripts
 # and transactions span keys (recommend, trending, auth, live) on one process. Then the failover
 # tests (tests/test_redis_failover.py, marker `failover`, left out of scripts/test.sh's run):
 # each starts a cluster of its own and SIGKILLs one of its masters.
@@ -25,6 +26,6 @@ TEST_REDIS_URL=$seeds TEST_REDIS_CLUSTER=1 .venv/bin/python -m pytest \
   tests/test_auth_sessions.py tests/test_engine_recovery.py tests/test_live_multinode.py \
   tests/test_redis_clients.py tests/recommend/test_for_you.py tests/test_trust_trending.py \
   tests/test_auth_abuse.py tests/test_auth_flows.py tests/test_auth_passkeys.py \
-  tests/test_live.py "$@"
+  tests/test_live.py tests/test_engine_shards.py "$@"
 TEST_LOOP_STALL_SECONDS=${TEST_LOOP_STALL_SECONDS:-1} \
   .venv/bin/python -m pytest tests/test_redis_failover.py -m failover "$@"
