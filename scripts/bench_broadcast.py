@@ -9,11 +9,11 @@ not counted). `--receivers one-user` is the older setup: every receiver with one
 the broadcast to that user's room `user:{id}` — it measures the same delivery, but connecting
 N devices of one user is quadratic in the chat domain's presence (each connect reads every
 device of the user), so a 4,000-socket room took minutes to connect. The load
-generator (scripts/bench/loadgen.js, a copy of ../shared/bench/loadgen.js with token auth)
+generator (scripts/bench/loadgen.js, the reference bench's load generator with token auth)
 reports connect rate, RSS per 1k idle sockets, p50/p99 at paced rates and burst msgs/s.
 
 Setup (once): copy the reference, never edit it in place:
-    cp -r ../shared/bench /tmp/bench && (cd /tmp/bench && npm ci)
+    cp -r scripts/bench/node_reference /tmp/bench && (cd /tmp/bench && npm ci)
 Run (needs PostgreSQL and Redis, as the tests do; pins servers to CPU 0, loadgen to CPU 1):
     python scripts/bench_broadcast.py --ref /tmp/bench --sizes 1000,4000 --messages 200
 Writes results/*.jsonl under --out (default /tmp/sawt-bench) and prints markdown tables;
@@ -212,7 +212,7 @@ def plot(rows: list[dict], path: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--ref", default="/tmp/bench", help="a copy of ../shared/bench, npm ci'd")
+    ap.add_argument("--ref", default="/tmp/bench", help="a copy of scripts/bench/node_reference, npm ci'd")
     ap.add_argument("--sizes", default="1000,4000")
     ap.add_argument("--messages", type=int, default=200)
     ap.add_argument("--rates", default="5,20", help="paced rates (broadcasts/s)")

@@ -3,7 +3,7 @@
 #
 #   scripts/bench_idle.sh sawt CLIENTS [LOAD_PROCS] [RAMP] [HOLD_S]
 #   scripts/bench_idle.sh node CLIENTS [LOAD_PROCS] [RAMP] [HOLD_S]   (needs REF=/tmp/bench,
-#                                                                     a copy of ../shared/bench
+#                                                                     a copy of scripts/bench/node_reference
 #                                                                     after `npm ci`)
 # Same environment as the servers (DATABASE_URL, DATABASE_SCHEMA, REDIS_URL, REDIS_PREFIX,
 # JWT_SECRET, APP_ENV, MIGRATE_ON_START=1 for a new schema). Users are minted for both servers

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The same room-broadcast load against our server and the node socket.io reference in
-# ../shared/bench, in one run, on this machine; prints the tables and the ratios.
+# scripts/bench/node_reference, in one run, on this machine; prints the tables and the ratios.
 # usage: bash scripts/bench_vs_reference.sh [SIZES=1000,4000] [MESSAGES=200]
-# The reference folder is read-only: it is copied to $REF (default /tmp/sawt-ref-bench) first.
+# The reference folder is kept clean: it is copied to $REF (default /tmp/sawt-ref-bench) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${1:-1000,4000}
 MESSAGES=${2:-200}
-REF_SRC=${REF_SRC:-../shared/bench}
+REF_SRC=${REF_SRC:-scripts/bench/node_reference}
 REF=${REF:-/tmp/sawt-ref-bench}
 PY=${PYTHON:-.venv/bin/python}
 [ -x "$PY" ] || PY=python3

@@ -2,7 +2,7 @@
 // (websocket transport only; JSON or msgpack parser), no socket.io-client overhead.
 // Phases: connect N receivers (+1 sender) -> idle RSS -> paced latency -> burst throughput.
 // usage: node loadgen.js --port 4000 --clients 1000 --messages 200 --rate 20 --parser json --pid <serverPid>
-// Copied from ../shared/bench/loadgen.js; our additions (for the Sawt server, whose sockets
+// The reference bench's load generator (node_reference/ is its server); our additions (for the Sawt server, whose sockets
 // authenticate with a JWT and whose broadcasts go through the real `system:announce` event):
 //   --recv-auth JSON     CONNECT auth of the receivers (default: none)
 //   --sender-auth JSON   CONNECT auth of the sender (default {"role":"sender"})
