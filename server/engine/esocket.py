@@ -185,13 +185,14 @@ class EngineSocket:
         return True
 
     # -- long polling ------------------------------------------------------------------------
-    def take_payload(self) -> bytes:
-        parts = []
-        for binary, data in self.outbox:
-            parts.append(b"b" + base64.b64encode(data) if binary else data)
-        self.outbox.clear()
+    def _take_outbox(self) -> list[tuple[bool, bytes]]:
+        pending, self.outbox = self.outbox, []
         self.outbox_bytes = 0
-        return b"\x1e".join(parts)
+        return pending
+
+    def take_payload(self) -> bytes:
+        return b"\x1e".join(b"b" + base64.b64encode(data) if binary else data
+                             for binary, data in self._take_outbox())
 
     async def handle_poll(self) -> web.Response:
         if self._poll is not None and not self._poll.done():
@@ -265,8 +266,7 @@ class EngineSocket:
             conn.start_probe(self.server.ping_interval + self.server.ping_timeout)
         else:
             if first:
-                self.outbox.clear()
-                self.outbox_bytes = 0
+                self._take_outbox()  # sent with the 101
             self.websocket_ready(conn)
         return web.Response()  # never sent: aiohttp no longer holds the connection
 
@@ -276,10 +276,8 @@ class EngineSocket:
         self.probe = None
         self.connected = self.upgraded = True
         self.upgrading = False
-        pending, self.outbox = self.outbox, []
-        self.outbox_bytes = 0
         self.transport = conn.transport
-        for binary, data in pending:
+        for binary, data in self._take_outbox():
             (self.write_binary if binary else self.write_text)(data)
 
     def wake_poll(self, result: Any = None) -> None:
