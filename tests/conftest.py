@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import uuid
 
 import asyncpg
@@ -43,7 +44,11 @@ class LiveApp:
         self.settings = settings
         self.app = create_app(settings)
         self.runner = web.AppRunner(self.app, access_log=None)
-        self.port = free_port()
+        # the port stays bound from here to start(): a port found free and released could be
+        # taken meanwhile by an outgoing connection's ephemeral port (EADDRINUSE seen in CI)
+        self._sock: socket.socket | None = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
 
     @property
     def url(self) -> str:
@@ -55,7 +60,10 @@ class LiveApp:
 
     async def start(self):
         await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        sock, self._sock = self._sock, None
+        site = web.SockSite(self.runner, sock) if sock is not None \
+            else web.TCPSite(self.runner, "127.0.0.1", self.port)
+        await site.start()
         return self
 
     async def stop(self):
