@@ -1,5 +1,6 @@
 """server/engine/ replaces internals of python-socketio, python-engineio and aiohttp, and
-server/redis_clients.py three methods of redis-py's cluster client. They are written against
+server/redis_clients.py three methods of redis-py's cluster client and its asyncio command
+packers. They are written against
 exact versions (pinned in pyproject.toml and requirements.lock); these tests
 fail, naming what to re-check, as soon as another version is installed or one of the upstream
 methods the engine replaces or leans on reads differently."""
@@ -59,6 +60,9 @@ UPSTREAM = {
     "server.redis_clients:_initialize_nodes": "a79be3dbabce",  # NodesManager.initialize
     "server.redis_clients:_queue_in_a_thread": "a21f8d65cb57",  # TransactionStrategy.execute_command
     "server.redis_clients:_execute_transaction": "7cd190799228",  # TransactionStrategy.execute
+    # server/redis_clients.py HiredisPackedConnection packs with hiredis instead of these
+    "redis.asyncio.connection:AbstractConnection.pack_command": "9a0e503fdcf5",
+    "redis.asyncio.connection:AbstractConnection.pack_commands": "6a0fb874993f",
 }
 
 

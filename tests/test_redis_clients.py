@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from redis.crc import key_slot
 
 from server.redis_clients import mget, plain_pubsub, publish, settings_client
@@ -84,4 +86,36 @@ async def test_a_plain_publish_reaches_a_plain_subscriber(settings):
         assert got == b"hello"
     finally:
         await sub.aclose()
+        await r.aclose()
+
+
+async def test_commands_packed_by_hiredis_reach_redis_as_redis_pys_packer_sends_them(settings):
+    """HiredisPackedConnection: what a user stores comes back the same (Arabic text, binary,
+    numbers, a command named with a space, a pipeline and a transaction), and a value redis-py
+    refuses is still refused with its DataError, before anything is sent."""
+    from redis.exceptions import DataError
+
+    from server.redis_clients import HiredisPackedConnection, connect
+
+    r = connect(settings.redis_url)
+    assert r.connection_pool.connection_class is HiredisPackedConnection
+    key = f"{settings.redis_prefix}packing:"
+    try:
+        await r.set(key + "text", "صباح الفل ✓")
+        assert await r.get(key + "text") == "صباح الفل ✓".encode()
+        await r.zadd(key + "z", {"a": 1.5, "b": 0.1, "c": 10**20})
+        assert await r.zrange(key + "z", 0, -1, withscores=True) == [
+            (b"b", 0.1), (b"a", 1.5), (b"c", 1e20)]
+        async with r.pipeline(transaction=False) as p:
+            p.set(key + "n", 41).incr(key + "n").get(key + "n").config_get("maxmemory")
+            assert (await p.execute())[:3] == [True, 42, b"42"]
+        async with r.pipeline(transaction=True) as p:
+            p.set(key + "bin", b"\x00\xff\r\n").get(key + "bin")
+            assert await p.execute() == [True, b"\x00\xff\r\n"]
+        for bad in (None, True, {"a": 1}):
+            with pytest.raises(DataError):
+                await r.set(key + "bad", bad)
+        assert await r.exists(key + "bad") == 0
+    finally:
+        await r.delete(*[key + k for k in ("text", "z", "n", "bin", "bad")])
         await r.aclose()
