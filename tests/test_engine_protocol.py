@@ -8,6 +8,8 @@ import urllib.parse
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.config import Settings
 from server.sockets import CONNECT_HOOKS
@@ -361,3 +363,14 @@ async def test_a_message_over_the_size_limit_closes_with_1009(settings, make_use
             writer.close()
     finally:
         await small.stop()
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet="ab=&;%+4 _-.~é", max_size=30))
+def test_the_handshake_query_is_read_as_parse_qs_reads_it(query):
+    """The Engine.IO query's fast reader (no unquoting when nothing is quoted) gives what
+    urllib's parse_qs gives, for any query: repeated names, blanks, quoted and odd pairs."""
+    import urllib.parse
+
+    from server.engine.eio import parse_query
+    assert parse_query(query) == urllib.parse.parse_qs(query)

