@@ -104,7 +104,7 @@ def round_of(text: str) -> str:
 
 _ROUNDS: dict[str, str] | None = None
 ROUNDS = ("v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14")
-DEV_ROUNDS = ("v5", "v6", "v7", "v8", "v9", "v10", "v12", "v13")  # measured once, then dev
+DEV_ROUNDS = ("v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14")  # measured once, then dev
 
 
 def configurations() -> dict[str, Moderator]:

@@ -143,3 +143,71 @@ def test_round_14_meanings_are_held_with_their_category(text, category):
 def test_everyday_sentences_near_the_round_14_meanings_pass(text):
     d = gate(text)
     assert d.action == "allow", (text, d)
+
+
+@pytest.mark.parametrize("text, category", [
+    ("it would be a shame if something happened to your shop", "threat"),  # the mafia idiom
+    ("لو انت راجل هستناك تحت", "threat"),                      # a dare + waiting for you
+    ("sleep tight, I have your address", "threat"),           # your details + a caution
+    ("والله هتشوف ايام عمرك ما شفتها", "threat"),               # a fate said sideways
+    ("you'll never see it coming", "threat"),
+    ("مش هسيبك تتهنى بيها", "threat"),                         # not letting you live in peace
+    ("keep it up and your brother will pay the price", "threat"),
+    ("الراجل ده هيتضرب بالجزمة", "threat"),                    # this person + a harm
+    ("if I see him again I'm breaking his jaw", "threat"),
+    ("شكلك نسيت انا مين، هتشوف", "threat"),                    # forgot who I am + you'll see
+    ("hakhod 7a2y b edy", "threat"),
+    ("ابعتيلي صورة رجليكي", "sexual"),                         # a picture of a part of you
+    ("what's under your dress? show me", "sexual"),           # intimate clothing
+    ("I'd love to watch you shower", "sexual"),
+    ("are you still a virgin?", "sexual"),
+    ("let's get a room tonight", "sexual"),
+    ("if you want the raise, be nice to me after hours", "sexual"),  # leverage
+    ("بكام الليلة معاكي", "sexual"),                           # a price "with you"
+    ("ارقصيلي على الكام", "sexual"),
+    ("your mom isn't home? I'll come over", "sexual"),        # the family away + a visit
+    ("ابعتيلي صورة اجرا من كده", "sexual"),                    # "a bolder one"
+])
+def test_round_15_meanings_are_held_with_their_category(text, category):
+    d = gate(text)
+    assert d.action != "allow" and d.category == category, (text, d)
+
+
+@pytest.mark.parametrize("text", [
+    "I'll kill you if you eat the last piece of the pizza",   # trivial causes: a joke
+    "ha2tlak law nseet el 3eed milad tany",
+    "I'm coming for you in the game tonight",
+    "watch your back when you're parking, the pillar is low",  # advice, not a threat
+    "والله هتندم لو مجتش معانا الرحلة",                         # missing out
+    "come over, my parents are away, bring your sister",      # company
+    "hat3raf ana meen lama tshoof el natiga",                 # results of a game
+    "are you coming? send me a pic of the menu",              # "are you" is not an age
+    "send me a pic of your lips, I want that lipstick shade",
+    "el regala gaylak bokra yrakkbo el takyeef",              # workmen coming
+    "your parents aren't home? ok I'll come by tomorrow to fix the sink",
+    "I won't let you live this down 😂",
+    "انا تحت بيتك انزل بسرعة",
+    "what a shame if it rains on the wedding",
+])
+def test_everyday_sentences_near_the_round_15_meanings_pass(text):
+    d = gate(text)
+    assert d.action == "allow", (text, d)
+
+
+def test_a_list_term_that_normalises_away_is_refused_at_load():
+    # the Latin view has no digits: "are you 14" compiled to "are you" and held "are you
+    # coming? send me a pic of the menu" as sexual (an age + a picture) until round 15
+    from handlers.moderation.lists import check_latin_words
+    with pytest.raises(ValueError, match="'14'"):
+        check_latin_words("are you 14", "concepts.tsv:1")
+    check_latin_words("are you under", "concepts.tsv:1")
+
+
+def test_a_combo_naming_an_undefined_concept_is_refused_at_load():
+    # "!medical" and "visit_you" were named by combos and defined nowhere: silently empty
+    from handlers.moderation.lists import (
+        check_combos, load_combos, load_concepts, load_rules)
+    concepts, combos = load_concepts(), load_combos()
+    check_combos(concepts, combos, load_rules())
+    with pytest.raises(ValueError, match="unknown concept 'medical'"):
+        check_combos([c for c in concepts if c[0] != "medical"], combos)

@@ -176,6 +176,15 @@ def _term_variants(term: str, flags: set[str]) -> list[str]:
     return suffixed if "obj" in flags else terms + suffixed
 
 
+def check_latin_words(term: str, where: str) -> None:
+    """Every word of an English term must survive normalisation: the Latin view drops digits,
+    so "are you 14" would compile to "are you" and match every question."""
+    for word in term.split():
+        if latin_key(word) is None:
+            raise ValueError(f"{where}: {word!r} in {term!r} normalises to nothing "
+                             "(the Latin view has no digits or symbols)")
+
+
 def _english_forms(term: str) -> list[str]:
     """The first word of an English phrase as -s, -ed, -ing ("cut myself", "cutting myself")."""
     first, _, rest = term.partition(" ")
@@ -218,6 +227,8 @@ def load_rules() -> list[tuple[Rule, str, tuple | None]]:
             if category not in CATEGORIES:
                 raise ValueError(f"{fname}:{no}: unknown category {category!r}")
             unless = next((f[7:] for f in flags if f.startswith("unless=")), None)
+            if view == "latin":
+                check_latin_words(term, f"{fname}:{no}")
             rule = Rule(f"{fname}:{no}", term, action, category, view, unless)
             keys = compile_term(term, view, flags, addr)
             if not keys:
@@ -308,6 +319,7 @@ def load_concepts() -> list[tuple[str, str, tuple | None]]:
             script_only = term.startswith("=")  # "=مايوه": not its Franco forms ("mayoh"
             term = term.lstrip("=").rstrip("+").strip()  # reads as "me")
             if lang == "en":
+                check_latin_words(term, f"concepts.tsv:{no}")
                 keys = [(k, None) for k in {latin_key(t) for t in _term_variants(term, flags)}
                         if k]
             else:
@@ -443,6 +455,20 @@ class ListMatcher:
         return self.match_normalized(self.normalize(text))
 
 
+def check_combos(concepts, combos, rules=()) -> None:
+    """A combo (or a rule's unless=) naming a concept that concepts.tsv does not define would
+    silently never fire (or never except): refuse to load."""
+    known = {name for name, _, _ in concepts}
+    for c in combos:
+        for name in sorted(set().union(*c.needs, c.unless) - known):
+            raise ValueError(f"{c.rule.id} ({c.rule.term}): unknown concept {name!r}")
+    for rule, _, _ in rules:
+        if rule.unless is not None and rule.unless not in known:
+            raise ValueError(f"{rule.id} ({rule.term}): unknown concept {rule.unless!r}")
+
+
 @lru_cache(maxsize=1)
 def default_matcher() -> ListMatcher:
-    return ListMatcher(load_rules(), load_concepts(), load_combos())
+    rules, concepts, combos = load_rules(), load_concepts(), load_combos()
+    check_combos(concepts, combos, rules)
+    return ListMatcher(rules, concepts, combos)
