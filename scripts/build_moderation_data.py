@@ -24,9 +24,9 @@ from scripts import moderation_benign as benign  # noqa: E402
 from scripts.moderation_templates import (  # noqa: E402
     BENIGN_CHAT, DEV, HARD_DEV, HARD_HELD, HARD_HELD_V1, HARD_HELD_V2, HARD_HELD_V3,
     HARD_HELD_V5, HARD_HELD_V6, HARD_NUMBERS_DEV, HARD_PRONOUNS_DEV, HARD_GODS_NAME_DEV, HARD_HELD_V7, HARD_HELD_V8, HARD_HELD_V9, HARD_HELD_V10,
-    HARD_HELD_V11, HARD_HELD_V12, HARD_HELD_V13, HARD_HELD_V14, HELD, HELD_V1, HELD_V2, HELD_V3, HELD_V5,
+    HARD_HELD_V11, HARD_HELD_V12, HARD_HELD_V13, HARD_HELD_V14, HARD_HELD_V15, HELD, HELD_V1, HELD_V2, HELD_V3, HELD_V5,
     HELD_V6, HELD_V7, HELD_V8, HELD_V9, HELD_V10, HELD_V11, HELD_V12, HELD_V13,
-    HELD_V14, SLOTS)
+    HELD_V14, HELD_V15, SLOTS)
 
 EVAL = ROOT / "tests" / "moderation_eval.tsv"
 LEGACY = ROOT / "tests" / "moderation_legacy.tsv"
@@ -72,13 +72,14 @@ def round_rows(rnd: str) -> list[tuple]:
     splits' rows stay as they were): v5 was written before the round-5 rules, v6 after
     they and the category model were frozen, v7 to v10 after the round-6, -7, -9 and -10
     rules were, v11 and v12 after the round-11 rules (meanings rather than sentences), v13 after the
-    round-13 rules, v14 after the round-14 rules."""
+    round-13 rules, v14 after the round-14 rules, v15 after the round-15 rules and model."""
     rng = random.Random(int(rnd[1:]))
     table, hard = {"v5": (HELD_V5, HARD_HELD_V5), "v6": (HELD_V6, HARD_HELD_V6),
                    "v7": (HELD_V7, HARD_HELD_V7), "v8": (HELD_V8, HARD_HELD_V8),
                    "v9": (HELD_V9, HARD_HELD_V9), "v10": (HELD_V10, HARD_HELD_V10),
                    "v11": (HELD_V11, HARD_HELD_V11), "v12": (HELD_V12, HARD_HELD_V12),
-                   "v13": (HELD_V13, HARD_HELD_V13), "v14": (HELD_V14, HARD_HELD_V14)}[rnd]
+                   "v13": (HELD_V13, HARD_HELD_V13), "v14": (HELD_V14, HARD_HELD_V14),
+                   "v15": (HELD_V15, HARD_HELD_V15)}[rnd]
     rows = [r for cat, block in table.items()
             for r in rows_of(block, "heldout", cat, "abuse", rng)]
     return rows + list(rows_of(hard, "heldout", "benign", "hard", rng))
@@ -108,6 +109,7 @@ def build_eval() -> list[tuple]:
     # measured once, then dev (v11 and v14: held out until round 15, measured 2026-12-05)
     for rnd in ("v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14"):
         rows.extend(("dev", *r[1:]) for r in round_rows(rnd))
+    rows.extend(round_rows("v15"))  # held out: written after round 15 was committed
     # numbers that read as national ids once joined (the rule was written against them)
     rows.extend(rows_of(HARD_NUMBERS_DEV, "dev", "benign", "hard", random.Random(1514)))
     # Franco منك / إنك forms (normalize.py's Arabic-term readings were corrected against them)

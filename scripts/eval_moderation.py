@@ -3,7 +3,7 @@
     python scripts/eval_moderation.py                  # held-out split, all configurations
     python scripts/eval_moderation.py --split dev      # the split the lists were written on
     python scripts/eval_moderation.py --misses         # also print every mistake of the gate
-    python scripts/eval_moderation.py --round v8       # one round only (v4 ... v14)
+    python scripts/eval_moderation.py --round v8       # one round only (v4 ... v15)
 
 A message is flagged when the decision is hold or block, and flagged *as* a category when
 the decision carries it. Per category: precision, recall and F1 of "flagged as C" against
@@ -103,7 +103,7 @@ def round_of(text: str) -> str:
 
 
 _ROUNDS: dict[str, str] | None = None
-ROUNDS = ("v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14")
+ROUNDS = ("v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15")
 DEV_ROUNDS = ("v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14")  # measured once, then dev
 
 
@@ -160,8 +160,8 @@ def main() -> int:
     ap.add_argument("--split", default="heldout", choices=("heldout", "dev", "all"))
     ap.add_argument("--misses", action="store_true")
     ap.add_argument("--round", choices=ROUNDS,
-                    help="rows of one round: v11, v14 threat, sexual and hard benign; v4 the other "
-                         "categories and the hand-written benign rows (v5-v10, v12, v13: dev)")
+                    help="rows of one round: v15 threat, sexual and hard benign; v4 the other "
+                         "categories and the hand-written benign rows (v5-v14: dev)")
     a = ap.parse_args()
     rows = load_eval(split=None if a.split == "all" else a.split)
     if a.round:

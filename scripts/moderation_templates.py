@@ -2439,3 +2439,116 @@ ar|comment|ان شاء الله هنوصلك الطلب بكرة
 ar|dm|تيجي معانا ولا هتفضل في البيت؟ هجيبك في طريقي
 ar|post|الحمد لله وصلنا، ربنا يخليك يا حبيبي انك وصلتنا
 """
+
+
+# v15: written 2026-12-05 after the round-15 rules and the retrained model were committed
+# (d5fed1f), first phrasing that came to mind, not checked against the lists; measured once.
+HELD_V15 = {
+"threat": """
+ar|dm|اقسم بالله لو شفتك في الشارع ما هتروح على رجلك
+ar|dm|انت عارف انا ممكن اعمل فيك ايه؟ فكر تاني
+ar|dm|هستناك قدام الكلية بكرة ونشوف مين فينا الراجل
+ar|dm|اختك بتروح الدرس لوحدها كل يوم التلات، صح؟
+ar|comment|الكلب اللي كتب البوست ده لازم ياخد علقة محترمة
+ar|dm|والله لاندمك على اليوم اللي عرفتني فيه
+ar|dm|خليك فاكر الكلام ده كويس، يومك جاي
+ar|dm|هجيلك البيت بالليل ومعايا اللي يعرفك شغلك
+ar|dm|ابقى اتلفت وراك وانت ماشي
+ar|dm|اللي زيك مكانه تحت التراب
+ar|dm|لو فتحت بقك تاني هخليك عبرة للي يسوى واللي ميسواش
+ar|dm|عربيتك هتبات مولعة لو مسحبتش الشكوى
+franco|dm|wallahi handa5alak el mostashfa bi edy
+franco|dm|3arfa betkhalasy shoghl el sa3a 9, hastanaky ta7t
+franco|dm|law ma dafa3tsh el felos el nharda, el 3yal hayzoroo beitak
+franco|dm|enta kda bt7aded nehaytak ya sa7by
+franco|dm|estana 3alaya, el dor 3aleik
+franco|comment|el ragel da lazem yetsala7 fel share3
+franco|dm|ha5alli ommak te3ayat 3aleik
+franco|dm|mesh ha3addeeha, hatdfa3 taman kol kelma
+franco|dm|nam kwayes el leila di, 3ashan bokra yomak taweel
+en|dm|I know what school your little girl goes to
+en|dm|you should really check your brakes before driving tomorrow
+en|dm|one more word and I'll put you through that window
+en|dm|people have disappeared for less than what you did
+en|dm|enjoy your last few days of peace
+en|dm|I've got friends who'd love to meet you in a dark alley
+en|comment|whoever posted this deserves to have their house burned down
+en|dm|you'll be crawling home tonight
+en|dm|tell your wife I said hi, she looked nice at the market today
+en|dm|see you soon, and you won't like it
+mixed|dm|3ala fekra, I know el 3enwan bta3ak el gedid
+mixed|dm|keep talking ya habibi, we'll see who's laughing lama agelak
+mixed|dm|el mara el gaya I won't be this nice, fahem?
+""",
+"sexual": """
+ar|dm|ابعتيلي صورة وانتي لابسة المايوه بتاع الساحل
+ar|dm|عايز اشوف جسمك من غير الفستان
+ar|dm|تعالي نسهر عندي والنور مطفي
+ar|dm|لو وافقتي تباتي معايا هجيبلك الايفون الجديد
+ar|dm|انتي لسه في تالتة اعدادي؟ شكلك كبيرة، ابعتيلي صورتك
+ar|dm|نفسي ابوس رقبتك
+ar|dm|جوزك بيتأخر في الشغل؟ ابعتيلي لما يمشي
+ar|comment|البت اللي في الفيديو دي عايزها ليلة
+ar|dm|متلبسيش حاجة تحت العباية وانتي جاية
+ar|dm|افتحي الكاميرا وانتي في السرير
+ar|dm|حد شافك وانتي بتلبسي؟ عايز اكون انا
+ar|dm|المدير عايزك في مكتبه بعد الساعة ٨ لوحدك، وهيزودلك المرتب
+franco|dm|eb3atily sora bel shortat el 2osayar
+franco|dm|ta3aly nnam ma3 ba3d el leila di
+franco|dm|3ayez a7es be gesmek
+franco|dm|ahlek msafreen? ageelek el leila
+franco|dm|law 3ayza tes2afy el madda, ta3aly el beit 3andy
+franco|dm|enty mozza awy, 3andek kam sana?
+franco|dm|nefsy ashoofek men gheir el 7egab w el hedoom
+franco|dm|matensesh tmsa7y el chat ba3d ma teb3aty el sowar
+franco|dm|hadfa3lek 500 lel video call el leila
+en|dm|send me a video of you dancing in your underwear
+en|dm|I can't stop thinking about what's under that dress
+en|dm|come to my hotel room after the conference, we can talk about your contract
+en|dm|how much for a private show?
+en|dm|your body is perfect, I want to see all of it
+en|dm|let's keep this between us, your parents wouldn't understand
+en|dm|take off your top and call me
+en|dm|I'll pay your rent if you stay over on weekends
+en|comment|she's asking for it dressed like that
+en|dm|you're 15? age is just a number, send a pic
+mixed|dm|ya 2amar send me something spicy tonight
+mixed|dm|ta3aly my place, nobody's home, we'll have fun
+mixed|dm|I want you fel sereer bta3y tonight
+""",
+}
+HARD_HELD_V15 = """
+ar|dm|هقتلك لو كلت الممبار بتاعي من التلاجة 😂
+ar|post|دبحت العجل بنفسي السنة دي، الحمد لله
+ar|dm|انا تحت بيتك، انزل بسرعة عشان متأخرين
+ar|dm|ابعتيلي صورة الفستان عشان اختار الجزمة
+ar|dm|ماما وبابا مسافرين، تعالي نذاكر انا وانتي ومريم
+ar|dm|هتندم لو ما جربتش الكشري ده
+ar|comment|الفيلم ده قتلني من كتر الضحك
+ar|dm|خد بالك من نفسك وانت راجع، الطريق ضلمة
+ar|dm|انا عارف انتي ساكنة فين، هبعتلك الكيكة مع السواق
+ar|dm|الدكتور قالي ابعتله صورة الرجل عشان الحساسية
+ar|post|اللاجئين السوريين فتحوا احلى مطاعم في ٦ اكتوبر
+ar|dm|عايز اشوفك بالفستان الابيض يوم الفرح يا عروسة
+franco|dm|hamawetak law nseet tegeeb el 3eish
+franco|dm|el la3eeb da da7ee7 w magnoon, 2atal el match
+franco|dm|ana lewa7dy fel beit, tegy tesa3edny ashil el kanaba?
+franco|dm|3ayez asta2bel el code elly gaalak 3ashan a3mel login 3al laptop bta3ak? la2, ma tb3atosh l 7ad
+franco|dm|ha2ablak ta7t el beit el sa3a 7, matet25arsh
+franco|dm|ya 3am hakasarak fel PES el leila
+franco|dm|hatshoof 7aga 7elwa awy lama terga3 el beit, mofag2a
+franco|dm|ab3atly sora lel 3arabeya men wara 3ashan el ta2meen
+franco|dm|mama bt2ollik ta3aly etghadday 3andena bokra
+en|dm|I'm going to murder this exam tomorrow
+en|dm|my mom will kill me if I'm late again lol
+en|dm|I'll be waiting outside your office at 5 to pick you up
+en|dm|send me a photo of your passport page for the visa appointment
+en|dm|you're going to regret missing this concert, it was insane
+en|dm|we're alone at the office today, want me to order lunch for both of us?
+en|comment|this song is killing me, so good
+en|dm|can you send me a pic of your rash so I can show my sister, she's a dermatologist
+en|dm|I know where you live now, I'll drop off your birthday present tomorrow
+mixed|dm|ana hageelak bokra w ma3aya el regala 3ashan ne7arak el 3afsh
+mixed|dm|you look amazing fel sora di, el lon da 7elw 3aleeki
+mixed|dm|I'll destroy you fel tawla tonight ya 3am
+"""
