@@ -2442,7 +2442,7 @@ ar|post|الحمد لله وصلنا، ربنا يخليك يا حبيبي ان�
 
 
 # v15: written 2026-12-05 after the round-15 rules and the retrained model were committed
-# (d5fed1f), first phrasing that came to mind, not checked against the lists; measured once.
+# (5680460), first phrasing that came to mind, not checked against the lists; measured once.
 HELD_V15 = {
 "threat": """
 ar|dm|اقسم بالله لو شفتك في الشارع ما هتروح على رجلك
