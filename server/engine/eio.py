@@ -30,7 +30,7 @@ from server.engine.esocket import (BAD_HANDSHAKE_METHOD, BAD_METHOD, BAD_REQUEST
                                     UNKNOWN_TRANSPORT, UNSUPPORTED_VERSION,
                                     EngineSocket, error_response)
 from server.engine.heartbeat import Heartbeats
-from server.engine.wsconn import accept_and_close
+from server.engine.wsconn import TAKEN_OVER, accept_and_close
 
 log = logging.getLogger("sawt.engine")
 
@@ -225,7 +225,7 @@ class EngineServer(engineio.AsyncServer):
                     sock.probe is not None and not sock.probe.closed):
                 # a second websocket for the session: accepted, then closed (as the reference)
                 if accept_and_close(request):
-                    return web.Response()  # never sent: aiohttp no longer holds it
+                    return TAKEN_OVER  # never sent: aiohttp no longer holds it
                 return error_response(BAD_REQUEST)
             return await sock.run_websocket(request, upgrade=True)
         if sock.upgraded or sock.ws is not None:

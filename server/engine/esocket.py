@@ -15,7 +15,7 @@ from aiohttp import web
 from engineio import packet as eio_packet
 
 from server.engine.frames import BINARY, TEXT, ws_frame
-from server.engine.wsconn import WebSocketConn, take_over
+from server.engine.wsconn import TAKEN_OVER, WebSocketConn, take_over
 
 if TYPE_CHECKING:
     from server.engine.eio import EngineServer
@@ -268,7 +268,7 @@ class EngineSocket:
             if first:
                 self._take_outbox()  # sent with the 101
             self.websocket_ready(conn)
-        return web.Response()  # never sent: aiohttp no longer holds the connection
+        return TAKEN_OVER  # never sent: aiohttp no longer holds the connection
 
     def websocket_ready(self, conn: WebSocketConn) -> None:
         """The websocket carries the session from now on (opened so, or upgraded)."""

@@ -71,6 +71,19 @@ def take_over(request: web.Request, sock: "EngineSocket", max_size: int, first: 
     return conn
 
 
+class _TakenOver(web.StreamResponse):
+    """What a handler returns once `_switch` took the connection. aiohttp still "finishes"
+    a returned response (its headers built, then a write that fails for want of a
+    transport: ~3 % of a connect's CPU in a storm); this one fails at once, as a client that
+    left, which ends aiohttp's handling of the request the same way, for nothing."""
+
+    async def prepare(self, request):
+        raise ConnectionResetError("the connection was taken over by the websocket")
+
+
+TAKEN_OVER = _TakenOver()  # stateless: one for every taken-over request
+
+
 def accept_and_close(request: web.Request) -> bool:
     """Complete a websocket handshake, then close at once (1000): what the reference server
     does with a second websocket for a session that already has one. False if the
