@@ -33,6 +33,7 @@ class Batcher(Generic[T, R]):
         self.max_items = max_items
         self._pending: list[tuple[T, asyncio.Future]] = []
         self._task: asyncio.Task | None = None
+        self.busy_since: float | None = None  # loop time its batch in flight started
 
     def submit_nowait(self, item: T) -> asyncio.Future:
         """Queue `item`; the future resolves with its result (no task per item)."""
@@ -50,6 +51,7 @@ class Batcher(Generic[T, R]):
             while self._pending:
                 batch = self._pending[:self.max_items]
                 del self._pending[:self.max_items]
+                self.busy_since = asyncio.get_running_loop().time()
                 try:
                     results = await self._run([item for item, _ in batch])
                 except asyncio.CancelledError:
@@ -66,6 +68,7 @@ class Batcher(Generic[T, R]):
                         fut.set_result(result)
         finally:
             self._task = None
+            self.busy_since = None
             if self._pending:  # cancelled with items left: they must not wait forever
                 for _, fut in self._pending:
                     fut.cancel()
