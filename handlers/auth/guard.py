@@ -11,10 +11,12 @@ per socket: concurrent checks are batched (one MGET for all of them, one SQL que
 misses, one pipeline to cache what SQL said), and a session this process saw revoked (it
 wrote or heard the revocation) is refused without asking anyone. Up to LOOKUP_LANES batches
 are in flight at once, but a second lane opens only when the first one's batch is slow
-(`Lanes`): with one lane, a connect on a loaded machine waited for the batch before its own
+(over LANE_PATIENCE in flight; `Lanes`): with one lane, a connect on a loaded machine waited for the batch before its own
 (two store round trips and a query; ~80-100 ms of a ~100 ms connect, the process half idle);
 with lanes taken in turn, a quiet machine made three small batches where one would do
-(-7 % CPU per connect with one lane, 2026-12-05).
+(-7 % CPU per connect with one lane, 2026-12-05). A batch in flight for 2 or 20 ms is
+normal while the loop is busy with a storm (and a lane opened then costs what round-robin
+cost), so the next lane waits for a batch 50 ms old.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from server.tokens import Claims
 
 LIVE_CACHE_SECONDS = 300
 LOOKUP_LANES = 3  # session look-up batches in flight at once, at most
-LANE_PATIENCE = 0.002  # seconds a lane's batch may be in flight before the next lane opens
+LANE_PATIENCE = 0.05  # seconds a lane's batch may be in flight before the next lane opens
 REVOKED = b"-"
 
 
