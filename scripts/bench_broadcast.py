@@ -96,7 +96,10 @@ async def drop_store(db_url: str, redis_url: str, schema: str, prefix: str) -> N
         await r.aclose()
 
 
-def start_server(kind: str, port: int, env_extra: dict, args, store_env: dict, log: Path):
+def start_server(kind: str, port: int, env_extra: dict, args, store_env: dict, log: Path,
+                 root: Path = ROOT):
+    """Start node (from args.ref) or our server (from the tree at `root`), pinned to CPU 0;
+    returns once it printed READY."""
     env = dict(os.environ)
     if kind == "node":
         env.update({"PORT": str(port)})
@@ -107,10 +110,10 @@ def start_server(kind: str, port: int, env_extra: dict, args, store_env: dict, l
     else:
         env.update(store_env)
         env.update({k: v for k, v in env_extra.items() if v is not None})
-        env["PYTHONPATH"] = str(ROOT)
+        env["PYTHONPATH"] = str(root)
         cmd = ["taskset", "-c", "0", sys.executable, "-m", "server", "serve", "--host",
                "127.0.0.1", "--port", str(port)]
-        cwd = ROOT
+        cwd = root
     out = open(log, "wb")
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

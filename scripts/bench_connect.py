@@ -32,31 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_broadcast import drop_store, prepare_store  # noqa: E402
-
-
-def start(kind: str, root: Path, port: int, args, store_env: dict, log: Path):
-    env = dict(os.environ)
-    if kind == "node":
-        env["PORT"] = str(port)
-        cmd, cwd = ["taskset", "-c", "0", "node", "node_server.js"], args.ref
-    else:
-        env.update(store_env)
-        env["PYTHONPATH"] = str(root)
-        cmd = ["taskset", "-c", "0", sys.executable, "-m", "server", "serve", "--host",
-               "127.0.0.1", "--port", str(port)]
-        cwd = root
-    out = open(log, "wb")
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{kind} server exited: {log.read_text()[-2000:]}")
-        if "READY" in log.read_text(errors="replace"):
-            return proc
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"{kind} server not ready: {log.read_text()[-2000:]}")
+from scripts.bench_broadcast import drop_store, prepare_store, start_server  # noqa: E402
 
 
 def loadgen(port: int, pid: int, label: str, args, extra: list[str]) -> dict:
@@ -108,7 +84,8 @@ def main() -> int:
         for rep in range(args.repeat):
             for i, (name, kind, root) in enumerate(servers):
                 port = 4200 + i
-                proc = start(kind, root, port, args, store_env, out / "logs" / f"c-{name}.log")
+                proc = start_server(kind, port, {}, args, store_env,
+                                    out / "logs" / f"c-{name}.log", root=root)
                 spy = None
                 if args.profile and kind == "sawt":
                     Path(args.profile).mkdir(parents=True, exist_ok=True)
