@@ -127,6 +127,16 @@ def start_server(kind: str, port: int, env_extra: dict, args, store_env: dict, l
     raise RuntimeError(f"{kind} server not ready: {log.read_text()[-2000:]}")
 
 
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM (a graceful shutdown), then SIGKILL after 15 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def run_loadgen(port: int, pid: int, label: str, n: int, args, extra: list[str]) -> dict:
     env = dict(os.environ, NODE_PATH=str(Path(args.ref) / "node_modules"))
     cmd = ["taskset", "-c", "1", "node", str(ROOT / "scripts/bench/loadgen.js"),
@@ -286,12 +296,7 @@ def main() -> int:
                         if spy is not None:
                             spy.send_signal(signal.SIGINT)  # py-spy writes its file and ends
                             spy.wait(30)
-                        proc.send_signal(signal.SIGTERM)
-                        try:
-                            proc.wait(15)
-                        except subprocess.TimeoutExpired:
-                            proc.kill()
-                            proc.wait()
+                        stop_server(proc)
                     time.sleep(1)
     finally:
         auth_file.unlink(missing_ok=True)

@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.bench_broadcast import drop_store, prepare_store, start_server  # noqa: E402
+from scripts.bench_broadcast import (drop_store, prepare_store, start_server,  # noqa: E402
+                                     stop_server)
 
 
 def loadgen(port: int, pid: int, label: str, args, extra: list[str]) -> dict:
@@ -103,12 +103,7 @@ def main() -> int:
                 finally:
                     if spy is not None:
                         spy.wait(60)
-                    proc.send_signal(signal.SIGTERM)
-                    try:
-                        proc.wait(15)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
-                        proc.wait()
+                    stop_server(proc)
                 cpu_ms = 1000 * c["server_cpu_util"] * c["seconds"] / max(1, c["connected"])
                 rows[name].append((c["conns_per_s"], cpu_ms))
                 print(f"{name} run {rep + 1}: {c['conns_per_s']:,} connects/s, "

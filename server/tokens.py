@@ -154,7 +154,7 @@ class TokenKeys:
         now = time.time()
         if not (isinstance(sub, str) and isinstance(jti, str) and type(exp) is int
                 and type(iat) is int and exp > now and iat <= now
-                and payload.get("iss") == self.issuer and isinstance(self.issuer, str)
+                and payload.get("iss") == self.issuer
                 and "nbf" not in payload and "aud" not in payload):
             return None
         return Claims(user_id=sub, session_id=payload.get("sid"),

@@ -45,7 +45,6 @@ HEADER_KEYS = tuple((k[5:].replace("_", "-"), k) for k in sorted(ENVIRON_KEYS)
                     if k.startswith("HTTP_"))
 
 
-
 def parse_query(qs: str) -> dict[str, list[str]]:
     """`urllib.parse.parse_qs(qs)`, without its per-pair unquoting when nothing is quoted
     (an Engine.IO query never is: "EIO=4&transport=websocket&sid=..."): 4x cheaper."""
@@ -57,6 +56,7 @@ def parse_query(qs: str) -> dict[str, list[str]]:
         if eq and value:  # parse_qs drops pairs without "=" and blank values
             out.setdefault(name, []).append(value)
     return out
+
 
 def slim_environ(request: web.Request) -> dict:
     """Upstream `translate_request`'s WSGI-style environ, only with the keys the engine and

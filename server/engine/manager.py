@@ -104,7 +104,6 @@ def split_logged(message: bytes) -> tuple[bytes | None, dict, bytes]:
     return offset, _json_decode(message[2:nl]), message[nl + 1:]
 
 
-
 class RoomMembers(dict):
     """A room's members on this node, sid -> eio sid. Upstream keeps each room in a bidict,
     whose creation and insert cost ~5 % of a connect (every socket enters its own, user and
@@ -117,6 +116,7 @@ class RoomMembers(dict):
     @property
     def _fwdm(self) -> dict:
         return self
+
 
 class RedisManager(ShardedChannels, ChannelSubscription, socketio.AsyncRedisManager):
     name = "sawt-redis"
