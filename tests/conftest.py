@@ -18,6 +18,8 @@ from tests.support.clients import SocketClient
 from tests.support.servers import ServerProcess, free_port
 from tests.support.stores import drop_test_stores, isolated_settings
 
+pytest_plugins = ["tests.support.stuck_tasks"]
+
 
 @pytest.fixture
 async def settings(tmp_path) -> Settings:
@@ -43,7 +45,9 @@ class LiveApp:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.app = create_app(settings)
-        self.runner = web.AppRunner(self.app, access_log=None)
+        # a request still in progress at stop() is waited for this long, then cancelled (as
+        # the server process does with 2 s); aiohttp's default, 60 s, twice, is a test timeout
+        self.runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=5)
         # the port stays bound from here to start(): a port found free and released could be
         # taken meanwhile by an outgoing connection's ephemeral port (EADDRINUSE seen in CI)
         self._sock: socket.socket | None = socket.socket()

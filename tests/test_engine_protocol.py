@@ -301,7 +301,7 @@ async def _raw_websocket(app: LiveApp):
     import base64
     import os
 
-    reader, writer = await asyncio.open_connection("127.0.0.1", app.port)
+    reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", app.port), 5)
     key = base64.b64encode(os.urandom(16)).decode()
     writer.write((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
                   f"Host: 127.0.0.1:{app.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -320,8 +320,8 @@ async def _raw_websocket(app: LiveApp):
         b0, b1 = await asyncio.wait_for(reader.readexactly(2), 5)
         n = b1 & 0x7F
         if n == 126:
-            n = int.from_bytes(await reader.readexactly(2), "big")
-        return b0 & 0x0F, await reader.readexactly(n)
+            n = int.from_bytes(await asyncio.wait_for(reader.readexactly(2), 5), "big")
+        return b0 & 0x0F, await asyncio.wait_for(reader.readexactly(n), 5)
 
     return writer, send, receive
 

@@ -56,6 +56,11 @@ class ConnectAdmission:
         self._rate = 0.0  # connects finished per busy second, smoothed
 
     @property
+    def rate(self) -> float:
+        """Connects finished per busy second, smoothed (0: not measured yet)."""
+        return self._rate
+
+    @property
     def in_progress(self) -> int:
         return len(self.pending) + len(self.connecting)
 
