@@ -26,10 +26,9 @@ def _flood_key(norm) -> str:
     words as the lists read them, doubled letters once (the folded text when it has none),
     plus the numbers: "150 جنيه" and "200 جنيه" (a seller answering buyers, scores, times)
     are different messages, not a repeat."""
-    words = norm.latin + norm.skeleton
-    if not words.strip():
+    if norm.words_once == " ":
         return _SQUEEZE.sub(r"\1", _NON_WORD.sub("", norm.fold))
-    return _SQUEEZE.sub(r"\1", words) + "#" + " ".join(_DIGITS.findall(norm.fold))
+    return norm.words_once + "#" + " ".join(_DIGITS.findall(norm.fold))
 
 
 MAX_CHARS = 5000  # longer texts are judged on their first MAX_CHARS characters

@@ -32,6 +32,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import chain
+from typing import NamedTuple
 
 # ---- fold: one spelling of every character --------------------------------------------
 _DELETE = [*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE),
@@ -53,6 +55,10 @@ _FOLD.update(str.maketrans({
 for _i in range(10):
     _FOLD[0x0660 + _i] = str(_i)  # Arabic-Indic digits
     _FOLD[0x06F0 + _i] = str(_i)  # Extended (Persian) digits
+# str.translate raises (and clears) a KeyError for every character its table lacks: with
+# ASCII and the Arabic block listed as themselves, folding Arabic text costs half as much
+_FOLD_TABLE = {cp: cp for cp in (*range(0x80), *range(0x0600, 0x0700))} | _FOLD
+assert all(cp > 0x7F for cp in _FOLD)  # fold() lower-cases ASCII text and stops there
 
 FRANCO_MARK = "\u0640"  # starts every Franco form in the skeleton view (never in input)
 
@@ -111,6 +117,9 @@ class Normalized:
     latin: str  # " w1 w2 ... " Latin words, leetspeak undone
     skeleton: str  # " f1 f2 ... " one form per Arabic-script or Latin word
     signatures: tuple = ()  # per skeleton word: its vowel signature, or None (Arabic script)
+    # latin + skeleton words, a letter repeated once ("foollow my page" = "follow my page"):
+    # what the flood rule compares
+    words_once: str = " "
 
     @property
     def haystack(self) -> str:
@@ -119,9 +128,11 @@ class Normalized:
 
 
 def fold(text: str) -> str:
-    if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+    if text.isascii():
+        return text.lower()
+    if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    return text.lower().translate(_FOLD)
+    return text.lower().translate(_FOLD_TABLE)
 
 
 def _join_spaced(m: re.Match) -> str:
@@ -341,45 +352,109 @@ def _token_views(tok: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple, boo
     return lat, tuple(forms), tuple(sigs), _ANY_LATIN.search(tok) is not None
 
 
-def _assemble(f: str, views) -> Normalized:
-    lat: list[str] = []
-    sk: list[str] = []
-    sigs: list = []
-    has_latin = False
-    for v in views:
-        lat.extend(v[0])
-        sk.extend(v[1])
-        sigs.extend(v[2])
-        has_latin = has_latin or v[3]
-    return Normalized(fold=f, latin=" " + " ".join(lat) + " " if lat and has_latin else " ",
-                      skeleton=" " + " ".join(sk) + " " if sk else " ", signatures=tuple(sigs))
+_SQUEEZE = re.compile(r"(.)\1+")
+_LONE_LETTER = re.compile(r"(?<![^\W_])[^\W_](?![^\W_])")  # what _SPACED joins into words
+
+
+class TokenViews(NamedTuple):
+    """One evasion-free whitespace token's share of each view (words joined by spaces)."""
+    latin: str
+    skeleton: str
+    signatures: tuple
+    has_latin: bool
+    latin_once: str  # the same words, a letter repeated once ("foollow" -> "folow")
+    skeleton_once: str
+
+
+def _views(tok: str) -> TokenViews:
+    lat, forms, sigs, has_latin = _token_views(tok)
+    latin, skeleton = " ".join(lat), " ".join(forms)
+    return TokenViews(latin, skeleton, sigs, has_latin, _SQUEEZE.sub(r"\1", latin),
+                      _SQUEEZE.sub(r"\1", skeleton))
+
+
+class RawToken(NamedTuple):
+    """A whitespace token of folded text after the evasion passes that stay inside a token
+    (apostrophes, symbols inside a word, elongation) -- all of undo_evasions but _SPACED."""
+    views: TokenViews
+    undone: str  # the token after those passes
+    lone_letters: int  # one-letter words, the only thing _SPACED joins across tokens
+
+
+def _raw_token(tok: str) -> RawToken:
+    s = tok
+    if s.isalnum():  # no apostrophe, no symbol: those passes cannot change it
+        lone = 1 if len(s) == 1 else 0
+    else:
+        if "'" in s or "’" in s or "`" in s:
+            s = _APOSTROPHE.sub(lambda m: _APOSTROPHE_MAP[m.group(1)], s)
+        s = _INNER_NO_LEET.sub("", s)
+        lone = len(_LONE_LETTER.findall(s))
+    if _ELONGATED.search(s):
+        s = _ELONGATED.sub(r"\1", s)
+    return RawToken(_views(s), s, lone)
+
+
+def _assemble(f: str, views: list[TokenViews]) -> Normalized:
+    if not views:
+        return Normalized(fold=f, latin=" ", skeleton=" ")
+    latins, skeletons, sigs, has_latin, latins_once, skeletons_once = zip(*views)
+    latin = " ".join(filter(None, latins))
+    skeleton = " ".join(filter(None, skeletons))
+    with_latin = bool(latin) and any(has_latin)
+    once = " ".join(filter(None, latins_once + skeletons_once if with_latin
+                           else skeletons_once))
+    return Normalized(fold=f, latin=f" {latin} " if with_latin else " ",
+                      skeleton=f" {skeleton} " if skeleton else " ",
+                      signatures=tuple(chain.from_iterable(sigs)),
+                      words_once=f" {once} " if once else " ")
 
 
 class Normalizer:
     """`normalize()` for a server: the same views, computed per whitespace token and
-    memoised (chat vocabulary is small and repetitive), so a message costs one fold, the
-    evasion passes, and a dict look-up per token. Bounded: `max_tokens` entries.
+    memoised (chat vocabulary is small and repetitive), so a message costs one fold and a
+    dict look-up per token. Bounded: `max_tokens` entries.
+
+    The evasion passes run inside each token, once per distinct token (RawToken), except
+    _SPACED, which joins one-letter words across tokens: a message with three of them or
+    more ("k o s o m a k") takes the whole-text passes, as `normalize()` does.
     Equivalent to `normalize()`: tests/test_moderation_text.py compares them."""
 
     def __init__(self, max_tokens: int = 200_000):
         self.max_tokens = max_tokens
-        self.tokens: dict[str, tuple] = {}
+        self.tokens: dict[str, RawToken] = {}
+
+    def _raw(self, tok: str) -> RawToken:
+        got = self.tokens.get(tok)
+        if got is None:
+            if len(self.tokens) >= self.max_tokens:
+                self.tokens.clear()
+            got = self.tokens[tok] = _raw_token(tok)
+        return got
 
     def normalize(self, text: str) -> Normalized:
         f = fold(text)
         cache = self.tokens
         views = []
-        for tok in undo_evasions(f).split():
-            v = cache.get(tok)
-            if v is None:
-                if len(cache) >= self.max_tokens:
-                    cache.clear()
-                v = cache[tok] = _token_views(tok)
-            views.append(v)
+        lone = 0
+        for tok in f.split():
+            raw = cache.get(tok)
+            if raw is None:
+                raw = self._raw(tok)
+            views.append(raw.views)
+            lone += raw.lone_letters
+        if lone >= 3:
+            views = [self._undone_views(tok) for tok in undo_evasions(f).split()]
         return _assemble(f, views)
+
+    def _undone_views(self, tok: str) -> TokenViews:
+        """Views of a token undo_evasions() returned: its RawToken's when the in-token
+        passes leave it as it is (they undo nothing twice), else computed afresh."""
+        raw = self._raw(tok)
+        return raw.views if raw.undone == tok else _views(tok)
 
 
 def normalize(text: str) -> Normalized:
     """The reference: every view computed afresh."""
     f = fold(text)
-    return _assemble(f, [_token_views(t) for t in undo_evasions(f).split()])
+    return _assemble(f, [_views(t) for t in undo_evasions(f).split()])
