@@ -388,7 +388,10 @@ class ListMatcher:
             table.setdefault(key, []).append(Entry((0, 0), None, name, sigs))
         for key, entries in table.items():
             entries.sort(key=lambda e: e.severity, reverse=True)
-            self.automaton.add_word(key, (key, tuple(entries)))
+            # (key, the rules' entries, most severe first, (concept, vowels) of the concepts)
+            rules = tuple(e for e in entries if e.rule is not None)
+            concepts = tuple((e.concept, e.sigs) for e in entries if e.rule is None)
+            self.automaton.add_word(key, (key, rules, concepts))
         self.automaton.make_automaton()
         self.size = len(table)
         self.combos = [(c, weight(c.rule)) for c in combos]
@@ -396,6 +399,7 @@ class ListMatcher:
         for i, (c, _) in enumerate(self.combos):
             for name in c.needs[0]:
                 self._combos_by_concept.setdefault(name, []).append(i)
+        self._heaviest_combo = max((w for _, w in self.combos), default=None)
         self.normalizer = Normalizer()
 
     def normalize(self, text: str) -> Normalized:
@@ -405,13 +409,13 @@ class ListMatcher:
         found: tuple[tuple[int, int], Rule, str] | None = None
         figurative = None  # the weightiest hit of a rule a concept can make figurative
         pending: dict[str, list] | None = None  # concept -> its matches, vowels unchecked
-        for end, (key, entries) in self.automaton.iter(norm.haystack):
+        for end, (key, entries, concepts) in self.automaton.iter(norm.haystack):
+            for concept, sigs in concepts:
+                if pending is None:
+                    pending = {}
+                pending.setdefault(concept, []).append((end, key, sigs))
             for e in entries:
-                if e.rule is None:
-                    if pending is None:
-                        pending = {}
-                    pending.setdefault(e.concept, []).append((end, key, e.sigs))
-                elif e.rule.unless is not None:
+                if e.rule.unless is not None:
                     if (figurative is None or e.severity > figurative[0]) \
                             and (e.sigs is None or _agrees(norm, end, key, e.sigs)):
                         figurative = (e.severity, e.rule, key)
@@ -429,6 +433,8 @@ class ListMatcher:
     def _combo(self, norm: Normalized, pending: dict[str, list], found):
         """The weightiest combo the message's concepts complete. A concept's vowels are
         checked only when a combo needs it (most concepts complete nothing)."""
+        if found is not None and found[0] >= self._heaviest_combo:
+            return found  # no combo outweighs it
         present = set(pending)
         verified: dict[str, bool] = {}
 
@@ -441,14 +447,23 @@ class ListMatcher:
             return v
 
         by = self._combos_by_concept
-        for i in sorted({i for name in present for i in by.get(name, ())}):
+        candidates: set[int] = set()
+        for name in present:
+            ids = by.get(name)
+            if ids:
+                candidates.update(ids)
+        for i in sorted(candidates):
             c, sev = self.combos[i]
             if found is not None and sev <= found[0]:
                 continue
-            if all(g & present for g in c.needs) \
-                    and all(any(has(x) for x in g) for g in c.needs) \
-                    and not any(has(x) for x in c.unless & present):
-                found = (sev, c.rule, "+".join(sorted(x for x in present if verified.get(x))))
+            for g in c.needs:
+                if g.isdisjoint(present):
+                    break  # a group none of whose concepts is in the message
+            else:
+                if all(any(has(x) for x in g) for g in c.needs) \
+                        and not any(has(x) for x in c.unless & present):
+                    found = (sev, c.rule,
+                             "+".join(sorted(x for x in present if verified.get(x))))
         return found
 
     def match(self, text: str) -> ListHit | None:

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from itertools import chain
 from typing import NamedTuple
 
@@ -111,8 +110,9 @@ _FINAL_MARK = {A: "ه", A | I: "ه", I: "ي", U: "و"}
 Signature = tuple  # per gap (before C1, C1-C2, ..., after Cn): (classes, long) for text
 
 
-@dataclass(frozen=True, slots=True)
-class Normalized:
+class Normalized(NamedTuple):
+    """One message's views (a tuple: made per message, and a frozen dataclass costs twice
+    as much to make)."""
     fold: str  # folded message (patterns read this)
     latin: str  # " w1 w2 ... " Latin words, leetspeak undone
     skeleton: str  # " f1 f2 ... " one form per Arabic-script or Latin word
@@ -352,7 +352,9 @@ def _token_views(tok: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple, boo
     return lat, tuple(forms), tuple(sigs), _ANY_LATIN.search(tok) is not None
 
 
-_SQUEEZE = re.compile(r"(.)\1+")
+# a letter's repeats after its first ("foollow" -> "folow"), deleted: the same as (.)\1+
+# replaced by \1, without the template (which costs a Python call per sub)
+_REPEATS = re.compile(r"(?<=(.))\1+")
 _LONE_LETTER = re.compile(r"(?<![^\W_])[^\W_](?![^\W_])")  # what _SPACED joins into words
 
 
@@ -369,8 +371,8 @@ class TokenViews(NamedTuple):
 def _views(tok: str) -> TokenViews:
     lat, forms, sigs, has_latin = _token_views(tok)
     latin, skeleton = " ".join(lat), " ".join(forms)
-    return TokenViews(latin, skeleton, sigs, has_latin, _SQUEEZE.sub(r"\1", latin),
-                      _SQUEEZE.sub(r"\1", skeleton))
+    return TokenViews(latin, skeleton, sigs, has_latin, _REPEATS.sub("", latin),
+                      _REPEATS.sub("", skeleton))
 
 
 class RawToken(NamedTuple):

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from handlers.moderation.national_id import contains_national_id
+from handlers.moderation.national_id import NID_LEN, contains_national_id
 
 PUBLIC = frozenset({"comment", "post", "profile", "bio", "display_name", "live", "live_chat",
                     "caption", "title"})
@@ -43,7 +43,10 @@ _ADDRESS = re.compile(
     r"(?:شارع|ش\.|street|st\.|عماره|عمارة|برج|building|bldg)\s*\S*.{0,40}?"
     r"(?:الدور|دور|floor|شقه|شقة|flat|apt|apartment|عماره|عمارة|building|بلوك|block)\s*\d+")
 _LETTERS = re.compile(r"[A-Za-z]")
-_HAS_DIGIT = re.compile(r"\d")
+_DIGIT = re.compile(r"\d")
+_LONG_NUMBER = re.compile(r"\d{6,}")
+# fewest digits each pattern needs: cheaper to count than to run the patterns
+PHONE_DIGITS, PAYMENT_DIGITS = 8, 6  # _DIGITS_RUN takes 8 or more, a payment handle 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,27 +65,35 @@ class FloodTracker:
     """Recent message fingerprints per user, in this process (sockets are sticky to one).
 
     `seen(user, text)` counts how often the same text came from the user within `window` s.
-    Bounded: at most `max_users` users, `per_user` fingerprints each.
+    Bounded: at most `max_users` users, `per_user` fingerprints each (a short list, oldest
+    first: cheaper to make per user than a deque).
     """
 
     def __init__(self, window: float = 30.0, per_user: int = 8, max_users: int = 50_000):
         self.window, self.per_user, self.max_users = window, per_user, max_users
-        self._recent: OrderedDict[str, deque] = OrderedDict()
+        self._recent: OrderedDict[str, list[tuple[float, int]]] = OrderedDict()
 
     def seen(self, user_id: str, key: str, now: float | None = None) -> int:
         now = time.monotonic() if now is None else now
         fp = hash(key)  # per process, like the tracker itself
-        q = self._recent.get(user_id)
+        recent = self._recent
+        q = recent.get(user_id)
         if q is None:
-            q = self._recent[user_id] = deque(maxlen=self.per_user)
-            if len(self._recent) > self.max_users:
-                self._recent.popitem(last=False)
+            q = recent[user_id] = []
+            if len(recent) > self.max_users:
+                recent.popitem(last=False)
         else:
-            self._recent.move_to_end(user_id)
-        while q and now - q[0][0] > self.window:
-            q.popleft()
+            recent.move_to_end(user_id)
+            while q and now - q[0][0] > self.window:
+                del q[0]
         q.append((now, fp))
-        return sum(1 for _, f in q if f == fp)
+        if len(q) > self.per_user:
+            del q[0]
+        repeats = 0
+        for _, f in q:
+            if f == fp:
+                repeats += 1
+        return repeats
 
 
 FLOOD_REPEATS = 3  # the third identical message within the window is refused
@@ -91,21 +102,22 @@ FLOOD_REPEATS = 3  # the third identical message within the window is refused
 def check_patterns(fold: str, user_id: str | None, context: str,
                    flood: FloodTracker | None, flood_key: str | None = None) -> PatternHit | None:
     public = context in PUBLIC
-    has_digit = _HAS_DIGIT.search(fold) is not None
-    if has_digit:
-        if contains_national_id(fold):
-            return PatternHit("block", "national_id")
-        if public:
-            for raw, digits, intl in _numbers(fold):
-                if _EG_MOBILE.match(digits) or (intl and _INTL.match("+" + digits)):
-                    return PatternHit("hold", "phone_number")
+    digits = len(_DIGIT.findall(fold))
+    has_digit = digits > 0
+    if digits >= NID_LEN and contains_national_id(fold):
+        return PatternHit("block", "national_id")
+    if public and digits >= PHONE_DIGITS:
+        for raw, number, intl in _numbers(fold):
+            if _EG_MOBILE.match(number) or (intl and _INTL.match("+" + number)):
+                return PatternHit("hold", "phone_number")
     if public:
         # cheap character checks first: links need a dot, handles an @
         if "." in fold and _PAY_LINK.search(fold):
             return PatternHit("hold", "payment_link")
         if "@" in fold and _PAYMENT_HANDLE.search(fold):
             return PatternHit("hold", "payment_handle")
-        if has_digit and _PAYMENT_WORDS.search(fold) and re.search(r"\d{6,}", fold.replace(" ", "")):
+        if digits >= PAYMENT_DIGITS and _PAYMENT_WORDS.search(fold) \
+                and _LONG_NUMBER.search(fold.replace(" ", "")):
             return PatternHit("hold", "payment_handle")
         if len(fold) >= 26 and _CRYPTO.search(fold):
             return PatternHit("hold", "payment_link")

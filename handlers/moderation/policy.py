@@ -38,11 +38,19 @@ def surface_of(context: str) -> str:
     return SURFACES.get(context, "post")  # unknown contexts are treated as public
 
 
+def is_private(context: str) -> bool:
+    """The only thing about a surface the policy reads: private chat or public."""
+    return surface_of(context) == "dm"
+
+
 def apply(d: Decision, context: str) -> Decision:
     """The decision the category's policy makes of a layer's finding on this surface."""
+    return apply_on(d, is_private(context))
+
+
+def apply_on(d: Decision, private: bool) -> Decision:
     if d.action == "allow" or d.category is None:
         return d
-    private = surface_of(context) == "dm"
     cat = d.category
     if cat == "threat":  # held when only a combination of words says so
         return replace(d, priority=URGENT, queue=d.action == "block")
