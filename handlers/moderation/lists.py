@@ -52,6 +52,7 @@ EN_ADDRESS = ("you", "u", "ur", "youre", "your", "you are", "u r", "ur a", "ur a
               # mixed messages: a Franco address before an English insult ("انت" -> "you")
               "ya", "enta", "enty", "enti", "inta", "inti", "ento", "ya ebn", "enta wa7ed")
 MAX_KEYS_PER_TERM = 64
+MAX_CONCEPT_SETS = 50_000  # sets of concepts whose complete combos are remembered
 # which finding wins when several rules hit one message: the most severe, then this order
 RANK = {"threat": 7, "self_harm": 6, "scam": 5, "sexual": 4, "hate": 3, "insult": 2, "spam": 1}
 
@@ -400,6 +401,7 @@ class ListMatcher:
             for name in c.needs[0]:
                 self._combos_by_concept.setdefault(name, []).append(i)
         self._heaviest_combo = max((w for _, w in self.combos), default=None)
+        self._complete: dict[frozenset[str], tuple] = {}  # _combos_completed_by
         self.normalizer = Normalizer()
 
     def normalize(self, text: str) -> Normalized:
@@ -435,7 +437,12 @@ class ListMatcher:
         checked only when a combo needs it (most concepts complete nothing)."""
         if found is not None and found[0] >= self._heaviest_combo:
             return found  # no combo outweighs it
-        present = set(pending)
+        present = frozenset(pending)
+        complete = self._complete.get(present)
+        if complete is None:
+            complete = self._combos_completed_by(present)
+        if not complete:
+            return found
         verified: dict[str, bool] = {}
 
         def has(concept: str) -> bool:
@@ -446,25 +453,25 @@ class ListMatcher:
                     for end, key, sigs in pending.get(concept, ()))
             return v
 
-        by = self._combos_by_concept
-        candidates: set[int] = set()
-        for name in present:
-            ids = by.get(name)
-            if ids:
-                candidates.update(ids)
-        for i in sorted(candidates):
-            c, sev = self.combos[i]
+        for c, sev in complete:
             if found is not None and sev <= found[0]:
                 continue
-            for g in c.needs:
-                if g.isdisjoint(present):
-                    break  # a group none of whose concepts is in the message
-            else:
-                if all(any(has(x) for x in g) for g in c.needs) \
-                        and not any(has(x) for x in c.unless & present):
-                    found = (sev, c.rule,
-                             "+".join(sorted(x for x in present if verified.get(x))))
+            if all(any(has(x) for x in g) for g in c.needs) \
+                    and not any(has(x) for x in c.unless & present):
+                found = (sev, c.rule, "+".join(sorted(x for x in present if verified.get(x))))
         return found
+
+    def _combos_completed_by(self, present: frozenset[str]) -> tuple:
+        """(combo, weight) of every combo with a concept of each group in `present`, in
+        file order, remembered per set of concepts (messages repeat a few sets; bounded)."""
+        by = self._combos_by_concept
+        ids = sorted({i for name in present for i in by.get(name, ())})
+        complete = tuple(self.combos[i] for i in ids
+                         if all(not g.isdisjoint(present) for g in self.combos[i][0].needs))
+        if len(self._complete) >= MAX_CONCEPT_SETS:
+            self._complete.clear()
+        self._complete[present] = complete
+        return complete
 
     def match(self, text: str) -> ListHit | None:
         return self.match_normalized(self.normalize(text))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from itertools import chain
+from operator import itemgetter
 from typing import NamedTuple
 
 # ---- fold: one spelling of every character --------------------------------------------
@@ -359,31 +360,32 @@ _LONE_LETTER = re.compile(r"(?<![^\W_])[^\W_](?![^\W_])")  # what _SPACED joins 
 
 
 class TokenViews(NamedTuple):
-    """One evasion-free whitespace token's share of each view (words joined by spaces)."""
+    """One whitespace token's share of each view: its words, each followed by a space, so a
+    message's view is " " and its tokens' shares joined."""
     latin: str
     skeleton: str
     signatures: tuple
     has_latin: bool
-    latin_once: str  # the same words, a letter repeated once ("foollow" -> "folow")
+    latin_once: str  # the same words, a letter repeated once ("foollow " -> "folow ")
     skeleton_once: str
+    # Normalizer: the token after the evasion passes that stay inside a token (all of
+    # undo_evasions but _SPACED: apostrophes, symbols inside a word, elongation), and its
+    # one-letter words, the only thing _SPACED joins across tokens
+    undone: str
+    lone_letters: int
 
 
-def _views(tok: str) -> TokenViews:
+def _views(tok: str, lone_letters: int = 0) -> TokenViews:
+    """The views of an evasion-free token."""
     lat, forms, sigs, has_latin = _token_views(tok)
-    latin, skeleton = " ".join(lat), " ".join(forms)
+    latin = "".join(w + " " for w in lat)
+    skeleton = "".join(w + " " for w in forms)
     return TokenViews(latin, skeleton, sigs, has_latin, _REPEATS.sub("", latin),
-                      _REPEATS.sub("", skeleton))
+                      _REPEATS.sub("", skeleton), tok, lone_letters)
 
 
-class RawToken(NamedTuple):
-    """A whitespace token of folded text after the evasion passes that stay inside a token
-    (apostrophes, symbols inside a word, elongation) -- all of undo_evasions but _SPACED."""
-    views: TokenViews
-    undone: str  # the token after those passes
-    lone_letters: int  # one-letter words, the only thing _SPACED joins across tokens
-
-
-def _raw_token(tok: str) -> RawToken:
+def _raw_token_views(tok: str) -> TokenViews:
+    """The views of a whitespace token of folded text, through the in-token passes."""
     s = tok
     if s.isalnum():  # no apostrophe, no symbol: those passes cannot change it
         lone = 1 if len(s) == 1 else 0
@@ -394,22 +396,23 @@ def _raw_token(tok: str) -> RawToken:
         lone = len(_LONE_LETTER.findall(s))
     if _ELONGATED.search(s):
         s = _ELONGATED.sub(r"\1", s)
-    return RawToken(_views(s), s, lone)
+    return _views(s, lone)
+
+
+_LONE_LETTERS = itemgetter(7)
 
 
 def _assemble(f: str, views: list[TokenViews]) -> Normalized:
     if not views:
         return Normalized(fold=f, latin=" ", skeleton=" ")
-    latins, skeletons, sigs, has_latin, latins_once, skeletons_once = zip(*views)
-    latin = " ".join(filter(None, latins))
-    skeleton = " ".join(filter(None, skeletons))
+    latins, skeletons, sigs, has_latin, latins_once, skeletons_once, _, _ = zip(*views)
+    latin = "".join(latins)
     with_latin = bool(latin) and any(has_latin)
-    once = " ".join(filter(None, latins_once + skeletons_once if with_latin
-                           else skeletons_once))
-    return Normalized(fold=f, latin=f" {latin} " if with_latin else " ",
-                      skeleton=f" {skeleton} " if skeleton else " ",
+    return Normalized(fold=f, latin=" " + latin if with_latin else " ",
+                      skeleton=" " + "".join(skeletons),
                       signatures=tuple(chain.from_iterable(sigs)),
-                      words_once=f" {once} " if once else " ")
+                      words_once=" " + "".join(latins_once + skeletons_once if with_latin
+                                               else skeletons_once))
 
 
 class Normalizer:
@@ -417,43 +420,34 @@ class Normalizer:
     memoised (chat vocabulary is small and repetitive), so a message costs one fold and a
     dict look-up per token. Bounded: `max_tokens` entries.
 
-    The evasion passes run inside each token, once per distinct token (RawToken), except
-    _SPACED, which joins one-letter words across tokens: a message with three of them or
-    more ("k o s o m a k") takes the whole-text passes, as `normalize()` does.
+    The evasion passes run inside each token, once per distinct token, except _SPACED,
+    which joins one-letter words across tokens: a message with three of them or more
+    ("k o s o m a k") takes the whole-text passes, as `normalize()` does.
     Equivalent to `normalize()`: tests/test_moderation_text.py compares them."""
 
     def __init__(self, max_tokens: int = 200_000):
         self.max_tokens = max_tokens
-        self.tokens: dict[str, RawToken] = {}
+        self.tokens: dict[str, TokenViews] = {}  # raw token -> its views
 
-    def _raw(self, tok: str) -> RawToken:
-        got = self.tokens.get(tok)
-        if got is None:
-            if len(self.tokens) >= self.max_tokens:
-                self.tokens.clear()
-            got = self.tokens[tok] = _raw_token(tok)
+    def _raw(self, tok: str) -> TokenViews:
+        if len(self.tokens) >= self.max_tokens:
+            self.tokens.clear()
+        got = self.tokens[tok] = _raw_token_views(tok)
         return got
 
     def normalize(self, text: str) -> Normalized:
         f = fold(text)
-        cache = self.tokens
-        views = []
-        lone = 0
-        for tok in f.split():
-            raw = cache.get(tok)
-            if raw is None:
-                raw = self._raw(tok)
-            views.append(raw.views)
-            lone += raw.lone_letters
-        if lone >= 3:
+        get = self.tokens.get
+        views = [get(tok) or self._raw(tok) for tok in f.split()]
+        if sum(map(_LONE_LETTERS, views)) >= 3:
             views = [self._undone_views(tok) for tok in undo_evasions(f).split()]
         return _assemble(f, views)
 
     def _undone_views(self, tok: str) -> TokenViews:
-        """Views of a token undo_evasions() returned: its RawToken's when the in-token
+        """Views of a token undo_evasions() returned: its raw token's when the in-token
         passes leave it as it is (they undo nothing twice), else computed afresh."""
-        raw = self._raw(tok)
-        return raw.views if raw.undone == tok else _views(tok)
+        raw = self.tokens.get(tok) or self._raw(tok)
+        return raw if raw.undone == tok else _views(tok)
 
 
 def normalize(text: str) -> Normalized:
