@@ -30,6 +30,7 @@ from server.webapp import add_web_app_routes
 from server.worker import start_inprocess_worker
 
 log = structlog.get_logger("app")
+DRAIN_BATCH = 500  # sockets told to go at once when the process drains (SIGTERM)
 SURFACE: web.AppKey[SocketSurface] = web.AppKey("sockets", SocketSurface)
 EMBEDDED: web.AppKey[EmbeddedStores | None] = web.AppKey("embedded", EmbeddedStores)
 
@@ -102,6 +103,11 @@ def create_app(settings: Settings | None = None) -> web.Application:
             embedded.stop()
 
     app.cleanup_ctx.append(stores)
+
+    async def release_parked_polls(app: web.Application) -> None:
+        state.sio.eio.stop_holding_polls()  # before aiohttp waits for requests in progress
+
+    app.on_shutdown.append(release_parked_polls)
     return app
 
 
@@ -114,8 +120,16 @@ async def drain(app: web.Application, reconnect_hint_ms: int) -> None:
     await sio.emit("server:shutdown", {"reconnect_after_ms": reconnect_hint_ms,
                                        "reason": "server restarting"}, ignore_queue=True)
     await asyncio.sleep(0.2)  # let the writers flush before the disconnect packets
-    for sid in surface.local_sids():
-        try:
-            await sio.disconnect(sid, ignore_queue=True)
-        except Exception:  # socket already gone
-            pass
+    # many at a time: each disconnect waits for its session's recovery write, and those of
+    # sockets disconnected together share one batch (one by one, 400 sockets took 8 s)
+    sids = surface.local_sids()
+    for i in range(0, len(sids), DRAIN_BATCH):
+        await asyncio.gather(*(_disconnect_quietly(sio, sid)
+                               for sid in sids[i:i + DRAIN_BATCH]))
+
+
+async def _disconnect_quietly(sio, sid: str) -> None:
+    try:
+        await sio.disconnect(sid, ignore_queue=True)
+    except Exception:  # socket already gone
+        pass

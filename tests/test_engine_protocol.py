@@ -169,6 +169,30 @@ async def test_after_an_upgrade_polling_requests_for_the_session_fail(app, http)
         await ws.close()
 
 
+async def test_a_parked_poll_is_answered_when_the_server_stops(settings):
+    """A long-poll GET waiting when the web server shuts down is answered at once (noop), and
+    the client's next GET too. Before, aiohttp waited for it (60 s, then 60 s more to cancel
+    it: a test's app.stop() hung past the 120 s test timeout in CI) and the client then got
+    a dropped connection, not an answer."""
+    app = await LiveApp(settings).start()
+    stopping = None
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        try:
+            hs = await open_polling(http, app)
+            url = eio(app, transport="polling", sid=hs["sid"])
+
+            async def poll():
+                async with http.get(url) as r:
+                    return r.status, await r.text()
+
+            parked = asyncio.create_task(poll())
+            await asyncio.sleep(0.2)
+            stopping = asyncio.create_task(app.stop())
+            assert await asyncio.wait_for(parked, 20) == (200, "6")
+        finally:
+            await (stopping if stopping is not None else app.stop())
+
+
 async def test_upgrade_ends_the_pending_poll_with_one_noop_and_sends_no_stray_noops(
         app, http, make_user):
     alice = await make_user()

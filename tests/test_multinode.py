@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from tests.support.clients import SocketClient
+from tests.test_engine_slow_consumer import RawSocket, client_frame
 from tests.support.servers import ROOT
 from tests.support.stores import settings_env
 
@@ -75,6 +76,44 @@ async def test_sigterm_tells_clients_and_exits_cleanly_within_ten_seconds(
                 break
             await asyncio.sleep(0.1)
         assert not s.sio.connected
+
+
+async def _told_to_leave(sock) -> bool:
+    """Read a raw socket to its end (answering pings); True if the server's DISCONNECT
+    packet (41) came before the connection closed."""
+    try:
+        for _ in range(100):  # bounded: a handful of frames is expected
+            data = await asyncio.wait_for(sock.frame(), 20)
+            if data == b"2":
+                sock.writer.write(client_frame("3"))
+            elif data.startswith(b"41"):
+                return True
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass
+    return False
+
+
+async def test_sigterm_tells_every_socket_of_a_busy_process_within_the_grace(
+        server_procs, make_user):
+    """A process holding many sockets tells each of them to go (DISCONNECT) before it
+    exits. Before, drain disconnected them one by one, each waiting for its own recovery
+    write (a 20 ms batch): 400 sockets took 8 s, past the grace; the sockets past the grace
+    were cut without a word."""
+    (a,) = await server_procs(1, SHUTDOWN_GRACE="3")
+    users = [await make_user() for _ in range(400)]
+    socks = [RawSocket(a.port, u.token) for u in users]
+    try:
+        for i in range(0, len(socks), 50):
+            await asyncio.gather(*(s.connect() for s in socks[i:i + 50]))
+        a.terminate()
+        told = await asyncio.gather(*(_told_to_leave(s) for s in socks))
+        code = await asyncio.to_thread(a.proc.wait, 20)
+        assert code == 0
+        assert told.count(False) == 0, f"{told.count(False)} of {len(told)} sockets cut untold"
+    finally:
+        for s in socks:
+            if hasattr(s, "writer"):
+                s.close()
 
 
 async def test_msgpack_serializer_for_clients_that_ask_for_it(server_procs, make_user):

@@ -90,6 +90,16 @@ class EngineServer(engineio.AsyncServer):
         self._dirty: list[EngineSocket] = []  # sockets with frames for the next flush
         self._flush_handle: asyncio.Handle | None = None
         self._handshakes: dict[tuple, bytes] = {}  # OPEN packet tails (_handshake_rest)
+        self.stopping = False  # the web server is shutting down: no GET is held any more
+
+    def stop_holding_polls(self) -> None:
+        """The web server is shutting down: answer every parked long-poll GET now (noop),
+        and any later one at once. The web server waits for requests in progress before it
+        stops (aiohttp: `shutdown_timeout`, 60 s by default, twice); a parked GET would hold
+        the shutdown that long, and its client would learn nothing meanwhile."""
+        self.stopping = True
+        for sock in list(self.sockets.values()):
+            sock.wake_poll("noop")
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:

@@ -203,6 +203,8 @@ class EngineSocket:
             # the probe succeeded (3probe is out): polling is paused, answered noop at once
             return self.server.payload_response(b"6")
         if not self.outbox and not self.closed:
+            if self.server.stopping:
+                return self.server.payload_response(b"6")
             poll = self._poll = self.server.loop.create_future()
             try:
                 await asyncio.wait_for(poll, self.server.ping_interval
