@@ -52,10 +52,11 @@ class ServerProcess(ChildProcess):
                "PYTHONPATH": str(ROOT)}
         env["MIGRATE_ON_START"] = "1"
         self.log_path = Path(f"/tmp/sawt-test-{self.settings.database_schema}-{self.port}.log")
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        with open(self.log_path, "wb") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
+                 "--port", str(self.port)], cwd=ROOT, env=env, stdout=log,
+                stderr=subprocess.STDOUT)
         return self
 
     async def wait_ready(self, timeout: float = 90) -> None:

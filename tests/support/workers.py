@@ -29,9 +29,9 @@ class WorkerProcess(ChildProcess):
                "PYTHONPATH": str(ROOT)}
         self.log_path = Path(f"/tmp/sawt-worker-{self.settings.database_schema}-{self.name}"
                              f"-{time.time_ns()}.log")
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "server", "worker"], cwd=ROOT,
-                                     env=env, stdout=log, stderr=subprocess.STDOUT)
+        with open(self.log_path, "wb") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen([sys.executable, "-m", "server", "worker"], cwd=ROOT,
+                                         env=env, stdout=log, stderr=subprocess.STDOUT)
         return self
 
     async def wait_ready(self, timeout: float = 30) -> None:
