@@ -232,6 +232,47 @@ async def test_a_video_only_and_an_audio_only_publisher_are_answered_and_play(
             assert await pub.stop() == 200
 
 
+async def test_the_viewers_chart_starts_at_zero_when_the_stream_goes_live(
+        settings, make_user, monkeypatch):
+    """The dashboard charts a stream's viewers from the counts the server samples, and a chart
+    needs two points. The history starts at 0 when the stream goes live, so a viewer who came
+    at once, before the first viewer tick, still makes a line. Before, the first tick's count
+    was the first point: a short stream watched from its first second had one point and no
+    chart (the browser flow `live_tip` failed on it)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from tests.conftest import LiveApp
+
+    monkeypatch.setenv("LIVE_VIEWER_TICK", "2")  # the viewer below joins before a tick
+    app = await LiveApp(settings).start()
+    pub = None
+    try:
+        creator, fan = await make_user("c", role="creator"), await make_user("fan")
+        cs = await creator.connect(app.url)
+        made = await _create(cs)
+        sid = made["stream"]["id"]
+        pub = WhipPublisher(app.url, made["whip_url"], made["stream_key"])
+        assert await pub.start() == 201
+        fs = await fan.connect(app.url)
+        await fs.ok("live:join", {"stream_id": sid})
+        today = datetime.now(ZoneInfo("Africa/Cairo")).date()
+        span = {"since": (today - timedelta(days=1)).isoformat(), "until": today.isoformat()}
+        samples = []
+        for _ in range(100):  # bounded: 100 x 0.1 s, past the next tick
+            got = (await cs.ok("wallet:metrics", span))["latest_stream_viewers"]
+            samples = got["samples"] if got else []
+            if samples and samples[-1]["count"] == 1:
+                break
+            await asyncio.sleep(0.1)
+        assert [x["count"] for x in samples] == [0, 1], samples
+        assert samples[0]["at"] <= samples[1]["at"]
+    finally:
+        if pub is not None:
+            await pub.stop()
+        await app.stop()
+
+
 async def test_a_followers_only_stream_plays_through_signed_urls(live_app, make_user):
     from handlers.live import playback
     from handlers.live.runtime import runtime

@@ -17,7 +17,7 @@ import structlog
 from handlers.live import queries as q
 from handlers.live.access import can_watch
 from handlers.live.runtime import runtime, stream_dir
-from handlers.live.viewer_history import add_sample
+from handlers.live.viewer_history import add_sample, count_key
 from handlers.moderation.gate import moderate_text
 from rooms.names import live_room, user_room
 from rooms.ratelimit import check_rate
@@ -196,9 +196,9 @@ async def do_viewer_tick(state: AppState) -> None:
         pipe.hgetall(rkey)
         pipe.delete(rkey)
         _, count, reactions, _ = await pipe.execute()
-        last = await state.redis.getset(state.key("live", "count", stream_id), count)
+        last = await state.redis.getset(count_key(state, stream_id), count)
         pipe = state.redis.pipeline(transaction=False)
-        pipe.expire(state.key("live", "count", stream_id), 600)
+        pipe.expire(count_key(state, stream_id), 600)
         changed = last is None or int(last) != count
         if changed:
             add_sample(pipe, state, stream_id, int(now * 1000), count)

@@ -20,6 +20,7 @@ from handlers.live.access import follower_batches
 from handlers.live.actions import _hash_key, _uuid, get_stream, stream_view
 from handlers.live.packager_metrics import packager_metrics
 from handlers.live.runtime import Ingest, runtime, stream_dir
+from handlers.live.viewer_history import start_history
 from media.live_hls import LivePipeline, close_orphaned_recording
 from media.whip import BadOffer, WhipSession
 from rooms.names import live_room, user_room
@@ -146,6 +147,7 @@ async def do_start_publishing(state: AppState, stream: dict, offer_sdp: str) -> 
         await _drop_ingest(state, ing, suspend=False)
         raise Conflict("This stream has ended; create a new one", code="stream_ended")
     if not resume:
+        await start_history(state, sid_, int(time.time() * 1000))
         await _fan_out_live(state, stream_view(row))
     log.info("live_publishing", stream_id=sid_, resumed=resume, lock=lock)
     return session.id, answer

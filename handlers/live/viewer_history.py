@@ -14,6 +14,20 @@ def history_key(state: AppState, stream_id: str) -> str:
     return state.key("live", "viewer_history", stream_id)
 
 
+def count_key(state: AppState, stream_id: str) -> str:
+    """The last distinct-viewer count published for a stream (the tick compares with it)."""
+    return state.key("live", "count", stream_id)
+
+
+async def start_history(state: AppState, stream_id: str, at_ms: int) -> None:
+    """A stream went live with no viewers yet: its history starts with 0 there. A chart needs
+    two points, and a viewer who joined before the first tick was otherwise the only one."""
+    pipe = state.redis.pipeline(transaction=False)
+    pipe.set(count_key(state, stream_id), 0, ex=600)
+    add_sample(pipe, state, stream_id, at_ms, 0)
+    await pipe.execute()
+
+
 def add_sample(pipe, state: AppState, stream_id: str, at_ms: int, count: int) -> None:
     """Queue the sample on a Redis pipeline (the tick's own round trip)."""
     key = history_key(state, stream_id)
