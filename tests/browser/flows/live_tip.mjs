@@ -78,8 +78,13 @@ export async function run({ base, browser, shots, creator, viewer, viewer_funds 
   await shots.take(studio, "studio-live");
 
   // End: the recording is left behind.
+  // the WHIP session is ended as RFC 9725 says: a DELETE of its Location
+  const whipDelete = studio.waitForRequest((r) => r.method() === "DELETE" && r.url().includes("/whip"), { timeout: 20000 });
   await studio.getByRole("button", { name: "إنهاء البث" }).click();
   await studio.locator("[data-testid=recording]").waitFor({ timeout: 20000 });
+  await whipDelete;
+  const errors = cc.__log.filter((l) => l.startsWith("pageerror"));
+  check(errors.length === 0, `the studio threw: ${errors.join("; ")}`);
   await shots.take(studio, "studio-ended");
 
   // The creator's dashboard charts today's earnings and tips; the viewer's wallet lists the tip.

@@ -21,13 +21,17 @@ function gathered(pc: RTCPeerConnection, capMs: number): Promise<void> {
 }
 
 export async function whipPublish(url: string, streamKey: string, media: MediaStream): Promise<WhipSession> {
+  // The server gives the endpoint as a path; the session's Location resolves against it, and
+  // `new URL(location, "/v1/...")` throws (a relative base): ending a stream then never sent
+  // the DELETE and failed the studio's "end" action.
+  const endpoint = new URL(url, document.baseURI).toString();
   const pc = new RTCPeerConnection({ bundlePolicy: "max-bundle" });
   for (const track of media.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [media] });
   const t0 = performance.now();
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc, 2000);
   const t1 = performance.now();
-  const r = await fetch(url, {
+  const r = await fetch(endpoint, {
     method: "POST",
     headers: { "Content-Type": "application/sdp", Authorization: `Bearer ${streamKey}` },
     body: pc.localDescription!.sdp,
@@ -53,7 +57,7 @@ export async function whipPublish(url: string, streamKey: string, media: MediaSt
     close: async () => {
       pc.close();
       if (location) {
-        await fetch(new URL(location, url).toString(), { method: "DELETE", headers: { Authorization: `Bearer ${streamKey}` } }).catch(() => {});
+        await fetch(new URL(location, endpoint).toString(), { method: "DELETE", headers: { Authorization: `Bearer ${streamKey}` } }).catch(() => {});
       }
     },
   };
