@@ -12,6 +12,9 @@ const deadline = setTimeout(() => {
 }, (config.timeout_s ?? 150) * 1000);
 try {
   await run({ ...config, browser, shots: new Shots(config.shots) });
+  // an uncaught exception in any page fails the flow, even when what it checked still worked
+  const thrown = browser.browser.contexts().flatMap((c) => (c.__log ?? []).filter((l) => l.startsWith("pageerror")));
+  if (thrown.length) throw new Error(`a page threw: ${thrown.join("; ")}`);
   say("done");
 } catch (err) {
   say("error", { message: String(err?.stack ?? err) });
