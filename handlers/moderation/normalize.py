@@ -384,8 +384,13 @@ def _views(tok: str, lone_letters: int = 0) -> TokenViews:
                       _REPEATS.sub("", skeleton), tok, lone_letters)
 
 
+_WORD_OR_LEET = re.compile(r"[\w@$!|+]")  # what any view or pass reads in a token
+
+
 def _raw_token_views(tok: str) -> TokenViews:
     """The views of a whitespace token of folded text, through the in-token passes."""
+    if _WORD_OR_LEET.search(tok) is None:  # emoji, punctuation: no word in any view
+        return TokenViews("", "", (), False, "", "", tok, 0)
     s = tok
     if s.isalnum():  # no apostrophe, no symbol: those passes cannot change it
         lone = 1 if len(s) == 1 else 0
