@@ -32,6 +32,22 @@ async def open_polling(http: aiohttp.ClientSession, app: LiveApp) -> dict:
     return json.loads(body[1:])
 
 
+async def poll_once(http: aiohttp.ClientSession, url: str) -> tuple[int, str]:
+    async with http.get(url) as r:
+        return r.status, await r.text()
+
+
+async def parked_poll(http: aiohttp.ClientSession, app: LiveApp, settle: float = 0.2
+                      ) -> tuple[str, str, asyncio.Task]:
+    """A polling session and a GET parked on it (the server holds it until it has something
+    to say): the session's id and URL, and the GET's task."""
+    hs = await open_polling(http, app)
+    url = eio(app, transport="polling", sid=hs["sid"])
+    parked = asyncio.create_task(poll_once(http, url))
+    await asyncio.sleep(settle)  # let the GET park on the server
+    return hs["sid"], url, parked
+
+
 async def error_of(resp: aiohttp.ClientResponse) -> dict:
     return json.loads(await resp.text())
 
@@ -96,19 +112,11 @@ async def test_an_invalid_packet_closes_the_session(app, http):
 
 
 async def test_two_concurrent_polls_close_the_session(app, http):
-    hs = await open_polling(http, app)
-    url = eio(app, transport="polling", sid=hs["sid"])
-
-    async def poll():
-        async with http.get(url) as r:
-            return r.status, await r.text()
-
-    first = asyncio.create_task(poll())
-    await asyncio.sleep(0.2)  # let the first GET park on the server
-    status, _ = await poll()
+    _, url, first = await parked_poll(http, app)
+    status, _ = await poll_once(http, url)
     assert status == 400
     assert await asyncio.wait_for(first, 5) == (200, "1")  # the parked poll gets CLOSE
-    assert (await poll())[0] == 400
+    assert (await poll_once(http, url))[0] == 400
 
 
 async def test_a_client_that_never_answers_pings_is_closed_after_the_ping_timeout(
@@ -178,15 +186,7 @@ async def test_a_parked_poll_is_answered_when_the_server_stops(settings):
     stopping = None
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         try:
-            hs = await open_polling(http, app)
-            url = eio(app, transport="polling", sid=hs["sid"])
-
-            async def poll():
-                async with http.get(url) as r:
-                    return r.status, await r.text()
-
-            parked = asyncio.create_task(poll())
-            await asyncio.sleep(0.2)
+            _, _, parked = await parked_poll(http, app)
             stopping = asyncio.create_task(app.stop())
             assert await asyncio.wait_for(parked, 20) == (200, "6")
         finally:

@@ -12,7 +12,8 @@ import pytest
 from server.sockets import CONNECT_HOOKS
 from tests.conftest import LiveApp
 from tests.test_engine_protocol import (_raw_websocket, app, eio, http,  # noqa: F401
-                                        open_polling, upgrade, ws_url)
+                                        open_polling, parked_poll, poll_once, upgrade,
+                                        ws_url)
 
 
 async def connected_raw(app, token):
@@ -113,15 +114,7 @@ async def test_attachments_that_never_come_do_not_swallow_the_next_packets(app, 
 
 
 async def test_a_pending_poll_is_answered_noop_when_the_client_closes(app, http):
-    hs = await open_polling(http, app)
-    url = eio(app, transport="polling", sid=hs["sid"])
-
-    async def poll():
-        async with http.get(url) as r:
-            return r.status, await r.text()
-
-    parked = asyncio.create_task(poll())
-    await asyncio.sleep(0.1)
+    _, url, parked = await parked_poll(http, app, settle=0.1)
     async with http.post(url, data="1") as r:
         assert await r.text() == "ok"
     assert await asyncio.wait_for(parked, 5) == (200, "6")
@@ -131,21 +124,13 @@ async def test_during_an_upgrade_pending_and_new_polls_are_answered_noop_at_once
     """After 3probe, polling is paused: the parked GET and any new one get `6` right away
     (not after the ping interval)."""
     app.state.sio.eio.ping_interval = 30  # a GET that waits would wait 30 s
-    hs = await open_polling(http, app)
-    url = eio(app, transport="polling", sid=hs["sid"])
-
-    async def poll():
-        async with http.get(url) as r:
-            return r.status, await r.text()
-
-    parked = asyncio.create_task(poll())
-    await asyncio.sleep(0.1)
-    ws = await http.ws_connect(ws_url(app, sid=hs["sid"]))
+    sid, url, parked = await parked_poll(http, app, settle=0.1)
+    ws = await http.ws_connect(ws_url(app, sid=sid))
     try:
         await ws.send_str("2probe")
         assert (await ws.receive(timeout=5)).data == "3probe"
         assert await asyncio.wait_for(parked, 5) == (200, "6")
-        assert await asyncio.wait_for(poll(), 5) == (200, "6")
+        assert await asyncio.wait_for(poll_once(http, url), 5) == (200, "6")
         await ws.send_str("5")
     finally:
         await ws.close()
