@@ -85,8 +85,9 @@ class Moderator:
         listed = None
         if hit is not None:
             listed = self._judged_rule(hit.rule)
-            if (listed.private if private else listed.public).action == "block":
-                return listed.on(private)
+            found, decided = listed.on(private)
+            if decided.action == "block":
+                return found, decided
         pat = check_patterns(norm.fold, user_id, context, self.flood,
                              _flood_key(norm) if user_id else None)
         patterned = None if pat is None else self._judged_pattern(pat)
