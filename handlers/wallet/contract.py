@@ -237,7 +237,8 @@ class ViewerSample(Strict):
 
 
 class StreamViewers(Strict):
-    """The distinct-viewer count of the creator's latest stream, sampled when it changed."""
+    """The distinct-viewer count of the creator's latest stream: 0 when it went live, then a
+    sample whenever it changed."""
     stream_id: str
     title: str
     started_at: str
