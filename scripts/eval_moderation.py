@@ -4,6 +4,8 @@
     python scripts/eval_moderation.py --split dev      # the split the lists were written on
     python scripts/eval_moderation.py --misses         # also print every mistake of the gate
     python scripts/eval_moderation.py --round v8       # one round only (v4 ... v15)
+    python scripts/eval_moderation.py --file queue.tsv # the review queue's decisions
+                                                       # (python -m server moderation-labels)
 
 A message is flagged when the decision is hold or block, and flagged *as* a category when
 the decision carries it. Per category: precision, recall and F1 of "flagged as C" against
@@ -83,9 +85,13 @@ class Report:
 
 def load_eval(path: Path = EVAL, split: str | None = "heldout") -> list[Row]:
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip() and not line.startswith("#"):
-            r = Row(*line.split("\t", 5))
+            cols = line.split("\t", 5)
+            if len(cols) != 6:
+                raise SystemExit(f"{path}:{n}: {len(cols)} columns, expected 6 (split, label, "
+                                 "kind, lang, context, text)")
+            r = Row(*cols)
             if split in (None, r.split):
                 rows.append(r)
     return rows
@@ -162,12 +168,20 @@ def main() -> int:
     ap.add_argument("--round", choices=ROUNDS,
                     help="rows of one round: v15 threat, sexual and hard benign; v4 the other "
                          "categories and the hand-written benign rows (v5-v14: dev)")
+    ap.add_argument("--file", type=Path,
+                    help="every row of this file instead (same columns; e.g. the review "
+                         "queue's decisions from `python -m server moderation-labels`)")
     a = ap.parse_args()
-    rows = load_eval(split=None if a.split == "all" else a.split)
+    if a.file is not None and (a.round or a.split != "heldout"):
+        ap.error("--file takes every row of its file: no --split or --round with it")
+    rows = (load_eval(a.file, split=None) if a.file is not None
+            else load_eval(split=None if a.split == "all" else a.split))
     if a.round:
         rows = [r for r in rows if round_of(r.text) == a.round
                 and (a.round in DEV_ROUNDS or r.split == "heldout")]
-    print(f"split {a.split}{' round ' + a.round if a.round else ''}: {len(rows)} messages")
+    where = (str(a.file) if a.file is not None
+             else f"split {a.split}{' round ' + a.round if a.round else ''}")
+    print(f"{where}: {len(rows)} messages")
     rep = None
     for name, gate in configurations().items():
         rep = evaluate(gate, rows)

@@ -2,10 +2,13 @@
 
     OPENBLAS_NUM_THREADS=1 python scripts/train_moderation_model.py
     # writes handlers/moderation/data/model.npz
+    OPENBLAS_NUM_THREADS=1 python scripts/train_moderation_model.py --extra queue.tsv
+    # also the review queue's decisions (python -m server moderation-labels --out queue.tsv)
 
 Reads handlers/moderation/data/train.tsv (label<TAB>lang<TAB>text; 1 = abusive, its category
 taken from the lists when they name one, else insult) and the **dev** split of
-tests/moderation_eval.tsv (category or benign). The held-out split is never read here.
+tests/moderation_eval.tsv (category or benign), and every row of each `--extra` file in
+the same columns. The held-out split is never read here.
 Multinomial logistic regression (benign + the seven categories), L2-regularised, class-
 balanced, full-batch gradient descent (numpy) over the features of model.py that occur in at
 least MIN_COUNT messages. The hold threshold (on 1 - p(benign)) is chosen on 5-fold
@@ -15,6 +18,7 @@ stays at or under 0.5 %. Deterministic; about a minute on one core.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import zlib
@@ -53,7 +57,7 @@ def base_text(text: str, texts: set[str]) -> str:
     return text
 
 
-def load() -> tuple[list[list[str]], np.ndarray, np.ndarray]:
+def load(extra: list[Path] = ()) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
     m = default_matcher()
     texts, labels = [], []
     for line in TRAIN.read_text(encoding="utf-8").splitlines():
@@ -68,9 +72,14 @@ def load() -> tuple[list[list[str]], np.ndarray, np.ndarray]:
             label = "benign"
         texts.append(text)
         labels.append(label)
-    for r in load_eval(split="dev"):
+    rows = load_eval(split="dev")
+    for path in extra:
+        rows += load_eval(path, split=None)
+    for r in rows:
+        if r.label not in CLASSES:
+            raise SystemExit(f"unknown label {r.label[:40]!r}: one of {', '.join(CLASSES)}")
         texts.append(r.text)
-        labels.append(r.label if r.label in CLASSES else "benign")
+        labels.append(r.label)
     known = set(texts)
     groups = np.array([zlib.crc32(base_text(t, known).encode()) % FOLDS for t in texts])
     feats = [sorted(set(features(m.normalize(t)))) for t in texts]
@@ -148,7 +157,10 @@ def choose_threshold(cv: np.ndarray, y: np.ndarray) -> tuple[float, dict]:
 
 
 def main() -> int:
-    feats, y, groups = load()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--extra", type=Path, action="append", default=[],
+                    help="more labelled rows (e.g. python -m server moderation-labels)")
+    feats, y, groups = load(ap.parse_args().extra)
     threshold, report = choose_threshold(cross_validated(feats, y, groups), y)
     vocab, W, b = fit(feats, y)
     model = CategoryModel(CLASSES, vocab, W, b, threshold, name="category-lr-v2")

@@ -19,7 +19,7 @@ from typing import Any
 import structlog
 
 from handlers.moderation import queries as q
-from handlers.moderation.decision import Decision
+from handlers.moderation.decision import FINDINGS, Decision
 from handlers.moderation.policy import REPORT_PRIORITY, surface_of
 from handlers.moderation.targets import TARGETS, after_decision, apply, snapshot, table_exists
 from rooms.names import mod_queue_room, user_room
@@ -202,11 +202,21 @@ async def _record_upheld(conn, row, author: str | None, decision: str,
 
 
 async def do_decide(state: AppState, moderator_id: str, role: str, item_id: str,
-                    decision: str, note: str = "", suspend_hours: int | None = None) -> dict:
-    """Decide an item (or its pending appeal). Acts on the content where its table exists."""
+                    decision: str, note: str = "", suspend_hours: int | None = None,
+                    category: str | None = None) -> dict:
+    """Decide an item (or its pending appeal). Acts on the content where its table exists.
+
+    `category` is what the moderator found wrong (a report of "harassment" may be a threat);
+    it replaces the item's, so the decided queue is labelled data (labels.py)."""
     if decision not in DECISIONS:
         raise BadRequest(f"decision must be one of {', '.join(DECISIONS)}",
                          code="invalid_decision")
+    if category is not None and category not in FINDINGS:
+        raise BadRequest(f"category must be one of {', '.join(FINDINGS)}",
+                         code="invalid_category")
+    if category is not None and decision == "restore":
+        raise BadRequest("A restore finds nothing wrong: send no category with it",
+                         code="invalid_category")
     suspended_user = None
     async with transaction(state.db, state.emitter) as tx:
         row = await _locked_item(tx.conn, item_id)
@@ -242,7 +252,8 @@ async def do_decide(state: AppState, moderator_id: str, role: str, item_id: str,
                 await tx.conn.execute(q.SET_USER_STATUS, author, "suspended")
                 suspended_user = author
             await _record_upheld(tx.conn, row, author, decision, suspended_until)
-        row = await tx.conn.fetchrow(q.DECIDE, row["id"], decision, moderator_id, note[:1000])
+        row = await tx.conn.fetchrow(q.DECIDE, row["id"], decision, moderator_id, note[:1000],
+                                     category)
         await audit(tx.conn, actor_id=moderator_id, actor_role=role,
                     action="mod_appeal_decide" if appeal else "mod_decide",
                     subject_id=author, target_type=row["target_type"],

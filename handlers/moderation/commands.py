@@ -1,14 +1,23 @@
 """`python -m server moderate`: one JSON decision per line of standard input.
+`python -m server moderation-labels`: the decided review queue as labelled examples.
 
     echo "enta 7mar" | python -m server moderate --context comment
     {"decision": "hold", "layer": "lists", "reason": "insult: egyptian.tsv:120 حمار", "score": null}
 
-For moderators tuning the lists and for offline evaluation; no database or Redis needed.
+    python -m server moderation-labels --out queue.tsv --since 2026-11-01
+    python scripts/eval_moderation.py --file queue.tsv     # the gate on what users wrote
+    python scripts/train_moderation_model.py --extra queue.tsv
+
+`moderate` is for moderators tuning the lists and for offline evaluation (no database or
+Redis needed); `moderation-labels` reads the database of this DATA_DIR or DATABASE_URL.
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import sys
+from datetime import datetime, timezone
 
 
 def _run(args) -> int:
@@ -27,6 +36,46 @@ def _run(args) -> int:
     return 0
 
 
+LABELS_HEADER = (
+    "# The review queue's decisions (python -m server moderation-labels): users' own words,\n"
+    "# personal data under PDPL: keep this file out of the repository and delete it after use.\n"
+    "# split<TAB>label<TAB>kind<TAB>lang<TAB>context<TAB>text, as tests/moderation_eval.tsv;\n"
+    "# kind: abuse | hard (benign the gate held) | chat (benign only a report brought).\n")
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise SystemExit(f"--since: not an ISO date or time: {value[:40]!r}")
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _run_labels(args) -> int:
+    from handlers.moderation.labels import collect_labels
+    from server.cli import command_state
+
+    since = _since(args.since)
+
+    async def collect():
+        async with command_state() as state:
+            return await collect_labels(state, since=since, limit=args.limit)
+
+    labels = asyncio.run(collect())
+    text = LABELS_HEADER + "".join(e.row() + "\n" for e in labels.examples)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        # readable by its owner only: it holds what users wrote
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    print(json.dumps(labels.summary()), file=sys.stderr)
+    return 0
+
+
 def add_commands(sub) -> None:
     p = sub.add_parser("moderate", help="moderate lines of stdin; one JSON decision per line")
     p.add_argument("--context", default="chat",
@@ -35,3 +84,9 @@ def add_commands(sub) -> None:
     p.add_argument("--no-model", action="store_true", help="layers 1-2 only")
     p.add_argument("--echo", action="store_true", help="include the input text in each line")
     p.set_defaults(run=_run)
+    p = sub.add_parser("moderation-labels",
+                       help="the decided review queue as labelled examples (TSV)")
+    p.add_argument("--out", default="-", help="file to write (mode 600); - for stdout")
+    p.add_argument("--since", default=None, help="only items decided since (ISO date or time)")
+    p.add_argument("--limit", type=int, default=100_000, help="at most this many items")
+    p.set_defaults(run=_run_labels)

@@ -37,5 +37,7 @@ class Decision:
 _KINDS = {"insult": " (insults)", "threat": " (threats)", "sexual": " (sexual harassment)",
           "hate": " (hate)", "scam": " (scams)", "spam": " (spam)",
           "self_harm": " (self-harm)", "privacy": " (private information)"}
+# every category a finding can carry: the gate's, and a moderator's in `mod:decide`
+FINDINGS = tuple(_KINDS)
 
 ALLOW = Decision("allow")

@@ -36,6 +36,7 @@ class Decide(msgspec.Struct, forbid_unknown_fields=True):
     decision: str  # remove | warn | suspend | restore
     note: str = ""
     suspend_hours: int | None = None
+    category: str | None = None  # what was wrong, when not the item's: insult | threat | ...
 
 
 class Appeal(msgspec.Struct, forbid_unknown_fields=True):
@@ -81,7 +82,7 @@ async def on_release(ctx: SocketContext, data: dict | None) -> dict:
 async def on_decide(ctx: SocketContext, data: dict | None) -> dict:
     req = decode(Decide, data)
     return ok(await do_decide(ctx.state, ctx.user_id, ctx.role, req.item_id, req.decision,
-                              req.note, req.suspend_hours))
+                              req.note, req.suspend_hours, req.category))
 
 
 @on("mod:appeal")

@@ -48,6 +48,7 @@ UPDATE mod_items SET status = 'open', claimed_by = NULL, claimed_at = NULL, upda
 DECIDE = f"""
 UPDATE mod_items SET status = 'decided', decision = $2, decided_by = $3::uuid, decided_at = now(),
        decision_note = $4, claimed_by = NULL, claimed_at = NULL, updated_at = now(),
+       category = COALESCE($5, category),
        appeal_status = CASE WHEN appeal_status = 'pending'
                             THEN (CASE WHEN $2 = 'restore' THEN 'overturned' ELSE 'upheld' END)
                             ELSE appeal_status END
@@ -163,3 +164,15 @@ SELECT json_build_object('id', id, 'phone', phone, 'display_name', display_name,
   FROM users WHERE id = $1::uuid"""
 ERASE_USER = """
 UPDATE users SET phone = NULL, display_name = '', status = 'deleted' WHERE id = $1::uuid"""
+
+# Decided items whose text is the server's own copy, oldest decision first: the review queue's
+# labelled examples (labels.py). An appeal still pending is not a label yet; an erased
+# author's text is '' (ERASE_ITEMS_AUTHORED) and is left out.
+DECIDED_FOR_LABELS = """
+SELECT target_type, text_snapshot, source, decision, appeal_status, category, auto_decision
+  FROM mod_items
+ WHERE status = 'decided' AND snapshot_from = 'server' AND text_snapshot <> ''
+   AND appeal_status IS DISTINCT FROM 'pending'
+   AND ($1::timestamptz IS NULL OR decided_at >= $1)
+ ORDER BY decided_at, id
+ LIMIT $2"""
