@@ -109,11 +109,12 @@ async def test_a_moderator_removes_a_held_abusive_message_from_the_live_queue(
     conn = await asyncpg.connect(settings.database_url,
                                  server_settings={"search_path": settings.database_schema})
     try:
-        row = await conn.fetchrow("SELECT decision, decided_by::text FROM mod_items "
+        row = await conn.fetchrow("SELECT decision, decided_by::text, category FROM mod_items "
                                   "WHERE target_type = 'chat_message'")
     finally:
         await conn.close()
     assert row["decision"] == "remove" and row["decided_by"] == mod.id
+    assert row["category"] == "hate"  # what the moderator said was wrong, not the gate's insult
 
 
 async def test_passkey_sign_in_and_signing_out_another_device(settings):

@@ -1,6 +1,6 @@
 // An abusive DM is held by the gate: its author sees it under review, the recipient never
 // sees it, it arrives live in the moderator's open queue (mod:queue), and the moderator
-// removes it with the decision button.
+// removes it with the decision button, saying what was wrong (the category select).
 import { axe, check, clock, say, waitOnline, withSession } from "../harness.mjs";
 
 export async function run({ base, browser, shots, moderator, sender, recipient }) {
@@ -32,6 +32,9 @@ export async function run({ base, browser, shots, moderator, sender, recipient }
   check((await r.getByText("انت يا حمار").count()) === 0, "the recipient never sees a held message");
   await axe(m, "moderation");
   await shots.take(m, "mod-queue");
+  // what was wrong, said by the moderator: the gate's category is the default
+  check((await item.getByLabel("إيه المشكلة").inputValue()) === "insult", "the gate's category is preselected");
+  await item.getByLabel("إيه المشكلة").selectOption("hate");
   await item.getByRole("button", { name: "حذف" }).click();
   await item.waitFor({ state: "detached", timeout: 20000 });
   await m.getByText("القائمة فاضية").waitFor({ timeout: 20000 });

@@ -5,8 +5,13 @@ import { num, t } from "../i18n";
 import { call, useConnected, useEvent } from "../lib/socket";
 import { ErrorLine, shortId, useAction } from "../lib/ui";
 
+// what a moderator can say was wrong (mod:decide's category): the review queue's decisions
+// are the labelled examples the gate is measured and retrained on (docs/moderation.md)
+const CATEGORIES = ["insult", "threat", "sexual", "hate", "scam", "spam", "self_harm", "privacy"];
+
 export function ModerationPage() {
   const [items, setItems] = useState<any[]>([]);
+  const [found, setFound] = useState<Record<string, string>>({});
   const [standing, setStanding] = useState<any>(null);
   const [userId, setUserId] = useState("");
   const [, error, run] = useAction();
@@ -22,7 +27,8 @@ export function ModerationPage() {
   });
   const decide = (item: any, decision: string) =>
     run(async () => {
-      await call("mod:decide", { item_id: item.id, decision, suspend_hours: decision === "suspend" ? 24 : undefined });
+      const category = decision === "restore" ? undefined : found[item.id] || item.category || undefined;
+      await call("mod:decide", { item_id: item.id, decision, category, suspend_hours: decision === "suspend" ? 24 : undefined });
       setItems((xs) => xs.filter((x) => x.id !== item.id));
     });
   const look = (e: Event) => {
@@ -43,6 +49,22 @@ export function ModerationPage() {
             </p>
             <blockquote>{it.text_snapshot}</blockquote>
             <div class="row">
+              <label>
+                {t("what_is_wrong")}{" "}
+                <select
+                  data-testid="mod-category"
+                  value={found[it.id] || it.category || ""}
+                  onChange={(e) => {
+                    const value = (e.target as HTMLSelectElement).value;
+                    setFound((f) => ({ ...f, [it.id]: value }));
+                  }}
+                >
+                  {!it.category && <option value="">—</option>}
+                  {CATEGORIES.map((c) => (
+                    <option key={c} value={c}>{t(`cat_${c}` as Parameters<typeof t>[0])}</option>
+                  ))}
+                </select>
+              </label>
               {it.status !== "claimed" && (
                 <button class="secondary" onClick={() => run(async () => { await call("mod:claim", { item_id: it.id }); })}>
                   {t("claim")}
