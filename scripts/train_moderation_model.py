@@ -4,6 +4,7 @@
     # writes handlers/moderation/data/model.npz
     OPENBLAS_NUM_THREADS=1 python scripts/train_moderation_model.py --extra queue.tsv
     # also the review queue's decisions (python -m server moderation-labels --out queue.tsv)
+    # --out /tmp/model.npz: weights elsewhere, to compare before replacing the shipped ones
 
 Reads handlers/moderation/data/train.tsv (label<TAB>lang<TAB>text; 1 = abusive, its category
 taken from the lists when they name one, else insult) and the **dev** split of
@@ -160,11 +161,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--extra", type=Path, action="append", default=[],
                     help="more labelled rows (e.g. python -m server moderation-labels)")
-    feats, y, groups = load(ap.parse_args().extra)
+    ap.add_argument("--out", type=Path, default=MODEL_PATH,
+                    help="where to write the weights (default: the model the server loads)")
+    args = ap.parse_args()
+    feats, y, groups = load(args.extra)
     threshold, report = choose_threshold(cross_validated(feats, y, groups), y)
     vocab, W, b = fit(feats, y)
     model = CategoryModel(CLASSES, vocab, W, b, threshold, name="category-lr-v2")
-    model.save(MODEL_PATH)
+    model.save(args.out)
     print(json.dumps({"examples": len(y), "features": len(vocab), **report}))
     return 0
 

@@ -136,7 +136,7 @@ async def test_a_decision_names_only_a_known_category_and_never_on_a_restore(
     assert (done["decision"], done["category"]) == ("warn", "hate")
 
 
-async def test_the_export_leaves_out_erased_text_and_takes_since(settings, db, tmp_path):
+async def test_the_export_leaves_out_erased_text_and_splits_by_time(settings, db, tmp_path):
     async with db.acquire() as conn:
         for text, when in (("ya 7mar", "2026-01-01"), ("ya 7ayawan", "2026-06-01"),
                            ("", "2026-06-02")):
@@ -152,12 +152,15 @@ async def test_the_export_leaves_out_erased_text_and_takes_since(settings, db, t
     assert [r[1:] for r in rows] == [["insult", "abuse", "franco", "post", "ya 7ayawan"]]
     # an erased author's text is '' and never leaves; privacy is no class of the model
     assert summary["left_out"] == {"category_privacy": 1}
+    rows, _, _ = await _labels(settings, tmp_path, "--until", "2026-05-01")
+    assert [r[5] for r in rows] == ["ya 7mar"]
     async with db.acquire() as conn:
-        audit = await conn.fetchrow("SELECT actor_role, details FROM pdpl_audit"
-                                    " WHERE action = 'mod_labels_export'")
-    assert audit["actor_role"] == "operator"
-    assert audit["details"] == {"items": 2, "examples": 1,
-                                            "since": "2026-05-01T00:00:00+00:00"}
+        audits = await conn.fetch("SELECT actor_role, details FROM pdpl_audit"
+                                  " WHERE action = 'mod_labels_export' ORDER BY id")
+    assert [a["actor_role"] for a in audits] == ["operator", "operator"]
+    assert [a["details"] for a in audits] == [
+        {"items": 2, "examples": 1, "since": "2026-05-01T00:00:00+00:00", "until": None},
+        {"items": 1, "examples": 1, "since": None, "until": "2026-05-01T00:00:00+00:00"}]
 
 
 @pytest.mark.parametrize(("text", "lang"), [

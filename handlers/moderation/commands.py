@@ -4,9 +4,10 @@
     echo "enta 7mar" | python -m server moderate --context comment
     {"decision": "hold", "layer": "lists", "reason": "insult: egyptian.tsv:120 حمار", "score": null}
 
-    python -m server moderation-labels --out queue.tsv --since 2026-11-01
-    python scripts/eval_moderation.py --file queue.tsv     # the gate on what users wrote
-    python scripts/train_moderation_model.py --extra queue.tsv
+    python -m server moderation-labels --out train.tsv --until 2026-11-01
+    python -m server moderation-labels --out nov.tsv --since 2026-11-01
+    python scripts/train_moderation_model.py --extra train.tsv  # the past decisions
+    python scripts/eval_moderation.py --file nov.tsv            # measured on later ones
 
 `moderate` is for moderators tuning the lists and for offline evaluation (no database or
 Redis needed); `moderation-labels` reads the database of this DATA_DIR or DATABASE_URL.
@@ -43,13 +44,13 @@ LABELS_HEADER = (
     "# kind: abuse | hard (benign the gate held) | chat (benign only a report brought).\n")
 
 
-def _since(value: str | None) -> datetime | None:
+def _when(value: str | None, flag: str) -> datetime | None:
     if value is None:
         return None
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
-        raise SystemExit(f"--since: not an ISO date or time: {value[:40]!r}")
+        raise SystemExit(f"{flag}: not an ISO date or time: {value[:40]!r}")
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
@@ -57,11 +58,11 @@ def _run_labels(args) -> int:
     from handlers.moderation.labels import collect_labels
     from server.cli import command_state
 
-    since = _since(args.since)
+    since, until = _when(args.since, "--since"), _when(args.until, "--until")
 
     async def collect():
         async with command_state() as state:
-            return await collect_labels(state, since=since, limit=args.limit)
+            return await collect_labels(state, since=since, until=until, limit=args.limit)
 
     labels = asyncio.run(collect())
     text = LABELS_HEADER + "".join(e.row() + "\n" for e in labels.examples)
@@ -88,5 +89,8 @@ def add_commands(sub) -> None:
                        help="the decided review queue as labelled examples (TSV)")
     p.add_argument("--out", default="-", help="file to write (mode 600); - for stdout")
     p.add_argument("--since", default=None, help="only items decided since (ISO date or time)")
+    p.add_argument("--until", default=None,
+                   help="only items decided before (ISO date or time): train on one period, "
+                        "measure on the next")
     p.add_argument("--limit", type=int, default=100_000, help="at most this many items")
     p.set_defaults(run=_run_labels)

@@ -103,13 +103,15 @@ def example_of(row) -> tuple[Example | None, str | None]:
 
 
 async def collect_labels(state: AppState, *, since: datetime | None = None,
-                         limit: int = 100_000) -> Labels:
-    """The decided queue since `since` (oldest decision first, at most `limit` items), one
-    example per distinct (label, surface, text). The export is audited: it is users'
-    words leaving the database."""
+                         until: datetime | None = None, limit: int = 100_000) -> Labels:
+    """The queue decided in [since, until) (oldest decision first, at most `limit` items),
+    one example per distinct (label, surface, text). Train on one period and measure on the
+    next: a held-out split by time. The export is audited: users' words leave the
+    database."""
     out, seen = Labels(), set()
     async with transaction(state.db, state.emitter) as tx:
-        rows = await tx.conn.fetch(q.DECIDED_FOR_LABELS, since, max(1, min(limit, MAX_EXAMPLES)))
+        rows = await tx.conn.fetch(q.DECIDED_FOR_LABELS, since,
+                                   max(1, min(limit, MAX_EXAMPLES)), until)
         for row in rows:
             example, why = example_of(row)
             if example is None:
@@ -122,5 +124,6 @@ async def collect_labels(state: AppState, *, since: datetime | None = None,
         await audit(tx.conn, actor_id=None, actor_role="operator", action="mod_labels_export",
                     subject_id=None, details={"items": len(rows),
                                               "examples": len(out.examples),
-                                              "since": since.isoformat() if since else None})
+                                              "since": since.isoformat() if since else None,
+                                              "until": until.isoformat() if until else None})
     return out

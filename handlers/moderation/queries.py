@@ -174,5 +174,6 @@ SELECT target_type, text_snapshot, source, decision, appeal_status, category, au
  WHERE status = 'decided' AND snapshot_from = 'server' AND text_snapshot <> ''
    AND appeal_status IS DISTINCT FROM 'pending'
    AND ($1::timestamptz IS NULL OR decided_at >= $1)
+   AND ($3::timestamptz IS NULL OR decided_at < $3)
  ORDER BY decided_at, id
  LIMIT $2"""
