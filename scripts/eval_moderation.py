@@ -6,6 +6,7 @@
     python scripts/eval_moderation.py --round v8       # one round only (v4 ... v15)
     python scripts/eval_moderation.py --file queue.tsv # the review queue's decisions
                                                        # (python -m server moderation-labels)
+    python scripts/eval_moderation.py --file queue.tsv --split sample  # allowed traffic
 
 A message is flagged when the decision is hold or block, and flagged *as* a category when
 the decision carries it. Per category: precision, recall and F1 of "flagged as C" against
@@ -163,7 +164,9 @@ def print_report(name: str, rep: Report) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--split", default="heldout", choices=("heldout", "dev", "all"))
+    ap.add_argument("--split", default=None,
+                    help="heldout (default), dev or all; with --file, that file's rows of one "
+                         "split (the review queue's: auto, report, sample), default all")
     ap.add_argument("--misses", action="store_true")
     ap.add_argument("--round", choices=ROUNDS,
                     help="rows of one round: v15 threat, sexual and hard benign; v4 the other "
@@ -172,14 +175,19 @@ def main() -> int:
                     help="every row of this file instead (same columns; e.g. the review "
                          "queue's decisions from `python -m server moderation-labels`)")
     a = ap.parse_args()
-    if a.file is not None and (a.round or a.split != "heldout"):
-        ap.error("--file takes every row of its file: no --split or --round with it")
-    rows = (load_eval(a.file, split=None) if a.file is not None
-            else load_eval(split=None if a.split == "all" else a.split))
+    if a.file is not None:
+        if a.round:
+            ap.error("--round names rows of the project's set, not of --file")
+        rows = load_eval(a.file, split=a.split)
+    else:
+        a.split = a.split or "heldout"
+        if a.split not in ("heldout", "dev", "all"):
+            ap.error("--split: heldout, dev or all")
+        rows = load_eval(split=None if a.split == "all" else a.split)
     if a.round:
         rows = [r for r in rows if round_of(r.text) == a.round
                 and (a.round in DEV_ROUNDS or r.split == "heldout")]
-    where = (str(a.file) if a.file is not None
+    where = (f"{a.file}{' split ' + a.split if a.split else ''}" if a.file is not None
              else f"split {a.split}{' round ' + a.round if a.round else ''}")
     print(f"{where}: {len(rows)} messages")
     rep = None

@@ -10,6 +10,14 @@ def _float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def _rate(name: str, default: float) -> float:
+    """A share between 0 and 1 (a process that misreads one would sample everything)."""
+    value = _float(name, default)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1, not {value}")
+    return value
+
+
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
@@ -85,6 +93,9 @@ class Settings:
     chat_socket_rate: str = "10/second"  # messages per socket
     chat_event_rate: str = "60/second"  # other chat/typing/presence events per socket
     chat_max_chars: int = 4000  # longest message text
+    # the share of public posts and comments the gate allowed that moderators are shown
+    # anyway (review queue, source 'sample'): what the gate misses, measured (0 turns it off)
+    moderation_sample_rate: float = 0.001
     extra: dict = field(default_factory=dict)
 
     @property
@@ -161,4 +172,5 @@ class Settings:
             chat_socket_rate=e("CHAT_SOCKET_RATE", "10/second"),
             chat_event_rate=e("CHAT_EVENT_RATE", "60/second"),
             chat_max_chars=_int("CHAT_MAX_CHARS", 4000),
+            moderation_sample_rate=_rate("MODERATION_SAMPLE_RATE", 0.001),
         )

@@ -91,9 +91,9 @@ async def test_decided_queue_items_become_labelled_examples_the_eval_reads(
 
     rows, summary, path = await _labels(settings, tmp_path)
     assert sorted(rows) == sorted([
-        ["queue", "benign", "hard", "ar", "dm", SCAM],
-        ["queue", "threat", "abuse", "en", "dm", VEILED],
-        ["queue", "insult", "abuse", "franco", "dm", "ya 7mar"],
+        ["auto", "benign", "hard", "ar", "dm", SCAM],
+        ["report", "threat", "abuse", "en", "dm", VEILED],
+        ["auto", "insult", "abuse", "franco", "dm", "ya 7mar"],
     ])
     assert summary == {"examples": 3, "by_label": {"benign": 1, "insult": 1, "threat": 1},
                        "left_out": {}}
@@ -110,7 +110,7 @@ async def test_decided_queue_items_become_labelled_examples_the_eval_reads(
     # the appeal, once overturned, is a label: benign, and hard (the gate had held it)
     await m.ok("mod:decide", {"item_id": appealed["id"], "decision": "restore"})
     rows, summary, _ = await _labels(settings, tmp_path)
-    assert ["queue", "benign", "hard", "franco", "dm", "ya ebn el kalb"] in rows
+    assert ["auto", "benign", "hard", "franco", "dm", "ya ebn el kalb"] in rows
     assert summary["examples"] == 4
 
 
@@ -149,7 +149,7 @@ async def test_the_export_leaves_out_erased_text_and_splits_by_time(settings, db
             " decision, decided_at, category) VALUES ('post', $1, '0101 234 5678', 'auto',"
             " 'decided', 'remove', '2026-06-03', 'privacy')", cid())
     rows, summary, _ = await _labels(settings, tmp_path, "--since", "2026-05-01")
-    assert [r[1:] for r in rows] == [["insult", "abuse", "franco", "post", "ya 7ayawan"]]
+    assert rows == [["auto", "insult", "abuse", "franco", "post", "ya 7ayawan"]]
     # an erased author's text is '' and never leaves; privacy is no class of the model
     assert summary["left_out"] == {"category_privacy": 1}
     rows, _, _ = await _labels(settings, tmp_path, "--until", "2026-05-01")
@@ -161,6 +161,57 @@ async def test_the_export_leaves_out_erased_text_and_splits_by_time(settings, db
     assert [a["details"] for a in audits] == [
         {"items": 2, "examples": 1, "since": "2026-05-01T00:00:00+00:00", "until": None},
         {"items": 1, "examples": 1, "since": None, "until": "2026-05-01T00:00:00+00:00"}]
+
+
+async def test_allowed_public_content_is_sampled_for_review_and_private_chat_never(
+        settings, make_user, tmp_path):
+    from tests.conftest import LiveApp
+
+    app = await LiveApp(settings.with_(moderation_sample_rate=1.0)).start()
+    try:
+        alice, bob = await make_user("alice"), await make_user("bob")
+        mod = await make_user("mod", role="moderator")
+        a, b, m = [await u.connect(app.url) for u in (alice, bob, mod)]
+        await m.ok("mod:queue", {})
+        post = await a.ok("feed:post", {"body": "el match el naharda kan gamed awi"})
+        ev = await m.next("mod:item")
+        assert ev["change"] == "sampled"
+        assert (ev["item"]["source"], ev["item"]["target_type"], ev["item"]["target_id"]) == (
+            "sample", "post", post["id"])
+        sampled_post = ev["item"]["id"]
+        # neither a followers-only post nor a private message is ever shown to moderators
+        await a.ok("feed:post", {"body": "sora men el sa7el", "visibility": "followers"})
+        await a.ok("chat:send", {"to": bob.id, "client_id": cid(), "text": "hatigi bokra?"})
+        comment = await b.ok("interactions:comment", {"post_id": post["id"], "body": VEILED})
+        ev = await m.next("mod:item")
+        assert (ev["change"], ev["item"]["target_type"], ev["item"]["target_id"]) == (
+            "sampled", "comment", comment["id"])
+        assert await m.nothing("mod:item", 0.3)
+        # the sample is decided like any item: fine, and a threat nobody reported
+        await m.ok("mod:decide", {"item_id": sampled_post, "decision": "restore"})
+        await m.ok("mod:decide", {"item_id": ev["item"]["id"], "decision": "remove",
+                                  "category": "threat"})
+    finally:
+        await app.stop()
+    rows, summary, path = await _labels(settings, tmp_path)
+    assert sorted(rows) == [
+        ["sample", "benign", "chat", "franco", "post", "el match el naharda kan gamed awi"],
+        ["sample", "threat", "abuse", "en", "comment", VEILED]]
+    from scripts.eval_moderation import configurations, evaluate, load_eval
+
+    rep = evaluate(configurations()["all three"], load_eval(path, split="sample"))
+    assert (rep.benign, rep.benign_flagged) == (1, 0)
+    assert rep.per_category["threat"].fn == 1  # the gate's miss, seen only through the sample
+
+
+def test_a_sample_rate_outside_0_to_1_is_refused(monkeypatch):
+    from server.config import Settings
+
+    monkeypatch.setenv("MODERATION_SAMPLE_RATE", "5")
+    with pytest.raises(ValueError, match="MODERATION_SAMPLE_RATE must be between 0 and 1"):
+        Settings.from_env()
+    monkeypatch.setenv("MODERATION_SAMPLE_RATE", "0.01")
+    assert Settings.from_env().moderation_sample_rate == 0.01
 
 
 @pytest.mark.parametrize(("text", "lang"), [

@@ -27,7 +27,7 @@ from handlers.feed import timeline
 from handlers.feed.fanout_actions import fanout_mode, schedule_fanout, schedule_retract
 from handlers.feed.posts import NotCircleMember, PostNotFound, broadcast_view, post_json
 from handlers.feed.reads import check_can_view_post, pg_floor
-from handlers.moderation.actions import do_hold_for_review
+from handlers.moderation.actions import do_hold_for_review, do_sample_for_review
 from handlers.moderation.gate import moderate_text
 from handlers.moderation.targets import Target, register_target
 from rooms.names import post_room, user_room
@@ -153,6 +153,9 @@ async def do_create_post(state: AppState, author: str, req: NewPost) -> dict:
             await schedule_fanout(state, post_id, mode, token)
             token = None  # the fan-out job finishes the position
             post["fanout"] = {"mode": mode}
+            if req.visibility == "public":
+                await do_sample_for_review(state, target_type="post", target_id=post_id,
+                                           author_id=author, text=req.body)
         elif status == "held":  # the author sees it; moderators decide
             await do_hold_for_review(state, target_type="post", target_id=post_id,
                                      author_id=author, text=req.body, decision=decision)

@@ -9,7 +9,7 @@ import msgspec
 
 from handlers.feed.actions import PostNotFound, check_can_view_post
 from handlers.interactions import queries as q
-from handlers.moderation.actions import do_hold_for_review
+from handlers.moderation.actions import do_hold_for_review, do_sample_for_review
 from handlers.moderation.gate import moderate_text
 from handlers.notifications.actions import do_notify
 from handlers.users.checks import check_not_blocked
@@ -219,6 +219,9 @@ async def do_comment(state: AppState, user: str, req: NewComment) -> dict:
     if status == "published":
         await _engaged(state, post)
         await engaged(state, user, post["id"], "comment")
+        if post["visibility"] == "public":
+            await do_sample_for_review(state, target_type="comment", target_id=cid,
+                                       author_id=user, text=body)
     else:
         await do_hold_for_review(state, target_type="comment", target_id=cid, author_id=user,
                                  text=body, decision=d)

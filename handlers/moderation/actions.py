@@ -12,6 +12,7 @@ Every claim and decision is written to the PDPL audit log (staff access to perso
 """
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -38,6 +39,7 @@ DECISIONS = ("remove", "warn", "suspend", "restore")
 _REPORT_CATEGORY = {"spam": "spam", "harassment": "insult", "hate": "hate", "sexual": "sexual",
                     "violence": "threat", "self_harm": "self_harm", "scam": "scam",
                     "doxxing": "privacy"}
+_draw = random.Random()  # which allowed public texts moderators see (not a secret)
 CLAIM_EXPIRES = timedelta(minutes=15)  # a claim left this long may be taken by another
 DEFAULT_SUSPEND_HOURS = 72
 
@@ -120,6 +122,24 @@ async def do_hold_for_review(state: AppState, *, target_type: str, target_id: st
     async with transaction(state.db, state.emitter) as tx:
         item = await tx.conn.fetchrow(q.UPSERT_ITEM, *args)
         tx.emit("mod:item", {"change": "held", "item": item_json(item)}, room=mod_queue_room())
+    return item["id"]
+
+
+async def do_sample_for_review(state: AppState, *, target_type: str, target_id: str,
+                               author_id: str | None, text: str) -> str | None:
+    """Show moderators, at random, public content the gate allowed (call after storing it):
+    `MODERATION_SAMPLE_RATE` of it enters the queue as source `sample`. Their decisions on
+    the sample measure what the gate lets through (labels.py); held and reported items alone
+    never show a miss nobody reported. Private chat is never sampled. Returns the item id
+    when this one was drawn."""
+    rate = state.settings.moderation_sample_rate
+    if rate <= 0 or not text.strip() or _draw.random() >= rate:
+        return None
+    async with transaction(state.db, state.emitter) as tx:
+        item = await tx.conn.fetchrow(q.UPSERT_ITEM, target_type, str(target_id), author_id,
+                                      text[:5000], "server", "sample", None, None, 0)
+        tx.emit("mod:item", {"change": "sampled", "item": item_json(item)},
+                room=mod_queue_room())
     return item["id"]
 
 

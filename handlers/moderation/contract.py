@@ -69,9 +69,10 @@ class Standing(Strict):
 
 
 class ItemChange(Strict):
-    """To the open queues: an item was reported, held, claimed, released, decided or
-    appealed."""
-    change: Literal["reported", "held", "claimed", "released", "decided", "appealed"]
+    """To the open queues: an item was reported, held, sampled (allowed public content
+    drawn at random for review), claimed, released, decided or appealed."""
+    change: Literal["reported", "held", "sampled", "claimed", "released", "decided",
+                    "appealed"]
     item: Item
 
 

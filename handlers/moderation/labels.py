@@ -3,7 +3,9 @@
 The evaluation set (tests/moderation_eval.tsv) was written by the team; what users write
 reaches the queue and moderators decide it. Each decided item whose text is the server's own
 copy becomes one example in the evaluation set's format (split, label, kind, lang, context,
-text), so `scripts/eval_moderation.py --file` measures the gate on it and
+text; the split column says how the item reached the queue: `auto` the gate held or blocked
+it, `report` a user reported it, `sample` it was drawn at random from allowed public
+content), so `scripts/eval_moderation.py --file` measures the gate on it and
 `scripts/train_moderation_model.py --extra` trains on it:
 
 - removed, warned or suspended: labelled with the item's category: the moderator's when
@@ -13,8 +15,10 @@ text), so `scripts/eval_moderation.py --file` measures the gate on it and
   blocked it (a false hold a user met), `chat` when only a report brought it;
 - an appeal still pending: left out until it is decided.
 
-The queue holds what the gate or a user thought wrong, not a random sample: the gate's
-precision is measured directly, its recall only on what users reported.
+Held and reported items are what the gate or a user thought wrong: on them the gate's
+precision is measured directly, its recall only on what users reported. The `sample` rows
+(`MODERATION_SAMPLE_RATE` of the public posts and comments the gate allowed) are what it
+lets through: the misses nobody reported, and how much of ordinary traffic is fine.
 """
 from __future__ import annotations
 
@@ -47,14 +51,16 @@ _WHITESPACE = re.compile(r"[\t\r\n\v\f\u2028\u2029]+")
 
 @dataclass(frozen=True)
 class Example:
+    source: str  # how it reached the queue: auto | report | sample
     label: str  # a category or benign
     kind: str  # abuse | hard (benign the gate held) | chat (benign only a report brought)
     lang: str  # ar | franco | en | mixed (a guess from the script, for reading the report)
     context: str  # dm | post | comment | live_chat | profile
     text: str
 
-    def row(self, split: str = "queue") -> str:
-        return "\t".join((split, self.label, self.kind, self.lang, self.context, self.text))
+    def row(self) -> str:
+        return "\t".join((self.source, self.label, self.kind, self.lang, self.context,
+                          self.text))
 
 
 @dataclass
@@ -99,14 +105,15 @@ def example_of(row) -> tuple[Example | None, str | None]:
         label, kind = row["category"], "abuse"
     else:
         return None, f"category_{row['category'] or 'none'}"
-    return Example(label, kind, language_of(text), context_of(row["target_type"]), text), None
+    return Example(row["source"], label, kind, language_of(text), context_of(row["target_type"]),
+                   text), None
 
 
 async def collect_labels(state: AppState, *, since: datetime | None = None,
                          until: datetime | None = None, limit: int = 100_000) -> Labels:
     """The queue decided in [since, until) (oldest decision first, at most `limit` items),
-    one example per distinct (label, surface, text). Train on one period and measure on the
-    next: a held-out split by time. The export is audited: users' words leave the
+    one example per distinct (source, label, surface, text). Train on one period and measure
+    on the next: a held-out split by time. The export is audited: users' words leave the
     database."""
     out, seen = Labels(), set()
     async with transaction(state.db, state.emitter) as tx:
@@ -116,7 +123,8 @@ async def collect_labels(state: AppState, *, since: datetime | None = None,
             example, why = example_of(row)
             if example is None:
                 out.left_out[why] += 1
-            elif (key := (example.label, example.context, example.text)) in seen:
+            elif (key := (example.source, example.label, example.context,
+                          example.text)) in seen:
                 out.left_out["duplicate"] += 1
             else:
                 seen.add(key)

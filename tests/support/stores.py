@@ -23,6 +23,8 @@ def isolated_settings(**overrides) -> Settings:
                 redis_cluster=TEST_REDIS_CLUSTER,
                 jwt_secret="test-secret-" + "x" * 32, migrate_on_start=True,
                 log_level="WARNING",
+                # no random review-queue samples: a test asserting the queue gets what it made
+                moderation_sample_rate=0.0,
                 # the loop-stall guard: a test whose server's loop was held this long fails
                 loop_stall_seconds=float(os.environ.get("TEST_LOOP_STALL_SECONDS", "0.3")))
     base.update(overrides)
@@ -42,6 +44,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "JWT_SECRET": settings.jwt_secret,
         "MIGRATE_ON_START": "1" if settings.migrate_on_start else "0",
         "LOG_LEVEL": settings.log_level,
+        "MODERATION_SAMPLE_RATE": str(settings.moderation_sample_rate),
         "MEDIA_ROOT": str(settings.media_root),
         "DATA_DIR": str(settings.data_dir),
         "PING_INTERVAL": str(settings.ping_interval),
