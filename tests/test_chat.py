@@ -197,6 +197,21 @@ async def test_read_receipts_and_unread_counts(live_app, make_user):
     assert (await b.ok("chat:read", {"conversation_id": conv, "seq": 50}))["seq"] == 3
 
 
+async def test_a_group_title_of_only_invisible_characters_is_refused(live_app, make_user):
+    """A title of zero-width or direction characters shows as nothing in the members'
+    conversation lists (or as a spoofed name): refused like such a display name."""
+    alice, bob = await make_user("alice"), await make_user("bob")
+    a, b = await alice.connect(live_app.url), await bob.connect(live_app.url)
+    for title in ("\u200b\u200f", "\u202e\u2066 \u3164", "\ufeff"):
+        ack = await a.call("chat:create_group", {"title": title, "member_ids": [bob.id]})
+        assert ack["ok"] is False and ack["error"]["code"] == "invalid_title", title
+    assert await b.nothing("chat:message", 0.3)  # no group was made
+    conv = (await a.ok("chat:create_group", {"title": "\u200fel shella",
+                                             "member_ids": [bob.id]}))["id"]
+    ack = await a.call("chat:rename", {"conversation_id": conv, "title": "\u200b"})
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid_title"
+
+
 async def test_group_members_admins_rename_leave(live_app, make_user):
     alice, bob, carol, dan = [await make_user(n) for n in ("alice", "bob", "carol", "dan")]
     a, b, c, d = [await u.connect(live_app.url) for u in (alice, bob, carol, dan)]

@@ -1,6 +1,7 @@
 """Socket events of chat, presence and typing: parse, check, do, return the ack."""
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Literal
 
@@ -10,7 +11,7 @@ from handlers.chat import actions as a
 from handlers.chat import live_actions as live
 from rooms.ratelimit import check_socket_rate
 from server.errors import BadRequest, ok
-from server.payloads import decode
+from server.payloads import VISIBLE_NAME, decode
 from server.sockets import SocketContext, on, on_connect, on_disconnect, room_check
 
 class Media(msgspec.Struct, forbid_unknown_fields=True):
@@ -110,6 +111,8 @@ def _title(title: str) -> str:
     title = title.strip()
     if not 1 <= len(title) <= 100:
         raise BadRequest("A title has 1 to 100 characters", code="invalid_title")
+    if not re.search(VISIBLE_NAME, title):  # only zero-width or direction characters
+        raise BadRequest("A title needs a visible character", code="invalid_title")
     return title
 
 
