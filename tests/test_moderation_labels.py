@@ -30,6 +30,9 @@ async def _labels(settings, tmp_path: Path, *args: str) -> tuple[list[list[str]]
     from tests.support.stores import settings_env
 
     out = tmp_path / "queue.tsv"
+    if not out.exists():
+        out.write_text("older export\n")  # a file left readable by others is made private
+        out.chmod(0o644)
     env = {**os.environ, **settings_env(settings), "PYTHONPATH": str(ROOT)}
     done = await asyncio.to_thread(
         subprocess.run, [sys.executable, "-m", "server", "moderation-labels", "--out", str(out),

@@ -54,6 +54,17 @@ def _when(value: str | None, flag: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
+def _private_file(path: str):
+    """`path` opened for writing, readable by its owner only: it will hold what users wrote
+    (an older file keeps its mode through O_TRUNC, hence the fchmod)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise SystemExit(f"--out: cannot write {path}: {exc.strerror}")
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8")
+
+
 def _run_labels(args) -> int:
     from handlers.moderation.labels import collect_labels
     from server.cli import command_state
@@ -64,15 +75,13 @@ def _run_labels(args) -> int:
         async with command_state() as state:
             return await collect_labels(state, since=since, until=until, limit=args.limit)
 
-    labels = asyncio.run(collect())
-    text = LABELS_HEADER + "".join(e.row() + "\n" for e in labels.examples)
-    if args.out == "-":
-        sys.stdout.write(text)
-    else:
-        # readable by its owner only: it holds what users wrote
-        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+    out = sys.stdout if args.out == "-" else _private_file(args.out)  # fail before reading
+    try:
+        labels = asyncio.run(collect())
+        out.write(LABELS_HEADER + "".join(e.row() + "\n" for e in labels.examples))
+    finally:
+        if out is not sys.stdout:
+            out.close()
     print(json.dumps(labels.summary()), file=sys.stderr)
     return 0
 
