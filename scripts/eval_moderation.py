@@ -7,6 +7,7 @@
     python scripts/eval_moderation.py --file queue.tsv # the review queue's decisions
                                                        # (python -m server moderation-labels)
     python scripts/eval_moderation.py --file queue.tsv --split sample  # allowed traffic
+    python scripts/eval_moderation.py --model /tmp/m25.npz  # other layer-3 weights
 
 A message is flagged when the decision is hold or block, and flagged *as* a category when
 the decision carries it. Per category: precision, recall and F1 of "flagged as C" against
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from handlers.moderation.engine import Moderator  # noqa: E402
 from handlers.moderation.lists import CATEGORIES, default_matcher  # noqa: E402
-from handlers.moderation.model import load_default_model  # noqa: E402
+from handlers.moderation.model import CategoryModel, load_default_model  # noqa: E402
 from handlers.moderation.patterns import FloodTracker  # noqa: E402
 
 EVAL = ROOT / "tests" / "moderation_eval.tsv"
@@ -114,8 +115,8 @@ ROUNDS = ("v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14",
 DEV_ROUNDS = ("v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14")  # measured once, then dev
 
 
-def configurations() -> dict[str, Moderator]:
-    model = load_default_model()
+def configurations(model_path: Path | None = None) -> dict[str, Moderator]:
+    model = load_default_model() if model_path is None else CategoryModel.load(model_path)
     # a flood tracker that never sees a user id: every row is judged on its own
     return {"layers 1-2": Moderator(default_matcher(), None, FloodTracker()),
             "all three": Moderator(default_matcher(), model, FloodTracker())}
@@ -171,6 +172,9 @@ def main() -> int:
     ap.add_argument("--round", choices=ROUNDS,
                     help="rows of one round: v15 threat, sexual and hard benign; v4 the other "
                          "categories and the hand-written benign rows (v5-v14: dev)")
+    ap.add_argument("--model", type=Path,
+                    help="layer-3 weights to use instead of the shipped ones (e.g. from "
+                         "train_moderation_model.py --out)")
     ap.add_argument("--file", type=Path,
                     help="every row of this file instead (same columns; e.g. the review "
                          "queue's decisions from `python -m server moderation-labels`)")
@@ -191,7 +195,7 @@ def main() -> int:
              else f"split {a.split}{' round ' + a.round if a.round else ''}")
     print(f"{where}: {len(rows)} messages")
     rep = None
-    for name, gate in configurations().items():
+    for name, gate in configurations(a.model).items():
         rep = evaluate(gate, rows)
         print_report(name, rep)
     if a.misses and rep is not None:

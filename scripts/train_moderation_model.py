@@ -5,6 +5,7 @@
     OPENBLAS_NUM_THREADS=1 python scripts/train_moderation_model.py --extra queue.tsv
     # also the review queue's decisions (python -m server moderation-labels --out queue.tsv)
     # --out /tmp/model.npz: weights elsewhere, to compare before replacing the shipped ones
+    # --fraction 0.25 --out /tmp/m25.npz: a quarter of the data (eval_moderation --model)
 
 Reads handlers/moderation/data/train.tsv (label<TAB>lang<TAB>text; 1 = abusive, its category
 taken from the lists when they name one, else insult) and the **dev** split of
@@ -58,7 +59,15 @@ def base_text(text: str, texts: set[str]) -> str:
     return text
 
 
-def load(extra: list[Path] = ()) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
+def sentence_keys(texts: list[str]) -> list[int]:
+    """One number per message, the same for a sentence and its typed variants: folds and
+    fractions are cut on it."""
+    known = set(texts)
+    return [zlib.crc32(base_text(t, known).encode()) for t in texts]
+
+
+def load(extra: list[Path] = (), fraction: float = 1.0
+         ) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
     m = default_matcher()
     texts, labels = [], []
     for line in TRAIN.read_text(encoding="utf-8").splitlines():
@@ -81,8 +90,13 @@ def load(extra: list[Path] = ()) -> tuple[list[list[str]], np.ndarray, np.ndarra
             raise SystemExit(f"unknown label {r.label[:40]!r}: one of {', '.join(CLASSES)}")
         texts.append(r.text)
         labels.append(r.label)
-    known = set(texts)
-    groups = np.array([zlib.crc32(base_text(t, known).encode()) % FOLDS for t in texts])
+    keys = sentence_keys(texts)
+    if fraction < 1.0:  # a sentence and its typed variants are kept or dropped together
+        keep = [k % 1000 < fraction * 1000 for k in keys]
+        texts = [t for t, k in zip(texts, keep) if k]
+        labels = [label for label, k in zip(labels, keep) if k]
+        keys = [key for key, k in zip(keys, keep) if k]
+    groups = np.array([k % FOLDS for k in keys])
     feats = [sorted(set(features(m.normalize(t)))) for t in texts]
     y = np.array([CLASSES.index(label) for label in labels])
     return feats, y, groups
@@ -163,8 +177,13 @@ def main() -> int:
                     help="more labelled rows (e.g. python -m server moderation-labels)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH,
                     help="where to write the weights (default: the model the server loads)")
+    ap.add_argument("--fraction", type=float, default=1.0,
+                    help="train on this share of the examples (grouped by sentence): a "
+                         "learning curve, with --out elsewhere and eval_moderation --model")
     args = ap.parse_args()
-    feats, y, groups = load(args.extra)
+    if not 0.0 < args.fraction <= 1.0:
+        ap.error("--fraction: more than 0, at most 1")
+    feats, y, groups = load(args.extra, args.fraction)
     threshold, report = choose_threshold(cross_validated(feats, y, groups), y)
     vocab, W, b = fit(feats, y)
     model = CategoryModel(CLASSES, vocab, W, b, threshold, name="category-lr-v2")

@@ -242,3 +242,18 @@ def test_the_trainer_takes_extra_labelled_rows_and_refuses_an_unknown_label(tmp_
     short.write_text("queue\tthreat\tx\n", "utf-8")
     with pytest.raises(SystemExit, match="3 columns, expected 6"):
         load([short])
+
+
+def test_a_fraction_of_the_training_data_keeps_each_sentence_with_its_variants():
+    """`train_moderation_model.py --fraction` (a learning curve): about that share of the
+    examples, and a typed variant ("... 😂") is cut with the sentence it was made from."""
+    from scripts.eval_moderation import load_eval
+    from scripts.train_moderation_model import load, sentence_keys
+
+    full = len(load()[1])
+    half = len(load(fraction=0.5)[1])
+    assert 0.4 * full < half < 0.6 * full
+    texts = [r.text for r in load_eval(split="dev")]
+    keys = dict(zip(texts, sentence_keys(texts)))
+    variant = next(t for t in texts if t.endswith(" 😂") and t[:-2] in keys)
+    assert keys[variant] == keys[variant[:-2]]
