@@ -32,6 +32,7 @@ export async function run({ base, browser, shots, moderator, sender, recipient }
   check((await r.getByText("انت يا حمار").count()) === 0, "the recipient never sees a held message");
   await axe(m, "moderation");
   await shots.take(m, "mod-queue");
+  check((await item.textContent()).includes("أوقفه الفلتر"), "the item says how it reached the queue, in Arabic");
   // what was wrong, said by the moderator: the gate's category is the default
   check((await item.getByLabel("إيه المشكلة").inputValue()) === "insult", "the gate's category is preselected");
   await item.getByLabel("إيه المشكلة").selectOption("hate");

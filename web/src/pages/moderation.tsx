@@ -7,6 +7,9 @@ import { ErrorLine, shortId, useAction } from "../lib/ui";
 
 // what a moderator can say was wrong (mod:decide's category): the review queue's decisions
 // are the labelled examples the gate is measured and retrained on (docs/moderation.md)
+// how an item reached the queue: held by the gate, reported, or drawn at random from allowed
+// public content (MODERATION_SAMPLE_RATE)
+const SOURCES = ["auto", "report", "sample"];
 const CATEGORIES = ["insult", "threat", "sexual", "hate", "scam", "spam", "self_harm", "privacy"];
 
 export function ModerationPage() {
@@ -43,7 +46,7 @@ export function ModerationPage() {
         {items.map((it) => (
           <article class="card" key={it.id} data-testid="mod-item" data-item={it.id} data-target={it.target_type}>
             <p class="muted">
-              {it.target_type} · {it.source} · {t("reports")}: {num(it.report_count ?? 0)}
+              {it.target_type} · {SOURCES.includes(it.source) ? t(`source_${it.source}` as Parameters<typeof t>[0]) : it.source} · {t("reports")}: {num(it.report_count ?? 0)}
               {it.auto_decision?.reason && ` · ${it.auto_decision.reason}`}
               {it.author_id && <> · <code class="ltr">{shortId(it.author_id)}</code></>}
             </p>
