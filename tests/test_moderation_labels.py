@@ -207,6 +207,29 @@ async def test_allowed_public_content_is_sampled_for_review_and_private_chat_nev
     assert rep.per_category["threat"].fn == 1  # the gate's miss, seen only through the sample
 
 
+async def test_a_sample_that_cannot_be_queued_never_fails_the_post(settings, db, make_user):
+    """The post is stored and acknowledged before it is drawn for review: a store error
+    while queueing the sample loses the sample, not the post."""
+    from tests.conftest import LiveApp
+
+    app = await LiveApp(settings.with_(moderation_sample_rate=1.0)).start()
+    try:
+        alice = await make_user("alice")
+        a = await alice.connect(app.url)
+        async with db.acquire() as conn:  # the queue's table refuses every write
+            await conn.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                               " $$BEGIN RAISE EXCEPTION 'queue down'; END$$")
+            await conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON mod_items"
+                               " FOR EACH ROW EXECUTE FUNCTION refuse()")
+        post = await a.ok("feed:post", {"body": "sabah el kheir ya gama3a"})
+        assert post["status"] == "published"
+        async with db.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM posts") == 1
+            assert await conn.fetchval("SELECT count(*) FROM mod_items") == 0
+    finally:
+        await app.stop()
+
+
 def test_a_sample_rate_outside_0_to_1_is_refused(monkeypatch):
     from server.config import Settings
 

@@ -17,6 +17,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import asyncpg
 import structlog
 
 from handlers.moderation import queries as q
@@ -135,11 +136,16 @@ async def do_sample_for_review(state: AppState, *, target_type: str, target_id: 
     rate = state.settings.moderation_sample_rate
     if rate <= 0 or not text.strip() or _draw.random() >= rate:
         return None
-    async with transaction(state.db, state.emitter) as tx:
-        item = await tx.conn.fetchrow(q.UPSERT_ITEM, target_type, str(target_id), author_id,
-                                      text[:5000], "server", "sample", None, None, 0)
-        tx.emit("mod:item", {"change": "sampled", "item": item_json(item)},
-                room=mod_queue_room())
+    try:  # the content is already stored and acknowledged: a lost sample loses nothing
+        async with transaction(state.db, state.emitter) as tx:
+            item = await tx.conn.fetchrow(q.UPSERT_ITEM, target_type, str(target_id),
+                                          author_id, text[:5000], "server", "sample", None,
+                                          None, 0)
+            tx.emit("mod:item", {"change": "sampled", "item": item_json(item)},
+                    room=mod_queue_room())
+    except (OSError, asyncpg.PostgresError) as exc:
+        log.warning("moderation_sample_lost", target_type=target_type, error=repr(exc)[:200])
+        return None
     return item["id"]
 
 

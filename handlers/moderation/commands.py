@@ -41,7 +41,8 @@ LABELS_HEADER = (
     "# The review queue's decisions (python -m server moderation-labels): users' own words,\n"
     "# personal data under PDPL: keep this file out of the repository and delete it after use.\n"
     "# split<TAB>label<TAB>kind<TAB>lang<TAB>context<TAB>text, as tests/moderation_eval.tsv;\n"
-    "# kind: abuse | hard (benign the gate held) | chat (benign only a report brought).\n")
+    "# split: how it reached the queue (auto: held by the gate, report, sample: drawn from\n"
+    "# allowed public text); kind: abuse | hard (benign the gate held) | chat (other benign).\n")
 
 
 def _when(value: str | None, flag: str) -> datetime | None:
