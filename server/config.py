@@ -93,7 +93,7 @@ class Settings:
     chat_socket_rate: str = "10/second"  # messages per socket
     chat_event_rate: str = "60/second"  # other chat/typing/presence events per socket
     chat_max_chars: int = 4000  # longest message text
-    # the share of public posts and comments the gate allowed that moderators are shown
+    # the share of public posts, comments and live chat the gate allowed that moderators see
     # anyway (review queue, source 'sample'): what the gate misses, measured (0 turns it off)
     moderation_sample_rate: float = 0.001
     extra: dict = field(default_factory=dict)

@@ -190,9 +190,22 @@ async def test_allowed_public_content_is_sampled_for_review_and_private_chat_nev
         assert (ev["change"], ev["item"]["target_type"], ev["item"]["target_id"]) == (
             "sampled", "comment", comment["id"])
         assert await m.nothing("mod:item", 0.3)
+        # live chat: sampled in a public stream, never in a followers-only one
+        for visibility, sampled in (("followers", False), ("public", True)):
+            sid = (await a.ok("live:create", {"title": "ahlan",
+                                              "visibility": visibility}))["stream"]["id"]
+            await a.ok("live:join", {"stream_id": sid})
+            said = await a.ok("live:chat", {"stream_id": sid, "text": "ahlan beekom"})
+            if sampled:
+                got = (await m.next("mod:item"))["item"]
+                assert (got["target_type"], got["target_id"]) == ("live_chat", str(said["id"]))
+            else:
+                assert await m.nothing("mod:item", 0.3)
+            await a.ok("live:end", {"stream_id": sid})
+        comment_item = ev["item"]
         # the sample is decided like any item: fine, and a threat nobody reported
         await m.ok("mod:decide", {"item_id": sampled_post, "decision": "restore"})
-        await m.ok("mod:decide", {"item_id": ev["item"]["id"], "decision": "remove",
+        await m.ok("mod:decide", {"item_id": comment_item["id"], "decision": "remove",
                                   "category": "threat"})
     finally:
         await app.stop()

@@ -18,6 +18,7 @@ from handlers.live import queries as q
 from handlers.live.access import can_watch
 from handlers.live.runtime import runtime, stream_dir
 from handlers.live.viewer_history import add_sample, count_key
+from handlers.moderation.actions import do_sample_for_review
 from handlers.moderation.gate import moderate_text
 from rooms.names import live_room, user_room
 from rooms.ratelimit import check_rate
@@ -246,6 +247,9 @@ async def do_send_chat(state: AppState, user_id: str, stream: dict, text: str) -
             tx.emit("live:message", msg, room=live_room(stream["id"]))
     if status == "held":
         await _queue_for_review(state, msg, decision)
+    elif stream["visibility"] == "public":  # sampled for review like public posts
+        await do_sample_for_review(state, target_type="live_chat", target_id=str(msg["id"]),
+                                   author_id=user_id, text=text)
     return msg
 
 
