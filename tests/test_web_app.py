@@ -100,7 +100,8 @@ async def test_a_moderator_removes_a_held_abusive_message_from_the_live_queue(
         server_procs, make_user, settings):
     import asyncpg
 
-    (srv,) = await server_procs(1, **SERVER_ENV)
+    # every allowed public post is drawn for review, so the flow meets a sample
+    (srv,) = await server_procs(1, **SERVER_ENV, MODERATION_SAMPLE_RATE="1")
     mod = await make_user("مشرفة", role="moderator")
     sender, recipient = await make_user("مرسل"), await make_user("مستقبل")
     await run_flow("moderation", base=srv.url, moderator=await _browser_session(mod, None),
@@ -111,10 +112,13 @@ async def test_a_moderator_removes_a_held_abusive_message_from_the_live_queue(
     try:
         row = await conn.fetchrow("SELECT decision, decided_by::text, category FROM mod_items "
                                   "WHERE target_type = 'chat_message'")
+        sample = await conn.fetchrow("SELECT source, decision FROM mod_items "
+                                     "WHERE target_type = 'post'")
     finally:
         await conn.close()
     assert row["decision"] == "remove" and row["decided_by"] == mod.id
     assert row["category"] == "hate"  # what the moderator said was wrong, not the gate's insult
+    assert (sample["source"], sample["decision"]) == ("sample", "restore")
 
 
 async def test_passkey_sign_in_and_signing_out_another_device(settings):

@@ -1,6 +1,7 @@
 // An abusive DM is held by the gate: its author sees it under review, the recipient never
 // sees it, it arrives live in the moderator's open queue (mod:queue), and the moderator
-// removes it with the decision button, saying what was wrong (the category select).
+// removes it with the decision button, saying what was wrong (the category select). A public
+// post the filter allowed, drawn at random for review, is marked fine.
 import { axe, check, clock, say, waitOnline, withSession } from "../harness.mjs";
 
 export async function run({ base, browser, shots, moderator, sender, recipient }) {
@@ -39,4 +40,16 @@ export async function run({ base, browser, shots, moderator, sender, recipient }
   await item.getByRole("button", { name: "حذف" }).click();
   await item.waitFor({ state: "detached", timeout: 20000 });
   await m.getByText("القائمة فاضية").waitFor({ timeout: 20000 });
+
+  // A public post the filter allowed, drawn for review (the server samples every one here):
+  // the moderator sees it as a random sample and says it is fine.
+  await s.goto(base + "/");
+  await waitOnline(s);
+  await s.locator("#composer").fill("صباح الخير يا جماعة");
+  await s.getByRole("button", { name: "نشر" }).click();
+  const sample = m.locator("[data-testid=mod-item]", { hasText: "صباح الخير يا جماعة" });
+  await sample.waitFor({ timeout: 15000 });
+  check((await sample.textContent()).includes("عينة عشوائية"), "a sampled post says so");
+  await sample.getByRole("button", { name: "سليم" }).click();
+  await sample.waitFor({ state: "detached", timeout: 20000 });
 }

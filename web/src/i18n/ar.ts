@@ -131,6 +131,7 @@ const ar = {
   source_auto: "أوقفه الفلتر",
   source_report: "بلاغ",
   source_sample: "عينة عشوائية",
+  looks_fine: "سليم",
   claim: "استلام",
   queue_empty: "القائمة فاضية",
   reports: "البلاغات",

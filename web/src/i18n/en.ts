@@ -127,6 +127,7 @@ const en: Strings = {
   source_auto: "held by the filter",
   source_report: "reported",
   source_sample: "random sample",
+  looks_fine: "Fine",
   claim: "Claim",
   queue_empty: "The queue is empty",
   reports: "Reports",

@@ -76,7 +76,10 @@ export function ModerationPage() {
               <button class="danger" onClick={() => decide(it, "remove")}>{t("remove")}</button>
               <button class="secondary" onClick={() => decide(it, "warn")}>{t("warn")}</button>
               <button class="secondary" onClick={() => decide(it, "suspend")}>{t("suspend")}</button>
-              <button class="secondary" onClick={() => decide(it, "restore")}>{t("restore")}</button>
+              {/* a sampled item was never taken down: restoring it says it is fine */}
+              <button class="secondary" onClick={() => decide(it, "restore")}>
+                {it.source === "sample" ? t("looks_fine") : t("restore")}
+              </button>
             </div>
           </article>
         ))}
