@@ -207,6 +207,10 @@ async def test_allowed_public_content_is_sampled_for_review_and_private_chat_nev
         await m.ok("mod:decide", {"item_id": sampled_post, "decision": "restore"})
         await m.ok("mod:decide", {"item_id": comment_item["id"], "decision": "remove",
                                   "category": "threat"})
+        # the comment's author is told it was removed; a post found fine tells its author
+        # nothing (it never changed for anyone)
+        assert (await b.next("mod:decision"))["decision"] == "remove"
+        assert await a.nothing("mod:decision", 0.3)
     finally:
         await app.stop()
     rows, summary, path = await _labels(settings, tmp_path)

@@ -289,7 +289,8 @@ async def do_decide(state: AppState, moderator_id: str, role: str, item_id: str,
         data = item_json(row)
         data["acted_on_content"] = acted
         tx.emit("mod:item", {"change": "decided", "item": data}, room=mod_queue_room())
-        if author:
+        # a sample found fine changed nothing the author could see: nothing to tell them
+        if author and not (row["source"] == "sample" and decision == "restore"):
             tx.emit("mod:decision", {
                 "item_id": data["id"], "target_type": data["target_type"],
                 "target_id": data["target_id"], "decision": decision,
