@@ -25,6 +25,10 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
         self.http = Counter("sawt_http_requests_total", "HTTP requests", ["route", "status"],
                             registry=r)
+        self.moderation = Counter(
+            "sawt_moderation_decisions_total", "Texts the moderation gate decided, by surface, "
+            "action (allow, hold, block) and category: the denominator of what the review "
+            "queue's decisions measure", ["surface", "action", "category"], registry=r)
         self.loop_lag = Histogram(
             "sawt_event_loop_lag_seconds", "How late the event loop ran a 100 ms timer",
             registry=r, buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5))

@@ -247,6 +247,35 @@ async def test_a_sample_that_cannot_be_queued_never_fails_the_post(settings, db,
         await app.stop()
 
 
+def _decided(metrics: str) -> dict[tuple[str, str, str], float]:
+    """sawt_moderation_decisions_total by (surface, action, category), from /metrics."""
+    out = {}
+    for line in metrics.splitlines():
+        if line.startswith("sawt_moderation_decisions_total{"):
+            labels = dict(part.split("=") for part in line[line.index("{") + 1:
+                                                          line.index("}")].split(","))
+            key = tuple(labels[k].strip('"') for k in ("surface", "action", "category"))
+            out[key] = float(line.split()[-1])
+    return out
+
+
+async def test_operators_see_how_many_texts_the_gate_decided_per_surface(live_app, make_user):
+    """The denominator the queue's decisions need: a false-hold rate is the holds moderators
+    restored over every text the gate saw on that surface."""
+    alice, bob = await make_user("alice"), await make_user("bob")
+    a = await alice.connect(live_app.url)
+    for text in ("ezayak ya bob", "hatigi bokra?", "ya 7mar"):
+        await a.ok("chat:send", {"to": bob.id, "client_id": cid(), "text": text})
+    assert (await a.call("chat:send", {"to": bob.id, "client_id": cid(),
+                                       "text": "والله لاجيبك واقطعك"}))["ok"] is False
+    await a.ok("feed:post", {"body": "sabah el kheir"})
+    counts = _decided(live_app.state.metrics.render().decode())
+    assert counts[("dm", "allow", "none")] == 2
+    assert counts[("dm", "hold", "insult")] == 1
+    assert counts[("dm", "block", "threat")] == 1
+    assert counts[("post", "allow", "none")] == 1
+
+
 def test_a_sample_rate_outside_0_to_1_is_refused(monkeypatch):
     from server.config import Settings
 

@@ -22,6 +22,7 @@ from typing import Awaitable, Callable
 from handlers.auth.hooks import display_name_check
 from handlers.moderation.decision import ALLOW, Decision
 from handlers.moderation.engine import default_moderator
+from handlers.moderation.policy import surface_of
 from server.errors import BadRequest
 from server.state import AppState
 
@@ -49,12 +50,17 @@ async def moderate_text(state: AppState, text: str, *, user_id: str | None = Non
 
         await do_queue_blocked(state, author_id=user_id, text=text, decision=d,
                                context=context)
-    if not d.allowed:
-        return d
-    for rule in RULES:
-        r = await rule(state, text, user_id, context)
-        if r is not None and r.action != "allow":
-            return r
+    if d.allowed:
+        for rule in RULES:
+            r = await rule(state, text, user_id, context)
+            if r is not None and r.action != "allow":
+                d = r
+                break
+    if state is not None:
+        # how many texts each surface sees, and what the gate did: with the review queue's
+        # decisions (labels.py) this gives the false-hold rate users meet
+        state.metrics.moderation.labels(surface_of(context), d.action,
+                                        d.category or "none").inc()
     return d
 
 
