@@ -203,6 +203,13 @@ async def test_allowed_public_content_is_sampled_for_review_and_private_chat_nev
                 assert await m.nothing("mod:item", 0.3)
             await a.ok("live:end", {"stream_id": sid})
         comment_item = ev["item"]
+        # what the gate or a user flagged comes first; the samples wait behind it
+        assert (await a.ok("chat:send", {"to": bob.id, "client_id": cid(),
+                                         "text": "ya 7mar"}))["held"] is True
+        queue = (await m.ok("mod:queue", {}))["items"]
+        assert [i["source"] for i in queue] == ["auto", "sample", "sample", "sample"]
+        await m.ok("mod:decide", {"item_id": queue[0]["id"], "decision": "remove"})
+        assert (await a.next("mod:decision"))["decision"] == "remove"
         # the sample is decided like any item: fine, and a threat nobody reported
         await m.ok("mod:decide", {"item_id": sampled_post, "decision": "restore"})
         await m.ok("mod:decide", {"item_id": comment_item["id"], "decision": "remove",
@@ -215,6 +222,7 @@ async def test_allowed_public_content_is_sampled_for_review_and_private_chat_nev
         await app.stop()
     rows, summary, path = await _labels(settings, tmp_path)
     assert sorted(rows) == [
+        ["auto", "insult", "abuse", "franco", "dm", "ya 7mar"],
         ["sample", "benign", "chat", "franco", "post", "el match el naharda kan gamed awi"],
         ["sample", "threat", "abuse", "en", "comment", VEILED]]
     from scripts.eval_moderation import configurations, evaluate, load_eval

@@ -32,8 +32,8 @@ GET_ITEM_FOR_UPDATE = f"SELECT {ITEM_COLUMNS} FROM mod_items WHERE id = $1::uuid
 QUEUE = f"""
 SELECT {ITEM_COLUMNS} FROM mod_items
  WHERE status <> 'decided' OR appeal_status = 'pending'
- ORDER BY priority DESC, (appeal_status = 'pending') DESC NULLS LAST, report_count DESC,
-          created_at
+ ORDER BY priority DESC, (appeal_status = 'pending') DESC NULLS LAST,
+          (source = 'sample'), report_count DESC, created_at
  LIMIT $1"""
 
 CLAIM = f"""
