@@ -29,9 +29,19 @@ class Metrics:
             "sawt_moderation_decisions_total", "Texts the moderation gate decided, by surface, "
             "action (allow, hold, block) and category: the denominator of what the review "
             "queue's decisions measure", ["surface", "action", "category"], registry=r)
+        self._moderation_children: dict[tuple[str, str, str], Counter] = {}
         self.loop_lag = Histogram(
             "sawt_event_loop_lag_seconds", "How late the event loop ran a 100 ms timer",
             registry=r, buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5))
+
+    def count_moderation(self, surface: str, action: str, category: str) -> None:
+        """One decision of the moderation gate (a child per label set, looked up once: the
+        gate runs on every text, and `labels()` costs more than the increment)."""
+        key = (surface, action, category)
+        child = self._moderation_children.get(key)
+        if child is None:
+            child = self._moderation_children[key] = self.moderation.labels(*key)
+        child.inc()
 
     def batch_observer(self, batch: str):
         """`observe(size)` for one batcher's histogram series."""

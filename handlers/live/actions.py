@@ -18,7 +18,7 @@ from handlers.live import queries as q
 from handlers.live.access import can_watch
 from handlers.live.runtime import runtime, stream_dir
 from handlers.live.viewer_history import add_sample, count_key
-from handlers.moderation.actions import do_sample_for_review
+from handlers.moderation.actions import do_hold_for_review, do_sample_for_review
 from handlers.moderation.gate import moderate_text
 from rooms.names import live_room, user_room
 from rooms.ratelimit import check_rate
@@ -254,10 +254,6 @@ async def do_send_chat(state: AppState, user_id: str, stream: dict, text: str) -
 
 
 async def _queue_for_review(state: AppState, msg: dict, decision) -> None:
-    try:
-        from handlers.moderation.actions import do_hold_for_review
-    except ImportError:  # review queue not in this deployment yet
-        return
     try:
         await do_hold_for_review(state, target_type="live_chat", target_id=str(msg["id"]),
                                  author_id=msg["user_id"], text=msg["text"],

@@ -59,8 +59,7 @@ async def moderate_text(state: AppState, text: str, *, user_id: str | None = Non
     if state is not None:
         # how many texts each surface sees, and what the gate did: with the review queue's
         # decisions (labels.py) this gives the false-hold rate users meet
-        state.metrics.moderation.labels(surface_of(context), d.action,
-                                        d.category or "none").inc()
+        state.metrics.count_moderation(surface_of(context), d.action, d.category or "none")
     return d
 
 
