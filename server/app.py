@@ -30,6 +30,25 @@ from server.webapp import add_web_app_routes
 from server.worker import start_inprocess_worker
 
 log = structlog.get_logger("app")
+# One step of stopping (a domain's shutdown, the pool's close...) waits at most this long: a
+# step that never returns would keep the process (or a test's teardown) from ever ending.
+SHUTDOWN_STEP_SECONDS = 10.0
+
+
+async def _bounded(step, name: str) -> bool:
+    """Await one step of stopping; False, logged with its name, when it failed or hung. A
+    hung step is cancelled and left behind, not awaited again (one that swallows its
+    cancellation would otherwise hang here too)."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_STEP_SECONDS)
+    if not done:
+        task.cancel()
+        log.error("shutdown_step_timed_out", step=name, seconds=SHUTDOWN_STEP_SECONDS)
+        return False
+    if task.exception() is not None:
+        log.error("shutdown_step_failed", step=name, error=repr(task.exception())[:300])
+        return False
+    return True
 DRAIN_BATCH = 500  # sockets told to go at once when the process drains (SIGTERM)
 SURFACE: web.AppKey[SocketSurface] = web.AppKey("sockets", SocketSurface)
 EMBEDDED: web.AppKey[EmbeddedStores | None] = web.AppKey("embedded", EmbeddedStores)
@@ -88,17 +107,16 @@ def create_app(settings: Settings | None = None) -> web.Application:
             await metrics_runner.cleanup()
         for d in reversed(domains.items):
             if d.lifecycle is not None and hasattr(d.lifecycle, "shutdown"):
-                try:
-                    await d.lifecycle.shutdown(state)
-                except Exception:
-                    log.exception("domain_shutdown_failed", domain=d.name)
+                await _bounded(d.lifecycle.shutdown(state), f"{d.name} shutdown")
         for task in list(state.background):
             task.cancel()
-        await asyncio.gather(*state.background, return_exceptions=True)
-        await state.sio.shutdown()
-        await HEALTH.stop()
-        await state.db.close()
-        await state.redis.aclose()
+        await _bounded(asyncio.gather(*state.background, return_exceptions=True),
+                       "background tasks")
+        await _bounded(state.sio.shutdown(), "socket server")
+        await _bounded(HEALTH.stop(), "store health probes")
+        if not await _bounded(state.db.close(), "postgres pool"):
+            state.db.terminate()  # a connection never released: close them all anyway
+        await _bounded(state.redis.aclose(), "redis")
         if embedded is not None:
             embedded.stop()
 

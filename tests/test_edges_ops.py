@@ -145,3 +145,29 @@ async def test_an_event_that_fails_is_logged_with_its_socket_event_name(live_app
              if line.startswith("{") and '"event_failed"' in line]
     assert lines and lines[-1]["socket_event"] == "test:explode"
     assert lines[-1]["event"] == "event_failed" and "boom" in lines[-1]["exception"]
+
+
+async def test_a_shutdown_step_that_never_returns_does_not_keep_the_app_from_stopping(
+        settings, monkeypatch):
+    """A domain whose shutdown hangs (here it waits on an event nobody sets, and shrugs off
+    its first cancellation) is given SHUTDOWN_STEP_SECONDS and left behind: the other domains,
+    the background tasks and the stores still stop, and so does the app."""
+    import asyncio
+
+    import handlers.recommend.lifecycle as recommend_lifecycle
+    import server.app as app_module
+    from tests.conftest import LiveApp
+
+    async def hangs(state):
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            await asyncio.Event().wait()  # shrugs off the first cancellation
+
+    monkeypatch.setattr(app_module, "SHUTDOWN_STEP_SECONDS", 0.5, raising=False)
+    monkeypatch.setattr(recommend_lifecycle, "shutdown", hangs)
+    app = await LiveApp(settings).start()
+    state = app.state
+    await asyncio.wait_for(app.stop(), 20)
+    assert not state.background  # the loops after the hung step were still cancelled
+    assert state.db._closed  # and the pool closed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import io
 import sys
 import threading
@@ -32,8 +33,11 @@ def _timeout_of(item: pytest.Item) -> float:
 def _await_chain(task: asyncio.Task) -> list[str]:
     """Where a task waits, outermost first: its coroutine, then what that awaits, down to
     the innermost await (a task's own stack shows only the outermost frame)."""
+    return _await_chain_of(task.get_coro())
+
+
+def _await_chain_of(obj) -> list[str]:
     lines = []
-    obj = task.get_coro()
     for _ in range(50):
         frame = getattr(obj, "cr_frame", None) or getattr(obj, "ag_frame", None) \
             or getattr(obj, "gi_frame", None)
@@ -54,6 +58,12 @@ def _print_tasks(nodeid: str) -> None:
     for task in tasks:
         out.write(f"{task.get_name()}:\n")
         out.write("\n".join(_await_chain(task)) + "\n")
+    # a chain that ends in an `async_generator_asend` (a fixture's teardown) continues in
+    # the generator, which the send object does not name: the running ones, found by gc
+    running = [g for g in gc.get_objects() if inspect.isasyncgen(g) and g.ag_running]
+    for gen in running:
+        out.write(f"running async generator {gen.ag_code.co_name}:\n")
+        out.write("\n".join(_await_chain_of(gen)) + "\n")
     print(out.getvalue(), file=sys.stderr, flush=True)
 
 
