@@ -35,8 +35,6 @@ from server.db import transaction
 from server.state import AppState
 
 MAX_EXAMPLES = 1_000_000
-# the queue's target types the policy's surface names do not cover
-_CONTEXT_OF_TARGET = {"chat_message": "dm"}
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*|[0-9]+[A-Za-z][A-Za-z0-9']*")
 # a Latin word with an Arabic sound written as a digit (3 ع, 7 ح, 2 ء, 5 خ, 8 غ, 9 ق)
@@ -89,9 +87,7 @@ def language_of(text: str) -> str:
 def context_of(target_type: str) -> str:
     """The surface an item was written on (a blocked text's type names it:
     `blocked_dm`)."""
-    if target_type.startswith("blocked_"):
-        return surface_of(target_type.removeprefix("blocked_"))
-    return _CONTEXT_OF_TARGET.get(target_type) or surface_of(target_type)
+    return surface_of(target_type.removeprefix("blocked_"))
 
 
 def example_of(row) -> tuple[Example | None, str | None]:

@@ -22,7 +22,7 @@ from handlers.moderation.decision import Decision
 
 # the context names callers pass, by surface
 SURFACES = {
-    "chat": "dm", "dm": "dm", "group": "dm",
+    "chat": "dm", "dm": "dm", "group": "dm", "chat_message": "dm",  # (the queue's name)
     "post": "post", "caption": "post", "title": "post", "live_title": "post", "circle": "post",
     "comment": "comment",
     "live_chat": "live_chat", "live": "live_chat", "tip": "live_chat", "live_tip": "live_chat",

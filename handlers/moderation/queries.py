@@ -169,7 +169,7 @@ UPDATE users SET phone = NULL, display_name = '', status = 'deleted' WHERE id = 
 # labelled examples (labels.py). An appeal still pending is not a label yet; an erased
 # author's text is '' (ERASE_ITEMS_AUTHORED) and is left out.
 DECIDED_FOR_LABELS = """
-SELECT target_type, text_snapshot, source, decision, appeal_status, category, auto_decision
+SELECT target_type, text_snapshot, source, decision, appeal_status, category
   FROM mod_items
  WHERE status = 'decided' AND snapshot_from = 'server' AND text_snapshot <> ''
    AND appeal_status IS DISTINCT FROM 'pending'
