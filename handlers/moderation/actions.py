@@ -120,9 +120,14 @@ async def do_hold_for_review(state: AppState, *, target_type: str, target_id: st
     if conn is not None:
         item = await conn.fetchrow(q.UPSERT_ITEM, *args)
         return item["id"]
+    return await _enqueue(state, args, "held")
+
+
+async def _enqueue(state: AppState, args: tuple, change: str) -> str:
+    """One item into the queue (UPSERT_ITEM's arguments), pushed to the open queues."""
     async with transaction(state.db, state.emitter) as tx:
         item = await tx.conn.fetchrow(q.UPSERT_ITEM, *args)
-        tx.emit("mod:item", {"change": "held", "item": item_json(item)}, room=mod_queue_room())
+        tx.emit("mod:item", {"change": change, "item": item_json(item)}, room=mod_queue_room())
     return item["id"]
 
 
@@ -137,16 +142,11 @@ async def do_sample_for_review(state: AppState, *, target_type: str, target_id: 
     if rate <= 0 or not text.strip() or _draw.random() >= rate:
         return None
     try:  # the content is already stored and acknowledged: a lost sample loses nothing
-        async with transaction(state.db, state.emitter) as tx:
-            item = await tx.conn.fetchrow(q.UPSERT_ITEM, target_type, str(target_id),
-                                          author_id, text[:5000], "server", "sample", None,
-                                          None, 0)
-            tx.emit("mod:item", {"change": "sampled", "item": item_json(item)},
-                    room=mod_queue_room())
+        return await _enqueue(state, (target_type, str(target_id), author_id, text[:5000],
+                                      "server", "sample", None, None, 0), "sampled")
     except (OSError, asyncpg.PostgresError) as exc:
         log.warning("moderation_sample_lost", target_type=target_type, error=repr(exc)[:200])
         return None
-    return item["id"]
 
 
 async def do_queue_blocked(state: AppState, *, author_id: str | None, text: str,
